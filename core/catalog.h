@@ -1,0 +1,189 @@
+/* catalog: the SQLite catalogue (STATE/catalog.db) — sources, sync runs, artifacts, snapshots and their
+ * entries, verification records, the published pointer per source, the append-only hash-chained audit
+ * log, per-URL HTTP validators and per-host cool-downs. The model is documented in schemas/README.md.
+ *
+ * Opening applies pending migrations (schemas/NNN_*.sql) in one transaction, sets WAL mode, foreign keys
+ * and a busy timeout. Several processes (syncd, sluice, served read-only) share one catalogue.
+ * Times are Unix seconds (int64). Functions return 0 or a negative code (-SL_E_CATALOG for SQLite
+ * failures, with the SQLite message logged once; -SL_E_NOTFOUND, -SL_E_STATE as documented).
+ *
+ * Ownership: sl_catalog_open() -> sl_catalog_free(). Structs filled by the catalogue own their strings
+ * and are released with the matching _release(). Strings passed to callbacks are borrowed for the call. */
+#ifndef SL_CATALOG_H
+#define SL_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+
+struct sl_catalog;
+
+#define SL_CATALOG_READONLY 1u   /* served: never writes, never migrates (fails if schema is older) */
+
+struct sl_catalog *sl_catalog_open(const char *path, unsigned flags, char **cause);
+void sl_catalog_free(struct sl_catalog *c);
+/* Schema version now in the file (the highest applied migration). */
+int sl_catalog_schema_version(struct sl_catalog *c);
+
+/* Explicit transactions (BEGIN IMMEDIATE) around several calls; calls outside one are atomic alone. */
+int sl_catalog_begin(struct sl_catalog *c);
+int sl_catalog_commit(struct sl_catalog *c);
+int sl_catalog_rollback(struct sl_catalog *c);
+
+/* ---- sources ---- */
+/* Insert the source if new (or update its type); *id_out gets its id. */
+int sl_catalog_source_ensure(struct sl_catalog *c, const char *name, const char *type, int64_t *id_out);
+/* -SL_E_NOTFOUND when absent. */
+int sl_catalog_source_id(struct sl_catalog *c, const char *name, int64_t *id_out);
+int sl_catalog_source_next_run(struct sl_catalog *c, int64_t source_id, int64_t *at_out); /* 0 if never */
+int sl_catalog_source_set_next_run(struct sl_catalog *c, int64_t source_id, int64_t at);
+
+/* ---- sync runs ---- */
+enum sl_run_outcome {
+	SL_RUN_RUNNING,
+	SL_RUN_OK,           /* new content, a snapshot was made */
+	SL_RUN_UNCHANGED,    /* upstream unchanged, nothing made */
+	SL_RUN_FAILED,
+	SL_RUN_INTERRUPTED,  /* killed, or stopped by SIGTERM / deadline */
+};
+const char *sl_run_outcome_name(enum sl_run_outcome o);
+int sl_catalog_run_begin(struct sl_catalog *c, int64_t source_id, int64_t *run_id_out);
+int sl_catalog_run_end(struct sl_catalog *c, int64_t run_id, enum sl_run_outcome outcome, uint64_t bytes,
+		       uint64_t requests, const char *message);
+/* At daemon start: runs still 'running' become 'interrupted', snapshots still 'syncing' become 'failed'
+ * with reason "interrupted". *count_out (may be NULL) gets the number of runs marked. */
+int sl_catalog_recover_interrupted(struct sl_catalog *c, int *count_out);
+
+struct sl_run_info {
+	int64_t id, source_id, started_at, ended_at;
+	enum sl_run_outcome outcome;
+	uint64_t bytes, requests;
+	char *message;     /* may be NULL */
+};
+/* The most recent run of a source; -SL_E_NOTFOUND if none. */
+int sl_catalog_run_last(struct sl_catalog *c, int64_t source_id, struct sl_run_info *out);
+/* The most recent successful (ok or unchanged) run of a source. */
+int sl_catalog_run_last_success(struct sl_catalog *c, int64_t source_id, struct sl_run_info *out);
+void sl_run_info_release(struct sl_run_info *r);
+
+/* ---- artifacts ---- */
+/* Record an artifact (first sighting wins; later calls are no-ops). */
+int sl_catalog_artifact_add(struct sl_catalog *c, const char *sha256, uint64_t size, const char *media_type,
+			    const char *origin_url);
+
+/* ---- snapshots ---- */
+enum sl_snap_state {
+	SL_SNAP_SYNCING,
+	SL_SNAP_VERIFIED,
+	SL_SNAP_FAILED,
+	SL_SNAP_PENDING,
+	SL_SNAP_PUBLISHED,
+	SL_SNAP_REJECTED,
+	SL_SNAP_SUPERSEDED,
+};
+const char *sl_snap_state_name(enum sl_snap_state s);
+int sl_snap_state_parse(const char *name, enum sl_snap_state *out);
+
+struct sl_snapshot_info {
+	int64_t id, source_id, run_id;
+	char *source_name;
+	enum sl_snap_state state;
+	int64_t created_at, state_changed_at;
+	int64_t upstream_date;           /* format's notion of the content's date (Release Date, CVD time) */
+	char *reason;                    /* why failed / rejected / approved; may be NULL */
+	char *summary_json;              /* format-specific summary for diffs; may be NULL */
+	char content_digest[SL_SHA256_HEX]; /* SHA-256 over the sorted (path, digest) list; "" until sealed */
+	uint64_t n_entries, total_bytes;
+};
+void sl_snapshot_info_release(struct sl_snapshot_info *s);
+
+struct sl_entry {
+	const char *path;      /* repository-relative path as served */
+	const char *sha256;
+	uint64_t size;
+	const char *role;      /* format-defined: "release", "index", "pool", "cvd", "manifest", "blob"... */
+	const char *meta_json; /* format-defined, may be NULL */
+};
+
+/* New snapshot in state 'syncing'. */
+int sl_catalog_snapshot_new(struct sl_catalog *c, int64_t source_id, int64_t run_id, int64_t *snap_id_out);
+/* Add (or replace, same path) an entry. The artifact must have been added first (foreign key). */
+int sl_catalog_snapshot_add_entry(struct sl_catalog *c, int64_t snap_id, const struct sl_entry *e);
+/* Compute and store content_digest, counts and total size; set upstream_date and summary (may be NULL). */
+int sl_catalog_snapshot_seal(struct sl_catalog *c, int64_t snap_id, int64_t upstream_date,
+			     const char *summary_json);
+/* Move from `from` to `to` if the snapshot is in `from` and the transition is legal:
+ *   syncing -> verified | failed;  verified -> pending | failed;  pending -> published | rejected;
+ *   published -> superseded;  superseded -> published (rollback).
+ * -SL_E_STATE (with nothing changed) otherwise — this is how two admins approving at once are told
+ * apart: exactly one transition succeeds. `reason` may be NULL. */
+int sl_catalog_snapshot_transition(struct sl_catalog *c, int64_t snap_id, enum sl_snap_state from,
+				   enum sl_snap_state to, const char *reason);
+int sl_catalog_snapshot_get(struct sl_catalog *c, int64_t snap_id, struct sl_snapshot_info *out);
+/* Entries in path order. cb returns non-zero to stop (that value is returned). */
+int sl_catalog_snapshot_entries(struct sl_catalog *c, int64_t snap_id,
+				int (*cb)(void *arg, const struct sl_entry *e), void *arg);
+/* One entry by path; strings copied into *out (free with sl_entry_release). */
+int sl_catalog_snapshot_entry(struct sl_catalog *c, int64_t snap_id, const char *path, struct sl_entry *out);
+void sl_entry_release(struct sl_entry *e);
+/* Snapshots newest first. source_id 0: all sources; state_filter < 0: any state. */
+int sl_catalog_snapshots(struct sl_catalog *c, int64_t source_id, int state_filter,
+			 int (*cb)(void *arg, const struct sl_snapshot_info *s), void *arg);
+/* Delete a snapshot that is failed, rejected or superseded (keep = N); -SL_E_STATE otherwise. */
+int sl_catalog_snapshot_delete(struct sl_catalog *c, int64_t snap_id);
+/* Is this digest referenced by any remaining snapshot (gc)? */
+int sl_catalog_digest_referenced(struct sl_catalog *c, const char *sha256, bool *out);
+
+/* ---- verification records ---- */
+int sl_catalog_verification_add(struct sl_catalog *c, int64_t snap_id, const char *subject,
+				const char *check, const char *key_fpr, bool passed, const char *reason);
+struct sl_verification {
+	const char *subject, *check, *key_fpr, *reason;  /* key_fpr, reason may be NULL */
+	bool passed;
+	int64_t at;
+};
+int sl_catalog_verifications(struct sl_catalog *c, int64_t snap_id,
+			     int (*cb)(void *arg, const struct sl_verification *v), void *arg);
+
+/* ---- published pointer ---- */
+/* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch. */
+int sl_catalog_published_get(struct sl_catalog *c, int64_t source_id, int64_t *snap_id,
+			     int64_t *generation, int64_t *published_at);
+int sl_catalog_published_set(struct sl_catalog *c, int64_t source_id, int64_t snap_id, int64_t generation);
+
+/* ---- per-source format state (last accepted Release Date per suite, CVD versions...) ---- */
+/* *value heap (caller frees); -SL_E_NOTFOUND when unset. */
+int sl_catalog_state_get(struct sl_catalog *c, int64_t source_id, const char *key, char **value);
+int sl_catalog_state_set(struct sl_catalog *c, int64_t source_id, const char *key, const char *value);
+
+/* ---- HTTP validators per URL, cool-downs per upstream host ---- */
+/* Either out pointer may be NULL; values heap or NULL. -SL_E_NOTFOUND when nothing is stored. */
+int sl_catalog_http_get(struct sl_catalog *c, const char *url, char **etag, char **last_modified);
+int sl_catalog_http_put(struct sl_catalog *c, const char *url, const char *etag, const char *last_modified);
+/* until = 0 when the host is not cooling down. reason heap or NULL (may pass NULL). */
+int sl_catalog_cooldown_get(struct sl_catalog *c, const char *host, int64_t *until, char **reason);
+int sl_catalog_cooldown_set(struct sl_catalog *c, const char *host, int64_t until, const char *reason);
+
+/* ---- audit log: append-only, hash-chained ---- */
+struct sl_audit_entry {
+	int64_t seq;            /* set by append */
+	int64_t at;             /* set by append when 0 */
+	const char *actor;      /* Unix user name */
+	const char *action;     /* approve, reject, rollback, auto-approve, key-create, key-rotate, publish... */
+	const char *source;     /* may be NULL */
+	int64_t snapshot_id;    /* 0 when none */
+	const char *content_digest; /* may be NULL */
+	const char *reason;     /* may be NULL */
+	char prev_hash[SL_SHA256_HEX], hash[SL_SHA256_HEX]; /* set by append */
+};
+/* Appends; the catalogue refuses UPDATE and DELETE on the log (triggers), and the API has no such call. */
+int sl_catalog_audit_append(struct sl_catalog *c, struct sl_audit_entry *e);
+/* Oldest first; source NULL: all. */
+int sl_catalog_audit_foreach(struct sl_catalog *c, const char *source,
+			     int (*cb)(void *arg, const struct sl_audit_entry *e), void *arg);
+/* Recompute the chain: 0 when intact; -SL_E_VERIFY with *bad_seq the first entry that does not match
+ * (edited, deleted before it, or reordered). */
+int sl_catalog_audit_verify(struct sl_catalog *c, int64_t *bad_seq);
+
+#endif

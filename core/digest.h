@@ -1,0 +1,36 @@
+/* digest: SHA-256 names for content (OpenSSL EVP), strict validation of digests before they touch a path,
+ * and a multi-algorithm streaming hasher for metadata that must list several sums (APT Release). */
+#ifndef SL_DIGEST_H
+#define SL_DIGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_SHA256_HEX 65   /* 64 hex digits + NUL */
+
+/* True only for ^[a-f0-9]{64}$ (NUL-terminated). */
+bool sl_digest_valid_sha256(const char *hex);
+/* Same for a length-delimited string. */
+bool sl_digest_valid_sha256_n(const char *hex, size_t len);
+/* "sha256:<64 hex>" (OCI form) -> hex. 0, or -SL_E_BADNAME for anything else (other algorithms included). */
+int sl_digest_parse_oci(const char *s, char hex[SL_SHA256_HEX]);
+/* SHA-256 of a buffer, as lowercase hex. */
+void sl_digest_sha256(const void *data, size_t len, char hex[SL_SHA256_HEX]);
+
+/* Streaming hasher for any subset of these. */
+enum sl_hash_alg {
+	SL_HASH_MD5 = 1u << 0,
+	SL_HASH_SHA1 = 1u << 1,
+	SL_HASH_SHA256 = 1u << 2,
+	SL_HASH_SHA512 = 1u << 3,
+};
+struct sl_hasher;
+/* NULL on allocation failure. Free with sl_hasher_free (NULL is a no-op). */
+struct sl_hasher *sl_hasher_new(unsigned algs);
+int sl_hasher_update(struct sl_hasher *h, const void *data, size_t len);
+/* Finish; hex buffers must hold 129 bytes. Algorithms not requested give "". Can be called once. */
+int sl_hasher_final(struct sl_hasher *h, char *md5, char *sha1, char *sha256, char *sha512);
+void sl_hasher_free(struct sl_hasher *h);
+
+#endif

@@ -1,0 +1,20 @@
+/* fsutil: small filesystem helpers with the crash-safety rules of the house: write to a temporary name,
+ * fsync, rename, fsync the directory. All return 0 or -errno / -SL_E_*. */
+#ifndef SL_FSUTIL_H
+#define SL_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* mkdir -p with `mode` for every directory created. */
+int sl_fs_mkdirs(const char *path, mode_t mode);
+/* Atomically replace `path` with `len` bytes (temp in the same directory, fsync, rename, fsync dir). */
+int sl_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Read a whole file of at most `cap` bytes (-SL_E_TOOBIG beyond). *data is heap, NUL-terminated. */
+int sl_fs_read_file(const char *path, size_t cap, char **data, size_t *len);
+/* fsync a directory so a rename in it is durable. */
+int sl_fs_fsync_dir(const char *dir);
+/* Remove a tree (no symlink following). Missing path is success. */
+int sl_fs_rmtree(const char *path);
+
+#endif

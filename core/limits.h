@@ -1,0 +1,43 @@
+/* limits: every hard cap in sluice, in one place. Untrusted input (network, upstream metadata, config,
+ * client requests) is bounded by these; exceeding one is -SL_E_TOOBIG, never a crash. */
+#ifndef SL_LIMITS_H
+#define SL_LIMITS_H
+
+/* Configuration */
+#define SL_MAX_CONFIG_BYTES      (1u << 20)        /* bytes: a config file larger than 1 MiB is a mistake */
+#define SL_MAX_CONFIG_LINE       4096              /* bytes per config line (libinih buffer) */
+#define SL_MAX_SOURCES           256               /* sources per appliance */
+#define SL_MAX_LIST_ITEMS        4096              /* items in one list-valued key (packages, images) */
+#define SL_MAX_NAME              64                /* bytes in a source name ([a-z0-9][a-z0-9._-]*) */
+
+/* Paths and names */
+#define SL_MAX_PATH              4096              /* bytes in any path sluice builds */
+#define SL_MAX_REL_PATH          1024              /* bytes in a repository-relative path (Filename:) */
+#define SL_MAX_PATH_DEPTH        32                /* components in a repository-relative path */
+#define SL_MAX_URL               2048              /* bytes in a URL */
+
+/* Upstream metadata */
+#define SL_MAX_RELEASE_BYTES     (16u << 20)       /* bytes: Debian's largest InRelease is ~ 200 KiB */
+#define SL_MAX_INDEX_BYTES       (1024ull << 20)   /* bytes decompressed per Packages index (main ~ 100 MB) */
+#define SL_MAX_INDEX_COMPRESSED  (256ull << 20)    /* bytes of one compressed index download */
+#define SL_MAX_DEB822_PARA       (1u << 20)        /* bytes in one deb822 paragraph (stanza) */
+#define SL_MAX_DEB822_FIELDS     256               /* fields in one paragraph */
+#define SL_MAX_PACKAGES          1000000           /* package stanzas per index */
+#define SL_MAX_ARTIFACT_BYTES    (16ull << 30)     /* bytes in one pool file / blob / database */
+#define SL_MAX_MEMORY_BODY       (16u << 20)       /* bytes of a response kept in memory (metadata) */
+#define SL_MAX_CVD_HEADER        512               /* bytes: ClamAV's fixed CVD header */
+#define SL_MAX_OCI_MANIFEST      (4u << 20)        /* bytes: registries cap manifests at 4 MiB */
+
+/* Network */
+#define SL_MAX_REDIRECTS         5                 /* HTTP redirects followed per request */
+#define SL_MAX_HEADER_VALUE      1024              /* bytes kept from one response header (ETag, Date) */
+
+/* Serving */
+#define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */
+#define SL_MAX_REQUEST_HEADERS   (16u << 10)       /* bytes of request headers per connection */
+
+/* Catalogue */
+#define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */
+#define SL_MAX_REASON            4096              /* bytes in an approval/rejection/verification reason */
+
+#endif

@@ -1,0 +1,19 @@
+/* path: the one place that decides whether a name from untrusted input may become part of a filesystem
+ * path. Repository-relative paths (APT Filename:, served request paths, OCI repository names) are checked
+ * here before anything is joined or opened. */
+#ifndef SL_PATH_H
+#define SL_PATH_H
+
+#include <stddef.h>
+
+/* A relative path that stays inside its root: non-empty, at most SL_MAX_REL_PATH bytes and
+ * SL_MAX_PATH_DEPTH components, no leading '/', no "." or ".." or empty component, no NUL, backslash,
+ * control characters or bytes >= 0x7f. 0 or -SL_E_BADNAME. */
+int sl_path_check_relative(const char *p, size_t len);
+/* Join root + "/" + rel into buf after checking rel. 0, -SL_E_BADNAME, or -SL_E_TOOBIG. */
+int sl_path_join(char *buf, size_t cap, const char *root, const char *rel);
+/* Decode %XX escapes of a URL path into buf (NUL-terminated), refusing encoded '/', '\\', NUL and
+ * malformed escapes. 0, -SL_E_BADNAME or -SL_E_TOOBIG. */
+int sl_path_url_decode(const char *in, char *buf, size_t cap);
+
+#endif

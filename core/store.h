@@ -1,0 +1,76 @@
+/* store: the content-addressed object store under STATE/store. Objects are named by their SHA-256 and
+ * written only through a streaming writer that hashes on the fly and commits (fsync + rename into place)
+ * only if digest and size match what was expected, so a partial or wrong object is never visible.
+ * Writing the same object twice (or concurrently) is safe: the first complete rename wins, both succeed.
+ *
+ * Layout: STATE/store/objects/ab/abcdef...   (ab = first two hex digits)
+ *         STATE/store/tmp/                   (in-progress writes, removed at open if stale)
+ *         STATE/store/partial/<sha256>.part  (resumable downloads, see SL_STORE_RESUMABLE)
+ * Every digest is checked with sl_digest_valid_sha256() before a path is built.
+ *
+ * Ownership: sl_store_open() -> sl_store_free(). A writer from sl_store_writer_new() is consumed by
+ * exactly one of sl_store_writer_commit() or sl_store_writer_abort(). */
+#ifndef SL_STORE_H
+#define SL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+
+struct sl_store;
+struct sl_store_writer;
+
+struct sl_store_expect {
+	const char *sha256;   /* expected lowercase hex, or NULL: accept any (locally generated data) */
+	int64_t size;         /* expected size, or -1 when unknown */
+	uint64_t max_size;    /* hard cap (0: SL_MAX_ARTIFACT_BYTES); exceeding it fails the write */
+};
+
+/* Keep the bytes of an aborted write in partial/ so a later writer with the same expected sha256 can
+ * continue (HTTP Range). Requires expect.sha256. */
+#define SL_STORE_RESUMABLE 1u
+
+/* Open (creating directories as needed) the store under state_dir. NULL + *cause on failure. */
+struct sl_store *sl_store_open(const char *state_dir, char **cause);
+void sl_store_free(struct sl_store *st);
+const char *sl_store_root(const struct sl_store *st);
+
+/* Start writing an object. NULL + *cause on failure (bad expected digest, I/O). With SL_STORE_RESUMABLE
+ * and an existing partial file, the writer starts after the bytes already there, which are re-hashed;
+ * sl_store_writer_offset() says how many. */
+struct sl_store_writer *sl_store_writer_new(struct sl_store *st, const struct sl_store_expect *expect,
+					    unsigned flags, char **cause);
+uint64_t sl_store_writer_offset(const struct sl_store_writer *w);
+/* Bytes written so far (including a resumed prefix). */
+uint64_t sl_store_writer_size(const struct sl_store_writer *w);
+/* Append bytes. -SL_E_TOOBIG when past the expected size or the cap; the writer must then be aborted. */
+int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t len);
+/* Check size and digest, fsync, rename into place; the writer is freed in every case. On success the
+ * digest is copied to digest_out (may be NULL). -SL_E_DIGEST / -SL_E_SIZE leave nothing behind. */
+int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_HEX]);
+/* Discard (keeping a resumable partial when keep_partial and the writer was resumable). NULL: no-op. */
+void sl_store_writer_abort(struct sl_store_writer *w, bool keep_partial);
+
+/* Whole buffer in one call (expect may be NULL). */
+int sl_store_put(struct sl_store *st, const void *data, size_t len, const struct sl_store_expect *expect,
+		 char digest_out[SL_SHA256_HEX]);
+/* True when the object exists (the digest is validated first; invalid = false). */
+bool sl_store_has(struct sl_store *st, const char *sha256);
+/* Path of an object into buf. -SL_E_BADNAME for an invalid digest, -SL_E_TOOBIG if buf is short. */
+int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap);
+/* Open an object read-only; *fd_out owned by the caller. -SL_E_NOTFOUND when absent. */
+int sl_store_open_object(struct sl_store *st, const char *sha256, int *fd_out, uint64_t *size_out);
+/* Read a whole object of at most cap bytes into a heap buffer (NUL-terminated for convenience). */
+int sl_store_read(struct sl_store *st, const char *sha256, size_t cap, uint8_t **data, size_t *len);
+/* Re-hash an object from disk: 0 if intact, -SL_E_DIGEST if its bytes no longer match its name. */
+int sl_store_check(struct sl_store *st, const char *sha256, uint64_t *size_out);
+/* Remove an object (gc). Missing is success. */
+int sl_store_remove(struct sl_store *st, const char *sha256);
+/* Visit every object name (valid digests only; stray files are reported to cb with sha256 == NULL and
+ * their path). Stops early when cb returns non-zero, and returns that value. */
+int sl_store_foreach(struct sl_store *st, int (*cb)(void *arg, const char *sha256, const char *path),
+		     void *arg);
+
+#endif
