@@ -15,7 +15,8 @@ bool sl_digest_valid_sha256(const char *hex);
 bool sl_digest_valid_sha256_n(const char *hex, size_t len);
 /* "sha256:<64 hex>" (OCI form) -> hex. 0, or -SL_E_BADNAME for anything else (other algorithms included). */
 int sl_digest_parse_oci(const char *s, char hex[SL_SHA256_HEX]);
-/* SHA-256 of a buffer, as lowercase hex. */
+/* SHA-256 of a buffer, as lowercase hex ("" only if OpenSSL cannot allocate: an invalid digest, so
+ * callers that compare or validate it fail closed). */
 void sl_digest_sha256(const void *data, size_t len, char hex[SL_SHA256_HEX]);
 
 /* Streaming hasher for any subset of these. */
@@ -26,10 +27,13 @@ enum sl_hash_alg {
 	SL_HASH_SHA512 = 1u << 3,
 };
 struct sl_hasher;
-/* NULL on allocation failure. Free with sl_hasher_free (NULL is a no-op). */
+/* NULL on allocation failure, an empty or unknown algs mask, or an algorithm the OpenSSL provider refuses
+ * (MD5 under FIPS). Free with sl_hasher_free (NULL is a no-op). */
 struct sl_hasher *sl_hasher_new(unsigned algs);
 int sl_hasher_update(struct sl_hasher *h, const void *data, size_t len);
-/* Finish; hex buffers must hold 129 bytes. Algorithms not requested give "". Can be called once. */
+/* Finish; hex buffers must hold 129 bytes (or at least the algorithm's hex + NUL: MD5 33, SHA-1 41,
+ * SHA-256 SL_SHA256_HEX); a NULL buffer is skipped. Algorithms not requested give "". Can be called once
+ * (-SL_E_STATE after; update after final is -SL_E_STATE too). */
 int sl_hasher_final(struct sl_hasher *h, char *md5, char *sha1, char *sha256, char *sha512);
 void sl_hasher_free(struct sl_hasher *h);
 

@@ -12,6 +12,8 @@ int sl_fs_mkdirs(const char *path, mode_t mode);
 int sl_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Read a whole file of at most `cap` bytes (-SL_E_TOOBIG beyond). *data is heap, NUL-terminated. */
 int sl_fs_read_file(const char *path, size_t cap, char **data, size_t *len);
+/* write(2) all of len bytes, retrying short writes and EINTR. 0 or -errno. */
+int sl_fs_write_all(int fd, const void *data, size_t len);
 /* fsync a directory so a rename in it is durable. */
 int sl_fs_fsync_dir(const char *dir);
 /* Remove a tree (no symlink following). Missing path is success. */

@@ -1,7 +1,9 @@
 /* store: the content-addressed object store under STATE/store. Objects are named by their SHA-256 and
- * written only through a streaming writer that hashes on the fly and commits (fsync + rename into place)
- * only if digest and size match what was expected, so a partial or wrong object is never visible.
- * Writing the same object twice (or concurrently) is safe: the first complete rename wins, both succeed.
+ * written only through a streaming writer that hashes on the fly and commits (fdatasync + link into
+ * place, mode 0444) only if digest and size match what was expected, so a partial or wrong object is never
+ * visible. Writing the same object twice (or concurrently) is safe: the first complete link wins, both
+ * succeed. In-progress bytes live in an O_TMPFILE inode where the filesystem allows it, so a killed
+ * writer leaves nothing behind; otherwise in a named temp in tmp/.
  *
  * Layout: STATE/store/objects/ab/abcdef...   (ab = first two hex digits)
  *         STATE/store/tmp/                   (in-progress writes, removed at open if stale)
@@ -9,7 +11,10 @@
  * Every digest is checked with sl_digest_valid_sha256() before a path is built.
  *
  * Ownership: sl_store_open() -> sl_store_free(). A writer from sl_store_writer_new() is consumed by
- * exactly one of sl_store_writer_commit() or sl_store_writer_abort(). */
+ * exactly one of sl_store_writer_commit() or sl_store_writer_abort(). A store handle is not modified
+ * after open and may be shared by threads; a writer is used by one thread at a time.
+ * Failure: int functions return 0 / -errno / -SL_E_*; the store logs only what it handles itself (stale
+ * temps swept, a discarded partial, a torn object replaced): callers log their failures. */
 #ifndef SL_STORE_H
 #define SL_STORE_H
 
@@ -29,13 +34,31 @@ struct sl_store_expect {
 };
 
 /* Keep the bytes of an aborted write in partial/ so a later writer with the same expected sha256 can
- * continue (HTTP Range). Requires expect.sha256. */
+ * continue (HTTP Range). Requires expect.sha256. A partial longer than expect.size or the cap is discarded;
+ * one with a wrong prefix makes the resumed commit fail with -SL_E_DIGEST (and is deleted). While one
+ * writer holds a partial (flock), a concurrent writer of the same digest silently writes a plain temp
+ * (offset 0) instead. Partials nobody resumed for 7 days are removed at open. */
 #define SL_STORE_RESUMABLE 1u
+/* Skip the per-object fdatasync and directory fsyncs at commit (a sync of thousands of objects is
+ * otherwise dominated by them). Durability trade-off: the object is visible at once, but until
+ * sl_store_sync() returns, a power loss or kernel crash can leave it under its name with missing or
+ * zeroed content, or lose it. A process crash (SIGKILL) loses nothing: the page cache survives.
+ * Callers therefore must call sl_store_sync() and check its result before recording anything that
+ * relies on these objects (a snapshot as verified); after a system crash an unverified snapshot's
+ * objects must be re-checked (sl_store_check), since sl_store_has() only tests the name. A later commit
+ * of the same digest replaces an object whose size is wrong (the usual shape of such a tear). */
+#define SL_STORE_DEFER_SYNC 2u
+/* Use a named temp in tmp/ even where O_TMPFILE works. For tests of the fallback path, and for
+ * filesystems whose O_TMPFILE is broken; a crash then leaves a file in tmp/ until the day-old sweep. */
+#define SL_STORE_NAMED_TEMP 4u
 
 /* Open (creating directories as needed) the store under state_dir. NULL + *cause on failure. */
 struct sl_store *sl_store_open(const char *state_dir, char **cause);
 void sl_store_free(struct sl_store *st);
 const char *sl_store_root(const struct sl_store *st);
+/* Flush everything written to the store's filesystem (syncfs). Call once after committing with
+ * SL_STORE_DEFER_SYNC and before relying on those objects. 0 or -errno (e.g. -EIO of a failed write-back). */
+int sl_store_sync(struct sl_store *st);
 
 /* Start writing an object. NULL + *cause on failure (bad expected digest, I/O). With SL_STORE_RESUMABLE
  * and an existing partial file, the writer starts after the bytes already there, which are re-hashed;
@@ -45,7 +68,8 @@ struct sl_store_writer *sl_store_writer_new(struct sl_store *st, const struct sl
 uint64_t sl_store_writer_offset(const struct sl_store_writer *w);
 /* Bytes written so far (including a resumed prefix). */
 uint64_t sl_store_writer_size(const struct sl_store_writer *w);
-/* Append bytes. -SL_E_TOOBIG when past the expected size or the cap; the writer must then be aborted. */
+/* Append bytes. -SL_E_TOOBIG when past the expected size or the cap (nothing of that call is written);
+ * the writer must then be aborted (commit also fails with the same code). */
 int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t len);
 /* Check size and digest, fsync, rename into place; the writer is freed in every case. On success the
  * digest is copied to digest_out (may be NULL). -SL_E_DIGEST / -SL_E_SIZE leave nothing behind. */
@@ -62,14 +86,16 @@ bool sl_store_has(struct sl_store *st, const char *sha256);
 int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap);
 /* Open an object read-only; *fd_out owned by the caller. -SL_E_NOTFOUND when absent. */
 int sl_store_open_object(struct sl_store *st, const char *sha256, int *fd_out, uint64_t *size_out);
-/* Read a whole object of at most cap bytes into a heap buffer (NUL-terminated for convenience). */
+/* Read a whole object of at most cap bytes into a heap buffer (NUL-terminated for convenience). The bytes
+ * are re-hashed on the way: -SL_E_DIGEST if the object on disk was corrupted, -SL_E_TOOBIG above cap. */
 int sl_store_read(struct sl_store *st, const char *sha256, size_t cap, uint8_t **data, size_t *len);
 /* Re-hash an object from disk: 0 if intact, -SL_E_DIGEST if its bytes no longer match its name. */
 int sl_store_check(struct sl_store *st, const char *sha256, uint64_t *size_out);
 /* Remove an object (gc). Missing is success. */
 int sl_store_remove(struct sl_store *st, const char *sha256);
 /* Visit every object name (valid digests only; stray files are reported to cb with sha256 == NULL and
- * their path). Stops early when cb returns non-zero, and returns that value. */
+ * their path). Stops early when cb returns non-zero, and returns that value. Both strings are valid only
+ * during the callback; cb may remove the object it is given. Order is unspecified. */
 int sl_store_foreach(struct sl_store *st, int (*cb)(void *arg, const char *sha256, const char *path),
 		     void *arg);
 

@@ -1,0 +1,843 @@
+/* store: content-addressed objects under STATE/store. Bytes reach objects/ only through a writer that
+ * hashed them on the way in and checked size and digest; every name is a validated digest, and every
+ * directory is reached through an fd opened at sl_store_open() so a renamed or symlinked state directory
+ * cannot redirect writes half-way through. */
+#include "core/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/limits.h"
+#include "core/log.h"
+
+#define STORE_TMP_STALE_SEC     (24 * 3600)     /* seconds: a tmp/ file this old belongs to a dead writer */
+#define STORE_PARTIAL_STALE_SEC (7 * 24 * 3600) /* seconds: a partial nobody resumed for a week is dropped */
+#define STORE_IO_CHUNK          (64u << 10)     /* bytes per read when re-hashing from disk */
+#define STORE_LOCK_RETRIES      8               /* tries to lock a partial that others keep replacing */
+#define STORE_TEMP_RETRIES      16              /* tries to find an unused temp name */
+#define STORE_ROOT_MAX          (SL_MAX_PATH - 512) /* bytes: leaves room for "/objects/ab/<255-byte name>" */
+#define STORE_DIR_MODE          0755            /* objects/: served and publish read through hard links */
+#define STORE_PRIVATE_MODE      0700            /* tmp/, partial/: unverified bytes are nobody's business */
+#define STORE_OBJECT_MODE       0444            /* objects are immutable; publish hard-links them */
+#define STORE_NAME_MAX          80              /* bytes of a tmp/ or partial/ name ("<64 hex>.part") */
+
+#define STORE_KNOWN_FLAGS (SL_STORE_RESUMABLE | SL_STORE_DEFER_SYNC | SL_STORE_NAMED_TEMP)
+
+struct sl_store {
+	char *root;        /* STATE/store */
+	int root_fd;
+	int objects_fd;
+	int tmp_fd;
+	int partial_fd;
+	bool tmpfile;      /* O_TMPFILE inodes can be named through /proc/self/fd; fixed at open, so a
+			    * handle is never written to after sl_store_open() */
+};
+
+enum writer_kind {
+	WRITER_TMPFILE,    /* anonymous O_TMPFILE in tmp/: a crash leaves nothing */
+	WRITER_NAMED,      /* tmp/<name>: swept at open once stale */
+	WRITER_PARTIAL,    /* partial/<sha256>.part, flock'ed while we write */
+};
+
+struct sl_store_writer {
+	struct sl_store *st;
+	struct sl_hasher *h;
+	int fd;
+	enum writer_kind kind;
+	char name[STORE_NAME_MAX];
+	char expect_sha[SL_SHA256_HEX];   /* "" when any content is accepted */
+	int64_t expect_size;
+	uint64_t cap;
+	uint64_t size;
+	uint64_t offset;
+	unsigned flags;
+	int err;                          /* sticky: once a write failed, commit fails with it */
+};
+
+static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_cause(char **cause, const char *fmt, ...)
+{
+	if (cause == NULL)
+		return;
+	free(*cause);
+	*cause = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+}
+
+/* "ab/abcdef..." for a digest already validated. */
+static void object_rel(const char *hex, char rel[3 + SL_SHA256_HEX])
+{
+	rel[0] = hex[0];
+	rel[1] = hex[1];
+	rel[2] = '/';
+	memcpy(rel + 3, hex, SL_SHA256_HEX);
+}
+
+/* Remove regular files older than max_age from the directory open as dfd. Partials are removed only when
+ * no writer holds their lock. Failures are logged, never fatal: the store works with litter in it. */
+static void sweep_dir(struct sl_store *st, int dfd, const char *sub, time_t max_age, bool locked_files)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		sl_log_warn(NULL, "cannot list %s/%s: %s", st->root, sub, strerror(errno));
+		return;
+	}
+	time_t now = time(NULL);
+	unsigned removed = 0;
+	for (;;) {
+		struct dirent *de = readdir(d);
+		if (de == NULL)
+			break;
+		struct stat sb;
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (now - sb.st_mtime < max_age)
+			continue;
+		int lfd = -1;
+		if (locked_files) {
+			lfd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+				if (lfd >= 0)
+					close(lfd);
+				continue;
+			}
+		}
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+		if (lfd >= 0)
+			close(lfd);
+	}
+	closedir(d);
+	if (removed > 0)
+		sl_log_info(NULL, "removed %u stale file(s) from %s/%s", removed, st->root, sub);
+}
+
+static int open_subdir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+struct sl_store *sl_store_open(const char *state_dir, char **cause)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} subs[] = { { "objects", STORE_DIR_MODE }, { "tmp", STORE_PRIVATE_MODE },
+		     { "partial", STORE_PRIVATE_MODE } };
+	if (cause != NULL)
+		*cause = NULL;
+	if (state_dir == NULL || state_dir[0] == '\0') {
+		set_cause(cause, "no state directory given");
+		return NULL;
+	}
+	if (strlen(state_dir) + strlen("/store") >= STORE_ROOT_MAX) {
+		set_cause(cause, "state directory path is too long (%zu bytes)", strlen(state_dir));
+		return NULL;
+	}
+	struct sl_store *st = calloc(1, sizeof *st);
+	if (st == NULL || asprintf(&st->root, "%s/store", state_dir) < 0) {
+		free(st);
+		set_cause(cause, "out of memory");
+		return NULL;
+	}
+	st->root_fd = st->objects_fd = st->tmp_fd = st->partial_fd = -1;
+	/* An O_TMPFILE inode can only be given a name through /proc/self/fd (AT_EMPTY_PATH needs
+	 * CAP_DAC_READ_SEARCH), so without /proc the named temp is the only option. */
+	st->tmpfile = access("/proc/self/fd", X_OK) == 0;
+	int *fds[] = { &st->objects_fd, &st->tmp_fd, &st->partial_fd };
+	int rc = sl_fs_mkdirs(st->root, STORE_DIR_MODE);
+	if (rc == 0) {
+		st->root_fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = st->root_fd < 0 ? -errno : 0;
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof subs / sizeof subs[0]; i++) {
+		if (mkdirat(st->root_fd, subs[i].name, subs[i].mode) != 0 && errno != EEXIST)
+			rc = -errno;
+		if (rc == 0) {
+			*fds[i] = open_subdir(st->root_fd, subs[i].name);
+			rc = *fds[i] < 0 ? *fds[i] : 0;
+		}
+		if (rc != 0)
+			set_cause(cause, "cannot open %s/%s: %s", st->root, subs[i].name, sl_strerror(rc));
+	}
+	if (rc != 0) {
+		if (cause != NULL && *cause == NULL)
+			set_cause(cause, "cannot create %s: %s", st->root, sl_strerror(rc));
+		sl_store_free(st);
+		return NULL;
+	}
+	sweep_dir(st, st->tmp_fd, "tmp", STORE_TMP_STALE_SEC, false);
+	sweep_dir(st, st->partial_fd, "partial", STORE_PARTIAL_STALE_SEC, true);
+	return st;
+}
+
+void sl_store_free(struct sl_store *st)
+{
+	if (st == NULL)
+		return;
+	int fds[] = { st->root_fd, st->objects_fd, st->tmp_fd, st->partial_fd };
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(st->root);
+	free(st);
+}
+
+const char *sl_store_root(const struct sl_store *st)
+{
+	return st->root;
+}
+
+int sl_store_sync(struct sl_store *st)
+{
+	if (st == NULL)
+		return -EINVAL;
+	return syncfs(st->root_fd) == 0 ? 0 : -errno;
+}
+
+/* ---- writers ---------------------------------------------------------------------------------------- */
+
+static int open_temp(struct sl_store_writer *w)
+{
+	struct sl_store *st = w->st;
+	if (!(w->flags & SL_STORE_NAMED_TEMP) && st->tmpfile) {
+		int fd = openat(st->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			w->fd = fd;
+			w->kind = WRITER_TMPFILE;
+			return 0;
+		}
+		/* No O_TMPFILE on this filesystem: one failed call per writer, then the named temp. */
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -errno;
+	}
+	for (int i = 0; i < STORE_TEMP_RETRIES; i++) {
+		uint64_t rnd;
+		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+			rnd = (uint64_t)time(NULL) ^ ((uint64_t)i << 48) ^ (uint64_t)(uintptr_t)w;
+		snprintf(w->name, sizeof w->name, "w.%ld.%016" PRIx64, (long)getpid(), rnd);
+		int fd = openat(st->tmp_fd, w->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			w->fd = fd;
+			w->kind = WRITER_NAMED;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	w->name[0] = '\0';
+	return -EEXIST;
+}
+
+/* Hash the bytes already in the partial and position the writer after them. A partial that cannot be
+ * the expected object's prefix (too long) or cannot be read is started over, not trusted. */
+static int resume_prefix(struct sl_store_writer *w, uint64_t have)
+{
+	uint64_t limit = w->cap;
+	if (w->expect_size >= 0 && (uint64_t)w->expect_size < limit)
+		limit = (uint64_t)w->expect_size;
+	if (have > limit) {
+		sl_log_info(NULL, "discarding %s/partial/%s: %" PRIu64 " bytes is more than the %" PRIu64
+			    " expected", w->st->root, w->name, have, limit);
+		have = 0;
+	}
+	uint8_t *buf = have > 0 ? malloc(STORE_IO_CHUNK) : NULL;
+	if (have > 0 && buf == NULL)
+		return -ENOMEM;
+	uint64_t off = 0;
+	while (off < have) {
+		size_t want = have - off < STORE_IO_CHUNK ? (size_t)(have - off) : STORE_IO_CHUNK;
+		ssize_t n = pread(w->fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sl_log_warn(NULL, "discarding %s/partial/%s: unreadable after %" PRIu64 " bytes",
+				    w->st->root, w->name, off);
+			break;
+		}
+		int rc = sl_hasher_update(w->h, buf, (size_t)n);
+		if (rc != 0) {
+			free(buf);
+			return rc;
+		}
+		off += (uint64_t)n;
+	}
+	free(buf);
+	if (off < have) {
+		/* Start over: the hasher has seen bytes we are about to drop. */
+		sl_hasher_free(w->h);
+		w->h = sl_hasher_new(SL_HASH_SHA256);
+		if (w->h == NULL)
+			return -ENOMEM;
+		off = 0;
+	}
+	if (ftruncate(w->fd, (off_t)off) != 0 || lseek(w->fd, (off_t)off, SEEK_SET) < 0)
+		return -errno;
+	w->size = w->offset = off;
+	return 0;
+}
+
+/* Take partial/<sha>.part. 1: ours (resumed); 0: another writer holds it, use a temp; <0: error. */
+static int open_partial(struct sl_store_writer *w)
+{
+	struct sl_store *st = w->st;
+	snprintf(w->name, sizeof w->name, "%s.part", w->expect_sha);
+	for (int i = 0; i < STORE_LOCK_RETRIES; i++) {
+		int fd = openat(st->partial_fd, w->name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* EACCES: a crash between commit's fchmod(0444) and unlink left it read-only. */
+		if (fd < 0 && errno == EACCES && unlinkat(st->partial_fd, w->name, 0) == 0)
+			continue;
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			int e = errno;
+			close(fd);
+			return e == EWOULDBLOCK ? 0 : -e;
+		}
+		/* The holder we raced with may have committed (unlinked) the file between our open and our
+		 * lock: only the inode still named <sha>.part is the partial. */
+		struct stat a, b;
+		if (fstat(fd, &a) != 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (fstatat(st->partial_fd, w->name, &b, AT_SYMLINK_NOFOLLOW) != 0 || a.st_ino != b.st_ino ||
+		    a.st_dev != b.st_dev) {
+			close(fd);
+			continue;
+		}
+		if (!S_ISREG(a.st_mode)) {
+			close(fd);
+			return 0;
+		}
+		w->fd = fd;
+		w->kind = WRITER_PARTIAL;
+		int rc = resume_prefix(w, (uint64_t)a.st_size);
+		return rc < 0 ? rc : 1;
+	}
+	return 0;
+}
+
+/* Unlink what the writer owns (unless a partial is kept), close and free. */
+static void writer_destroy(struct sl_store_writer *w, bool keep_partial)
+{
+	if (w->fd >= 0) {
+		if (w->kind == WRITER_PARTIAL && keep_partial) {
+			/* Drop bytes of a failed write that the hasher never saw, so the prefix matches. A
+			 * partial that a crash tore is caught by the digest check of the resumed commit. */
+			if (ftruncate(w->fd, (off_t)w->size) != 0 || fdatasync(w->fd) != 0)
+				unlinkat(w->st->partial_fd, w->name, 0);
+		} else if (w->kind == WRITER_PARTIAL) {
+			unlinkat(w->st->partial_fd, w->name, 0);
+		} else if (w->kind == WRITER_NAMED) {
+			unlinkat(w->st->tmp_fd, w->name, 0);
+		}
+		/* Closing after unlinking keeps the flock until the name is gone. */
+		close(w->fd);
+	}
+	sl_hasher_free(w->h);
+	free(w);
+}
+
+static int writer_create(struct sl_store *st, const struct sl_store_expect *expect, unsigned flags,
+			 struct sl_store_writer **out, char **cause)
+{
+	static const struct sl_store_expect none = { NULL, -1, 0 };
+	*out = NULL;
+	if (st == NULL)
+		return -EINVAL;
+	if (expect == NULL)
+		expect = &none;
+	if (flags & ~STORE_KNOWN_FLAGS) {
+		set_cause(cause, "unknown store writer flags 0x%x", flags);
+		return -EINVAL;
+	}
+	/* The digest is untrusted (it came from upstream metadata): never echo it into a log line. */
+	if (expect->sha256 != NULL && !sl_digest_valid_sha256(expect->sha256)) {
+		set_cause(cause, "invalid expected SHA-256 digest");
+		return -SL_E_BADNAME;
+	}
+	if (expect->size < -1) {
+		set_cause(cause, "invalid expected size %" PRId64, expect->size);
+		return -EINVAL;
+	}
+	uint64_t cap = expect->max_size ? expect->max_size : SL_MAX_ARTIFACT_BYTES;
+	if (expect->size >= 0 && (uint64_t)expect->size > cap) {
+		set_cause(cause, "expected size %" PRId64 " exceeds the cap of %" PRIu64 " bytes", expect->size,
+			  cap);
+		return -SL_E_TOOBIG;
+	}
+	if ((flags & SL_STORE_RESUMABLE) && expect->sha256 == NULL) {
+		set_cause(cause, "a resumable write needs an expected digest");
+		return -EINVAL;
+	}
+	struct sl_store_writer *w = calloc(1, sizeof *w);
+	if (w != NULL)
+		w->h = sl_hasher_new(SL_HASH_SHA256);
+	if (w == NULL || w->h == NULL) {
+		free(w);
+		set_cause(cause, "out of memory");
+		return -ENOMEM;
+	}
+	w->st = st;
+	w->fd = -1;
+	w->flags = flags;
+	w->cap = cap;
+	w->expect_size = expect->size;
+	if (expect->sha256 != NULL)
+		memcpy(w->expect_sha, expect->sha256, SL_SHA256_HEX);
+	int rc = (flags & SL_STORE_RESUMABLE) ? open_partial(w) : 0;
+	if (rc == 0) {
+		w->name[0] = '\0';
+		rc = open_temp(w);
+	}
+	if (rc < 0) {
+		set_cause(cause, "cannot create a temporary file in %s/%s: %s", st->root,
+			  (flags & SL_STORE_RESUMABLE) ? "partial" : "tmp", sl_strerror(rc));
+		writer_destroy(w, false);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+struct sl_store_writer *sl_store_writer_new(struct sl_store *st, const struct sl_store_expect *expect,
+					    unsigned flags, char **cause)
+{
+	struct sl_store_writer *w;
+	if (cause != NULL)
+		*cause = NULL;
+	int rc = writer_create(st, expect, flags, &w, cause);
+	if (rc != 0 && cause != NULL && *cause == NULL)
+		set_cause(cause, "cannot start a store write: %s", sl_strerror(rc));
+	return w;
+}
+
+uint64_t sl_store_writer_offset(const struct sl_store_writer *w)
+{
+	return w ? w->offset : 0;
+}
+
+uint64_t sl_store_writer_size(const struct sl_store_writer *w)
+{
+	return w ? w->size : 0;
+}
+
+int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t len)
+{
+	if (w == NULL)
+		return -EINVAL;
+	if (w->err != 0)
+		return w->err;
+	if (len == 0)
+		return 0;
+	uint64_t limit = w->cap;
+	if (w->expect_size >= 0 && (uint64_t)w->expect_size < limit)
+		limit = (uint64_t)w->expect_size;
+	/* Refuse before writing: an upstream that sends more than it declared is cut off here, and the
+	 * partial keeps only bytes that can still be the expected object. */
+	if (len > limit - w->size) {
+		w->err = -SL_E_TOOBIG;
+		return w->err;
+	}
+	int rc = sl_fs_write_all(w->fd, data, len);
+	if (rc == 0)
+		rc = sl_hasher_update(w->h, data, len);
+	if (rc != 0) {
+		w->err = rc;
+		return rc;
+	}
+	w->size += len;
+	return 0;
+}
+
+/* Give the writer's inode the name dirfd/name. -EEXIST when that name is taken. */
+static int link_to(struct sl_store_writer *w, int dirfd, const char *name)
+{
+	int rc;
+	if (w->kind == WRITER_TMPFILE) {
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", w->fd);
+		rc = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+	} else {
+		int from = w->kind == WRITER_NAMED ? w->st->tmp_fd : w->st->partial_fd;
+		rc = linkat(from, w->name, dirfd, name, 0);
+	}
+	return rc == 0 ? 0 : -errno;
+}
+
+/* An object whose size differs from a verified write of the same digest was torn by a crash before
+ * sl_store_sync() (DEFER_SYNC). Replace it atomically through a temp name in tmp/. */
+static int replace_torn(struct sl_store_writer *w, int fan_fd, const char *hex)
+{
+	char tmpname[STORE_NAME_MAX];
+	uint64_t rnd = 0;
+	if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+		rnd = (uint64_t)time(NULL);
+	snprintf(tmpname, sizeof tmpname, "r.%ld.%016" PRIx64, (long)getpid(), rnd);
+	int rc = link_to(w, w->st->tmp_fd, tmpname);
+	if (rc != 0)
+		return rc;
+	if (renameat(w->st->tmp_fd, tmpname, fan_fd, hex) != 0) {
+		rc = -errno;
+		unlinkat(w->st->tmp_fd, tmpname, 0);
+	}
+	return rc;
+}
+
+static int publish(struct sl_store_writer *w, const char *hex)
+{
+	struct sl_store *st = w->st;
+	bool sync = !(w->flags & SL_STORE_DEFER_SYNC);
+	char fan[3] = { hex[0], hex[1], '\0' };
+	char rel[3 + SL_SHA256_HEX];
+	struct stat sb;
+	object_rel(hex, rel);
+	/* Already there with the right size (a re-download): skip the fdatasync and the link. */
+	if (fstatat(st->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size == w->size)
+		return 0;
+	if (sync && fdatasync(w->fd) != 0)
+		return -errno;
+	if (fchmod(w->fd, STORE_OBJECT_MODE) != 0)
+		return -errno;
+	bool new_fan = mkdirat(st->objects_fd, fan, STORE_DIR_MODE) == 0;
+	if (!new_fan && errno != EEXIST)
+		return -errno;
+	if (new_fan && sync && fsync(st->objects_fd) != 0)
+		return -errno;
+	int fan_fd = open_subdir(st->objects_fd, fan);
+	if (fan_fd < 0)
+		return fan_fd;
+	int rc = link_to(w, fan_fd, hex);
+	if (rc == -EEXIST) {
+		/* Same digest, so same bytes: dedupe, or a concurrent writer won. Unless the one there is
+		 * shorter, which only a crash before sl_store_sync() produces. */
+		rc = fstatat(fan_fd, hex, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+		if (rc == 0 && !S_ISREG(sb.st_mode))
+			rc = -SL_E_STATE;
+		if (rc == 0 && (uint64_t)sb.st_size != w->size) {
+			sl_log_warn(NULL, "%s/objects/%s/%s has %jd bytes instead of %" PRIu64
+				    ": replacing it (crash before the store was synced?)",
+				    st->root, fan, hex, (intmax_t)sb.st_size, w->size);
+			rc = replace_torn(w, fan_fd, hex);
+		}
+	}
+	if (rc == 0 && sync && fsync(fan_fd) != 0)
+		rc = -errno;
+	close(fan_fd);
+	return rc;
+}
+
+int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_HEX])
+{
+	char got[SL_SHA256_HEX];
+	if (digest_out != NULL)
+		digest_out[0] = '\0';
+	if (w == NULL)
+		return -EINVAL;
+	int rc = w->err;
+	if (rc == 0 && w->expect_size >= 0 && w->size != (uint64_t)w->expect_size)
+		rc = -SL_E_SIZE;
+	if (rc == 0)
+		rc = sl_hasher_final(w->h, NULL, NULL, got, NULL);
+	if (rc == 0 && w->expect_sha[0] != '\0' && strcmp(got, w->expect_sha) != 0)
+		rc = -SL_E_DIGEST;
+	if (rc == 0)
+		rc = publish(w, got);
+	if (rc == 0 && digest_out != NULL)
+		memcpy(digest_out, got, SL_SHA256_HEX);
+	/* Success or not, the temp (or partial) goes: a wrong partial must not be resumed again. */
+	writer_destroy(w, false);
+	return rc;
+}
+
+void sl_store_writer_abort(struct sl_store_writer *w, bool keep_partial)
+{
+	if (w != NULL)
+		writer_destroy(w, keep_partial);
+}
+
+int sl_store_put(struct sl_store *st, const void *data, size_t len, const struct sl_store_expect *expect,
+		 char digest_out[SL_SHA256_HEX])
+{
+	struct sl_store_writer *w;
+	if (digest_out != NULL)
+		digest_out[0] = '\0';
+	int rc = writer_create(st, expect, 0, &w, NULL);
+	if (rc != 0)
+		return rc;
+	rc = sl_store_writer_write(w, data, len);
+	if (rc != 0) {
+		sl_store_writer_abort(w, false);
+		return rc;
+	}
+	return sl_store_writer_commit(w, digest_out);
+}
+
+/* ---- readers ---------------------------------------------------------------------------------------- */
+
+bool sl_store_has(struct sl_store *st, const char *sha256)
+{
+	char rel[3 + SL_SHA256_HEX];
+	struct stat sb;
+	if (st == NULL || !sl_digest_valid_sha256(sha256))
+		return false;
+	object_rel(sha256, rel);
+	return fstatat(st->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
+}
+
+int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap)
+{
+	if (buf != NULL && cap > 0)
+		buf[0] = '\0';
+	if (st == NULL || !sl_digest_valid_sha256(sha256))
+		return -SL_E_BADNAME;
+	if (buf == NULL)
+		return -SL_E_TOOBIG;
+	int n = snprintf(buf, cap, "%s/objects/%.2s/%s", st->root, sha256, sha256);
+	if (n < 0 || (size_t)n >= cap) {
+		if (cap > 0)
+			buf[0] = '\0';
+		return -SL_E_TOOBIG;
+	}
+	return 0;
+}
+
+int sl_store_open_object(struct sl_store *st, const char *sha256, int *fd_out, uint64_t *size_out)
+{
+	char rel[3 + SL_SHA256_HEX];
+	int rc;
+	*fd_out = -1;
+	if (st == NULL || !sl_digest_valid_sha256(sha256))
+		return -SL_E_BADNAME;
+	object_rel(sha256, rel);
+	int fd = openat(st->objects_fd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -SL_E_NOTFOUND : -errno;
+	struct stat sb;
+	rc = fstat(fd, &sb) == 0 ? 0 : -errno;
+	if (rc == 0 && !S_ISREG(sb.st_mode))
+		rc = -SL_E_STATE;
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	if (size_out != NULL)
+		*size_out = (uint64_t)sb.st_size;
+	*fd_out = fd;
+	return 0;
+}
+
+/* Hash fd from its start to EOF, at most limit bytes (more is -SL_E_TOOBIG). If keep is non-NULL the
+ * bytes are also stored there (sized by the caller). */
+static int hash_fd(int fd, uint64_t limit, uint8_t *keep, char hex[SL_SHA256_HEX], uint64_t *total)
+{
+	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
+	uint8_t *buf = keep ? NULL : malloc(STORE_IO_CHUNK);
+	if (h == NULL || (keep == NULL && buf == NULL)) {
+		sl_hasher_free(h);
+		free(buf);
+		return -ENOMEM;
+	}
+	uint64_t off = 0;
+	int rc = 0;
+	for (;;) {
+		uint8_t *dst = keep ? keep + off : buf;
+		size_t want = STORE_IO_CHUNK;
+		if (keep != NULL && limit - off < want)
+			want = (size_t)(limit - off) + 1;   /* one extra byte detects a file that grew */
+		ssize_t n = pread(fd, dst, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((uint64_t)n > limit - off) {
+			rc = -SL_E_TOOBIG;
+			break;
+		}
+		rc = sl_hasher_update(h, dst, (size_t)n);
+		if (rc != 0)
+			break;
+		off += (uint64_t)n;
+	}
+	if (rc == 0)
+		rc = sl_hasher_final(h, NULL, NULL, hex, NULL);
+	sl_hasher_free(h);
+	free(buf);
+	*total = off;
+	return rc;
+}
+
+int sl_store_read(struct sl_store *st, const char *sha256, size_t cap, uint8_t **data, size_t *len)
+{
+	int fd;
+	uint64_t size;
+	*data = NULL;
+	if (len != NULL)
+		*len = 0;
+	int rc = sl_store_open_object(st, sha256, &fd, &size);
+	if (rc != 0)
+		return rc;
+	if (size > cap) {
+		close(fd);
+		return -SL_E_TOOBIG;
+	}
+	/* +2: the NUL, and the byte that shows a file grown since fstat. */
+	uint8_t *buf = malloc((size_t)size + 2);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	char got[SL_SHA256_HEX];
+	uint64_t total = 0;
+	rc = hash_fd(fd, size, buf, got, &total);
+	close(fd);
+	if (rc == 0 && total != size)
+		rc = -SL_E_SIZE;
+	/* Objects are immutable; bytes that no longer match their name are corruption, not data. */
+	if (rc == 0 && strcmp(got, sha256) != 0)
+		rc = -SL_E_DIGEST;
+	if (rc != 0) {
+		free(buf);
+		return rc;
+	}
+	buf[total] = '\0';
+	*data = buf;
+	if (len != NULL)
+		*len = (size_t)total;
+	return 0;
+}
+
+int sl_store_check(struct sl_store *st, const char *sha256, uint64_t *size_out)
+{
+	int fd;
+	uint64_t size;
+	int rc = sl_store_open_object(st, sha256, &fd, &size);
+	if (rc != 0)
+		return rc;
+	char got[SL_SHA256_HEX];
+	uint64_t total = 0;
+	rc = hash_fd(fd, SL_MAX_ARTIFACT_BYTES, NULL, got, &total);
+	close(fd);
+	if (rc == 0 && strcmp(got, sha256) != 0)
+		rc = -SL_E_DIGEST;
+	if (rc == 0 && size_out != NULL)
+		*size_out = total;
+	return rc;
+}
+
+int sl_store_remove(struct sl_store *st, const char *sha256)
+{
+	char rel[3 + SL_SHA256_HEX];
+	if (st == NULL || !sl_digest_valid_sha256(sha256))
+		return -SL_E_BADNAME;
+	object_rel(sha256, rel);
+	if (unlinkat(st->objects_fd, rel, 0) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static bool is_fan_name(const char *n)
+{
+	return strlen(n) == 2 && strspn(n, "0123456789abcdef") == 2;
+}
+
+/* Visit one fan-out directory. */
+static int foreach_fan(struct sl_store *st, int fan_fd, const char *fan,
+		       int (*cb)(void *arg, const char *sha256, const char *path), void *arg)
+{
+	DIR *d = fdopendir(fan_fd);
+	if (d == NULL) {
+		int e = errno;
+		close(fan_fd);
+		return -e;
+	}
+	int rc = 0;
+	char path[SL_MAX_PATH];
+	struct dirent *de;
+	while (rc == 0) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			rc = errno ? -errno : 0;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat sb;
+		bool ok = sl_digest_valid_sha256(de->d_name) && strncmp(de->d_name, fan, 2) == 0 &&
+			  fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
+		snprintf(path, sizeof path, "%s/objects/%s/%s", st->root, fan, de->d_name);
+		rc = cb(arg, ok ? de->d_name : NULL, path);
+	}
+	closedir(d);
+	return rc;
+}
+
+int sl_store_foreach(struct sl_store *st, int (*cb)(void *arg, const char *sha256, const char *path),
+		     void *arg)
+{
+	if (st == NULL || cb == NULL)
+		return -EINVAL;
+	int fd = openat(st->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (d == NULL) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	int rc = 0;
+	char path[SL_MAX_PATH];
+	while (rc == 0) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (de == NULL) {
+			rc = errno ? -errno : 0;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat sb;
+		if (is_fan_name(de->d_name) && fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			int fan_fd = open_subdir(dirfd(d), de->d_name);
+			rc = fan_fd < 0 ? fan_fd : foreach_fan(st, fan_fd, de->d_name, cb, arg);
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/objects/%s", st->root, de->d_name);
+		rc = cb(arg, NULL, path);
+	}
+	closedir(d);
+	return rc;
+}
