@@ -3,7 +3,8 @@
  * log, per-URL HTTP validators and per-host cool-downs. The model is documented in schemas/README.md.
  *
  * Opening applies pending migrations (schemas/NNN_*.sql) in one transaction, sets WAL mode, foreign keys
- * and a busy timeout. Several processes (syncd, sluice, served read-only) share one catalogue.
+ * and a busy timeout. Several processes (syncd, sluice, served read-only) share one catalogue; a
+ * connection belongs to one thread and never crosses fork() (the child opens its own).
  * Times are Unix seconds (int64). Functions return 0 or a negative code (-SL_E_CATALOG for SQLite
  * failures, with the SQLite message logged once; -SL_E_NOTFOUND, -SL_E_STATE as documented).
  *
@@ -32,11 +33,13 @@ int sl_catalog_commit(struct sl_catalog *c);
 int sl_catalog_rollback(struct sl_catalog *c);
 
 /* ---- sources ---- */
-/* Insert the source if new (or update its type); *id_out gets its id. */
+/* Insert the source if new (or update its type); *id_out gets its id. -SL_E_BADNAME for an empty name
+ * or one longer than SL_MAX_NAME. */
 int sl_catalog_source_ensure(struct sl_catalog *c, const char *name, const char *type, int64_t *id_out);
 /* -SL_E_NOTFOUND when absent. */
 int sl_catalog_source_id(struct sl_catalog *c, const char *name, int64_t *id_out);
-int sl_catalog_source_next_run(struct sl_catalog *c, int64_t source_id, int64_t *at_out); /* 0 if never */
+/* *at_out 0 if never scheduled; -SL_E_NOTFOUND for an unknown source (both calls). */
+int sl_catalog_source_next_run(struct sl_catalog *c, int64_t source_id, int64_t *at_out);
 int sl_catalog_source_set_next_run(struct sl_catalog *c, int64_t source_id, int64_t at);
 
 /* ---- sync runs ---- */
@@ -49,6 +52,8 @@ enum sl_run_outcome {
 };
 const char *sl_run_outcome_name(enum sl_run_outcome o);
 int sl_catalog_run_begin(struct sl_catalog *c, int64_t source_id, int64_t *run_id_out);
+/* -SL_E_STATE when the run already ended (e.g. marked interrupted by another process), -SL_E_NOTFOUND
+ * for an unknown run, -EINVAL for outcome SL_RUN_RUNNING. */
 int sl_catalog_run_end(struct sl_catalog *c, int64_t run_id, enum sl_run_outcome outcome, uint64_t bytes,
 		       uint64_t requests, const char *message);
 /* At daemon start: runs still 'running' become 'interrupted', snapshots still 'syncing' become 'failed'
@@ -68,7 +73,8 @@ int sl_catalog_run_last_success(struct sl_catalog *c, int64_t source_id, struct 
 void sl_run_info_release(struct sl_run_info *r);
 
 /* ---- artifacts ---- */
-/* Record an artifact (first sighting wins; later calls are no-ops). */
+/* Record an artifact (first sighting wins; later calls are no-ops). -SL_E_BADNAME unless sha256 is 64
+ * lowercase hex digits; -SL_E_SIZE when the digest is already recorded with another size. */
 int sl_catalog_artifact_add(struct sl_catalog *c, const char *sha256, uint64_t size, const char *media_type,
 			    const char *origin_url);
 
@@ -106,18 +112,23 @@ struct sl_entry {
 	const char *meta_json; /* format-defined, may be NULL */
 };
 
-/* New snapshot in state 'syncing'. */
+/* New snapshot in state 'syncing'. run_id 0: not made by a sync run. */
 int sl_catalog_snapshot_new(struct sl_catalog *c, int64_t source_id, int64_t run_id, int64_t *snap_id_out);
-/* Add (or replace, same path) an entry. The artifact must have been added first (foreign key). */
+/* Add (or replace, same path) an entry. The artifact must have been added first (foreign key:
+ * -SL_E_CATALOG otherwise). Only while the snapshot is 'syncing' (-SL_E_STATE after): the entry list
+ * freezes when syncing ends, so what was verified is what gets published. */
 int sl_catalog_snapshot_add_entry(struct sl_catalog *c, int64_t snap_id, const struct sl_entry *e);
-/* Compute and store content_digest, counts and total size; set upstream_date and summary (may be NULL). */
+/* Compute and store content_digest, counts and total size; set upstream_date and summary (may be NULL).
+ * content_digest = SHA-256 over "path\0sha256\n" for each entry in bytewise path order. Only while
+ * 'syncing' (-SL_E_STATE otherwise); may be repeated. A snapshot must be sealed before -> verified. */
 int sl_catalog_snapshot_seal(struct sl_catalog *c, int64_t snap_id, int64_t upstream_date,
 			     const char *summary_json);
 /* Move from `from` to `to` if the snapshot is in `from` and the transition is legal:
  *   syncing -> verified | failed;  verified -> pending | failed;  pending -> published | rejected;
  *   published -> superseded;  superseded -> published (rollback).
  * -SL_E_STATE (with nothing changed) otherwise — this is how two admins approving at once are told
- * apart: exactly one transition succeeds. `reason` may be NULL. */
+ * apart: exactly one transition succeeds. -SL_E_NOTFOUND for an unknown snapshot. syncing -> verified
+ * also needs the seal. `reason` may be NULL (the previous reason is kept). */
 int sl_catalog_snapshot_transition(struct sl_catalog *c, int64_t snap_id, enum sl_snap_state from,
 				   enum sl_snap_state to, const char *reason);
 int sl_catalog_snapshot_get(struct sl_catalog *c, int64_t snap_id, struct sl_snapshot_info *out);
@@ -130,7 +141,9 @@ void sl_entry_release(struct sl_entry *e);
 /* Snapshots newest first. source_id 0: all sources; state_filter < 0: any state. */
 int sl_catalog_snapshots(struct sl_catalog *c, int64_t source_id, int state_filter,
 			 int (*cb)(void *arg, const struct sl_snapshot_info *s), void *arg);
-/* Delete a snapshot that is failed, rejected or superseded (keep = N); -SL_E_STATE otherwise. */
+/* Delete a snapshot that is failed, rejected or superseded (keep = N), with its entries and
+ * verification records (the audit log keeps its history); -SL_E_STATE otherwise, and also while the
+ * published pointer still names it. -SL_E_NOTFOUND for an unknown snapshot. */
 int sl_catalog_snapshot_delete(struct sl_catalog *c, int64_t snap_id);
 /* Is this digest referenced by any remaining snapshot (gc)? */
 int sl_catalog_digest_referenced(struct sl_catalog *c, const char *sha256, bool *out);
@@ -147,13 +160,16 @@ int sl_catalog_verifications(struct sl_catalog *c, int64_t snap_id,
 			     int (*cb)(void *arg, const struct sl_verification *v), void *arg);
 
 /* ---- published pointer ---- */
-/* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch. */
+/* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch.
+ * published_set: the snapshot must belong to the source (-SL_E_MISMATCH) and be in state 'published'
+ * (transition first, in the same transaction; -SL_E_STATE otherwise), and generation must exceed the
+ * stored one (-SL_E_STATE otherwise: another publisher switched first). */
 int sl_catalog_published_get(struct sl_catalog *c, int64_t source_id, int64_t *snap_id,
 			     int64_t *generation, int64_t *published_at);
 int sl_catalog_published_set(struct sl_catalog *c, int64_t source_id, int64_t snap_id, int64_t generation);
 
 /* ---- per-source format state (last accepted Release Date per suite, CVD versions...) ---- */
-/* *value heap (caller frees); -SL_E_NOTFOUND when unset. */
+/* *value heap (caller frees); -SL_E_NOTFOUND when unset. state_set with value NULL removes the key. */
 int sl_catalog_state_get(struct sl_catalog *c, int64_t source_id, const char *key, char **value);
 int sl_catalog_state_set(struct sl_catalog *c, int64_t source_id, const char *key, const char *value);
 
@@ -161,7 +177,8 @@ int sl_catalog_state_set(struct sl_catalog *c, int64_t source_id, const char *ke
 /* Either out pointer may be NULL; values heap or NULL. -SL_E_NOTFOUND when nothing is stored. */
 int sl_catalog_http_get(struct sl_catalog *c, const char *url, char **etag, char **last_modified);
 int sl_catalog_http_put(struct sl_catalog *c, const char *url, const char *etag, const char *last_modified);
-/* until = 0 when the host is not cooling down. reason heap or NULL (may pass NULL). */
+/* until = 0 when the host is not cooling down (never set, or the time has passed). reason heap or NULL
+ * (may pass NULL). */
 int sl_catalog_cooldown_get(struct sl_catalog *c, const char *host, int64_t *until, char **reason);
 int sl_catalog_cooldown_set(struct sl_catalog *c, const char *host, int64_t until, const char *reason);
 
@@ -177,7 +194,9 @@ struct sl_audit_entry {
 	const char *reason;     /* may be NULL */
 	char prev_hash[SL_SHA256_HEX], hash[SL_SHA256_HEX]; /* set by append */
 };
-/* Appends; the catalogue refuses UPDATE and DELETE on the log (triggers), and the API has no such call. */
+/* Appends; the catalogue refuses UPDATE and DELETE on the log (triggers), and the API has no such call.
+ * actor and action are required (-SL_E_BADNAME), content_digest is NULL, "" or 64 hex digits. The
+ * entry is chained inside BEGIN IMMEDIATE, so concurrent appenders still form one chain. */
 int sl_catalog_audit_append(struct sl_catalog *c, struct sl_audit_entry *e);
 /* Oldest first; source NULL: all. */
 int sl_catalog_audit_foreach(struct sl_catalog *c, const char *source,
@@ -185,5 +204,8 @@ int sl_catalog_audit_foreach(struct sl_catalog *c, const char *source,
 /* Recompute the chain: 0 when intact; -SL_E_VERIFY with *bad_seq the first entry that does not match
  * (edited, deleted before it, or reordered). */
 int sl_catalog_audit_verify(struct sl_catalog *c, int64_t *bad_seq);
+/* The chain's head (newest seq and hash); -SL_E_NOTFOUND when the log is empty. The chain cannot show
+ * a truncated tail by itself: compare with a head recorded elsewhere (every append logs it). */
+int sl_catalog_audit_head(struct sl_catalog *c, int64_t *seq, char hash[SL_SHA256_HEX]);
 
 #endif
