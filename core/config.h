@@ -2,7 +2,11 @@
  * Sections: [sluice], [syncd], [served], [publish], and one [source NAME] per upstream. Every key is
  * documented in schemas/sluice.conf.5.md. Any problem (unknown key or section, bad size/duration/window,
  * missing keyring file, duplicate source, key not valid for the source's type, missing required key) makes
- * the load fail with a cause "FILE:LINE: message"; nothing is half-applied.
+ * the load fail with a cause "FILE:LINE: message"; nothing is half-applied. Only the first problem is
+ * reported; a missing key points at its section's header. Every path in the result is absolute: relative
+ * ones are resolved against the config file's directory (the working directory for sl_config_parse), and
+ * files that must exist (keyring, cvd_key, password_file, signed_by, cosign_key, ca_file, tls_*) were
+ * readable regular files at load time.
  *
  * Ownership: sl_config_load()/sl_config_parse() return a heap config freed with sl_config_free(). All
  * strings and lists inside belong to it. Sources point to static sl_format entries. */
@@ -73,7 +77,8 @@ struct sl_source {
 };
 
 struct sl_config {
-	char *path;                       /* the file loaded ("<string>" for sl_config_parse) */
+	char *path;                       /* absolute path of the file loaded; for sl_config_parse the
+					   * `name` given ("<string>" if NULL) */
 
 	/* [sluice] */
 	char *state_dir;                  /* required */
@@ -116,7 +121,7 @@ struct sl_config {
 
 /* Load and validate a file. NULL on failure with *cause (heap, caller frees) = "FILE:LINE: message". */
 struct sl_config *sl_config_load(const char *path, char **cause);
-/* Same from memory; `name` stands for the file in messages. */
+/* Same from memory (`text` need not be NUL-terminated); `name` stands for the file in messages. */
 struct sl_config *sl_config_parse(const char *text, size_t len, const char *name, char **cause);
 void sl_config_free(struct sl_config *cfg);
 

@@ -1,0 +1,1458 @@
+/* config: sluice.conf in two passes. Pass 1 runs libinih over the text through our own line reader (to
+ * know every line number and to check what libinih would silently truncate) and records sections and raw
+ * values. Pass 2 applies one static key table: each key's section, the source types that accept it, how
+ * its value is parsed, where it is stored and its default. The first problem found is the cause. */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/units.h"
+
+enum sec { SEC_SLUICE, SEC_SYNCD, SEC_SERVED, SEC_PUBLISH, SEC_SOURCE, SEC_COUNT };
+
+static const char *const sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "source" };
+
+enum kind {
+	K_TYPE,       /* `type`, read before every other key of a source */
+	K_WORD,       /* char *: one token without blanks, checked by `check` */
+	K_LOGLEVEL,   /* char *: error|warn|info|debug */
+	K_DIR,        /* char *: path made absolute, not required to exist yet */
+	K_FILE,       /* char *: path made absolute; must be a readable regular file now */
+	K_LOGDEST,    /* char *: "syslog" or a path made absolute */
+	K_URL,        /* char *: http(s) base URL, trailing '/' removed */
+	K_PROXY,      /* char *: http(s) or socks5h proxy URL */
+	K_LISTEN,     /* char *: host:port or [v6]:port */
+	K_UINT,       /* unsigned in [min, max] */
+	K_RATE,       /* uint64_t bytes/s: a size, optionally followed by "/s" */
+	K_DURATION,   /* int64_t ms, at least `min` */
+	K_WINDOW,     /* two ints at off and off2 */
+	K_BOOL,       /* bool: names[0] is false, names[1] true */
+	K_ENUM,       /* enum stored as int: names[i] is value i */
+	K_LIST,       /* struct sl_strlist: items split at blanks and commas, each checked by `check` */
+	K_CSLIST,     /* struct sl_strlist: items split at commas only (fingerprints contain blanks) */
+};
+
+/* Checks one value or list item; may rewrite it in place (normalisation). NULL if fine, else why not. */
+typedef const char *item_check(char *s);
+
+struct key_def {
+	enum sec sec;
+	const char *name;
+	unsigned types;          /* SEC_SOURCE: SL_FK_* bits of the types accepting it; 0: every type */
+	unsigned required;       /* SEC_SOURCE: SL_FK_* bits of the types requiring it; else nonzero */
+	enum kind kind;
+	size_t off, off2;
+	int64_t min, max;        /* K_UINT bounds; K_DURATION minimum */
+	const char *def;         /* default, parsed like a configured value; NULL: none or set in code */
+	item_check *check;
+	const char *const *names;
+};
+
+struct piece {
+	char *text;
+	int line;
+};
+
+struct entry {
+	const char *name;        /* the table's spelling */
+	int line;
+	struct piece *v;         /* the value and its indented continuation lines; empty ones dropped */
+	size_t n, cap;
+};
+
+struct section {
+	enum sec kind;
+	char *name;              /* source name */
+	int line;
+	struct entry *e;         /* at most one per key name: duplicates are refused in pass 1 */
+	size_t n, cap;
+};
+
+enum line_kind { LINE_OTHER, LINE_KEY, LINE_CONT };
+
+struct cfgp {
+	const char *file;        /* the name used in messages */
+	char *base;              /* absolute directory that relative paths are resolved against */
+	const char *text;
+	size_t len, pos;
+	int lineno;
+	enum line_kind line_kind;
+	bool have_prev_key;      /* mirrors libinih's prev_name: reset only by a section header */
+	struct section *secs;
+	size_t nsecs, capsecs, nsources;
+	char *err;               /* first error, "FILE:LINE: message" */
+	int err_line;
+	struct sl_config *cfg;
+};
+
+#define CFG(f) offsetof(struct sl_config, f)
+#define SRC(f) offsetof(struct sl_source, f)
+#define AP SL_FK_APT
+#define CL SL_FK_CLAMAV
+#define OC SL_FK_OCI
+#define MIN_MS (60 * 1000LL)
+#define SINGLE_VALUE "'%s' takes a single value; this indented line would continue it " \
+		     "(remove the indentation if it starts a new key)"
+
+static item_check check_user, check_username, check_host, check_suite, check_arch, check_package,
+	check_database, check_image, check_platform, check_cidr, check_fingerprint;
+
+static const char *const approve_names[] = { "manual", "auto", NULL };
+static const char *const publish_names[] = { "resign", "verbatim", NULL };
+
+/* The one list of keys. Add a key here, in config.h and in schemas/sluice.conf.5.md. */
+static const struct key_def key_defs[] = {
+	{ SEC_SLUICE, "state_dir", 0, 1, K_DIR, CFG(state_dir), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SLUICE, "log_level", 0, 0, K_LOGLEVEL, CFG(log_level), 0, 0, 0, "info", NULL, NULL },
+
+	{ SEC_SYNCD, "max_parallel_sources", 0, 0, K_UINT, CFG(max_parallel_sources), 0, 1, SL_MAX_SOURCES,
+	  "2", NULL, NULL },
+	{ SEC_SYNCD, "bandwidth", 0, 0, K_RATE, CFG(bandwidth_bps), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_SYNCD, "max_connections", 0, 0, K_UINT, CFG(max_connections), 0, 1, 1024, "16", NULL, NULL },
+	{ SEC_SYNCD, "max_connections_per_host", 0, 0, K_UINT, CFG(max_connections_per_host), 0, 1, 256, "4",
+	  NULL, NULL },
+	{ SEC_SYNCD, "request_interval", 0, 0, K_DURATION, CFG(request_interval_ms), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_SYNCD, "low_speed_time", 0, 0, K_DURATION, CFG(low_speed_time_ms), 0, 0, 0, "30s", NULL, NULL },
+	{ SEC_SYNCD, "low_speed_limit", 0, 0, K_RATE, CFG(low_speed_bps), 0, 0, 0, "1024", NULL, NULL },
+	{ SEC_SYNCD, "transfer_timeout", 0, 0, K_DURATION, CFG(transfer_timeout_ms), 0, 1000, 0, "1h", NULL,
+	  NULL },
+	{ SEC_SYNCD, "retries", 0, 0, K_UINT, CFG(retries), 0, 0, 100, "4", NULL, NULL },
+	{ SEC_SYNCD, "proxy", 0, 0, K_PROXY, CFG(proxy), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SYNCD, "ca_file", 0, 0, K_FILE, CFG(ca_file), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SYNCD, "user", 0, 0, K_WORD, CFG(user), 0, 0, 0, NULL, check_user, NULL },
+
+	{ SEC_SERVED, "listen", 0, 0, K_LISTEN, CFG(listen), 0, 0, 0, "127.0.0.1:8080", NULL, NULL },
+	{ SEC_SERVED, "threads", 0, 0, K_UINT, CFG(threads), 0, 1, 1024, NULL, NULL, NULL },
+	{ SEC_SERVED, "max_connections", 0, 0, K_UINT, CFG(served_max_connections), 0, 1, 1000000, "1024",
+	  NULL, NULL },
+	{ SEC_SERVED, "max_connections_per_ip", 0, 0, K_UINT, CFG(max_connections_per_ip), 0, 1, 1000000, "64",
+	  NULL, NULL },
+	{ SEC_SERVED, "connection_timeout", 0, 0, K_DURATION, CFG(connection_timeout_ms), 0, 1000, 0, "30s",
+	  NULL, NULL },
+	{ SEC_SERVED, "tls_cert", 0, 0, K_FILE, CFG(tls_cert), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SERVED, "tls_key", 0, 0, K_FILE, CFG(tls_key), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SERVED, "tls_client_ca", 0, 0, K_FILE, CFG(tls_client_ca), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SERVED, "allow", 0, 0, K_LIST, CFG(allow), 0, 0, 0, NULL, check_cidr, NULL },
+	{ SEC_SERVED, "access_log", 0, 0, K_LOGDEST, CFG(access_log), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SERVED, "user", 0, 0, K_WORD, CFG(served_user), 0, 0, 0, NULL, check_user, NULL },
+
+	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
+
+	{ SEC_SOURCE, "type", 0, AP | CL | OC, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "url", 0, AP | CL, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "every", 0, 0, K_DURATION, SRC(every_ms), 0, MIN_MS, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "jitter", 0, 0, K_DURATION, SRC(jitter_ms), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_SOURCE, "window", 0, 0, K_WINDOW, SRC(window_start_min), SRC(window_end_min), 0, 0, NULL, NULL,
+	  NULL },
+	{ SEC_SOURCE, "timeout", 0, 0, K_DURATION, SRC(timeout_ms), 0, 1000, 0, "1h", NULL, NULL },
+	{ SEC_SOURCE, "approve", 0, 0, K_BOOL, SRC(auto_approve), 0, 0, 0, NULL, NULL, approve_names },
+	{ SEC_SOURCE, "approve_within", 0, 0, K_DURATION, SRC(approve_within_ms), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_SOURCE, "keep", 0, 0, K_UINT, SRC(keep), 0, 1, 100000, NULL, NULL, NULL },
+	{ SEC_SOURCE, "bandwidth", 0, 0, K_RATE, SRC(bandwidth_bps), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_SOURCE, "request_interval", 0, 0, K_DURATION, SRC(request_interval_ms), 0, 0, 0, NULL, NULL,
+	  NULL },
+	{ SEC_SOURCE, "max_connections", 0, 0, K_UINT, SRC(max_connections), 0, 0, 256, "0", NULL, NULL },
+	{ SEC_SOURCE, "proxy", 0, 0, K_PROXY, SRC(proxy), 0, 0, 0, NULL, NULL, NULL },
+
+	{ SEC_SOURCE, "suites", AP, AP, K_LIST, SRC(suites), 0, 0, 0, NULL, check_suite, NULL },
+	{ SEC_SOURCE, "components", AP, 0, K_LIST, SRC(components), 0, 0, 0, "main", check_suite, NULL },
+	{ SEC_SOURCE, "architectures", AP, 0, K_LIST, SRC(architectures), 0, 0, 0, "amd64", check_arch, NULL },
+	{ SEC_SOURCE, "packages", AP, 0, K_LIST, SRC(packages), 0, 0, 0, NULL, check_package, NULL },
+	{ SEC_SOURCE, "keyring", AP, AP, K_FILE, SRC(keyring), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "signed_by", AP, 0, K_CSLIST, SRC(fingerprints), 0, 0, 0, NULL, check_fingerprint,
+	  NULL },
+	{ SEC_SOURCE, "publish", AP, 0, K_ENUM, SRC(publish), 0, 0, 0, "resign", NULL, publish_names },
+	{ SEC_SOURCE, "max_future", AP, 0, K_DURATION, SRC(max_future_ms), 0, 0, 0, "1d", NULL, NULL },
+
+	{ SEC_SOURCE, "databases", CL, 0, K_LIST, SRC(databases), 0, 0, 0, "main daily bytecode",
+	  check_database, NULL },
+	{ SEC_SOURCE, "cdiffs", CL, 0, K_UINT, SRC(cdiffs), 0, 0, 1000, "30", NULL, NULL },
+	{ SEC_SOURCE, "dns", CL, 0, K_WORD, SRC(dns), 0, 0, 0, NULL, check_host, NULL },
+	{ SEC_SOURCE, "cvd_key", CL, 0, K_FILE, SRC(cvd_key), 0, 0, 0, NULL, NULL, NULL },
+
+	{ SEC_SOURCE, "registry", OC, OC, K_URL, SRC(registry), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "images", OC, OC, K_LIST, SRC(images), 0, 0, 0, NULL, check_image, NULL },
+	{ SEC_SOURCE, "platforms", OC, 0, K_LIST, SRC(platforms), 0, 0, 0, NULL, check_platform, NULL },
+	{ SEC_SOURCE, "username", OC, 0, K_WORD, SRC(username), 0, 0, 0, NULL, check_username, NULL },
+	{ SEC_SOURCE, "password_file", OC, 0, K_FILE, SRC(password_file), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "signed_by", OC, 0, K_FILE, SRC(signed_by), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "cosign_key", OC, 0, K_FILE, SRC(cosign_key), 0, 0, 0, NULL, NULL, NULL },
+};
+
+#define NDEFS (sizeof key_defs / sizeof key_defs[0])
+
+/* ---- messages ---------------------------------------------------------------------------------- */
+
+static void fail(struct cfgp *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fail(struct cfgp *p, int line, const char *fmt, ...)
+{
+	if (p->err != NULL)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	int r = line > 0 ? asprintf(&p->err, "%s:%d: %s", p->file, line, msg)
+			 : asprintf(&p->err, "%s: %s", p->file, msg);
+	if (r < 0)
+		p->err = NULL;
+	p->err_line = line > 0 ? line : 1;
+	if (p->err == NULL)
+		p->err_line = -1;   /* still an error, without text */
+}
+
+static bool failed(const struct cfgp *p)
+{
+	return p->err != NULL || p->err_line < 0;
+}
+
+/* Format names whose key bits intersect `types`, as "apt, oci". */
+static void type_names(unsigned types, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; sl_formats[i] != NULL && used < cap; i++) {
+		if (types != 0 && (sl_formats[i]->keys & types) == 0)
+			continue;
+		int w = snprintf(buf + used, cap - used, "%s%s", used ? ", " : "", sl_formats[i]->name);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* ---- pass 1: lines, sections, raw values ------------------------------------------------------- */
+
+static const char *skip_space(const char *s)
+{
+	while (*s != '\0' && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+static const struct key_def *find_key(enum sec sec, const char *name)
+{
+	for (size_t i = 0; i < NDEFS; i++)
+		if (key_defs[i].sec == sec && strcmp(key_defs[i].name, name) == 0)
+			return &key_defs[i];
+	return NULL;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *nv = reallocarray(*v, ncap, size);
+	if (nv == NULL)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static void section_header(struct cfgp *p, const char *t)
+{
+	/* Like libinih: the header ends at ']' unless an inline comment (" ;") comes first. */
+	const char *s = t + 1, *end = s;
+	bool was_space = false;
+	while (*end != '\0' && *end != ']' && !(was_space && *end == ';')) {
+		was_space = isspace((unsigned char)*end);
+		end++;
+	}
+	if (*end != ']') {
+		fail(p, p->lineno, "section header without closing ']'");
+		return;
+	}
+	const char *rest = skip_space(end + 1);
+	if (*rest != '\0' && *rest != ';' && *rest != '#') {
+		int n = (int)strlen(rest);
+		while (n > 0 && isspace((unsigned char)rest[n - 1]))
+			n--;
+		fail(p, p->lineno, "unexpected text after the section header: '%.*s'", n, rest);
+		return;
+	}
+	size_t len = (size_t)(end - s);
+	char head[SL_MAX_CONFIG_LINE + 1];
+	memcpy(head, s, len);
+	head[len] = '\0';
+
+	struct section sec = { .kind = SEC_COUNT, .line = p->lineno };
+	for (int k = 0; k < SEC_SOURCE; k++)
+		if (strcmp(head, sec_names[k]) == 0)
+			sec.kind = (enum sec)k;
+	if (strncmp(head, "source", 6) == 0 && (head[6] == '\0' || isspace((unsigned char)head[6]))) {
+		char *name = (char *)skip_space(head + 6);
+		size_t nlen = strlen(name);
+		while (nlen > 0 && isspace((unsigned char)name[nlen - 1]))
+			name[--nlen] = '\0';
+		if (nlen == 0) {
+			fail(p, p->lineno, "a source section needs a name: [source NAME]");
+			return;
+		}
+		if (!sl_config_valid_name(name)) {
+			fail(p, p->lineno, "bad source name '%s': use 1 to %d of a-z 0-9 . _ -, starting with a "
+			     "letter or digit", name, SL_MAX_NAME);
+			return;
+		}
+		for (size_t i = 0; i < p->nsecs; i++) {
+			if (p->secs[i].kind == SEC_SOURCE && strcmp(p->secs[i].name, name) == 0) {
+				fail(p, p->lineno, "duplicate source '%s' (first defined at line %d)", name,
+				     p->secs[i].line);
+				return;
+			}
+		}
+		if (p->nsources >= SL_MAX_SOURCES) {
+			fail(p, p->lineno, "too many sources (at most %d)", SL_MAX_SOURCES);
+			return;
+		}
+		sec.kind = SEC_SOURCE;
+		sec.name = strdup(name);
+		if (sec.name == NULL) {
+			fail(p, 0, "out of memory");
+			return;
+		}
+		p->nsources++;
+	} else if (sec.kind == SEC_COUNT) {
+		fail(p, p->lineno, "unknown section [%s] (known: [sluice], [syncd], [served], [publish], "
+		     "[source NAME])", head);
+		return;
+	} else {
+		for (size_t i = 0; i < p->nsecs; i++) {
+			if (p->secs[i].kind == sec.kind) {
+				fail(p, p->lineno, "duplicate section [%s] (first at line %d)", head,
+				     p->secs[i].line);
+				return;
+			}
+		}
+	}
+	if (grow((void **)&p->secs, &p->capsecs, p->nsecs, sizeof *p->secs) != 0) {
+		free(sec.name);
+		fail(p, 0, "out of memory");
+		return;
+	}
+	p->secs[p->nsecs++] = sec;
+}
+
+/* Classifies a line the way libinih will, so the handler knows a continuation from a key. */
+static void scan_line(struct cfgp *p, const char *line)
+{
+	if (p->lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3;
+	bool indented = isspace((unsigned char)line[0]);
+	const char *t = skip_space(line);
+	p->line_kind = LINE_OTHER;
+	if (*t == '\0' || *t == ';' || *t == '#')
+		return;
+	if (*t == '[') {
+		if (indented) {
+			fail(p, p->lineno, "a section header must start at the beginning of the line");
+			return;
+		}
+		p->have_prev_key = false;
+		section_header(p, t);
+		return;
+	}
+	if (indented && p->have_prev_key) {
+		p->line_kind = LINE_CONT;
+		return;
+	}
+	bool was_space = false;
+	const char *e = t;
+	while (*e != '\0' && *e != '=' && *e != ':' && !(was_space && *e == ';')) {
+		was_space = isspace((unsigned char)*e);
+		e++;
+	}
+	if (*e != '=' && *e != ':') {
+		fail(p, p->lineno, "expected 'key = value', a [section] or a comment");
+		return;
+	}
+	p->line_kind = LINE_KEY;
+	p->have_prev_key = true;
+}
+
+/* libinih's reader: one line per call, counted, checked for what libinih cannot represent. */
+static char *read_line(char *buf, int num, void *stream)
+{
+	struct cfgp *p = stream;
+	if (failed(p) || p->pos >= p->len)
+		return NULL;
+	const char *s = p->text + p->pos;
+	size_t avail = p->len - p->pos;
+	const char *nl = memchr(s, '\n', avail);
+	size_t len = nl != NULL ? (size_t)(nl - s) : avail;
+	p->pos += len + (nl != NULL);
+	p->lineno++;
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	/* libinih's line buffer is fixed at build time (200 bytes in Debian's r55); a longer line
+	 * would be split and read as two. Room is kept for '\n' and NUL. */
+	size_t max = num > 2 ? (size_t)num - 2 : 0;
+	if (max > SL_MAX_CONFIG_LINE)
+		max = SL_MAX_CONFIG_LINE;
+	if (memchr(s, '\0', len) != NULL) {
+		fail(p, p->lineno, "NUL byte in line");
+		return NULL;
+	}
+	if (len > max) {
+		fail(p, p->lineno, "line longer than %zu bytes; split long lists over indented "
+		     "continuation lines", max);
+		return NULL;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	scan_line(p, buf);
+	if (failed(p))
+		return NULL;
+	return buf;
+}
+
+/* " (it belongs in [syncd] or [source NAME])" for a key known elsewhere; "" otherwise. */
+static const char *section_hint(const char *name, char *hint, size_t cap)
+{
+	size_t used = 0;
+	hint[0] = '\0';
+	for (int k = 0; k < SEC_COUNT; k++) {
+		if (find_key((enum sec)k, name) == NULL)
+			continue;
+		int w = snprintf(hint + used, cap - used, "%s[%s%s]", used ? " or " : " (it belongs in ",
+				 sec_names[k], k == SEC_SOURCE ? " NAME" : "");
+		if (w < 0 || (size_t)w >= cap - used)
+			break;
+		used += (size_t)w;
+	}
+	if (used > 0 && used + 1 < cap)
+		strcat(hint, ")");
+	return hint;
+}
+
+static int add_piece(struct cfgp *p, struct entry *e, const char *value)
+{
+	if (*value == '\0')
+		return 0;
+	if (grow((void **)&e->v, &e->cap, e->n, sizeof *e->v) != 0)
+		return -ENOMEM;
+	char *text = strdup(value);
+	if (text == NULL)
+		return -ENOMEM;
+	e->v[e->n++] = (struct piece){ text, p->lineno };
+	return 0;
+}
+
+static int on_value(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfgp *p = user;
+	if (failed(p))
+		return 1;
+	char hint[128];
+	if (p->nsecs == 0) {
+		fail(p, p->lineno, "'%s' is outside any section%s", name, section_hint(name, hint, sizeof hint));
+		return 0;
+	}
+	struct section *sec = &p->secs[p->nsecs - 1];
+	if (p->line_kind == LINE_CONT) {
+		/* libinih continues its last key; so do we (a header resets both). */
+		if (sec->n == 0 || strcmp(sec->e[sec->n - 1].name, name) != 0) {
+			fail(p, p->lineno, "indented line continues nothing; remove the indentation");
+			return 0;
+		}
+		if (add_piece(p, &sec->e[sec->n - 1], value) != 0) {
+			fail(p, 0, "out of memory");
+			return 0;
+		}
+		return 1;
+	}
+	const struct key_def *d = find_key(sec->kind, name);
+	if (d == NULL) {
+		fail(p, p->lineno, "unknown key '%s' in [%s%s]%s", name, sec_names[sec->kind],
+		     sec->kind == SEC_SOURCE ? " NAME" : "", section_hint(name, hint, sizeof hint));
+		return 0;
+	}
+	for (size_t i = 0; i < sec->n; i++) {
+		if (strcmp(sec->e[i].name, d->name) == 0) {
+			fail(p, p->lineno, "duplicate key '%s' (first set at line %d)", name, sec->e[i].line);
+			return 0;
+		}
+	}
+	if (grow((void **)&sec->e, &sec->cap, sec->n, sizeof *sec->e) != 0) {
+		fail(p, 0, "out of memory");
+		return 0;
+	}
+	struct entry *e = &sec->e[sec->n++];
+	*e = (struct entry){ .name = d->name, .line = p->lineno };
+	if (add_piece(p, e, value) != 0) {
+		fail(p, 0, "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- value checks ------------------------------------------------------------------------------ */
+
+/* Decimal digits only (no sign, no blanks), without overflow. */
+static bool parse_uint(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s) || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool all_of(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return false;
+	return true;
+}
+
+static const char *check_user(char *s)
+{
+	if (strlen(s) > 32 || !(islower((unsigned char)s[0]) || s[0] == '_'))
+		return "is not a user name";
+	for (const char *c = s; *c != '\0'; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-')
+			return "is not a user name";
+	return NULL;
+}
+
+static const char *check_username(char *s)
+{
+	if (strlen(s) > 255)
+		return "is too long";
+	for (const char *c = s; *c != '\0'; c++)
+		if (*c <= ' ' || *c >= 0x7f)
+			return "must be printable ASCII without blanks";
+	return NULL;
+}
+
+static const char *check_host(char *s)
+{
+	size_t label = 0;
+	if (strlen(s) > 253 || s[0] == '.')
+		return "is not a host name";
+	for (const char *c = s; *c != '\0'; c++) {
+		if (*c == '.') {
+			if (label == 0 || c[1] == '\0')
+				return "is not a host name";
+			label = 0;
+		} else if (isalnum((unsigned char)*c) || *c == '-' || *c == '_') {
+			if (++label > 63)
+				return "is not a host name";
+		} else {
+			return "is not a host name";
+		}
+	}
+	return NULL;
+}
+
+static const char *check_suite(char *s)
+{
+	/* These become URL and directory parts, so no "..", no absolute or empty components. */
+	if (strlen(s) > 128 || !all_of(s, "._+-/") || s[0] == '/' || strstr(s, "..") != NULL ||
+	    strstr(s, "//") != NULL || s[strlen(s) - 1] == '/')
+		return "is not a suite or component name (letters, digits, . _ + - /)";
+	return NULL;
+}
+
+static const char *check_arch(char *s)
+{
+	if (strcmp(s, "all") == 0)
+		return "is always included; list only real architectures";
+	if (strlen(s) > 32 || !all_of(s, "-"))
+		return "is not an architecture name";
+	for (const char *c = s; *c != '\0'; c++)
+		if (isupper((unsigned char)*c))
+			return "is not an architecture name (lowercase)";
+	return NULL;
+}
+
+static const char *check_package(char *s)
+{
+	/* Debian policy 5.6.7: lowercase letters, digits, + - . ; starting alphanumeric. */
+	if (strlen(s) > 128 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return "is not a Debian package name";
+	for (const char *c = s; *c != '\0'; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && strchr("+-.", *c) == NULL)
+			return "is not a Debian package name";
+	return NULL;
+}
+
+static const char *check_database(char *s)
+{
+	if (strlen(s) > 64 || !all_of(s, "_-"))
+		return "is not a ClamAV database name";
+	return NULL;
+}
+
+static const char *check_image(char *s)
+{
+	static const char *const why = "is not repo:tag, repo:pattern* or repo@sha256:DIGEST";
+	char *at = strchr(s, '@');
+	char *colon = strrchr(s, ':');
+	char *end = at != NULL ? at : colon;
+	if (end == NULL)
+		return "needs a tag, tag pattern or digest (debian:12, debian:12*, debian@sha256:...)";
+	if (end == s || strlen(s) > 512)
+		return why;
+	/* Repository: lowercase path components, as the distribution spec allows. */
+	for (const char *c = s; c < end; c++) {
+		bool sep = *c == '/' || *c == '.' || *c == '_' || *c == '-';
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && !sep)
+			return why;
+		if (*c == '/' && (c == s || c + 1 == end || c[1] == '/'))
+			return why;
+	}
+	if (at != NULL) {
+		const char *d = at + 1;
+		if (strncmp(d, "sha256:", 7) != 0 || strlen(d + 7) != 64)
+			return why;
+		for (d += 7; *d != '\0'; d++)
+			if (!isdigit((unsigned char)*d) && !(*d >= 'a' && *d <= 'f'))
+				return why;
+		return NULL;
+	}
+	const char *tag = colon + 1;
+	if (*tag == '\0' || strlen(tag) > 128 || !all_of(tag, "._-*") || tag[0] == '.' || tag[0] == '-')
+		return why;
+	return NULL;
+}
+
+static const char *check_platform(char *s)
+{
+	unsigned parts = 1;
+	if (!all_of(s, "/._-") || s[0] == '/' || s[strlen(s) - 1] == '/' || strstr(s, "//") != NULL)
+		return "is not os/arch or os/arch/variant";
+	for (const char *c = s; *c != '\0'; c++)
+		parts += *c == '/';
+	if (parts < 2 || parts > 3)
+		return "is not os/arch or os/arch/variant";
+	return NULL;
+}
+
+static const char *check_cidr(char *s)
+{
+	unsigned char addr[16];
+	char ip[64];
+	const char *slash = strchr(s, '/');
+	size_t iplen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (iplen >= sizeof ip)
+		return "is not an address or CIDR";
+	memcpy(ip, s, iplen);
+	ip[iplen] = '\0';
+	int bits;
+	if (inet_pton(AF_INET, ip, addr) == 1)
+		bits = 32;
+	else if (inet_pton(AF_INET6, ip, addr) == 1)
+		bits = 128;
+	else
+		return "is not an address or CIDR (10.0.0.0/8, 2001:db8::/32)";
+	uint64_t prefix = (uint64_t)bits;
+	if (slash != NULL && (!parse_uint(slash + 1, &prefix) || prefix > (uint64_t)bits))
+		return "has a bad prefix length";
+	/* Host bits set usually means a typo in the prefix; refuse rather than guess. */
+	for (int b = (int)prefix; b < bits; b++)
+		if (addr[b / 8] & (0x80 >> (b % 8)))
+			return "has host bits set beyond the prefix length";
+	return NULL;
+}
+
+static const char *check_fingerprint(char *s)
+{
+	/* gpg prints fingerprints in groups of four; accept that and store one canonical form. */
+	size_t n = 0;
+	for (const char *c = s; *c != '\0'; c++)
+		if (!isspace((unsigned char)*c) && !isxdigit((unsigned char)*c))
+			return "is not a 40-digit hex fingerprint";
+	for (const char *c = s; *c != '\0'; c++)
+		if (!isspace((unsigned char)*c))
+			s[n++] = (char)toupper((unsigned char)*c);
+	s[n] = '\0';
+	if (n != 40)
+		return "is not a 40-digit hex fingerprint (separate several with commas)";
+	return NULL;
+}
+
+/* Port "1".."65535" starting at s (NUL-terminated). */
+static bool valid_port(const char *s)
+{
+	uint64_t v;
+	return parse_uint(s, &v) && v >= 1 && v <= 65535;
+}
+
+/* host, [v6], host:port or [v6]:port in s[0..len). */
+static const char *check_hostport(const char *s, size_t len, bool need_port)
+{
+	char buf[300], addr[16];
+	if (len == 0)
+		return "has no host";
+	if (len >= sizeof buf)
+		return "has a host name that is too long";
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	char *port = NULL;
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+		if (close == NULL)
+			return "has an unterminated [IPv6] address";
+		*close = '\0';
+		if (inet_pton(AF_INET6, buf + 1, addr) != 1)
+			return "has a bad IPv6 address";
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return "has text after the IPv6 address";
+	} else {
+		port = strchr(buf, ':');
+		if (port != NULL)
+			*port++ = '\0';
+		if (check_host(buf) != NULL)
+			return "has a bad host name";
+	}
+	if (port == NULL && need_port)
+		return "needs a port (host:port, [v6]:port)";
+	if (port != NULL && !valid_port(port))
+		return "has a bad port (1-65535)";
+	return NULL;
+}
+
+static const char *check_url(char *v, bool proxy)
+{
+	if (strlen(v) > SL_MAX_URL)
+		return "is too long";
+	const char *sep = strstr(v, "://");
+	if (sep == NULL)
+		return proxy ? "is not a URL (http://HOST:PORT, https://... or socks5h://...)"
+			     : "is not a URL (http://HOST/PATH or https://...)";
+	size_t slen = (size_t)(sep - v);
+	bool ok = (slen == 4 && strncmp(v, "http", 4) == 0) || (slen == 5 && strncmp(v, "https", 5) == 0) ||
+		  (proxy && slen == 7 && strncmp(v, "socks5h", 7) == 0);
+	if (proxy && slen == 6 && strncmp(v, "socks5", 6) == 0)
+		return "uses socks5://, which resolves names locally; use socks5h:// so the proxy resolves them";
+	if (!ok)
+		return proxy ? "must be http://, https:// or socks5h://" : "must be http:// or https://";
+	if (strpbrk(v, "?#") != NULL)
+		return "must not have a query or fragment";
+	const char *auth = sep + 3;
+	const char *auth_end = auth + strcspn(auth, "/");
+	const char *at = memrchr(auth, '@', (size_t)(auth_end - auth));
+	if (at != NULL) {
+		if (!proxy)
+			return "must not contain credentials (user@host); they would end up in logs";
+		auth = at + 1;
+	}
+	const char *why = check_hostport(auth, (size_t)(auth_end - auth), false);
+	if (why != NULL)
+		return why;
+	if (proxy && *auth_end != '\0' && strcmp(auth_end, "/") != 0)
+		return "must not have a path";
+	for (const char *c = auth_end; *c != '\0'; c++)
+		if (isspace((unsigned char)*c))
+			return "must not contain blanks (write %20)";
+	return NULL;
+}
+
+/* ---- pass 2: typed values ---------------------------------------------------------------------- */
+
+static char *resolve_path(struct cfgp *p, const char *v)
+{
+	char *out = NULL;
+	int r = v[0] == '/' ? asprintf(&out, "%s", v)
+			    : asprintf(&out, "%s%s%s", p->base, strcmp(p->base, "/") == 0 ? "" : "/", v);
+	if (r < 0)
+		return NULL;
+	return out;
+}
+
+static const char *check_readable(const char *path, char *why, size_t cap)
+{
+	struct stat st;
+	/* stat first: open() of a FIFO for reading would block. */
+	if (stat(path, &st) != 0) {
+		snprintf(why, cap, "%s", strerror(errno));
+		return why;
+	}
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(why, cap, "%s", strerror(errno));
+		return why;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void set_list(struct cfgp *p, const struct key_def *d, struct sl_strlist *l, const struct piece *v,
+		     size_t n)
+{
+	const char *seps = d->kind == K_CSLIST ? "," : ", \t";
+	for (size_t i = 0; i < n && !failed(p); i++) {
+		const char *t = v[i].text, *end = t + strlen(t);
+		if (strchr(t, '=') != NULL) {
+			fail(p, v[i].line, "%s: '%s' contains '='; an indented line continues the previous key, "
+			     "so start each key at the beginning of its line", d->name, t);
+			return;
+		}
+		while (t < end && !failed(p)) {
+			size_t skip = strspn(t, seps);
+			t += skip;
+			size_t len = strcspn(t, seps);
+			if (len == 0)
+				break;
+			char *item = strndup(t, len);
+			t += len;
+			if (item == NULL) {
+				fail(p, 0, "out of memory");
+				return;
+			}
+			/* Trim blanks that surround a comma-separated item. */
+			char *s = (char *)skip_space(item);
+			size_t slen = strlen(s);
+			while (slen > 0 && isspace((unsigned char)s[slen - 1]))
+				s[--slen] = '\0';
+			memmove(item, s, slen + 1);
+			if (item[0] == '\0') {
+				free(item);
+				continue;
+			}
+			const char *why = d->check != NULL ? d->check(item) : NULL;
+			if (why != NULL) {
+				fail(p, v[i].line, "%s: '%s' %s", d->name, item, why);
+				free(item);
+				return;
+			}
+			for (size_t k = 0; k < l->n; k++) {
+				if (strcmp(l->v[k], item) == 0) {
+					fail(p, v[i].line, "%s: '%s' is listed twice", d->name, item);
+					free(item);
+					return;
+				}
+			}
+			if (l->n >= SL_MAX_LIST_ITEMS) {
+				fail(p, v[i].line, "%s: more than %d items", d->name, SL_MAX_LIST_ITEMS);
+				free(item);
+				return;
+			}
+			char **nv = reallocarray(l->v, l->n + 1, sizeof *nv);
+			if (nv == NULL) {
+				fail(p, 0, "out of memory");
+				free(item);
+				return;
+			}
+			l->v = nv;
+			l->v[l->n++] = item;
+		}
+	}
+}
+
+static int find_name(const char *const *names, const char *v)
+{
+	for (int i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static void set_scalar(struct cfgp *p, const struct key_def *d, void *base, char *v, int line)
+{
+	char *field = (char *)base + d->off;
+	char **str = (char **)field;
+	char why[256];
+	const char *bad = NULL;
+	uint64_t u;
+	int64_t ms;
+	enum sl_log_level level;
+
+	switch (d->kind) {
+	case K_WORD:
+		bad = d->check != NULL ? d->check(v) : NULL;
+		if (bad == NULL && strpbrk(v, " \t") != NULL)
+			bad = "must not contain blanks";
+		if (bad == NULL)
+			*str = strdup(v);
+		break;
+	case K_LOGLEVEL:
+		if (sl_log_parse_level(v, &level) != 0)
+			bad = "is not one of error, warn, info, debug";
+		else
+			*str = strdup(v);
+		break;
+	case K_LOGDEST:
+		*str = strcmp(v, "syslog") == 0 ? strdup(v) : resolve_path(p, v);
+		break;
+	case K_DIR:
+		*str = resolve_path(p, v);
+		break;
+	case K_FILE:
+		*str = resolve_path(p, v);
+		bad = *str != NULL ? check_readable(*str, why, sizeof why) : NULL;
+		if (bad != NULL) {
+			fail(p, line, "%s: cannot read '%s': %s", d->name, *str, bad);
+			return;
+		}
+		break;
+	case K_URL:
+	case K_PROXY:
+		bad = check_url(v, d->kind == K_PROXY);
+		if (bad == NULL) {
+			size_t n = strlen(v);
+			/* Callers append "/dists/..." or "/v2/..."; one canonical form avoids "//". */
+			while (d->kind == K_URL && n > 0 && v[n - 1] == '/' && strstr(v, "://") + 3 < v + n - 1)
+				v[--n] = '\0';
+			*str = strdup(v);
+		}
+		break;
+	case K_LISTEN:
+		bad = check_hostport(v, strlen(v), true);
+		if (bad == NULL)
+			*str = strdup(v);
+		break;
+	case K_UINT:
+		if (!parse_uint(v, &u) || u < (uint64_t)d->min || u > (uint64_t)d->max) {
+			fail(p, line, "%s: '%s' is not a whole number from %lld to %lld", d->name, v,
+			     (long long)d->min, (long long)d->max);
+			return;
+		}
+		*(unsigned *)field = (unsigned)u;
+		return;
+	case K_RATE: {
+		size_t n = strlen(v);
+		if (n > 2 && strcmp(v + n - 2, "/s") == 0)
+			v[n - 2] = '\0';
+		if (sl_units_parse_size(v, &u) != 0)
+			bad = "is not a size (examples: 0, 512K, 10M, 1GiB, 10M/s)";
+		else
+			*(uint64_t *)field = u;
+		break;
+	}
+	case K_DURATION:
+		if (sl_units_parse_duration(v, &ms) != 0) {
+			bad = "is not a duration (examples: 90s, 10m, 6h, 1d, 1h30m, 500ms)";
+		} else if (ms < d->min) {
+			char min[32];
+			sl_units_format_duration(d->min, min, sizeof min);
+			fail(p, line, "%s: '%s' is too short (at least %s)", d->name, v, min);
+			return;
+		} else {
+			*(int64_t *)field = ms;
+		}
+		break;
+	case K_WINDOW:
+		if (sl_units_parse_window(v, (int *)field, (int *)((char *)base + d->off2)) != 0)
+			bad = "is not a time window HH:MM-HH:MM (e.g. 22:00-06:00; start and end differ)";
+		break;
+	case K_BOOL:
+	case K_ENUM: {
+		int i = find_name(d->names, v);
+		if (i < 0) {
+			fail(p, line, "%s: '%s' is not one of %s%s%s", d->name, v, d->names[0],
+			     d->names[1] ? ", " : "", d->names[1] ? d->names[1] : "");
+			return;
+		}
+		if (d->kind == K_BOOL)
+			*(bool *)field = i == 1;
+		else
+			*(int *)field = i;
+		return;
+	}
+	case K_TYPE:
+	case K_LIST:
+	case K_CSLIST:
+		return;
+	}
+	if (bad != NULL) {
+		fail(p, line, "%s: '%s' %s", d->name, v, bad);
+		return;
+	}
+	bool is_str = d->kind != K_RATE && d->kind != K_DURATION && d->kind != K_WINDOW;
+	if (is_str && *str == NULL)
+		fail(p, 0, "out of memory");
+}
+
+/* One configured (or default) value into its field. */
+static void apply(struct cfgp *p, const struct key_def *d, void *base, const struct entry *e)
+{
+	if (e->n == 0) {
+		fail(p, e->line, "empty value for '%s'", d->name);
+		return;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const char *t = e->v[i].text;
+		for (const char *c = t; *c != '\0'; c++) {
+			if ((unsigned char)*c < 0x20 && *c != '\t') {
+				fail(p, e->v[i].line, "%s: control character in value", d->name);
+				return;
+			}
+			if (*c == '#' && (c == t || isspace((unsigned char)c[-1]))) {
+				fail(p, e->v[i].line, "%s: '#' starts a comment only at the beginning of a line; "
+				     "write ' ; comment' after a value", d->name);
+				return;
+			}
+		}
+	}
+	if (d->kind == K_LIST || d->kind == K_CSLIST) {
+		struct sl_strlist *l = (struct sl_strlist *)((char *)base + d->off);
+		set_list(p, d, l, e->v, e->n);
+		if (!failed(p) && l->n == 0)
+			fail(p, e->line, "empty value for '%s'", d->name);
+		return;
+	}
+	if (e->n > 1) {
+		fail(p, e->v[1].line, SINGLE_VALUE, d->name);
+		return;
+	}
+	char *copy = strdup(e->v[0].text);
+	if (copy == NULL) {
+		fail(p, 0, "out of memory");
+		return;
+	}
+	set_scalar(p, d, base, copy, e->v[0].line);
+	free(copy);
+}
+
+static void apply_default(struct cfgp *p, const struct key_def *d, void *base, int line)
+{
+	struct piece def = { (char *)d->def, line };
+	struct entry e = { .name = d->name, .line = line, .v = &def, .n = 1 };
+	apply(p, d, base, &e);
+}
+
+static const struct entry *find_entry(const struct section *sec, const char *name)
+{
+	if (sec == NULL)
+		return NULL;
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].name, name) == 0)
+			return &sec->e[i];
+	return NULL;
+}
+
+/* The definition of `name` for a source whose type accepts `keys`; NULL if that type does not. */
+static const struct key_def *source_key(const char *name, unsigned keys)
+{
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct key_def *d = &key_defs[i];
+		if (d->sec == SEC_SOURCE && strcmp(d->name, name) == 0 && (d->types == 0 || (d->types & keys)))
+			return d;
+	}
+	return NULL;
+}
+
+static void build_global(struct cfgp *p, enum sec kind, const struct section *sec)
+{
+	bool set[NDEFS] = { false };
+	struct sl_config *cfg = p->cfg;
+	int line = sec != NULL ? sec->line : 1;
+	for (size_t i = 0; sec != NULL && i < sec->n && !failed(p); i++) {
+		const struct key_def *d = find_key(kind, sec->e[i].name);
+		apply(p, d, cfg, &sec->e[i]);
+		set[d - key_defs] = true;
+	}
+	for (size_t i = 0; i < NDEFS && !failed(p); i++) {
+		const struct key_def *d = &key_defs[i];
+		if (d->sec != kind || set[i])
+			continue;
+		if (d->required && sec == NULL)
+			fail(p, 1, "no [%s] section; '%s' is required", sec_names[kind], d->name);
+		else if (d->required)
+			fail(p, line, "[%s] is missing required key '%s'", sec_names[kind], d->name);
+		else if (d->def != NULL)
+			apply_default(p, d, cfg, line);
+	}
+	if (failed(p) || kind != SEC_SERVED)
+		return;
+	const struct entry *cert = find_entry(sec, "tls_cert"), *key = find_entry(sec, "tls_key");
+	const struct entry *ca = find_entry(sec, "tls_client_ca");
+	if (cert != NULL && key == NULL)
+		fail(p, cert->line, "tls_cert needs tls_key");
+	else if (key != NULL && cert == NULL)
+		fail(p, key->line, "tls_key needs tls_cert");
+	else if (ca != NULL && cert == NULL)
+		fail(p, ca->line, "tls_client_ca needs tls_cert and tls_key (client certificates need TLS)");
+}
+
+static void build_source(struct cfgp *p, const struct section *sec, struct sl_source *src)
+{
+	char names[128];
+	src->name = strdup(sec->name);
+	src->file = strdup(p->file);
+	src->line = sec->line;
+	src->window_start_min = -1;
+	src->window_end_min = -1;
+	src->request_interval_ms = -1;
+	if (src->name == NULL || src->file == NULL) {
+		fail(p, 0, "out of memory");
+		return;
+	}
+	type_names(0, names, sizeof names);
+	const struct entry *te = find_entry(sec, "type");
+	if (te == NULL) {
+		fail(p, sec->line, "source '%s' has no 'type' (one of %s)", sec->name, names);
+		return;
+	}
+	if (te->n == 0) {
+		fail(p, te->line, "empty value for 'type'");
+		return;
+	}
+	if (te->n > 1) {
+		fail(p, te->v[1].line, SINGLE_VALUE, "type");
+		return;
+	}
+	const struct sl_format *fmt = sl_format_find(te->v[0].text);
+	if (fmt == NULL) {
+		fail(p, te->line, "unknown type '%s' (known types: %s)", te->v[0].text, names);
+		return;
+	}
+	src->format = fmt;
+	src->every_ms = fmt->default_every_ms;
+	src->auto_approve = fmt->default_auto_approve != 0;
+	src->keep = fmt->default_keep;
+
+	bool set[NDEFS] = { false };
+	for (size_t i = 0; i < sec->n && !failed(p); i++) {
+		const struct entry *e = &sec->e[i];
+		if (e == te)
+			continue;
+		const struct key_def *d = source_key(e->name, fmt->keys);
+		if (d == NULL) {
+			unsigned types = 0;
+			for (size_t k = 0; k < NDEFS; k++)
+				if (key_defs[k].sec == SEC_SOURCE && strcmp(key_defs[k].name, e->name) == 0)
+					types |= key_defs[k].types;
+			type_names(types, names, sizeof names);
+			fail(p, e->line, "'%s' is not valid for type %s sources (only for %s)", e->name, fmt->name,
+			     names);
+			return;
+		}
+		apply(p, d, src, e);
+		set[d - key_defs] = true;
+	}
+	for (size_t i = 0; i < NDEFS && !failed(p); i++) {
+		const struct key_def *d = &key_defs[i];
+		if (d->sec != SEC_SOURCE || d->kind == K_TYPE || set[i] || (d->types && !(d->types & fmt->keys)))
+			continue;
+		if (d->required & fmt->keys)
+			fail(p, sec->line, "source '%s' (type %s) is missing required key '%s'", sec->name,
+			     fmt->name, d->name);
+		else if (d->def != NULL)
+			apply_default(p, d, src, sec->line);
+	}
+	const struct entry *pub = find_entry(sec, "publish"), *pkgs = find_entry(sec, "packages");
+	if (!failed(p) && src->publish == SL_PUBLISH_VERBATIM && src->packages.n > 0)
+		fail(p, pub != NULL ? pub->line : sec->line, "publish = verbatim serves the upstream's complete "
+		     "signed indices; it cannot be combined with packages (line %d)",
+		     pkgs != NULL ? pkgs->line : sec->line);
+}
+
+static void build(struct cfgp *p)
+{
+	struct sl_config *cfg = p->cfg;
+	bool seen[SEC_COUNT] = { false };
+	if (p->nsources > 0) {
+		cfg->sources = calloc(p->nsources, sizeof *cfg->sources);
+		if (cfg->sources == NULL) {
+			fail(p, 0, "out of memory");
+			return;
+		}
+	}
+	for (size_t i = 0; i < p->nsecs && !failed(p); i++) {
+		const struct section *sec = &p->secs[i];
+		seen[sec->kind] = true;
+		if (sec->kind == SEC_SOURCE)
+			build_source(p, sec, &cfg->sources[cfg->nsources++]);
+		else
+			build_global(p, sec->kind, sec);
+	}
+	for (int k = 0; k < SEC_SOURCE && !failed(p); k++)
+		if (!seen[k])
+			build_global(p, (enum sec)k, NULL);
+	if (failed(p))
+		return;
+	if (cfg->threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg->threads = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+	}
+	if (cfg->gnupg_home == NULL && asprintf(&cfg->gnupg_home, "%s/keys", cfg->state_dir) < 0) {
+		cfg->gnupg_home = NULL;
+		fail(p, 0, "out of memory");
+	}
+}
+
+/* ---- public ------------------------------------------------------------------------------------ */
+
+static void free_fields(void *base, bool source)
+{
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct key_def *d = &key_defs[i];
+		if ((d->sec == SEC_SOURCE) != source)
+			continue;
+		char *field = (char *)base + d->off;
+		switch (d->kind) {
+		case K_WORD:
+		case K_LOGLEVEL:
+		case K_DIR:
+		case K_FILE:
+		case K_LOGDEST:
+		case K_URL:
+		case K_PROXY:
+		case K_LISTEN:
+			free(*(char **)field);
+			*(char **)field = NULL;
+			break;
+		case K_LIST:
+		case K_CSLIST: {
+			struct sl_strlist *l = (struct sl_strlist *)field;
+			for (size_t k = 0; k < l->n; k++)
+				free(l->v[k]);
+			free(l->v);
+			l->v = NULL;
+			l->n = 0;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+void sl_config_free(struct sl_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		free_fields(&cfg->sources[i], true);
+		free(cfg->sources[i].name);
+		free(cfg->sources[i].file);
+	}
+	free(cfg->sources);
+	free_fields(cfg, false);
+	free(cfg->path);
+	free(cfg);
+}
+
+static void free_raw(struct cfgp *p)
+{
+	for (size_t i = 0; i < p->nsecs; i++) {
+		struct section *sec = &p->secs[i];
+		for (size_t k = 0; k < sec->n; k++) {
+			for (size_t j = 0; j < sec->e[k].n; j++)
+				free(sec->e[k].v[j].text);
+			free(sec->e[k].v);
+		}
+		free(sec->e);
+		free(sec->name);
+	}
+	free(p->secs);
+	free(p->base);
+}
+
+static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_cause(char **cause, const char *fmt, ...)
+{
+	if (cause == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+}
+
+/* `base` is taken over (heap). */
+static struct sl_config *parse(const char *text, size_t len, const char *file, char *base, char **cause)
+{
+	struct cfgp p = { .file = file, .base = base, .text = text, .len = len };
+	if (cause != NULL)
+		*cause = NULL;
+	p.cfg = calloc(1, sizeof *p.cfg);
+	if (p.cfg == NULL || base == NULL) {
+		free(p.cfg);
+		free(base);
+		set_cause(cause, "%s: out of memory", file);
+		return NULL;
+	}
+	int r = ini_parse_stream(read_line, &p, on_value, &p);
+	/* Our reader mirrors libinih's syntax rules, so it should never know of an earlier error. */
+	if (r > 0 && (!failed(&p) || r < p.err_line)) {
+		free(p.err);
+		p.err = NULL;
+		p.err_line = 0;
+		fail(&p, r, "syntax error");
+	} else if (r < 0 && !failed(&p)) {
+		fail(&p, 0, "out of memory");
+	}
+	if (!failed(&p))
+		build(&p);
+	free_raw(&p);
+	if (failed(&p)) {
+		sl_config_free(p.cfg);
+		if (cause != NULL)
+			*cause = p.err != NULL ? p.err : NULL;
+		else
+			free(p.err);
+		if (cause != NULL && *cause == NULL)
+			set_cause(cause, "%s: out of memory", file);
+		return NULL;
+	}
+	return p.cfg;
+}
+
+struct sl_config *sl_config_parse(const char *text, size_t len, const char *name, char **cause)
+{
+	const char *file = name != NULL ? name : "<string>";
+	char *cwd = getcwd(NULL, 0);
+	if (cwd == NULL) {
+		set_cause(cause, "%s: cannot resolve relative paths: %s", file, strerror(errno));
+		return NULL;
+	}
+	struct sl_config *cfg = parse(text != NULL ? text : "", text != NULL ? len : 0, file, cwd, cause);
+	if (cfg == NULL)
+		return NULL;
+	cfg->path = strdup(file);
+	if (cfg->path == NULL) {
+		sl_config_free(cfg);
+		set_cause(cause, "%s: out of memory", file);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Whole file into *buf, refusing anything but a regular file of at most SL_MAX_CONFIG_BYTES. */
+static int read_config(const char *path, char **buf, size_t *len, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+		set_cause(cause, "%s: cannot open: %s", path, strerror(err));
+		return -err;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		set_cause(cause, "%s: not a regular file", path);
+		return -SL_E_CONFIG;
+	}
+	char *data = malloc(SL_MAX_CONFIG_BYTES + 1);
+	if (data == NULL) {
+		close(fd);
+		set_cause(cause, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got <= SL_MAX_CONFIG_BYTES) {
+		ssize_t n = read(fd, data + got, SL_MAX_CONFIG_BYTES + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			free(data);
+			set_cause(cause, "%s: read error: %s", path, strerror(err));
+			return -err;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got > SL_MAX_CONFIG_BYTES) {
+		free(data);
+		set_cause(cause, "%s: larger than %u bytes; this is not a sluice configuration", path,
+			  SL_MAX_CONFIG_BYTES);
+		return -SL_E_TOOBIG;
+	}
+	*buf = data;
+	*len = got;
+	return 0;
+}
+
+struct sl_config *sl_config_load(const char *path, char **cause)
+{
+	if (cause != NULL)
+		*cause = NULL;
+	char *abs = NULL;
+	if (path[0] == '/') {
+		abs = strdup(path);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		if (cwd == NULL || asprintf(&abs, "%s/%s", cwd, path) < 0)
+			abs = NULL;
+		free(cwd);
+	}
+	if (abs == NULL) {
+		set_cause(cause, "%s: cannot make the path absolute", path);
+		return NULL;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	if (read_config(path, &text, &len, cause) != 0) {
+		free(abs);
+		return NULL;
+	}
+	/* Relative paths inside are relative to the file, wherever the daemon was started from. */
+	char *base = strndup(abs, (size_t)(strrchr(abs, '/') - abs));
+	if (base != NULL && base[0] == '\0') {
+		free(base);
+		base = strdup("/");
+	}
+	struct sl_config *cfg = parse(text, len, path, base, cause);
+	free(text);
+	if (cfg == NULL) {
+		free(abs);
+		return NULL;
+	}
+	cfg->path = abs;
+	return cfg;
+}
+
+const struct sl_source *sl_config_source(const struct sl_config *cfg, const char *name)
+{
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (strcmp(cfg->sources[i].name, name) == 0)
+			return &cfg->sources[i];
+	return NULL;
+}
+
+bool sl_config_valid_name(const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return false;
+	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
+		return false;
+	size_t n = 0;
+	for (const char *c = name; *c != '\0'; c++, n++) {
+		if (n >= SL_MAX_NAME)
+			return false;
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && strchr("._-", *c) == NULL)
+			return false;
+	}
+	return true;
+}
