@@ -1,0 +1,324 @@
+/* decomp: libarchive's "raw" format with compression filters, for reading and writing single
+ * compressed streams (Packages.xz, Packages.gz) without holding them in memory. */
+#include "core/decomp.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+struct sl_decomp_reader {
+	struct archive *a;
+	uint64_t max_out, total;
+	int err;
+	bool eof;
+	char why[256];
+};
+
+static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_cause(char **cause, const char *fmt, ...)
+{
+	if (cause == NULL)
+		return;
+	free(*cause);
+	*cause = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+}
+
+static const char *arch_msg(struct archive *a)
+{
+	const char *m = archive_error_string(a);
+	return m ? m : "truncated or corrupt compressed data";
+}
+
+static int reader_fail(struct sl_decomp_reader *r, int err, const char *what)
+{
+	r->err = err;
+	snprintf(r->why, sizeof r->why, "%s", what);
+	return err;
+}
+
+/* Every decoder must be built in: ARCHIVE_WARN means libarchive would fork an external program. */
+static int enable_filters(struct archive *a, char **cause)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct archive *);
+	} filters[] = {
+		{ "gzip", archive_read_support_filter_gzip },
+		{ "xz", archive_read_support_filter_xz },
+		{ "lzma", archive_read_support_filter_lzma },
+		{ "bzip2", archive_read_support_filter_bzip2 },
+		{ "zstd", archive_read_support_filter_zstd },
+		{ "lz4", archive_read_support_filter_lz4 },
+	};
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+		if (filters[i].fn(a) != ARCHIVE_OK) {
+			set_cause(cause, "libarchive has no built-in %s decoder", filters[i].name);
+			return -SL_E_UNSUPPORTED;
+		}
+	if (archive_read_support_format_raw(a) != ARCHIVE_OK ||
+	    archive_read_support_format_empty(a) != ARCHIVE_OK) {
+		set_cause(cause, "libarchive: %s", arch_msg(a));
+		return -SL_E_UNSUPPORTED;
+	}
+	return 0;
+}
+
+struct sl_decomp_reader *sl_decomp_reader_new(int fd, uint64_t max_out, char **cause)
+{
+	struct sl_decomp_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		set_cause(cause, "out of memory");
+		return NULL;
+	}
+	r->max_out = max_out;
+	r->a = archive_read_new();
+	if (r->a == NULL) {
+		free(r);
+		set_cause(cause, "out of memory");
+		return NULL;
+	}
+	if (enable_filters(r->a, cause) != 0)
+		goto fail;
+	if (archive_read_open_fd(r->a, fd, SL_DECOMP_BLOCK) != ARCHIVE_OK) {
+		set_cause(cause, "cannot open compressed stream: %s", arch_msg(r->a));
+		goto fail;
+	}
+	struct archive_entry *e;
+	int rc = archive_read_next_header(r->a, &e);
+	if (rc == ARCHIVE_EOF) {
+		r->eof = true;  /* empty input */
+	} else if (rc != ARCHIVE_OK) {
+		set_cause(cause, "cannot read compressed stream: %s", arch_msg(r->a));
+		goto fail;
+	}
+	r->why[0] = '\0';
+	return r;
+fail:
+	archive_read_free(r->a);
+	free(r);
+	return NULL;
+}
+
+ssize_t sl_decomp_reader_read(struct sl_decomp_reader *r, void *buf, size_t cap)
+{
+	if (r->err != 0)
+		return r->err;
+	if (r->eof || cap == 0)
+		return 0;
+	la_ssize_t n = archive_read_data(r->a, buf, cap);
+	if (n < 0)
+		return reader_fail(r, -SL_E_ARCHIVE, arch_msg(r->a));
+	if (n == 0) {
+		r->eof = true;
+		return 0;
+	}
+	if ((uint64_t)n > r->max_out - r->total)
+		return reader_fail(r, -SL_E_TOOBIG, "decompressed data exceeds its size limit");
+	r->total += (uint64_t)n;
+	return n;
+}
+
+const char *sl_decomp_reader_error(const struct sl_decomp_reader *r)
+{
+	return r->why;
+}
+
+void sl_decomp_reader_free(struct sl_decomp_reader *r)
+{
+	if (r == NULL)
+		return;
+	archive_read_free(r->a);
+	free(r);
+}
+
+int sl_decomp_fd_cause(int fd, uint64_t max_out, int (*sink)(void *arg, const void *data, size_t len),
+		       void *arg, char **cause)
+{
+	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, max_out, cause);
+	if (r == NULL)
+		return -SL_E_ARCHIVE;
+	uint8_t *buf = malloc(SL_DECOMP_BLOCK);
+	if (buf == NULL) {
+		sl_decomp_reader_free(r);
+		set_cause(cause, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = 0;
+	for (;;) {
+		ssize_t n = sl_decomp_reader_read(r, buf, SL_DECOMP_BLOCK);
+		if (n < 0) {
+			rc = (int)n;
+			set_cause(cause, "%s", sl_decomp_reader_error(r));
+			break;
+		}
+		if (n == 0)
+			break;
+		rc = sink(arg, buf, (size_t)n);
+		if (rc != 0)
+			break;
+	}
+	free(buf);
+	sl_decomp_reader_free(r);
+	return rc;
+}
+
+int sl_decomp_fd(int fd, uint64_t max_out, int (*sink)(void *arg, const void *data, size_t len), void *arg)
+{
+	return sl_decomp_fd_cause(fd, max_out, sink, arg, NULL);
+}
+
+struct sl_comp_writer {
+	struct archive *a;     /* NULL for SL_COMP_NONE: bytes go straight to sink */
+	int (*sink)(void *arg, const void *data, size_t len);
+	void *arg;
+	int err;               /* sticky: the sink's return or a libarchive failure */
+	bool finished;
+};
+
+static la_ssize_t writer_cb(struct archive *a, void *client, const void *buf, size_t len)
+{
+	struct sl_comp_writer *w = client;
+	if (w->err != 0)
+		return -1;
+	int rc = w->sink(w->arg, buf, len);
+	if (rc != 0) {
+		w->err = rc;
+		archive_set_error(a, EIO, "output refused");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int writer_setup(struct sl_comp_writer *w, enum sl_comp c, char **cause)
+{
+	struct archive *a = w->a;
+	int rc;
+	if (c == SL_COMP_GZIP) {
+		rc = archive_write_add_filter_gzip(a);
+		/* "!timestamp": zero mtime, so the same input always gives the same bytes. */
+		if (rc == ARCHIVE_OK)
+			rc = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+		if (rc == ARCHIVE_OK)
+			rc = archive_write_set_filter_option(a, "gzip", "compression-level", "6");
+	} else {
+		char level[16];
+		snprintf(level, sizeof level, "%d", SL_COMP_XZ_PRESET);
+		rc = archive_write_add_filter_xz(a);
+		if (rc == ARCHIVE_OK)
+			rc = archive_write_set_filter_option(a, "xz", "compression-level", level);
+	}
+	if (rc == ARCHIVE_OK)
+		rc = archive_write_set_format_raw(a);
+	/* No blocking or padding: the stream must end exactly where the compressor does. */
+	if (rc == ARCHIVE_OK)
+		rc = archive_write_set_bytes_per_block(a, 0);
+	if (rc == ARCHIVE_OK)
+		rc = archive_write_set_bytes_in_last_block(a, 1);
+	if (rc == ARCHIVE_OK)
+		rc = archive_write_open2(a, w, NULL, writer_cb, NULL, NULL);
+	struct archive_entry *e = NULL;
+	if (rc == ARCHIVE_OK) {
+		e = archive_entry_new();
+		if (e == NULL) {
+			set_cause(cause, "out of memory");
+			return -ENOMEM;
+		}
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_pathname(e, "data");
+		rc = archive_write_header(a, e);
+		archive_entry_free(e);
+	}
+	if (rc != ARCHIVE_OK) {
+		set_cause(cause, "cannot set up %s compression: %s", c == SL_COMP_GZIP ? "gzip" : "xz", arch_msg(a));
+		return -SL_E_ARCHIVE;
+	}
+	return 0;
+}
+
+struct sl_comp_writer *sl_comp_writer_new(enum sl_comp c, int (*sink)(void *arg, const void *data, size_t len),
+					  void *arg, char **cause)
+{
+	if (c != SL_COMP_NONE && c != SL_COMP_GZIP && c != SL_COMP_XZ) {
+		set_cause(cause, "unknown compression %d", (int)c);
+		return NULL;
+	}
+	struct sl_comp_writer *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		set_cause(cause, "out of memory");
+		return NULL;
+	}
+	w->sink = sink;
+	w->arg = arg;
+	if (c == SL_COMP_NONE)
+		return w;
+	w->a = archive_write_new();
+	if (w->a == NULL || writer_setup(w, c, cause) != 0) {
+		if (w->a != NULL)
+			archive_write_free(w->a);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int sl_comp_writer_write(struct sl_comp_writer *w, const void *data, size_t len)
+{
+	if (w->err != 0)
+		return w->err;
+	if (w->finished)
+		return w->err = -SL_E_STATE;
+	if (w->a == NULL) {
+		int rc = len ? w->sink(w->arg, data, len) : 0;
+		if (rc != 0)
+			w->err = rc;
+		return rc;
+	}
+	const uint8_t *p = data;
+	while (len > 0) {
+		la_ssize_t n = archive_write_data(w->a, p, len);
+		if (n <= 0) {
+			if (w->err == 0)
+				w->err = -SL_E_ARCHIVE;
+			return w->err;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sl_comp_writer_finish(struct sl_comp_writer *w)
+{
+	if (w->err != 0)
+		return w->err;
+	if (w->finished)
+		return -SL_E_STATE;
+	w->finished = true;
+	if (w->a != NULL && archive_write_close(w->a) != ARCHIVE_OK && w->err == 0)
+		w->err = -SL_E_ARCHIVE;
+	return w->err;
+}
+
+void sl_comp_writer_free(struct sl_comp_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->err == 0 && !w->finished)
+		w->err = -SL_E_INTERRUPTED;  /* the close inside archive_write_free must not reach the sink */
+	if (w->a != NULL)
+		archive_write_free(w->a);
+	free(w);
+}
