@@ -1,0 +1,1115 @@
+/* fetch: syncd's HTTP engine. One curl multi handle drives every transfer; this file decides when a
+ * request may start (connection caps, per-host interval, backoff, cool-downs), where its body goes
+ * (store writer or capped memory) and what a failure means (retry, resume, restart, give up). */
+#include "syncd/fetch.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "core/blob.h"
+#include "core/catalog.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/store.h"
+
+#define FETCH_UA             "sluice/" SLUICE_VERSION " (+air-gapped mirror)"
+#define FETCH_POLL_MS        50                  /* ms: longest sleep, bounds how late *stop is seen */
+#define FETCH_MAX_BACKOFF_MS (5 * 60 * 1000)     /* ms: a retry never waits longer than 5 min */
+#define FETCH_INLINE_RA_S    30                  /* s: a Retry-After up to this is waited out as a retry */
+#define FETCH_COOLDOWN_403_S (24 * 3600)         /* s: a CDN ban (403) lasts hours; freshclam waits too */
+#define FETCH_ERROR_BODY     (64u << 10)         /* bytes of an error page read (and dropped) at most */
+
+/* Token bucket in bytes. curl's own CURLOPT_MAX_RECV_SPEED_LARGE lets every new transfer burst (it
+ * reads whatever the socket holds before it starts waiting) and re-credits its 3 s window when the limit
+ * changes, so a sync of many small files would ignore the cap; one engine-wide bucket that pauses the
+ * transfer drawing on it (CURL_WRITEFUNC_PAUSE) holds the cap exactly and shares it among all. */
+struct bucket {
+	uint64_t rate;           /* bytes/s; 0: unlimited */
+	double tokens;           /* may go negative by one write: that debt is repaid before the next */
+	int64_t last;            /* monotonic ms of the last refill */
+};
+
+struct fetch_host {
+	struct fetch_host *next;
+	char name[256];
+	int64_t next_start;      /* monotonic ms: no request to this host starts before this */
+	int64_t cooldown_until;  /* Unix s; 0: none */
+	unsigned active;         /* transfers in flight */
+	unsigned unsent;         /* started but request not yet on the wire (interval is measured from sends) */
+	bool cooldown_loaded;
+};
+
+struct xfer {
+	struct xfer *prev, *next;   /* in f->pending or f->active */
+	struct sl_fetch *f;
+	struct fetch_host *host;
+	struct sl_fetch_req req;    /* strings owned */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct sl_store_writer *w;
+	uint8_t *mem;
+	size_t mem_len, mem_cap;
+	uint64_t cap;               /* body cap (whole object) */
+	uint64_t offset;            /* bytes resumed from a partial in this attempt */
+	uint64_t got;               /* body bytes received in this attempt */
+	int64_t not_before;         /* monotonic ms (backoff) */
+	unsigned attempts, retries;
+	struct bucket bw;           /* per-request cap */
+	bool https, body_started, sent, no_resume, discard, restart, paused;
+	int abort_err;              /* set by the body callback when it refused bytes */
+	long status;
+	char etag[SL_MAX_HEADER_VALUE], last_modified[SL_MAX_HEADER_VALUE], content_type[SL_MAX_HEADER_VALUE];
+	char retry_after[128], content_range[128];
+	char errbuf[CURL_ERROR_SIZE];
+	char msg[512];
+};
+
+struct xlist {
+	struct xfer *head, *tail;
+	unsigned n;
+};
+
+struct sl_fetch {
+	struct sl_fetch_opts opts;
+	char *user_agent, *proxy, *ca_file, *log_source;
+	struct sl_catalog *cat;
+	struct sl_store *st;
+	CURLM *multi;
+	struct xlist pending, active;
+	struct fetch_host *hosts;
+	struct bucket bw;           /* global cap */
+	uint64_t bytes, requests;
+	uint64_t rng;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool stopped(const struct sl_fetch *f)
+{
+	return f->opts.stop != NULL && *f->opts.stop != 0;
+}
+
+static void xlist_push(struct xlist *l, struct xfer *x)
+{
+	x->next = NULL;
+	x->prev = l->tail;
+	if (l->tail)
+		l->tail->next = x;
+	else
+		l->head = x;
+	l->tail = x;
+	l->n++;
+}
+
+static void xlist_remove(struct xlist *l, struct xfer *x)
+{
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		l->head = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	else
+		l->tail = x->prev;
+	x->prev = x->next = NULL;
+	l->n--;
+}
+
+/* xorshift64*: jitter only, no security relevance. */
+static uint64_t rnd(struct sl_fetch *f)
+{
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return f->rng * 2685821657736338717ull;
+}
+
+static int url_parts(const char *url, bool *https, char *host, size_t cap)
+{
+	CURLU *u = curl_url();
+	if (u == NULL)
+		return -ENOMEM;
+	char *scheme = NULL, *h = NULL;
+	int rc = -SL_E_BADNAME;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		rc = -SL_E_UNSUPPORTED;
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
+		goto out;
+	if (https)
+		*https = scheme[4] == 's';
+	for (char *c = h; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 'a' - 'A');
+	rc = strlen(h) < cap ? 0 : -SL_E_TOOBIG;
+	if (rc == 0)
+		memcpy(host, h, strlen(h) + 1);
+out:
+	curl_free(scheme);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int sl_fetch_url_host(const char *url, char *buf, size_t cap)
+{
+	return url_parts(url, NULL, buf, cap);
+}
+
+static struct fetch_host *host_get(struct sl_fetch *f, const char *name)
+{
+	for (struct fetch_host *h = f->hosts; h; h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	struct fetch_host *h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return NULL;
+	snprintf(h->name, sizeof h->name, "%s", name);
+	h->next = f->hosts;
+	f->hosts = h;
+	return h;
+}
+
+/* True while the host cools down; the catalogue is read once per host so another process's (or an
+ * earlier run's) cool-down is honoured. */
+static bool host_cooling(struct sl_fetch *f, struct fetch_host *h)
+{
+	if (!h->cooldown_loaded && f->cat != NULL) {
+		int64_t until = 0;
+		if (sl_catalog_cooldown_get(f->cat, h->name, &until, NULL) == 0 && until > h->cooldown_until)
+			h->cooldown_until = until;
+		h->cooldown_loaded = true;
+	}
+	return h->cooldown_until > (int64_t)time(NULL);
+}
+
+static void host_cooldown(struct sl_fetch *f, struct fetch_host *h, int64_t seconds, const char *why)
+{
+	if (seconds > SL_MAX_COOLDOWN_S)
+		seconds = SL_MAX_COOLDOWN_S;
+	if (seconds < 1)
+		seconds = 1;
+	int64_t until = (int64_t)time(NULL) + seconds;
+	if (until <= h->cooldown_until)
+		return;
+	h->cooldown_until = until;
+	sl_log_warn(f->log_source, "%s: cooling down for %" PRId64 " s: %s", h->name, seconds, why);
+	if (f->cat != NULL && sl_catalog_cooldown_set(f->cat, h->name, until, why) != 0)
+		sl_log_warn(f->log_source, "%s: cool-down not persisted in the catalogue", h->name);
+}
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+	if (s == NULL)
+		return NULL;
+	char *d = strdup(s);
+	if (d == NULL)
+		*fail = true;
+	return d;
+}
+
+static void xfer_free(struct xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->hdrs);
+	sl_store_writer_abort(x->w, false);
+	free(x->mem);
+	free((char *)x->req.url);
+	free((char *)x->req.expect_sha256);
+	free((char *)x->req.range);
+	if (x->req.headers) {
+		for (size_t i = 0; x->req.headers[i]; i++)
+			free((char *)x->req.headers[i]);
+		free((void *)x->req.headers);
+	}
+	free(x);
+}
+
+static void bucket_init(struct bucket *b, uint64_t rate)
+{
+	b->rate = rate;
+	b->tokens = 0;
+	b->last = now_ms();
+}
+
+static void bucket_refill(struct bucket *b, int64_t now)
+{
+	if (b->rate == 0)
+		return;
+	/* At most 50 ms of credit (but one curl write, 16 KiB): an idle engine cannot save up a burst. */
+	double burst = (double)b->rate / 20 > 16384 ? (double)b->rate / 20 : 16384;
+	b->tokens += (double)(now - b->last) * (double)b->rate / 1000;
+	b->last = now;
+	if (b->tokens > burst)
+		b->tokens = burst;
+}
+
+/* ms until the bucket allows a write again; 0: now. */
+static int64_t bucket_wait(const struct bucket *b)
+{
+	if (b->rate == 0 || b->tokens > 0)
+		return 0;
+	return (int64_t)(-b->tokens * 1000 / (double)b->rate) + 1;
+}
+
+/* ---- callbacks ---- */
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+	struct sl_blob line = { (const uint8_t *)p, len }, name;
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		/* A new response (redirect hop, 1xx): forget the previous one's headers. */
+		x->etag[0] = x->last_modified[0] = x->content_type[0] = '\0';
+		x->retry_after[0] = x->content_range[0] = '\0';
+		return len;
+	}
+	if (!sl_blob_split(&line, ':', &name))
+		return len;
+	name = sl_blob_trim(name);
+	struct sl_blob value = sl_blob_trim(line);
+	char *dst = NULL;
+	size_t cap = 0;
+	if (sl_blob_eq_nocase(name, "etag")) {
+		dst = x->etag;
+		cap = sizeof x->etag;
+	} else if (sl_blob_eq_nocase(name, "last-modified")) {
+		dst = x->last_modified;
+		cap = sizeof x->last_modified;
+	} else if (sl_blob_eq_nocase(name, "content-type")) {
+		dst = x->content_type;
+		cap = sizeof x->content_type;
+	} else if (sl_blob_eq_nocase(name, "retry-after")) {
+		dst = x->retry_after;
+		cap = sizeof x->retry_after;
+	} else if (sl_blob_eq_nocase(name, "content-range")) {
+		dst = x->content_range;
+		cap = sizeof x->content_range;
+	}
+	/* An oversized validator is dropped rather than truncated: a truncated ETag never matches. */
+	if (dst != NULL && sl_blob_copy(value, dst, cap) != 0)
+		dst[0] = '\0';
+	return len;
+}
+
+static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct xfer *x = arg;
+	if (!x->sent) {
+		x->sent = true;
+		x->host->unsent--;
+	}
+	int64_t next = now_ms() + x->f->opts.request_interval_ms;
+	if (next > x->host->next_start)
+		x->host->next_start = next;
+	return CURL_PREREQFUNC_OK;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int refuse(struct xfer *x, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->msg, sizeof x->msg, fmt, ap);
+	va_end(ap);
+	x->abort_err = err;
+	return -1;
+}
+
+static unsigned writer_flags(const struct xfer *x)
+{
+	bool resumable = (x->req.flags & SL_FETCH_RESUMABLE) && x->req.expect_sha256 != NULL &&
+			 x->req.range == NULL;
+	unsigned flags = resumable ? SL_STORE_RESUMABLE : 0;
+#ifdef SL_STORE_DEFER_SYNC
+	flags |= SL_STORE_DEFER_SYNC;
+#endif
+	return flags;
+}
+
+/* First body bytes of an attempt: now the status is known, decide where the body goes. */
+static int body_begin(struct xfer *x)
+{
+	struct sl_fetch *f = x->f;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	if (x->status < 200 || x->status >= 300) {
+		x->discard = true;   /* an error page is never content */
+		return 0;
+	}
+	if (x->status == 206 && x->offset == 0 && x->req.range == NULL)
+		return refuse(x, -SL_E_HTTP, "partial content (206) to a request without Range");
+	if (x->offset > 0 && x->status == 200) {
+		/* The server ignored Range: the whole body follows, start the object over. */
+		sl_log_info(f->log_source, "%s: server ignored Range, restarting from 0", x->req.url);
+		sl_store_writer_abort(x->w, false);
+		char *cause = NULL;
+		struct sl_store_expect e = { x->req.expect_sha256, x->req.expect_size, x->cap };
+		x->w = sl_store_writer_new(f->st, &e, writer_flags(x), &cause);
+		if (x->w == NULL) {
+			refuse(x, -EIO, "cannot restart the store write: %s", cause ? cause : "?");
+			free(cause);
+			return -1;
+		}
+		x->offset = sl_store_writer_offset(x->w);
+	} else if (x->offset > 0 && x->status == 206) {
+		uint64_t start = 0;
+		if (sscanf(x->content_range, "bytes %" SCNu64 "-", &start) != 1 || start != x->offset) {
+			x->restart = true;
+			return refuse(x, -SL_E_HTTP, "Content-Range does not start at %" PRIu64, x->offset);
+		}
+	}
+	curl_off_t cl = -1;
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (cl >= 0 && !(x->req.flags & SL_FETCH_HEAD)) {
+		uint64_t total = x->offset + (uint64_t)cl;
+		if (x->req.expect_size >= 0 && x->req.range == NULL && total != (uint64_t)x->req.expect_size)
+			return refuse(x, -SL_E_SIZE, "upstream announces %" PRIu64 " bytes, expected %" PRIu64,
+				      total, (uint64_t)x->req.expect_size);
+		if (total > x->cap)
+			return refuse(x, -SL_E_TOOBIG, "upstream announces %" PRIu64 " bytes, cap is %" PRIu64,
+				      total, x->cap);
+	}
+	return 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	struct sl_fetch *f = x->f;
+	size_t len = size * n;
+	if (f->bw.rate || x->bw.rate) {
+		int64_t now = now_ms();
+		bucket_refill(&f->bw, now);
+		bucket_refill(&x->bw, now);
+		if (bucket_wait(&f->bw) || bucket_wait(&x->bw)) {
+			x->paused = true;   /* curl keeps these bytes and hands them over again on unpause */
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		f->bw.tokens -= (double)len;
+		x->bw.tokens -= (double)len;
+	}
+	f->bytes += len;
+	if (!x->body_started) {
+		x->body_started = true;
+		if (body_begin(x) != 0)
+			return 0;
+	}
+	if (x->abort_err)
+		return 0;
+	if (x->discard) {
+		x->got += len;
+		return x->got > FETCH_ERROR_BODY ? 0 : len;
+	}
+	uint64_t total = x->offset + x->got + len;
+	if (x->req.expect_size >= 0 && x->req.range == NULL && total > (uint64_t)x->req.expect_size)
+		return (size_t)(refuse(x, -SL_E_SIZE, "upstream sent more than the expected %" PRId64 " bytes",
+				       x->req.expect_size) + 1);
+	if (total > x->cap)
+		return (size_t)(refuse(x, -SL_E_TOOBIG, "body exceeds the cap of %" PRIu64 " bytes", x->cap) + 1);
+	if (x->w != NULL) {
+		int rc = sl_store_writer_write(x->w, p, len);
+		if (rc != 0) {
+			x->abort_err = rc;
+			snprintf(x->msg, sizeof x->msg, "store write failed: %s", sl_strerror(rc));
+			return 0;
+		}
+	} else {
+		if (x->mem_len + len + 1 > x->mem_cap) {
+			size_t want = x->mem_cap ? x->mem_cap : 16384;
+			while (want < x->mem_len + len + 1)
+				want *= 2;
+			uint8_t *m = realloc(x->mem, want);
+			if (m == NULL) {
+				x->abort_err = -ENOMEM;
+				snprintf(x->msg, sizeof x->msg, "out of memory");
+				return 0;
+			}
+			x->mem = m;
+			x->mem_cap = want;
+		}
+		memcpy(x->mem + x->mem_len, p, len);
+		x->mem_len += len;
+	}
+	x->got += len;
+	return len;
+}
+
+/* ---- starting a transfer ---- */
+
+static int add_header(struct curl_slist **l, const char *name, const char *value)
+{
+	char line[SL_MAX_HEADER_VALUE + 64];
+	if (value == NULL || value[0] == '\0')
+		return 0;
+	if ((size_t)snprintf(line, sizeof line, "%s: %s", name, value) >= sizeof line)
+		return 0;   /* an oversized stored validator is simply not sent */
+	struct curl_slist *n = curl_slist_append(*l, line);
+	if (n == NULL)
+		return -ENOMEM;
+	*l = n;
+	return 0;
+}
+
+static int open_writer(struct xfer *x, char **cause)
+{
+	struct sl_fetch *f = x->f;
+	struct sl_store_expect e = { x->req.expect_sha256, x->req.expect_size, x->cap };
+	unsigned flags = writer_flags(x);
+	x->w = sl_store_writer_new(f->st, &e, flags, cause);
+	if (x->w == NULL)
+		return -EIO;
+	x->offset = sl_store_writer_offset(x->w);
+	/* A partial we must not trust (after a 416 or a digest mismatch) or one that is already complete
+	 * (crash before commit; "bytes N-" would be unsatisfiable) is dropped, and the write starts at 0. */
+	bool drop = x->no_resume || (x->req.expect_size >= 0 && x->offset >= (uint64_t)x->req.expect_size);
+	if (x->offset > 0 && drop) {
+		sl_store_writer_abort(x->w, false);
+		x->w = sl_store_writer_new(f->st, &e, flags, cause);
+		if (x->w == NULL)
+			return -EIO;
+		x->offset = sl_store_writer_offset(x->w);
+	}
+	return 0;
+}
+
+static int xfer_setup(struct xfer *x)
+{
+	struct sl_fetch *f = x->f;
+	const struct sl_fetch_opts *o = &f->opts;
+	CURL *e = curl_easy_init();
+	if (e == NULL)
+		return -ENOMEM;
+	x->easy = e;
+	char range[48] = "";
+	if (x->offset > 0)
+		snprintf(range, sizeof range, "%" PRIu64 "-", x->offset);
+	else if (x->req.range != NULL)
+		snprintf(range, sizeof range, "%s", x->req.range);
+
+	if ((x->req.flags & SL_FETCH_CONDITIONAL) && f->cat != NULL && range[0] == '\0') {
+		char *etag = NULL, *lm = NULL;
+		if (sl_catalog_http_get(f->cat, x->req.url, &etag, &lm) == 0) {
+			int rc = add_header(&x->hdrs, "If-None-Match", etag);
+			if (rc == 0)
+				rc = add_header(&x->hdrs, "If-Modified-Since", lm);
+			free(etag);
+			free(lm);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	for (size_t i = 0; x->req.headers && x->req.headers[i]; i++) {
+		struct curl_slist *n = curl_slist_append(x->hdrs, x->req.headers[i]);
+		if (n == NULL)
+			return -ENOMEM;
+		x->hdrs = n;
+	}
+
+	CURLcode c = CURLE_OK;
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val); } while (0)
+	SET(CURLOPT_URL, x->req.url);
+	SET(CURLOPT_PRIVATE, x);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Redirects never downgrade: https may only go to https; http may go to http or https. */
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, x->https ? "https" : "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, (long)SL_MAX_REDIRECTS);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (f->ca_file)
+		SET(CURLOPT_CAINFO, f->ca_file);
+	if (f->proxy)
+		SET(CURLOPT_PROXY, f->proxy);
+	SET(CURLOPT_USERAGENT, f->user_agent);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 30000));
+	SET(CURLOPT_TIMEOUT_MS, (long)(o->transfer_timeout_ms ? o->transfer_timeout_ms : 3600000));
+	SET(CURLOPT_LOW_SPEED_LIMIT, (long)(o->low_speed_bps ? o->low_speed_bps : 1024));
+	/* curl counts the low-speed window in whole seconds; round up so it is never shorter than asked. */
+	SET(CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_time_ms ? o->low_speed_time_ms : 30000) + 999) / 1000);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, x);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, x);
+	SET(CURLOPT_PREREQFUNCTION, on_prereq);
+	SET(CURLOPT_PREREQDATA, x);
+	SET(CURLOPT_ERRORBUFFER, x->errbuf);
+	if (range[0])
+		SET(CURLOPT_RANGE, range);
+	if (x->req.flags & SL_FETCH_HEAD)
+		SET(CURLOPT_NOBODY, 1L);
+	if (x->hdrs)
+		SET(CURLOPT_HTTPHEADER, x->hdrs);
+#undef SET
+	return c == CURLE_OK ? 0 : -SL_E_UNSUPPORTED;
+}
+
+static void xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char *why);
+
+static void xfer_start(struct sl_fetch *f, struct xfer *x)
+{
+	x->attempts++;
+	x->body_started = x->sent = x->discard = x->restart = x->paused = false;
+	bucket_init(&x->bw, x->req.bandwidth_bps);
+	x->abort_err = 0;
+	x->status = 0;
+	x->got = x->offset = 0;
+	x->mem_len = 0;
+	x->errbuf[0] = x->msg[0] = '\0';
+	char *cause = NULL;
+	int rc = 0;
+	if ((x->req.flags & SL_FETCH_TO_STORE) && !(x->req.flags & SL_FETCH_HEAD))
+		rc = open_writer(x, &cause);
+	if (rc == 0)
+		rc = xfer_setup(x);
+	if (rc == 0 && curl_multi_add_handle(f->multi, x->easy) != CURLM_OK)
+		rc = -ENOMEM;
+	if (rc != 0) {
+		snprintf(x->msg, sizeof x->msg, "cannot start: %s", cause ? cause : sl_strerror(rc));
+		free(cause);
+		xfer_finish(f, x, rc, NULL);
+		return;
+	}
+	f->requests++;
+	xlist_push(&f->active, x);
+	x->host->active++;
+	x->host->unsent++;
+	int64_t next = now_ms() + f->opts.request_interval_ms;
+	if (next > x->host->next_start)
+		x->host->next_start = next;
+}
+
+/* ---- ending a transfer ---- */
+
+/* Reports the outcome, logs a failure once, frees the transfer. */
+static void xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char *why)
+{
+	struct sl_fetch_result r = { 0 };
+	r.err = err;
+	r.status = x->status;
+	r.url = x->req.url;
+	r.effective_url = x->req.url;
+	r.attempts = x->attempts;
+	r.message = why ? why : (x->msg[0] ? x->msg : (err ? sl_strerror(err) : NULL));
+	if (x->easy) {
+		char *eff = NULL;
+		if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+			r.effective_url = eff;
+	}
+	if (err == 0) {
+		r.not_modified = x->status == 304;
+		r.etag = x->etag[0] ? x->etag : NULL;
+		r.last_modified = x->last_modified[0] ? x->last_modified : NULL;
+		r.content_type = x->content_type[0] ? x->content_type : NULL;
+		r.size = x->offset + x->got;
+		if (x->mem != NULL && !r.not_modified) {
+			r.body = x->mem;
+			r.body_len = x->mem_len;
+		} else if (x->w == NULL && !(x->req.flags & SL_FETCH_TO_STORE)) {
+			r.body = (const uint8_t *)"";
+		}
+	}
+	if (err == 0 && x->req.expect_sha256 && !r.not_modified && !(x->req.flags & SL_FETCH_HEAD))
+		snprintf(r.sha256, sizeof r.sha256, "%s", x->req.expect_sha256);
+	if (err != 0) {
+		enum sl_log_level lvl = SL_LOG_ERR;
+		if (err == -SL_E_INTERRUPTED || (x->status == 404 && (x->req.flags & SL_FETCH_OPTIONAL)))
+			lvl = SL_LOG_DEBUG;
+		else if (err == -SL_E_COOLDOWN && x->status == 0)
+			lvl = SL_LOG_INFO;   /* failed fast behind a cool-down that was logged when it began */
+		sl_log(lvl, f->log_source, "%s: %s (HTTP %ld, %u attempt%s)",
+		       x->req.url, r.message, x->status, x->attempts, x->attempts == 1 ? "" : "s");
+	}
+	if (x->req.done)
+		x->req.done(x->req.arg, &r);
+	xfer_free(x);
+}
+
+static int64_t retry_after_s(const struct xfer *x)
+{
+	const char *ra = x->retry_after;
+	if (ra[0] == '\0')
+		return -1;
+	uint64_t secs;
+	if (sl_blob_to_u64(sl_blob_str(ra), &secs) == 0)
+		return secs > SL_MAX_COOLDOWN_S ? SL_MAX_COOLDOWN_S : (int64_t)secs;
+	time_t at = curl_getdate(ra, NULL);
+	if (at == (time_t)-1)
+		return -1;   /* unparsable: as if absent */
+	int64_t d = (int64_t)at - (int64_t)time(NULL);
+	return d < 0 ? 0 : (d > SL_MAX_COOLDOWN_S ? SL_MAX_COOLDOWN_S : d);
+}
+
+static int map_curl(CURLcode cc, bool *transient)
+{
+	*transient = false;
+	switch (cc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		*transient = true;
+		return -SL_E_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		*transient = true;
+		return -SL_E_NETWORK;
+	case CURLE_UNSUPPORTED_PROTOCOL:   /* a refused redirect (handled by the caller), or HTTP/0.9 */
+	case CURLE_WEIRD_SERVER_REPLY:
+		/* Garbage where a status line belongs: typically a reused connection on which the previous
+		 * response overran its Content-Length. curl closes it; a retry gets a fresh one. */
+		*transient = true;
+		return -SL_E_NETWORK;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return -SL_E_HTTP;
+	case CURLE_ABORTED_BY_CALLBACK:
+		return -SL_E_INTERRUPTED;
+	default:
+		return -SL_E_NETWORK;
+	}
+}
+
+/* Queue the transfer again after `delay` ms, keeping a resumable partial. */
+static void xfer_again(struct sl_fetch *f, struct xfer *x, int64_t delay, const char *why)
+{
+	if (x->w != NULL) {
+		sl_store_writer_abort(x->w, !x->no_resume);
+		x->w = NULL;
+	}
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	x->not_before = now_ms() + delay;
+	sl_log_info(f->log_source, "%s: %s; retrying in %" PRId64 " ms", x->req.url, why, delay);
+	xlist_push(&f->pending, x);
+}
+
+static int64_t backoff(struct sl_fetch *f, unsigned n)
+{
+	int64_t d = f->opts.retry_base_ms > 0 ? f->opts.retry_base_ms : 1000;
+	for (unsigned i = 1; i < n && d < FETCH_MAX_BACKOFF_MS; i++)
+		d *= 2;
+	if (d > FETCH_MAX_BACKOFF_MS)
+		d = FETCH_MAX_BACKOFF_MS;
+	/* Equal jitter: half fixed, half random, so a crowd of retries spreads out. */
+	return d / 2 + (int64_t)(rnd(f) % (uint64_t)(d / 2 + 1));
+}
+
+/* A 2xx body arrived completely: check it, commit it, remember validators. */
+static int complete_ok(struct sl_fetch *f, struct xfer *x)
+{
+	if (x->req.flags & SL_FETCH_HEAD)
+		return 0;
+	uint64_t total = x->offset + x->got;
+	if (x->req.expect_size >= 0 && x->req.range == NULL && total != (uint64_t)x->req.expect_size) {
+		snprintf(x->msg, sizeof x->msg, "got %" PRIu64 " bytes, expected %" PRId64, total,
+			 x->req.expect_size);
+		return -SL_E_SIZE;
+	}
+	if (x->w != NULL) {
+		char digest[SL_SHA256_HEX];
+		int rc = sl_store_writer_commit(x->w, digest);
+		x->w = NULL;
+		if (rc != 0) {
+			snprintf(x->msg, sizeof x->msg, "store commit refused: %s", sl_strerror(rc));
+			return rc;
+		}
+		x->req.expect_sha256 = x->req.expect_sha256 ? x->req.expect_sha256 : strdup(digest);
+		if (x->req.expect_sha256 == NULL)
+			return -ENOMEM;
+	} else {
+		if (x->mem == NULL) {
+			x->mem = calloc(1, 1);
+			if (x->mem == NULL)
+				return -ENOMEM;
+		}
+		x->mem[x->mem_len] = '\0';
+		if (x->req.expect_sha256 != NULL) {
+			char digest[SL_SHA256_HEX];
+			sl_digest_sha256(x->mem, x->mem_len, digest);
+			if (strcmp(digest, x->req.expect_sha256) != 0) {
+				snprintf(x->msg, sizeof x->msg, "SHA-256 %s, expected %s", digest,
+					 x->req.expect_sha256);
+				return -SL_E_DIGEST;
+			}
+		}
+	}
+	/* Validators are stored as soon as the body passed its size and digest checks: callers request
+	 * conditionally only what they verify before use, and a body that fails later verification must
+	 * not be fetched conditionally again (they then clear the flag). */
+	if ((x->req.flags & SL_FETCH_CONDITIONAL) && f->cat != NULL && (x->etag[0] || x->last_modified[0]) &&
+	    sl_catalog_http_put(f->cat, x->req.url, x->etag[0] ? x->etag : NULL,
+				x->last_modified[0] ? x->last_modified : NULL) != 0)
+		sl_log_warn(f->log_source, "%s: validators not stored", x->req.url);
+	return 0;
+}
+
+static void xfer_done(struct sl_fetch *f, struct xfer *x, CURLcode cc)
+{
+	curl_multi_remove_handle(f->multi, x->easy);
+	xlist_remove(&f->active, x);
+	x->host->active--;
+	if (!x->sent)
+		x->host->unsent--;
+	if (x->status == 0)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	long st = x->status;
+	bool transient = false, can_retry = x->retries < f->opts.retries;
+	int err = 0;
+
+	if (x->restart || (st == 416 && x->offset > 0 && !x->no_resume)) {
+		/* The server cannot continue our partial: drop it and start over at once. */
+		x->no_resume = true;
+		xfer_again(f, x, 0, st == 416 ? "range not satisfiable" : x->msg);
+		return;
+	}
+	if (x->abort_err) {
+		err = x->abort_err;
+	} else if (cc != CURLE_OK && !x->discard) {
+		err = map_curl(cc, &transient);
+		snprintf(x->msg, sizeof x->msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL && st >= 300 && st < 400) {
+			err = -SL_E_HTTP;
+			transient = false;
+			snprintf(x->msg, sizeof x->msg, "redirect to a refused scheme (%s)", x->errbuf);
+		}
+	} else if (st == 304 && (x->req.flags & SL_FETCH_CONDITIONAL)) {
+		err = 0;
+	} else if (st >= 200 && st < 300) {
+		err = complete_ok(f, x);
+		if ((err == -SL_E_DIGEST || err == -SL_E_SIZE) && x->offset > 0 && !x->no_resume) {
+			/* The kept prefix may be what is wrong (an upstream changed the file under us). */
+			x->no_resume = true;
+			xfer_again(f, x, 0, x->msg);
+			return;
+		}
+	} else {
+		int64_t ra = retry_after_s(x);
+		err = -SL_E_HTTP;
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld", st);
+		if ((st == 429 || st == 503) && ra >= 0) {
+			if (ra <= FETCH_INLINE_RA_S && can_retry) {
+				int64_t next = now_ms() + ra * 1000;
+				if (next > x->host->next_start)
+					x->host->next_start = next;
+				x->retries++;
+				xfer_again(f, x, ra * 1000, x->msg);
+				return;
+			}
+			char why[SL_MAX_URL + 64];
+			snprintf(why, sizeof why, "HTTP %ld, Retry-After %s on %s", st, x->retry_after, x->req.url);
+			host_cooldown(f, x->host, ra, why);
+			err = -SL_E_COOLDOWN;
+			snprintf(x->msg, sizeof x->msg, "HTTP %ld, upstream asks to wait %" PRId64 " s", st, ra);
+		} else if (st == 403 && (x->req.flags & SL_FETCH_COOLDOWN_403)) {
+			char why[SL_MAX_URL + 64];
+			snprintf(why, sizeof why, "HTTP 403 (banned?) on %s", x->req.url);
+			host_cooldown(f, x->host, FETCH_COOLDOWN_403_S, why);
+			err = -SL_E_COOLDOWN;
+			snprintf(x->msg, sizeof x->msg, "HTTP 403, host cooling down");
+		} else {
+			transient = st == 429 || (st >= 500 && st != 501);
+		}
+	}
+	if (err != 0 && transient && can_retry && !stopped(f)) {
+		x->retries++;
+		xfer_again(f, x, backoff(f, x->retries), x->msg);
+		return;
+	}
+	if (x->w != NULL) {
+		/* A transient failure keeps the partial for the next run; a permanent one does not. */
+		sl_store_writer_abort(x->w, transient || err == -SL_E_COOLDOWN);
+		x->w = NULL;
+	}
+	xfer_finish(f, x, err, NULL);
+}
+
+/* ---- public ---- */
+
+struct sl_fetch *sl_fetch_new(const struct sl_fetch_opts *opts, struct sl_catalog *cat, struct sl_store *st,
+			      char **cause)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (cause)
+			*cause = strdup("libcurl initialisation failed");
+		return NULL;
+	}
+	struct sl_fetch *f = calloc(1, sizeof *f);
+	bool fail = f == NULL;
+	if (!fail) {
+		f->opts = *opts;
+		f->user_agent = dup_or_null(opts->user_agent ? opts->user_agent : FETCH_UA, &fail);
+		f->proxy = dup_or_null(opts->proxy, &fail);
+		f->ca_file = dup_or_null(opts->ca_file, &fail);
+		f->log_source = dup_or_null(opts->log_source, &fail);
+		f->opts.user_agent = f->user_agent;
+		f->opts.proxy = f->proxy;
+		f->opts.ca_file = f->ca_file;
+		f->opts.log_source = f->log_source;
+		if (f->opts.max_connections == 0)
+			f->opts.max_connections = 16;
+		if (f->opts.max_per_host == 0)
+			f->opts.max_per_host = 4;
+		if (f->opts.request_interval_ms < 0)
+			f->opts.request_interval_ms = 0;
+		f->cat = cat;
+		f->st = st;
+		bucket_init(&f->bw, f->opts.bandwidth_bps);
+		f->multi = curl_multi_init();
+		fail = fail || f->multi == NULL;
+	}
+	if (!fail) {
+		curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)f->opts.max_connections);
+		curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)f->opts.max_per_host);
+		curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+		if (getrandom(&f->rng, sizeof f->rng, 0) != (ssize_t)sizeof f->rng || f->rng == 0)
+			f->rng = (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull | 1;
+		return f;
+	}
+	if (cause)
+		*cause = strdup("out of memory");
+	sl_fetch_free(f);
+	return NULL;
+}
+
+static void abort_all(struct sl_fetch *f, int err)
+{
+	struct xfer *x;
+	while ((x = f->active.head) != NULL) {
+		curl_multi_remove_handle(f->multi, x->easy);
+		xlist_remove(&f->active, x);
+		x->host->active--;
+		if (!x->sent)
+			x->host->unsent--;
+		if (x->w != NULL) {
+			sl_store_writer_abort(x->w, true);   /* resumable writers keep their partial */
+			x->w = NULL;
+		}
+		xfer_finish(f, x, err, "interrupted");
+	}
+	while ((x = f->pending.head) != NULL) {
+		xlist_remove(&f->pending, x);
+		xfer_finish(f, x, err, "interrupted");
+	}
+}
+
+void sl_fetch_free(struct sl_fetch *f)
+{
+	if (f == NULL)
+		return;
+	abort_all(f, -SL_E_INTERRUPTED);
+	while (f->hosts) {
+		struct fetch_host *h = f->hosts;
+		f->hosts = h->next;
+		free(h);
+	}
+	if (f->multi)
+		curl_multi_cleanup(f->multi);
+	free(f->user_agent);
+	free(f->proxy);
+	free(f->ca_file);
+	free(f->log_source);
+	free(f);
+	curl_global_cleanup();
+}
+
+int sl_fetch_add(struct sl_fetch *f, const struct sl_fetch_req *req)
+{
+	if (stopped(f))
+		return -SL_E_INTERRUPTED;
+	if (req->url == NULL || strlen(req->url) > SL_MAX_URL)
+		return req->url ? -SL_E_TOOBIG : -EINVAL;
+	if ((req->flags & SL_FETCH_TO_STORE) && f->st == NULL)
+		return -EINVAL;
+	if (req->expect_sha256 && !sl_digest_valid_sha256(req->expect_sha256))
+		return -SL_E_BADNAME;
+	char hostname[256];
+	bool https = false;
+	int rc = url_parts(req->url, &https, hostname, sizeof hostname);
+	if (rc != 0)
+		return rc;
+	struct fetch_host *h = host_get(f, hostname);
+	if (h == NULL)
+		return -ENOMEM;
+	if (host_cooling(f, h))
+		return -SL_E_COOLDOWN;
+
+	struct xfer *x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return -ENOMEM;
+	x->f = f;
+	x->host = h;
+	x->https = https;
+	x->req = *req;
+	x->req.url = x->req.expect_sha256 = x->req.range = NULL;
+	x->req.headers = NULL;
+	bool fail = false;
+	x->req.url = dup_or_null(req->url, &fail);
+	x->req.expect_sha256 = dup_or_null(req->expect_sha256, &fail);
+	x->req.range = dup_or_null(req->range, &fail);
+	size_t nh = 0;
+	while (req->headers && req->headers[nh])
+		nh++;
+	if (nh) {
+		char **hv = calloc(nh + 1, sizeof *hv);
+		fail = fail || hv == NULL;
+		for (size_t i = 0; hv && i < nh; i++)
+			hv[i] = dup_or_null(req->headers[i], &fail);
+		x->req.headers = (const char *const *)hv;
+	}
+	if (fail) {
+		xfer_free(x);
+		return -ENOMEM;
+	}
+	uint64_t dflt = (req->flags & SL_FETCH_TO_STORE) ? SL_MAX_ARTIFACT_BYTES : SL_MAX_MEMORY_BODY;
+	x->cap = req->max_size ? req->max_size : dflt;
+	xlist_push(&f->pending, x);
+	return 0;
+}
+
+/* Under a global cap, more transfers than the cap can feed above the low-speed floor would only trip
+ * the low-speed timeout: keep each share at twice the floor at least (one transfer always runs). */
+static bool share_too_small(const struct sl_fetch *f)
+{
+	uint64_t floor = f->opts.low_speed_bps ? f->opts.low_speed_bps : 1024;
+	return f->bw.rate && f->active.n > 0 && f->bw.rate / (f->active.n + 1) < 2 * floor;
+}
+
+/* Unpause transfers the buckets allow again; returns ms until the next one could resume. */
+static int64_t unpause(struct sl_fetch *f)
+{
+	int64_t now = now_ms(), wait = FETCH_POLL_MS;
+	bucket_refill(&f->bw, now);
+	for (struct xfer *x = f->active.head; x; x = x->next) {
+		if (!x->paused)
+			continue;
+		bucket_refill(&x->bw, now);
+		int64_t w = bucket_wait(&f->bw) > bucket_wait(&x->bw) ? bucket_wait(&f->bw) : bucket_wait(&x->bw);
+		if (w > 0) {
+			wait = w < wait ? w : wait;
+			continue;
+		}
+		x->paused = false;
+		curl_easy_pause(x->easy, CURLPAUSE_CONT);   /* may call on_body, which may pause again */
+	}
+	return wait;
+}
+
+/* Start what may start; returns ms until a waiting request could start (FETCH_POLL_MS if unknown). */
+static int64_t start_ready(struct sl_fetch *f)
+{
+	int64_t now = now_ms(), wait = FETCH_POLL_MS;
+	struct xfer *x = f->pending.head, *next;
+	for (; x != NULL; x = next) {
+		next = x->next;
+		struct fetch_host *h = x->host;
+		if (host_cooling(f, h)) {
+			xlist_remove(&f->pending, x);
+			snprintf(x->msg, sizeof x->msg, "host %s is cooling down", h->name);
+			if (x->w != NULL)
+				sl_store_writer_abort(x->w, true);
+			x->w = NULL;
+			xfer_finish(f, x, -SL_E_COOLDOWN, NULL);
+			continue;
+		}
+		if (f->active.n >= f->opts.max_connections || share_too_small(f))
+			break;
+		if (x->not_before > now) {
+			wait = x->not_before - now < wait ? x->not_before - now : wait;
+			continue;
+		}
+		if (h->active >= f->opts.max_per_host)
+			continue;
+		if (f->opts.request_interval_ms > 0) {
+			if (h->unsent > 0)
+				continue;
+			if (h->next_start > now) {
+				wait = h->next_start - now < wait ? h->next_start - now : wait;
+				continue;
+			}
+		}
+		xlist_remove(&f->pending, x);
+		xfer_start(f, x);
+	}
+	return wait;
+}
+
+int sl_fetch_run(struct sl_fetch *f)
+{
+	for (;;) {
+		if (stopped(f)) {
+			abort_all(f, -SL_E_INTERRUPTED);
+			return -SL_E_INTERRUPTED;
+		}
+		int64_t wait = start_ready(f), uw = unpause(f);
+		if (f->active.n == 0 && f->pending.n == 0)
+			return 0;
+		wait = uw < wait ? uw : wait;
+		int running = 0;
+		CURLMcode mc = curl_multi_perform(f->multi, &running);
+		if (mc != CURLM_OK) {
+			sl_log_err(f->log_source, "curl multi: %s", curl_multi_strerror(mc));
+			abort_all(f, -SL_E_NETWORK);
+			return 0;
+		}
+		bool progressed = false;
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			xfer_done(f, x, m->data.result);
+			progressed = true;
+		}
+		if (progressed)
+			continue;
+		long ct = -1;
+		curl_multi_timeout(f->multi, &ct);
+		int timeout = (int)wait;
+		if (ct >= 0 && ct < timeout)
+			timeout = (int)ct;
+		if (timeout > 0)
+			curl_multi_poll(f->multi, NULL, 0, timeout, NULL);
+	}
+}
+
+void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests)
+{
+	if (bytes)
+		*bytes = f->bytes;
+	if (requests)
+		*requests = f->requests;
+}
