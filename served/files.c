@@ -1,0 +1,491 @@
+/* files: static files from the published tree, one resolution per request, sent with sendfile. */
+#include "served/files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/blob.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/path.h"
+#include "served/request.h"
+
+#define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+#define CACHE_REVALIDATE "no-cache"
+#define CACHE_DEFAULT "public, max-age=300"
+
+#define SL_OPENAT2_RETRIES 16   /* EAGAIN retries: a ".." under RESOLVE_BENEATH races with any rename */
+
+/* Set once the kernel says openat2 does not exist; every later open takes the compat walk. */
+static atomic_bool sl_files_no_openat2;
+
+/* openat2, retried on EAGAIN: the kernel gives up resolving ".." beneath a root whenever a rename happened
+ * anywhere in the system meanwhile (the publisher's own symlink switch included). -errno on failure. */
+static long openat2_retry(int dirfd, const char *rel, const struct open_how *oh)
+{
+	for (int i = 0;; i++) {
+		long fd = syscall(SYS_openat2, dirfd, rel, oh, sizeof *oh);
+		if (fd >= 0)
+			return fd;
+		if (errno != EAGAIN || i == SL_OPENAT2_RETRIES)
+			return -errno;
+	}
+}
+
+static int open_compat(int dirfd, const char *rel, int oflags)
+{
+	char buf[SL_MAX_REL_PATH + 1];
+	size_t n = strlen(rel);
+	if (n == 0 || n >= sizeof buf)
+		return -ENAMETOOLONG;
+	memcpy(buf, rel, n + 1);
+	int cur = dirfd;
+	char *comp = buf;
+	for (;;) {
+		char *slash = strchr(comp, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		/* Callers checked rel already; this walk must not depend on that. */
+		if (comp[0] == '\0' || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			if (cur != dirfd)
+				close(cur);
+			return -EXDEV;
+		}
+		int next = slash != NULL
+			? openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			: openat(cur, comp, oflags | O_NOFOLLOW);
+		int err = errno;
+		if (cur != dirfd)
+			close(cur);
+		if (next < 0)
+			return -err;
+		if (slash == NULL)
+			return next;
+		cur = next;
+		comp = slash + 1;
+	}
+}
+
+int sl_files_open_beneath(int dirfd, const char *rel, int oflags, unsigned how)
+{
+	if (!(how & SL_FILES_COMPAT) && !atomic_load_explicit(&sl_files_no_openat2, memory_order_relaxed)) {
+		struct open_how oh = {
+			.flags = (uint64_t)oflags,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+		};
+		long fd = openat2_retry(dirfd, rel, &oh);
+		if (fd != -ENOSYS)
+			return (int)fd;
+		atomic_store(&sl_files_no_openat2, true);
+	}
+	return open_compat(dirfd, rel, oflags);
+}
+
+/* The published symlink public/<format>/<source> -> ../.gen/<name>: follow it, but never out of public/. */
+static int open_source_dir(int publicfd, const char *format, const char *source)
+{
+	char rel[SL_MAX_NAME * 2 + 2];
+	if (snprintf(rel, sizeof rel, "%s/%s", format, source) >= (int)sizeof rel)
+		return -ENAMETOOLONG;
+	if (!atomic_load_explicit(&sl_files_no_openat2, memory_order_relaxed)) {
+		struct open_how oh = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+		long fd = openat2_retry(publicfd, rel, &oh);
+		if (fd != -ENOSYS)
+			return (int)fd;
+		atomic_store(&sl_files_no_openat2, true);
+	}
+	/* Compat: accept exactly the publisher's shape, ../.gen/<one component>. */
+	int fmtfd = openat(publicfd, format, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fmtfd < 0)
+		return -errno;
+	char target[SL_MAX_PATH];
+	ssize_t n = readlinkat(fmtfd, source, target, sizeof target - 1);
+	int err = errno;
+	if (n < 0 && err == EINVAL) {
+		int fd = openat(fmtfd, source, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		close(fmtfd);
+		return fd >= 0 ? fd : -err;
+	}
+	close(fmtfd);
+	if (n < 0)
+		return -err;
+	target[n] = '\0';
+	const char *name = target + strlen("../.gen/");
+	if (strncmp(target, "../.gen/", strlen("../.gen/")) != 0 || strchr(name, '/') != NULL ||
+	    name[0] == '\0' || name[0] == '.')
+		return -EXDEV;
+	char genrel[SL_MAX_PATH];
+	snprintf(genrel, sizeof genrel, ".gen/%s", name);
+	return open_compat(publicfd, genrel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static const char *base_name(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	return slash != NULL ? slash + 1 : rel;
+}
+
+const char *sl_files_content_type(const char *rel)
+{
+	static const struct {
+		const char *suffix, *type;
+	} by_suffix[] = {
+		{ ".deb", "application/vnd.debian.binary-package" },
+		{ ".udeb", "application/vnd.debian.binary-package" },
+		{ ".gz", "application/gzip" },
+		{ ".xz", "application/x-xz" },
+		{ ".bz2", "application/x-bzip2" },
+		{ ".zst", "application/zstd" },
+		{ ".lz4", "application/x-lz4" },
+		{ ".gpg", "application/pgp-signature" },
+		{ ".sig", "application/pgp-signature" },
+		{ ".asc", "application/pgp-signature" },
+		{ ".dsc", "text/plain; charset=utf-8" },
+		{ ".json", "application/json" },
+		{ ".cvd", "application/octet-stream" },
+		{ ".cld", "application/octet-stream" },
+		{ ".cdiff", "application/octet-stream" },
+	};
+	static const char *const text_names[] = { "InRelease", "Release", "Packages", "Sources", "Index" };
+	const char *base = base_name(rel);
+	for (size_t i = 0; i < sizeof text_names / sizeof text_names[0]; i++)
+		if (strcmp(base, text_names[i]) == 0)
+			return "text/plain; charset=utf-8";
+	for (size_t i = 0; i < sizeof by_suffix / sizeof by_suffix[0]; i++)
+		if (has_suffix(base, by_suffix[i].suffix))
+			return by_suffix[i].type;
+	return "application/octet-stream";
+}
+
+const char *sl_files_cache_control(const char *rel)
+{
+	const char *base = base_name(rel);
+	/* Names that can never point at other bytes: APT by-hash and pool, ClamAV's versioned cdiffs. */
+	if (strncmp(rel, "by-hash/", 8) == 0 || strstr(rel, "/by-hash/") != NULL || strncmp(rel, "pool/", 5) == 0 ||
+	    has_suffix(base, ".cdiff"))
+		return CACHE_IMMUTABLE;
+	/* Mutable names: a cached Release newer or older than its indices is apt's "Hash Sum mismatch", and
+	 * freshclam decides from daily.cvd's header whether to update. Clients revalidate (cheap 304s). */
+	if (strncmp(rel, "dists/", 6) == 0 || strcmp(base, "InRelease") == 0 || strcmp(base, "Release") == 0 ||
+	    strcmp(base, "Release.gpg") == 0 || has_suffix(base, ".cvd") || has_suffix(base, ".cld") ||
+	    has_suffix(base, ".cud"))
+		return CACHE_REVALIDATE;
+	return CACHE_DEFAULT;
+}
+
+static bool parse_http_date(const char *s, time_t *out)
+{
+	/* IMF-fixdate, then the two obsolete forms RFC 9110 still requires recipients to accept. */
+	static const char *const fmts[] = {
+		"%a, %d %b %Y %H:%M:%S GMT",
+		"%A, %d-%b-%y %H:%M:%S GMT",
+		"%a %b %e %H:%M:%S %Y",
+	};
+	for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		const char *end = strptime(s, fmts[i], &tm);
+		if (end != NULL && *end == '\0') {
+			*out = timegm(&tm);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* If-None-Match: weak comparison against any listed entity-tag, or "*". */
+static bool etag_list_matches(const char *list, const char *etag)
+{
+	struct sl_blob b = sl_blob_str(list), tok;
+	struct sl_blob ours = sl_blob_str(etag);
+	while (sl_blob_token(&b, ",", &tok)) {
+		tok = sl_blob_trim(tok);
+		if (sl_blob_eq(tok, "*"))
+			return true;
+		if (tok.len >= 2 && tok.p[0] == 'W' && tok.p[1] == '/') {
+			tok.p += 2;
+			tok.len -= 2;
+		}
+		if (tok.len == ours.len && memcmp(tok.p, ours.p, ours.len) == 0)
+			return true;
+	}
+	return false;
+}
+
+enum range_kind { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
+
+/* One byte range, or NONE for anything else (absent, malformed, several ranges: all served as a plain 200,
+ * as RFC 9110 allows). */
+static enum range_kind parse_range(const char *h, uint64_t size, uint64_t *start, uint64_t *len)
+{
+	if (strncasecmp(h, "bytes=", 6) != 0)
+		return RANGE_NONE;
+	struct sl_blob spec = sl_blob_trim(sl_blob_str(h + 6));
+	if (spec.len == 0 || memchr(spec.p, ',', spec.len) != NULL)
+		return RANGE_NONE;
+	struct sl_blob first;
+	if (!sl_blob_split(&spec, '-', &first))
+		return RANGE_NONE;
+	first = sl_blob_trim(first);
+	struct sl_blob last = sl_blob_trim(spec);
+	uint64_t a = 0, b = 0;
+	if (first.len == 0) {
+		if (sl_blob_to_u64(last, &b) < 0)
+			return RANGE_NONE;
+		if (b == 0 || size == 0)
+			return RANGE_UNSATISFIABLE;
+		*start = b >= size ? 0 : size - b;
+		*len = size - *start;
+		return RANGE_ONE;
+	}
+	if (sl_blob_to_u64(first, &a) < 0)
+		return RANGE_NONE;
+	if (last.len == 0) {
+		b = UINT64_MAX;
+	} else if (sl_blob_to_u64(last, &b) < 0 || b < a) {
+		return RANGE_NONE;
+	}
+	if (a >= size)
+		return RANGE_UNSATISFIABLE;
+	if (b > size - 1)
+		b = size - 1;
+	*start = a;
+	*len = b - a + 1;
+	return RANGE_ONE;
+}
+
+/* If-Range: a strong validator that must still be current, else the Range is ignored. */
+static bool if_range_holds(const char *h, const char *etag, time_t mtime)
+{
+	if (h[0] == '"')
+		return strcmp(h, etag) == 0;
+	if (h[0] == 'W' && h[1] == '/')
+		return false;
+	time_t t;
+	return parse_http_date(h, &t) && t == mtime;
+}
+
+static void validators(const struct stat *st, char *etag, size_t etag_cap, char *lm, size_t lm_cap)
+{
+	uint64_t mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+	snprintf(etag, etag_cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st->st_ino,
+		 (uint64_t)st->st_size, mtime_ns);
+	struct tm tm;
+	gmtime_r(&st->st_mtim.tv_sec, &tm);
+	strftime(lm, lm_cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void validator_headers(struct MHD_Response *resp, const char *etag, const char *lm, const char *cache)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+}
+
+/* Answer with the open regular file `fd` (consumed). */
+static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat *st, const char *rel,
+				 const char *content_type)
+{
+	char etag[80], lm[40];
+	validators(st, etag, sizeof etag, lm, sizeof lm);
+	const char *cache = sl_files_cache_control(rel);
+	uint64_t size = (uint64_t)st->st_size;
+
+	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *ims = sl_request_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	time_t since;
+	bool fresh = inm != NULL ? etag_list_matches(inm, etag)
+		     : (ims != NULL && parse_http_date(ims, &since) && st->st_mtim.tv_sec <= since);
+	if (fresh) {
+		close(fd);
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		validator_headers(resp, etag, lm, cache);
+		return sl_request_respond(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
+	}
+
+	uint64_t start = 0, len = size;
+	enum range_kind kind = RANGE_NONE;
+	const char *range = r->get ? sl_request_header(r, MHD_HTTP_HEADER_RANGE) : NULL;
+	if (range != NULL) {
+		const char *ifr = sl_request_header(r, MHD_HTTP_HEADER_IF_RANGE);
+		if (ifr == NULL || if_range_holds(ifr, etag, st->st_mtim.tv_sec))
+			kind = parse_range(range, size, &start, &len);
+	}
+	char content_range[96];
+	if (kind == RANGE_UNSATISFIABLE) {
+		close(fd);
+		static const char body[] = "416 range not satisfiable\n";
+		struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
+									    MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		snprintf(content_range, sizeof content_range, "bytes */%" PRIu64, size);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+		validator_headers(resp, etag, lm, cache);
+		return sl_request_respond(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, sizeof body - 1);
+	}
+
+	struct MHD_Response *resp;
+	if (len == 0) {
+		close(fd);
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else {
+		/* MHD owns fd from here (closed when the response is destroyed, even on failure). */
+		resp = MHD_create_response_from_fd_at_offset64(len, fd, start);
+		if (resp == NULL)
+			close(fd);
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	validator_headers(resp, etag, lm, cache);
+	unsigned status = MHD_HTTP_OK;
+	if (kind == RANGE_ONE) {
+		snprintf(content_range, sizeof content_range, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
+			 start + len - 1, size);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	return sl_request_respond(r, status, resp, len);
+}
+
+/* A checked relative path: 0, or the status to answer with. */
+static unsigned check_rel(const char *rel)
+{
+	size_t n = strlen(rel);
+	if (n == 0 || rel[n - 1] == '/')
+		return MHD_HTTP_NOT_FOUND;   /* a directory: no listings */
+	if (sl_path_check_relative(rel, n) < 0)
+		return MHD_HTTP_BAD_REQUEST;
+	/* Dot-led names (.gen, .tmp, .git...) are the publisher's, never content. */
+	for (const char *c = rel; c != NULL; c = strchr(c, '/')) {
+		if (*c == '/')
+			c++;
+		if (*c == '.')
+			return MHD_HTTP_BAD_REQUEST;
+	}
+	return 0;
+}
+
+static unsigned errno_status(int err)
+{
+	switch (-err) {
+	case ENOENT: case ENOTDIR: case ELOOP: case EXDEV: case ENAMETOOLONG: case ENXIO:
+		return MHD_HTTP_NOT_FOUND;
+	case EMFILE: case ENFILE: case ENOMEM: case EAGAIN:
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	default:
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+}
+
+/* Open public/<dir_rel-or-source-dir>/<rel> and send it. `format` NULL means dir_rel is a plain directory
+ * (keys/); else dir_rel is the source and the publisher's symlink is followed. */
+static enum MHD_Result serve_from(struct sl_request *r, const char *format, const char *dir_rel, const char *rel,
+				  const char *content_type)
+{
+	int publicfd = open(r->public_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (publicfd < 0) {
+		int err = -errno;
+		sl_log_err(NULL, "%s: %s", r->public_dir, sl_strerror(err));
+		return sl_request_error(r, errno_status(err));
+	}
+	int dirfd = format != NULL ? open_source_dir(publicfd, format, dir_rel)
+				   : sl_files_open_beneath(publicfd, dir_rel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	close(publicfd);
+	if (dirfd < 0) {
+		if (errno_status(dirfd) != MHD_HTTP_NOT_FOUND)
+			sl_log_err(format != NULL ? dir_rel : NULL, "%s/%s%s%s: %s", r->public_dir,
+				   format != NULL ? format : "", format != NULL ? "/" : "", dir_rel,
+				   sl_strerror(dirfd));
+		return sl_request_error(r, errno_status(dirfd));
+	}
+	/* O_NONBLOCK: opening a FIFO planted in the tree must not hang a worker. */
+	int fd = sl_files_open_beneath(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	close(dirfd);
+	if (fd < 0) {
+		if (errno_status(fd) != MHD_HTTP_NOT_FOUND)
+			sl_log_err(format != NULL ? dir_rel : NULL, "%s: %s", r->uri, sl_strerror(fd));
+		return sl_request_error(r, errno_status(fd));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SL_MAX_ARTIFACT_BYTES) {
+		close(fd);
+		return sl_request_error(r, MHD_HTTP_NOT_FOUND);
+	}
+	return send_file(r, fd, &st, rel, content_type != NULL ? content_type : sl_files_content_type(rel));
+}
+
+static int decode(const char *raw, char *buf, size_t cap, unsigned *status)
+{
+	int rc = sl_path_url_decode(raw, buf, cap);
+	if (rc == -SL_E_TOOBIG)
+		*status = MHD_HTTP_URI_TOO_LONG;
+	else if (rc < 0)
+		*status = MHD_HTTP_BAD_REQUEST;
+	return rc;
+}
+
+enum MHD_Result sl_files_serve_tree(struct sl_request *r, const char *rest)
+{
+	char path[SL_MAX_REQUEST_PATH];
+	unsigned status = 0;
+	if (decode(rest, path, sizeof path, &status) < 0)
+		return sl_request_error(r, status);
+	char *slash = strchr(path, '/');
+	if (slash == NULL)
+		return sl_request_error(r, path[0] == '.' ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_NOT_FOUND);
+	*slash = '\0';
+	const char *source = path, *rel = slash + 1;
+	if (source[0] == '.' || source[0] == '\0')
+		return sl_request_error(r, MHD_HTTP_BAD_REQUEST);
+	status = check_rel(rel);
+	if (status != 0)
+		return sl_request_error(r, status);
+	/* Only configured sources of this route's format exist, whatever else lies in public/. */
+	const struct sl_source *src = sl_config_valid_name(source) ? sl_config_source(r->cfg, source) : NULL;
+	if (src == NULL || strcmp(src->format->name, r->route->format) != 0)
+		return sl_request_error(r, MHD_HTTP_NOT_FOUND);
+	return serve_from(r, r->route->format, source, rel, NULL);
+}
+
+enum MHD_Result sl_files_serve_keys(struct sl_request *r, const char *rest)
+{
+	char rel[SL_MAX_REQUEST_PATH];
+	unsigned status = 0;
+	if (decode(rest, rel, sizeof rel, &status) < 0)
+		return sl_request_error(r, status);
+	status = check_rel(rel);
+	if (status != 0)
+		return sl_request_error(r, status);
+	const char *type = has_suffix(rel, ".asc") ? "application/pgp-keys" : NULL;
+	return serve_from(r, NULL, "keys", rel, type);
+}

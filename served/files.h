@@ -1,0 +1,34 @@
+/* files: serving published files — the /<format>/<source>/... trees and /keys/ — from STATE/public.
+ *
+ * Each request is resolved once against the generation current at that instant: the source's symlink is
+ * followed (beneath STATE/public only), then the file is opened with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) relative to that directory, and only regular files are
+ * sent (sendfile via MHD). The open descriptor pins the generation: a publish that switches the symlink
+ * or deletes the old directory mid-download does not change the bytes a client is receiving.
+ *
+ * Hostile paths (.., encoded / or \, NUL, control bytes, empty or dot-led components) are 400; anything
+ * that is simply not there — including symlinks, directories, devices and FIFOs — is 404, never 403
+ * (freshclam backs off for hours on 403). */
+#ifndef SL_FILES_H
+#define SL_FILES_H
+
+#include <microhttpd.h>
+
+struct sl_request;
+
+/* Route handler for a format tree: rest = "<source>/<path>" (raw). */
+enum MHD_Result sl_files_serve_tree(struct sl_request *r, const char *rest);
+/* Route handler for /keys/: rest = "<file>" (raw). */
+enum MHD_Result sl_files_serve_keys(struct sl_request *r, const char *rest);
+
+/* Open `rel` (already checked with sl_path_check_relative) beneath dirfd without following any symlink.
+ * SL_FILES_COMPAT forces the per-component O_NOFOLLOW walk used where openat2 is missing (kernels < 5.6).
+ * Returns the fd or -errno. */
+#define SL_FILES_COMPAT 1u
+int sl_files_open_beneath(int dirfd, const char *rel, int oflags, unsigned how);
+
+/* Content-Type and Cache-Control for a served path (exposed for tests). */
+const char *sl_files_content_type(const char *rel);
+const char *sl_files_cache_control(const char *rel);
+
+#endif

@@ -1,0 +1,495 @@
+/* server: libmicrohttpd set-up, the route table and per-request bookkeeping. */
+#include "served/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/format.h"
+#include "core/fsutil.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "served/accesslog.h"
+#include "served/files.h"
+#include "served/netaddr.h"
+#include "served/request.h"
+#include "served/status.h"
+
+#define SL_TLS_PEM_MAX (1u << 20)   /* bytes: a certificate chain or key file larger than 1 MiB is a mistake */
+
+/* The route table: one entry per served path space. A format joins by adding its entry here (OCI will
+ * add { "oci", "/v2/", ... }); nothing else in served/ names a format. Order matters only for exact
+ * routes versus prefixes, which never overlap. */
+static const struct sl_route sl_routes[] = {
+	{ .name = "status", .prefix = "/", .exact = true, .handle = sl_status_page },
+	{ .name = "healthz", .prefix = "/healthz", .exact = true, .handle = sl_status_healthz },
+	{ .name = "metrics", .prefix = "/metrics", .exact = true, .handle = sl_status_metrics },
+	{ .name = "keys", .prefix = "/keys/", .handle = sl_files_serve_keys },
+	{ .name = "apt", .format = "apt", .handle = sl_files_serve_tree, .snippet = sl_status_snippet_apt },
+	{ .name = "clamav", .format = "clamav", .handle = sl_files_serve_tree,
+	  .snippet = sl_status_snippet_clamav },
+};
+#define SL_NROUTES (sizeof sl_routes / sizeof sl_routes[0])
+_Static_assert(SL_NROUTES + 1 <= SL_ROUTE_SLOTS, "route table larger than the metrics slots");
+
+struct sl_served {
+	const struct sl_config *cfg;
+	struct sl_served_stats stats;
+	struct MHD_Daemon *daemon;
+	int listen_fd;                 /* ours until MHD is started, then MHD's until quiesce */
+	bool quiesced;
+	atomic_bool serving;           /* MHD_start_daemon returned: MHD's messages are about clients now */
+	bool tls;
+	bool client_certs;
+	char *tls_cert, *tls_key, *tls_ca;
+	struct sl_cidr *allow;
+	size_t nallow;
+	struct sl_accesslog *access_log;
+	uint16_t port;
+	char public_dir[SL_MAX_PATH];
+	char catalog_path[SL_MAX_PATH];
+	char authority[300];           /* HOST:PORT as bound */
+	char url[320];
+};
+
+unsigned sl_route_count(void)
+{
+	return SL_NROUTES + 1;
+}
+
+const char *sl_route_label(unsigned slot)
+{
+	return slot < SL_NROUTES ? sl_routes[slot].name : "other";
+}
+
+const struct sl_route *sl_route_for_format(const char *format)
+{
+	for (size_t i = 0; i < SL_NROUTES; i++)
+		if (sl_routes[i].format != NULL && strcmp(sl_routes[i].format, format) == 0)
+			return &sl_routes[i];
+	return NULL;
+}
+
+/* Match a raw path; *rest gets what follows the prefix. */
+static const struct sl_route *route_match(const char *url, const char **rest)
+{
+	for (size_t i = 0; i < SL_NROUTES; i++) {
+		const struct sl_route *rt = &sl_routes[i];
+		if (rt->prefix == NULL) {
+			size_t n = strlen(rt->format);
+			if (url[0] == '/' && strncmp(url + 1, rt->format, n) == 0 && url[n + 1] == '/') {
+				*rest = url + n + 2;
+				return rt;
+			}
+		} else if (rt->exact ? strcmp(url, rt->prefix) == 0
+				     : strncmp(url, rt->prefix, strlen(rt->prefix)) == 0) {
+			*rest = url + strlen(rt->prefix);
+			return rt;
+		}
+	}
+	return NULL;
+}
+
+/* MHD must hand handlers the raw path: its own unescaping would turn %2f into '/' and %00 into a
+ * truncated string before anything could refuse them. files.c decodes with sl_path_url_decode(). */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+/* MHD reports start-up problems (bind, TLS credentials) and per-connection events (a client hanging up
+ * mid-body, timeouts) through one callback. The first kind is logged as warnings; once serving, the rest
+ * is client behaviour and goes to debug, or a load balancer's health checks would fill the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	const struct sl_served *s = cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	sl_log(atomic_load(&s->serving) ? SL_LOG_DEBUG : SL_LOG_WARN, NULL, "microhttpd: %s", msg);
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	const struct sl_served *s = cls;
+	if (s->nallow == 0)
+		return MHD_YES;
+	for (size_t i = 0; i < s->nallow; i++)
+		if (sl_netaddr_cidr_match(&s->allow[i], addr))
+			return MHD_YES;
+	return MHD_NO;
+}
+
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct sl_served *s = cls;
+	struct sl_request *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->cfg = s->cfg;
+	r->stats = &s->stats;
+	r->public_dir = s->public_dir;
+	r->catalog_path = s->catalog_path;
+	r->authority = s->authority;
+	r->tls = s->tls;
+	r->conn = conn;
+	r->route_slot = SL_NROUTES;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->started_wall = time(NULL);
+	snprintf(r->uri, sizeof r->uri, "%s", uri != NULL ? uri : "");
+	r->target = uri;
+	r->target_len = uri != NULL ? strlen(uri) : 0;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		sl_netaddr_host(ci->client_addr, false, r->client, sizeof r->client);
+	else
+		snprintf(r->client, sizeof r->client, "-");
+	atomic_fetch_add_explicit(&s->stats.in_flight, 1, memory_order_relaxed);
+	return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct sl_served *s = cls;
+	struct sl_request *r = *con_cls;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (long long)(now.tv_sec - r->started.tv_sec) * 1000 +
+		       (now.tv_nsec - r->started.tv_nsec) / 1000000;
+	bool complete = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	atomic_fetch_add_explicit(&s->stats.requests[r->route_slot][sl_request_code_slot(r->status)], 1,
+				  memory_order_relaxed);
+	if (complete)
+		atomic_fetch_add_explicit(&s->stats.bytes[r->route_slot], r->body_bytes, memory_order_relaxed);
+	sl_accesslog_write(s->access_log, r, r->status, complete ? (long long)r->body_bytes : -1, ms);
+	atomic_fetch_sub_explicit(&s->stats.in_flight, 1, memory_order_relaxed);
+	free(r);
+}
+
+/* With [served] tls_client_ca, only peers whose certificate chains to that CA get an answer. MHD asks
+ * for the certificate during the handshake but does not enforce it; this does, per request. */
+static bool client_cert_ok(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return false;
+	gnutls_session_t session = (gnutls_session_t)ci->tls_session;
+	unsigned n = 0;
+	if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0)
+		return false;
+	unsigned status = 0;
+	return gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
+}
+
+/* MHD parses the request line as C strings: a raw NUL inside the target silently truncates it, and the
+ * prefix would be served. The target and the version both point into MHD's read buffer, so anything but
+ * the separator between them is bytes hidden behind a NUL. When the layout is not the expected one
+ * (another MHD version), nothing is concluded: the truncated prefix is still checked like any path. */
+static bool target_hides_bytes(const struct sl_request *r, const char *version)
+{
+	if (r->target == NULL)
+		return false;
+	const char *end = r->target + r->target_len;
+	if (version <= end || (size_t)(version - end) > SL_MAX_REQUEST_HEADERS)
+		return false;
+	for (const char *c = end; c < version; c++)
+		if (*c != '\0' && *c != ' ')
+			return true;
+	return false;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct sl_served *s = cls;
+	struct sl_request *r = *con_cls;
+	if (r == NULL)
+		return MHD_NO;   /* the request-line callback could not allocate: drop the connection */
+	if (r->answered) {
+		*upload_data_size = 0;   /* a body nobody asked for (POST...): discard */
+		return MHD_YES;
+	}
+	snprintf(r->method, sizeof r->method, "%s", method);
+	snprintf(r->version, sizeof r->version, "%s", version);
+	r->get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	r->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+	if (s->client_certs && !client_cert_ok(conn)) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(
+			strlen("403 client certificate required\n"), (void *)"403 client certificate required\n",
+			MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		return sl_request_respond(r, MHD_HTTP_FORBIDDEN, resp, strlen("403 client certificate required\n"));
+	}
+	const char *rest = NULL;
+	const struct sl_route *rt = url[0] == '/' ? route_match(url, &rest) : NULL;
+	if (rt != NULL) {
+		r->route = rt;
+		r->route_slot = (unsigned)(rt - sl_routes);
+	}
+	if (!r->get && !r->head)
+		return sl_request_error(r, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (target_hides_bytes(r, version))
+		return sl_request_error(r, MHD_HTTP_BAD_REQUEST);
+	if (url[0] != '/' || strlen(url) >= SL_MAX_REQUEST_PATH)
+		return sl_request_error(r, url[0] != '/' ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_URI_TOO_LONG);
+	if (rt == NULL)
+		return sl_request_error(r, MHD_HTTP_NOT_FOUND);
+	return rt->handle(r, rest);
+}
+
+static int set_cause(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_cause(char **cause, int err, const char *fmt, ...)
+{
+	if (cause != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) < 0)
+			*cause = NULL;
+		va_end(ap);
+	}
+	return err;
+}
+
+static int load_pem(const char *path, char **out, char **cause)
+{
+	size_t len;
+	int rc = sl_fs_read_file(path, SL_TLS_PEM_MAX, out, &len);
+	if (rc < 0)
+		return set_cause(cause, rc, "%s: %s", path, sl_strerror(rc));
+	return 0;
+}
+
+static int bind_listen(struct sl_served *s, char **cause)
+{
+	const char *listen_on = s->cfg->listen != NULL ? s->cfg->listen : "127.0.0.1:8080";
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int rc = sl_netaddr_parse_listen(listen_on, &ss, &sslen);
+	if (rc < 0)
+		return set_cause(cause, -SL_E_CONFIG, "[served] listen = %s: %s", listen_on,
+				 rc == -SL_E_NOTFOUND ? "host does not resolve" : "expected HOST:PORT or [V6]:PORT");
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return set_cause(cause, -errno, "socket: %s", strerror(errno));
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		int err = errno;
+		close(fd);
+		return set_cause(cause, -err, "listen on %s: %s", listen_on, strerror(err));
+	}
+	sslen = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0) {
+		int err = errno;
+		close(fd);
+		return set_cause(cause, -err, "getsockname: %s", strerror(err));
+	}
+	s->listen_fd = fd;
+	s->port = sl_netaddr_port((struct sockaddr *)&ss);
+	char host[INET6_ADDRSTRLEN + 2];
+	sl_netaddr_host((struct sockaddr *)&ss, true, host, sizeof host);
+	snprintf(s->authority, sizeof s->authority, "%s:%u", host, (unsigned)s->port);
+	snprintf(s->url, sizeof s->url, "%s://%s/", s->tls ? "https" : "http", s->authority);
+	return 0;
+}
+
+struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
+{
+	struct sl_served *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		set_cause(cause, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->cfg = cfg;
+	s->listen_fd = -1;
+	for (size_t i = 0; i < SL_NROUTES; i++) {
+		if (sl_routes[i].format != NULL && sl_format_find(sl_routes[i].format) == NULL) {
+			set_cause(cause, -SL_E_CONFIG, "route %s: unknown format", sl_routes[i].name);
+			goto fail;
+		}
+	}
+	if (cfg->state_dir == NULL) {
+		set_cause(cause, -SL_E_CONFIG, "[sluice] state_dir is not set");
+		goto fail;
+	}
+	if (snprintf(s->public_dir, sizeof s->public_dir, "%s/public", cfg->state_dir) >= (int)sizeof s->public_dir ||
+	    snprintf(s->catalog_path, sizeof s->catalog_path, "%s/catalog.db", cfg->state_dir) >=
+		    (int)sizeof s->catalog_path) {
+		set_cause(cause, -SL_E_TOOBIG, "[sluice] state_dir is too long");
+		goto fail;
+	}
+	if (cfg->allow.n > 0) {
+		s->allow = calloc(cfg->allow.n, sizeof *s->allow);
+		if (s->allow == NULL) {
+			set_cause(cause, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < cfg->allow.n; i++) {
+			if (sl_netaddr_parse_cidr(cfg->allow.v[i], &s->allow[i]) < 0) {
+				set_cause(cause, -SL_E_CONFIG, "[served] allow: %s is not an address or CIDR",
+					  cfg->allow.v[i]);
+				goto fail;
+			}
+		}
+		s->nallow = cfg->allow.n;
+	}
+	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
+		set_cause(cause, -SL_E_CONFIG, "[served] tls_cert and tls_key go together");
+		goto fail;
+	}
+	if (cfg->tls_client_ca != NULL && cfg->tls_cert == NULL) {
+		set_cause(cause, -SL_E_CONFIG, "[served] tls_client_ca needs tls_cert and tls_key");
+		goto fail;
+	}
+	if (cfg->tls_cert != NULL) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			set_cause(cause, -SL_E_UNSUPPORTED, "[served] tls_cert: libmicrohttpd was built without TLS");
+			goto fail;
+		}
+		/* Read while still privileged: the key is typically root-only. */
+		if (load_pem(cfg->tls_cert, &s->tls_cert, cause) < 0 || load_pem(cfg->tls_key, &s->tls_key, cause) < 0)
+			goto fail;
+		if (cfg->tls_client_ca != NULL) {
+			if (load_pem(cfg->tls_client_ca, &s->tls_ca, cause) < 0)
+				goto fail;
+			s->client_certs = true;
+		}
+		s->tls = true;
+	}
+	if (cfg->access_log != NULL) {
+		s->access_log = sl_accesslog_open(cfg->access_log, cause);
+		if (s->access_log == NULL)
+			goto fail;
+	}
+	if (bind_listen(s, cause) < 0)
+		goto fail;
+	return s;
+fail:
+	sl_served_free(s);
+	return NULL;
+}
+
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int sl_served_start(struct sl_served *s, char **cause)
+{
+	const struct sl_config *cfg = s->cfg;
+	unsigned threads = cfg->threads ? cfg->threads : default_threads();
+	unsigned timeout_s = cfg->connection_timeout_ms > 0 ? (unsigned)((cfg->connection_timeout_ms + 999) / 1000)
+							    : 30;
+	struct MHD_OptionItem opts[24];
+	size_t n = 0;
+#define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+	OPT(MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->served_max_connections ? cfg->served_max_connections : 1024, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip ? cfg->max_connections_per_ip : 64,
+	    NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SL_MAX_REQUEST_HEADERS, NULL);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, s);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL);
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s);
+	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
+	if (threads > 1)
+		OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
+	if (s->tls) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key);
+		if (s->tls_ca != NULL)
+			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_ca);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	if (s->tls)
+		flags |= MHD_USE_TLS;
+	s->daemon = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_ARRAY, opts,
+				     MHD_OPTION_END);
+	if (s->daemon == NULL)
+		return set_cause(cause, -SL_E_CONFIG, "cannot start the HTTP server on %s (see the log above)",
+				 s->authority);
+	atomic_store(&s->serving, true);
+	return 0;
+}
+
+uint16_t sl_served_port(const struct sl_served *s)
+{
+	return s->port;
+}
+
+const char *sl_served_url(const struct sl_served *s)
+{
+	return s->url;
+}
+
+int sl_served_reopen_log(struct sl_served *s)
+{
+	int rc = sl_accesslog_reopen(s->access_log);
+	if (rc < 0)
+		sl_log_err(NULL, "access log %s: cannot reopen: %s", s->cfg->access_log, sl_strerror(rc));
+	return rc;
+}
+
+void sl_served_quiesce(struct sl_served *s)
+{
+	if (s->daemon == NULL || s->quiesced)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	s->listen_fd = -1;
+	s->quiesced = true;
+}
+
+int64_t sl_served_in_flight(const struct sl_served *s)
+{
+	return atomic_load(&s->stats.in_flight);
+}
+
+void sl_served_free(struct sl_served *s)
+{
+	if (s == NULL)
+		return;
+	if (s->daemon != NULL) {
+		MHD_stop_daemon(s->daemon);
+		/* MHD closes the listen socket it was given unless quiesce handed it back. */
+		s->listen_fd = -1;
+	}
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	sl_accesslog_free(s->access_log);
+	free(s->allow);
+	free(s->tls_cert);
+	if (s->tls_key != NULL) {
+		explicit_bzero(s->tls_key, strlen(s->tls_key));
+		free(s->tls_key);
+	}
+	free(s->tls_ca);
+	free(s);
+}

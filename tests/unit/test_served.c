@@ -1,0 +1,464 @@
+/* test_served: sluice-served in-process on a random loopback port, serving published trees built here the
+ * way the publisher builds them (public/<format>/<source> -> ../.gen/<gen>/): routes, headers, ranges,
+ * conditional requests, every traversal form, methods, and a publish switch in the middle of a download. */
+#include "test_served_lib.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* ---- tests ---- */
+
+static void test_apt_routes_and_headers(void **st)
+{
+	struct resp r;
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.body, "Origin: test\nSuite: bookworm\n");
+	assert_string_equal(hdr(&r, "Content-Type"), "text/plain; charset=utf-8");
+	assert_string_equal(hdr(&r, "Cache-Control"), "no-cache");
+	assert_string_equal(hdr(&r, "Accept-Ranges"), "bytes");
+	assert_string_equal(hdr(&r, "Content-Length"), "29");
+	assert_non_null(hdr(&r, "Last-Modified"));
+	const char *etag = hdr(&r, "ETag");
+	assert_non_null(etag);
+	assert_true(etag[0] == '"' && etag[strlen(etag) - 1] == '"');
+	resp_free(&r);
+
+	http(NULL, "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, DEB_SIZE);
+	for (size_t i = 0; i < DEB_SIZE; i++)
+		assert_int_equal((uint8_t)r.body[i], pattern(i, 1));
+	assert_string_equal(hdr(&r, "Content-Type"), "application/vnd.debian.binary-package");
+	assert_string_equal(hdr(&r, "Cache-Control"), "public, max-age=31536000, immutable");
+	resp_free(&r);
+
+	http(NULL, "/apt/deb/dists/bookworm/main/binary-amd64/by-hash/SHA256/"
+		   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(hdr(&r, "Cache-Control"), "public, max-age=31536000, immutable");
+	resp_free(&r);
+
+	http(NULL, "/apt/deb/dists/bookworm/main/binary-amd64/Packages.xz", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(hdr(&r, "Content-Type"), "application/x-xz");
+	assert_string_equal(hdr(&r, "Cache-Control"), "no-cache");
+	resp_free(&r);
+
+	http(NULL, "/apt/deb/empty", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, 0);
+	assert_string_equal(hdr(&r, "Content-Length"), "0");
+	resp_free(&r);
+
+	http(NULL, "/keys/sluice.asc", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(hdr(&r, "Content-Type"), "application/pgp-keys");
+	assert_string_equal(r.body, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n");
+	resp_free(&r);
+}
+
+static void test_clamav_routes(void **st)
+{
+	struct resp r;
+	http(NULL, "/clamav/av/daily.cvd", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, 2048);
+	assert_string_equal(hdr(&r, "Content-Type"), "application/octet-stream");
+	assert_string_equal(hdr(&r, "Cache-Control"), "no-cache");
+	resp_free(&r);
+	http(NULL, "/clamav/av/daily-2.cdiff", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, 300);
+	assert_string_equal(hdr(&r, "Cache-Control"), "public, max-age=31536000, immutable");
+	resp_free(&r);
+	/* freshclam's version probe: the CVD header via a Range request. */
+	const char *h[] = { "Range: bytes=0-511", NULL };
+	http(NULL, "/clamav/av/daily.cvd", h, &r);
+	assert_int_equal(r.code, 206);
+	assert_int_equal(r.len, 512);
+	assert_string_equal(hdr(&r, "Content-Range"), "bytes 0-511/2048");
+	resp_free(&r);
+}
+
+static void test_not_found(void **st)
+{
+	static const char *const paths[] = {
+		"/apt/deb/dists/bookworm/Release",     /* missing file */
+		"/apt/nosuch/dists/bookworm/InRelease",/* unknown source */
+		"/clamav/deb/dists/bookworm/InRelease",/* source of another format */
+		"/apt/av/daily.cvd",
+		"/apt/deb/dists",                      /* directory */
+		"/apt/deb/dists/",
+		"/apt/deb/pipe",                       /* FIFO: must not hang */
+		"/apt/deb/inner-link",                 /* symlinks inside a generation are never followed */
+		"/apt/deb/evil",                       /* symlink out of the tree */
+		"/apt/deb/evil2",
+		"/apt/rogue/passwd",                   /* source symlink pointing outside public/ */
+		"/apt/deb",
+		"/apt/",
+		"/nosuch",
+		"/keys/missing.asc",
+	};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct resp r;
+		http(NULL, paths[i], NULL, &r);
+		if (r.code != 404)
+			fail_msg("%s: %ld, want 404", paths[i], r.code);
+		assert_null(strstr(r.body ? r.body : "", "root:"));
+		resp_free(&r);
+	}
+}
+
+static void expect_range(const char *range, long code, const char *content_range, uint64_t start, size_t len)
+{
+	char h0[128];
+	snprintf(h0, sizeof h0, "Range: %s", range);
+	const char *h[] = { h0, NULL };
+	struct resp r;
+	http(NULL, "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", h, &r);
+	if (r.code != code)
+		fail_msg("Range %s: %ld, want %ld", range, r.code, code);
+	if (content_range != NULL)
+		assert_string_equal(hdr(&r, "Content-Range"), content_range);
+	else
+		assert_null(hdr(&r, "Content-Range"));
+	if (code != 416) {
+		assert_int_equal(r.len, len);
+		for (size_t i = 0; i < len; i++)
+			assert_int_equal((uint8_t)r.body[i], pattern(start + i, 1));
+	}
+	resp_free(&r);
+}
+
+static void test_ranges(void **st)
+{
+	expect_range("bytes=0-0", 206, "bytes 0-0/4000", 0, 1);
+	expect_range("bytes=-500", 206, "bytes 3500-3999/4000", 3500, 500);
+	expect_range("bytes=500-", 206, "bytes 500-3999/4000", 500, 3500);
+	expect_range("bytes=100-199", 206, "bytes 100-199/4000", 100, 100);
+	expect_range("bytes=3990-9999", 206, "bytes 3990-3999/4000", 3990, 10);
+	expect_range("bytes=-99999", 206, "bytes 0-3999/4000", 0, 4000);
+	expect_range("BYTES=1-1", 206, "bytes 1-1/4000", 1, 1);
+	expect_range("bytes=4000-", 416, "bytes */4000", 0, 0);
+	expect_range("bytes=9999-10000", 416, "bytes */4000", 0, 0);
+	expect_range("bytes=-0", 416, "bytes */4000", 0, 0);
+	/* Malformed or several ranges: the whole file, 200. */
+	expect_range("bytes=abc", 200, NULL, 0, 4000);
+	expect_range("bytes=5-2", 200, NULL, 0, 4000);
+	expect_range("bytes=-", 200, NULL, 0, 4000);
+	expect_range("bytes=0-1,5-6", 200, NULL, 0, 4000);
+	expect_range("items=0-1", 200, NULL, 0, 4000);
+	expect_range("bytes=99999999999999999999999-", 200, NULL, 0, 4000);
+
+	/* If-Range: current validator -> 206, stale one -> 200 full. */
+	struct resp r;
+	http("HEAD", "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", NULL, &r);
+	char etag[128], lm[128], h1[200], h2[200];
+	snprintf(etag, sizeof etag, "%s", hdr(&r, "ETag"));
+	snprintf(lm, sizeof lm, "%s", hdr(&r, "Last-Modified"));
+	resp_free(&r);
+	snprintf(h1, sizeof h1, "If-Range: %s", etag);
+	const char *hs[] = { "Range: bytes=0-9", h1, NULL };
+	http(NULL, "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", hs, &r);
+	assert_int_equal(r.code, 206);
+	assert_int_equal(r.len, 10);
+	resp_free(&r);
+	snprintf(h2, sizeof h2, "If-Range: %s", lm);
+	hs[1] = h2;
+	http(NULL, "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", hs, &r);
+	assert_int_equal(r.code, 206);
+	resp_free(&r);
+	hs[1] = "If-Range: \"stale\"";
+	http(NULL, "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", hs, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, DEB_SIZE);
+	resp_free(&r);
+	hs[1] = "If-Range: Thu, 01 Jan 1970 00:00:00 GMT";
+	http(NULL, "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", hs, &r);
+	assert_int_equal(r.code, 200);
+	resp_free(&r);
+}
+
+static void test_conditional(void **st)
+{
+	const char *path = "/apt/deb/dists/bookworm/InRelease";
+	struct resp r;
+	http(NULL, path, NULL, &r);
+	char etag[128], h1[200], h2[200];
+	snprintf(etag, sizeof etag, "%s", hdr(&r, "ETag"));
+	resp_free(&r);
+
+	snprintf(h1, sizeof h1, "If-None-Match: \"other\", %s", etag);
+	const char *a[] = { h1, NULL };
+	http(NULL, path, a, &r);
+	assert_int_equal(r.code, 304);
+	assert_int_equal(r.len, 0);
+	assert_string_equal(hdr(&r, "ETag"), etag);
+	assert_string_equal(hdr(&r, "Cache-Control"), "no-cache");
+	resp_free(&r);
+
+	snprintf(h2, sizeof h2, "If-None-Match: W/%s", etag);
+	const char *b[] = { h2, NULL };
+	http(NULL, path, b, &r);
+	assert_int_equal(r.code, 304);
+	resp_free(&r);
+
+	const char *c[] = { "If-None-Match: *", NULL };
+	http(NULL, path, c, &r);
+	assert_int_equal(r.code, 304);
+	resp_free(&r);
+
+	const char *d[] = { "If-None-Match: \"other\"", "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT", NULL };
+	http(NULL, path, d, &r);
+	assert_int_equal(r.code, 200);   /* If-None-Match wins over If-Modified-Since */
+	resp_free(&r);
+
+	const char *e[] = { "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT", NULL };
+	http(NULL, path, e, &r);
+	assert_int_equal(r.code, 304);
+	resp_free(&r);
+
+	const char *f[] = { "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT", NULL };
+	http(NULL, path, f, &r);
+	assert_int_equal(r.code, 200);
+	resp_free(&r);
+
+	const char *g[] = { "If-Modified-Since: not a date", NULL };
+	http(NULL, path, g, &r);
+	assert_int_equal(r.code, 200);
+	resp_free(&r);
+}
+
+static void test_traversal(void **st)
+{
+	static const struct {
+		const char *target;
+		int code;
+	} cases[] = {
+		{ "/apt/deb/../../../secret.txt", 400 },
+		{ "/apt/deb/dists/../../../../etc/passwd", 400 },
+		{ "/apt/deb/%2e%2e/%2e%2e/%2e%2e/secret.txt", 400 },
+		{ "/apt/deb/%2E%2E/%2E%2E/%2E%2E/secret.txt", 400 },
+		{ "/apt/deb/.%2e/.%2e/.%2e/secret.txt", 400 },
+		{ "/apt/deb/%252e%252e/%252e%252e/secret.txt", 404 },   /* decoded once: a literal name */
+		{ "/apt/deb/dists%2fbookworm%2fInRelease", 400 },
+		{ "/apt/deb/..%2f..%2f..%2fsecret.txt", 400 },
+		{ "/apt/deb/%2Fetc/passwd", 400 },
+		{ "/apt/deb/dists%5cbookworm%5cInRelease", 400 },
+		{ "/apt/deb/dists\\bookworm\\InRelease", 400 },
+		{ "/apt/deb/..\\..\\secret.txt", 400 },
+		{ "/apt/deb/dists/bookworm/InRelease%00.deb", 400 },
+		{ "/apt/deb/%01", 400 },
+		{ "/apt/deb/%zz", 400 },
+		{ "/apt/deb/%", 400 },
+		{ "/apt/deb/.hidden", 400 },
+		{ "/apt/deb/%2ehidden", 400 },
+		{ "/apt/deb/dists/.tmp", 400 },
+		{ "/apt/deb/./dists/bookworm/InRelease", 400 },
+		{ "/apt/deb//dists/bookworm/InRelease", 400 },
+		{ "/apt//etc/passwd", 400 },
+		{ "/apt/.gen/apt-deb-1/dists/bookworm/InRelease", 400 },
+		{ "/apt/%2egen/apt-deb-1/dists/bookworm/InRelease", 400 },
+		{ "/apt/..%2f..%2fsecret.txt", 400 },
+		{ "/keys/../secret.txt", 400 },
+		{ "/keys/%2e%2e/secret.txt", 400 },
+		{ "/keys/.%2e/secret.txt", 400 },
+		{ "http://127.0.0.1/apt/deb/../../../secret.txt", 400 },
+		{ "/apt/deb/evil2", 404 },
+	};
+	char buf[8192];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int code = raw_get(cases[i].target, buf, sizeof buf);
+		if (code != cases[i].code)
+			fail_msg("%s: %d, want %d", cases[i].target, code, cases[i].code);
+		assert_null(strstr(buf, "SECRET"));
+		assert_null(strstr(buf, "root:"));
+	}
+	/* Raw NUL and control bytes inside the request line: refused by MHD or by us, never served. */
+	static const char nul_req[] = "GET /apt/deb/dists/bookworm/InRelease\0/../../../secret.txt HTTP/1.1\r\n"
+				      "Host: t\r\nConnection: close\r\n\r\n";
+	int code = raw(nul_req, sizeof nul_req - 1, buf, sizeof buf);
+	if (code != 400)
+		fail_msg("raw NUL: %s", buf);
+	assert_null(strstr(buf, "SECRET"));
+	static const char ctl_req[] = "GET /apt/deb/\x01x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	code = raw(ctl_req, sizeof ctl_req - 1, buf, sizeof buf);
+	assert_true(code == 0 || code == 400);
+	/* The same paths through curl --path-as-is. */
+	struct resp r;
+	http(NULL, "/apt/deb/%2e%2e/%2e%2e/%2e%2e/secret.txt", NULL, &r);
+	assert_int_equal(r.code, 400);
+	resp_free(&r);
+}
+
+static void test_open_beneath_compat(void **st)
+{
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/.gen/apt-deb-1", pub);
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	for (unsigned how = 0; how <= SL_FILES_COMPAT; how++) {
+		int fd = sl_files_open_beneath(dfd, "dists/bookworm/InRelease", O_RDONLY | O_CLOEXEC, how);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(sl_files_open_beneath(dfd, "evil", O_RDONLY | O_CLOEXEC, how), -ELOOP);
+		assert_int_equal(sl_files_open_beneath(dfd, "inner-link", O_RDONLY | O_CLOEXEC, how), -ELOOP);
+		assert_int_equal(sl_files_open_beneath(dfd, "missing", O_RDONLY | O_CLOEXEC, how), -ENOENT);
+		assert_true(sl_files_open_beneath(dfd, "../apt-deb-1/empty", O_RDONLY | O_CLOEXEC, how) < 0);
+	}
+	/* A symlinked directory on the way is refused too. */
+	xsystem("ln -s dists '%s/dlink'", dir);
+	assert_true(sl_files_open_beneath(dfd, "dlink/bookworm/InRelease", O_RDONLY, 0) < 0);
+	assert_int_equal(sl_files_open_beneath(dfd, "dlink/bookworm/InRelease", O_RDONLY, SL_FILES_COMPAT), -ENOTDIR);
+	xsystem("rm '%s/dlink'", dir);
+	close(dfd);
+}
+
+static void test_head_and_methods(void **st)
+{
+	struct resp r;
+	http("HEAD", "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, 0);
+	assert_string_equal(hdr(&r, "Content-Length"), "4000");
+	resp_free(&r);
+	/* Raw, so nothing in the client hides a body sent after the headers. */
+	char buf[8192];
+	static const char head_req[] = "HEAD /apt/deb/dists/bookworm/InRelease HTTP/1.1\r\nHost: t\r\n"
+				       "Connection: close\r\n\r\n";
+	assert_int_equal(raw(head_req, sizeof head_req - 1, buf, sizeof buf), 200);
+	assert_non_null(strstr(buf, "\r\n\r\n"));
+	assert_string_equal(strstr(buf, "\r\n\r\n"), "\r\n\r\n");
+
+	static const char *const methods[] = { "POST", "PUT", "DELETE", "OPTIONS", "PATCH" };
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		http(methods[i], "/apt/deb/dists/bookworm/InRelease", NULL, &r);
+		assert_int_equal(r.code, 405);
+		assert_string_equal(hdr(&r, "Allow"), "GET, HEAD");
+		resp_free(&r);
+	}
+	static const char post_req[] = "POST /apt/deb/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+				       "Connection: close\r\n\r\nhello";
+	assert_int_equal(raw(post_req, sizeof post_req - 1, buf, sizeof buf), 405);
+
+	/* Request headers beyond SL_MAX_REQUEST_HEADERS: refused by MHD, connection memory stays capped. */
+	size_t big = SL_MAX_REQUEST_HEADERS + 4096;
+	char *req = malloc(big + 256);
+	assert_non_null(req);
+	int n = snprintf(req, 256, "GET /apt/deb/dists/bookworm/InRelease HTTP/1.1\r\nHost: t\r\nX-Big: ");
+	memset(req + n, 'a', big);
+	memcpy(req + n + big, "\r\n\r\n", 4);
+	int code = raw(req, (size_t)n + big + 4, buf, sizeof buf);
+	free(req);
+	if (code != 431 && code != 413 && code != 414)
+		fail_msg("oversized headers: %d", code);
+}
+
+static void test_publish_switch_mid_download(void **st)
+{
+	write_pattern("public/.gen/apt-deb-2/pool/big.bin", BIG_SIZE, 99);
+	write_str("public/.gen/apt-deb-2/dists/bookworm/InRelease", "Origin: test\nSuite: bookworm\nGen: 2\n");
+	int fd = connect_server();
+	int small = 64 << 10;
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+	static const char req[] = "GET /apt/deb/pool/big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+
+	uint8_t *buf = malloc(BIG_SIZE + 4096);
+	assert_non_null(buf);
+	size_t got = 0;
+	char *body = NULL;
+	while (body == NULL || got - (size_t)(body - (char *)buf) < (1u << 20)) {
+		ssize_t n = read(fd, buf + got, 65536);
+		assert_true(n > 0);
+		got += (size_t)n;
+		buf[got] = 0;
+		if (body == NULL && strstr((char *)buf, "\r\n\r\n") != NULL)
+			body = strstr((char *)buf, "\r\n\r\n") + 4;
+	}
+	assert_int_equal(strncmp((char *)buf, "HTTP/1.1 200", 12), 0);
+
+	/* The publisher's switch: new symlink beside, rename over, then the old generation goes. */
+	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-2 deb.new && mv -T deb.new deb && rm -rf ../.gen/apt-deb-1", pub);
+	struct resp r;
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_non_null(strstr(r.body, "Gen: 2"));
+	resp_free(&r);
+
+	ssize_t n;
+	while ((n = read(fd, buf + got, BIG_SIZE + 4096 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	size_t off = (size_t)(body - (char *)buf);
+	assert_int_equal(got - off, BIG_SIZE);
+	for (size_t i = 0; i < BIG_SIZE; i++)
+		if (buf[off + i] != pattern(i, 11))
+			fail_msg("byte %zu differs: the download mixed generations", i);
+	free(buf);
+
+	const char *h[] = { "Range: bytes=0-15", NULL };
+	http(NULL, "/apt/deb/pool/big.bin", h, &r);
+	assert_int_equal(r.code, 206);
+	for (size_t i = 0; i < 16; i++)
+		assert_int_equal((uint8_t)r.body[i], pattern(i, 99));
+	resp_free(&r);
+}
+
+
+/* The kernel refuses (EAGAIN) to resolve the publisher's "../.gen/..." symlink beneath public/ while any
+ * rename happens on the system; requests must not fail because someone renamed something. */
+static atomic_bool renaming;
+
+static void *rename_loop(void *arg)
+{
+	char a[600], b[600];
+	snprintf(a, sizeof a, "%s/ren-a", state);
+	snprintf(b, sizeof b, "%s/ren-b", state);
+	close(open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	while (atomic_load(&renaming)) {
+		if (rename(a, b) == 0)
+			rename(b, a);
+	}
+	unlink(a);
+	unlink(b);
+	return NULL;
+}
+
+static void test_requests_during_renames(void **st)
+{
+	pthread_t t;
+	atomic_store(&renaming, true);
+	assert_int_equal(pthread_create(&t, NULL, rename_loop, NULL), 0);
+	unsigned bad = 0;
+	char buf[4096];
+	for (int i = 0; i < 2000; i++)
+		if (raw_get("/apt/deb/dists/bookworm/InRelease", buf, sizeof buf) != 200)
+			bad++;
+	atomic_store(&renaming, false);
+	pthread_join(t, NULL);
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	sl_log_open("test_served", true, SL_LOG_ERR);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apt_routes_and_headers),
+		cmocka_unit_test(test_clamav_routes),
+		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_conditional),
+		cmocka_unit_test(test_traversal),
+		cmocka_unit_test(test_open_beneath_compat),
+		cmocka_unit_test(test_head_and_methods),
+		cmocka_unit_test(test_requests_during_renames),
+		cmocka_unit_test(test_publish_switch_mid_download),
+	};
+	int rc = cmocka_run_group_tests(tests, setup, teardown);
+	curl_global_cleanup();
+	return rc;
+}
