@@ -4,13 +4,23 @@
  *   public/<format>/<source>                -> symlink to ../.gen/<format>-<source>-<generation>
  *   public/.gen/<format>-<source>-<gen>/    one complete generation: hard links to store objects plus
  *                                           generated files (indices, Release, signatures)
- *   public/keys/sluice.asc                  sluice's public signing key(s)
+ *   public/.gen/.build-<format>-<source>-*  a generation being built (renamed to its final name inside
+ *                                           the catalogue transaction that publishes it)
+ *   public/.lock                            flock(2) serialising switches and reconcile
+ *   public/keys/sluice.asc                  sluice's public signing key(s), refreshed from ctx->keys by
+ *                                           every publication that has keys, before its switch
  * A new generation is built beside the old one, then the symlink is replaced with one rename(2), so a
- * client sees the old or the new tree, never a mix. Old generations stay for [publish] grace, then go.
+ * client sees the old or the new tree, never a mix. Old generations stay for [publish] grace after they
+ * stop being shown (their directory mtime records when), then go.
  *
  * The catalogue is the truth: approval moves the snapshot to 'published' and records the generation in
  * one transaction first; the symlink follows. sl_publish_reconcile() repairs a crash in between.
- * Each format provides a `struct sl_publisher` in the one table in publish.c. */
+ * Each format provides a `struct sl_publisher` in the one table in publish.c.
+ *
+ * Files in a generation are hard links to store objects, so STATE/store and STATE/public must be on one
+ * filesystem, and the publishing user must be allowed to link the objects (fs.protected_hardlinks: own
+ * them, or have read and write access). Failures return a negative code with a heap *cause naming the
+ * snapshot, entry path or directory; nothing half-built is ever visible. */
 #ifndef SL_PUBLISH_H
 #define SL_PUBLISH_H
 
@@ -33,17 +43,31 @@ struct sl_publish_ctx {
 
 struct sl_publisher {
 	const char *format;          /* sl_format name */
-	/* Fill `dir` (empty, created) with the snapshot's tree. */
+	/* Fill `dir` (empty, created) with the snapshot's tree. Must not touch anything outside `dir`
+	 * except the source's format state in the catalogue (outside any transaction). */
 	int (*build)(const struct sl_publish_ctx *ctx, int64_t snap_id, const char *dir, char **cause);
 };
 
+/* The publisher for a format name; NULL when that format has none. */
+const struct sl_publisher *sl_publish_find(const char *format);
+
 /* Build and switch to snapshot `snap_id`. `expect` is the state it must be in (pending for approve,
- * superseded/published for rollback). Records the transition and generation, supersedes the previous
- * publication, appends the audit entry (`action`, `actor`, `reason`), then switches the tree.
- * -SL_E_STATE when another admin got there first (nothing changed). */
+ * superseded for rollback, published to re-publish the current snapshot with fresh signatures).
+ * Records the transition and generation, supersedes the previous publication, appends the audit entry
+ * (`action`, `actor`, `reason`), then switches the tree.
+ * -SL_E_STATE when another admin got there first (nothing changed, no generation left behind);
+ * -SL_E_NOTFOUND when the snapshot does not exist or belongs to another source;
+ * -SL_E_UNSUPPORTED when the source's format has no publisher; build errors as the publisher says.
+ * After the commit, a failed symlink switch is logged and returned; sl_publish_reconcile() repairs it. */
 int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int expect_state,
 			const char *action, const char *actor, const char *reason, char **cause);
-/* Make every source's symlink match the catalogue's published pointer; remove generations past grace. */
+
+/* Make every configured source's symlink match the catalogue's published pointer (removing the symlink
+ * of a source with nothing published); remove generations and abandoned builds no symlink points to
+ * once they are older than [publish] grace (at least SL_PUBLISH_MIN_AGE_S). Keeps going after a
+ * per-source error and returns the first one. */
 int sl_publish_reconcile(const struct sl_config *cfg, struct sl_catalog *cat, const char *public_dir);
+
+#define SL_PUBLISH_MIN_AGE_S 60   /* s: an unreferenced generation younger than this may be mid-switch */
 
 #endif

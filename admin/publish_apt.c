@@ -1,0 +1,745 @@
+/* publish_apt: lay out an APT snapshot (hard links into the store) and, for publish = resign, write and
+ * sign the Release that lists the syncer's indices. See publish_apt.h for the entry roles. */
+#include "admin/publish_apt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin/keys.h"
+#include "core/catalog.h"
+#include "core/config.h"
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/path.h"
+#include "core/store.h"
+
+#define HEX_BUF 129          /* sl_hasher_final's buffer size per algorithm */
+#define READ_CHUNK (64u << 10) /* bytes per read while hashing an index */
+
+struct apt_file {            /* an index listed in Release (resign) or served by hash (verbatim) */
+	char *path;
+	char sha256[SL_SHA256_HEX];
+	uint64_t size;
+	size_t rel;              /* index into apt_build.rels, set once every entry is seen */
+	char md5[HEX_BUF], sha512[HEX_BUF];
+};
+
+struct apt_rel {             /* one suite: the directory holding InRelease / Release */
+	char *dir;               /* "dists/<suite>" */
+	char *meta_json;         /* from the InRelease/Release entry; may be NULL */
+	size_t nfiles;
+};
+
+struct apt_build {
+	const struct sl_publish_ctx *ctx;
+	int64_t snap;
+	const char *root;
+	int dirfd;
+	bool resign;
+	struct apt_file *files;
+	size_t nfiles, capfiles;
+	struct apt_rel *rels;
+	size_t nrels, caprels;
+	char lastdir[SL_MAX_PATH];   /* the last directory created: entries come sorted, so most share it */
+	char **cause;
+};
+
+static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_cause(char **cause, const char *fmt, ...)
+{
+	if (cause == NULL || *cause != NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+}
+
+/* ---- directories and links ---- */
+
+static int mkdir_one(struct apt_build *b, const char *rel)
+{
+	if (mkdirat(b->dirfd, rel, 0755) == 0) {
+		/* Served runs as another user: do not let the admin's umask hide the tree from it. */
+		if (fchmodat(b->dirfd, rel, 0755, 0) < 0)
+			return -errno;
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* Create the directories leading to `rel`, skipping those shared with the last one created. */
+static int ensure_parent(struct apt_build *b, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	if (slash == NULL)
+		return 0;
+	size_t dlen = (size_t)(slash - rel), llen = strlen(b->lastdir);
+	if (dlen >= sizeof b->lastdir)
+		return -SL_E_TOOBIG;
+	if (dlen == llen && memcmp(rel, b->lastdir, dlen) == 0)
+		return 0;
+	size_t common = 0;
+	for (size_t i = 0; i <= dlen && i <= llen; i++) {
+		bool end_a = i == dlen || rel[i] == '/';
+		bool end_b = i == llen || b->lastdir[i] == '/';
+		if (end_a && end_b)
+			common = i;
+		if (i == dlen || i == llen || rel[i] != b->lastdir[i])
+			break;
+	}
+	char part[SL_MAX_PATH];
+	memcpy(part, rel, dlen);
+	part[dlen] = '\0';
+	for (size_t i = common + (common > 0); i <= dlen; i++) {
+		if (i != dlen && part[i] != '/')
+			continue;
+		part[i] = '\0';
+		int r = mkdir_one(b, part);
+		if (i != dlen)
+			part[i] = '/';
+		if (r < 0) {
+			b->lastdir[0] = '\0';
+			set_cause(b->cause, "%s/%s: cannot create directory: %s", b->root, part, sl_strerror(r));
+			return r;
+		}
+	}
+	memcpy(b->lastdir, rel, dlen);
+	b->lastdir[dlen] = '\0';
+	return 0;
+}
+
+static int link_failed(struct apt_build *b, int err, const char *path, const char *obj)
+{
+	switch (err) {
+	case ENOENT:
+		set_cause(b->cause, "%s: store object %s is missing", path, obj);
+		return -SL_E_NOTFOUND;
+	case EEXIST:
+		set_cause(b->cause, "%s: listed twice in the snapshot or clashes with a generated file", path);
+		return -SL_E_EXISTS;
+	case EXDEV:
+		set_cause(b->cause, "%s: the store (%s) and %s are on different filesystems; hard links need one",
+			  path, obj, b->root);
+		return -EXDEV;
+	case EPERM:
+		set_cause(b->cause, "%s: linking %s not permitted (fs.protected_hardlinks: the publishing user "
+			  "must own the store objects or have read-write access)", path, obj);
+		return -EPERM;
+	default:
+		set_cause(b->cause, "%s: cannot link %s: %s", path, obj, strerror(err));
+		return -err;
+	}
+}
+
+/* Hard link the store object `sha256` at `rel` and check it has the size the catalogue says. */
+static int link_object(struct apt_build *b, const char *rel, const char *sha256, uint64_t size)
+{
+	char obj[SL_MAX_PATH];
+	int r = sl_store_object_path(b->ctx->store, sha256, obj, sizeof obj);
+	if (r < 0) {
+		set_cause(b->cause, "%s: invalid store digest \"%s\"", rel, sha256);
+		return r;
+	}
+	r = ensure_parent(b, rel);
+	if (r < 0)
+		return r;
+	if (linkat(AT_FDCWD, obj, b->dirfd, rel, 0) < 0)
+		return link_failed(b, errno, rel, obj);
+	struct stat st;
+	if (fstatat(b->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		set_cause(b->cause, "%s/%s: %s", b->root, rel, strerror(errno));
+		return -errno;
+	}
+	if ((uint64_t)st.st_size != size) {
+		set_cause(b->cause, "%s: store object %s has %lld bytes, the snapshot says %" PRIu64, rel, sha256,
+			  (long long)st.st_size, size);
+		return -SL_E_SIZE;
+	}
+	return 0;
+}
+
+/* by-hash/<ALG>/<hex> beside `rel`, linked to the file already at `rel`. */
+static int link_by_hash(struct apt_build *b, const char *rel, const char *alg, const char *hex)
+{
+	const char *slash = strrchr(rel, '/');
+	int dlen = slash != NULL ? (int)(slash - rel) : 0;
+	char path[SL_MAX_PATH];
+	int n = snprintf(path, sizeof path, "%.*s%sby-hash/%s/%s", dlen, rel, dlen ? "/" : "", alg, hex);
+	if (n < 0 || (size_t)n >= sizeof path || sl_path_check_relative(path, (size_t)n) < 0) {
+		set_cause(b->cause, "%s: by-hash path too long or invalid", rel);
+		return -SL_E_BADNAME;
+	}
+	int r = ensure_parent(b, path);
+	if (r < 0)
+		return r;
+	if (linkat(b->dirfd, rel, b->dirfd, path, 0) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return link_failed(b, errno, path, rel);
+	/* The same content at two paths (Packages in two components) shares one by-hash name. */
+	struct stat a, c;
+	if (fstatat(b->dirfd, rel, &a, 0) == 0 && fstatat(b->dirfd, path, &c, 0) == 0 &&
+	    a.st_dev == c.st_dev && a.st_ino == c.st_ino)
+		return 0;
+	return link_failed(b, EEXIST, path, rel);
+}
+
+static int link_hashes(struct apt_build *b, const struct apt_file *f)
+{
+	int r = link_by_hash(b, f->path, "MD5Sum", f->md5);
+	if (r == 0)
+		r = link_by_hash(b, f->path, "SHA256", f->sha256);
+	if (r == 0)
+		r = link_by_hash(b, f->path, "SHA512", f->sha512);
+	return r;
+}
+
+/* ---- collecting entries ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s != NULL ? s + 1 : path;
+}
+
+static int add_file(struct apt_build *b, const struct sl_entry *e)
+{
+	if (b->nfiles == b->capfiles) {
+		size_t cap = b->capfiles ? b->capfiles * 2 : 16;
+		struct apt_file *v = realloc(b->files, cap * sizeof *v);
+		if (v == NULL)
+			return -ENOMEM;
+		b->files = v;
+		b->capfiles = cap;
+	}
+	struct apt_file *f = &b->files[b->nfiles];
+	memset(f, 0, sizeof *f);
+	f->path = strdup(e->path);
+	if (f->path == NULL)
+		return -ENOMEM;
+	snprintf(f->sha256, sizeof f->sha256, "%s", e->sha256);
+	f->size = e->size;
+	b->nfiles++;
+	return 0;
+}
+
+/* Record dists/<suite>/{InRelease,Release}; the first one carrying meta wins. */
+static int add_release(struct apt_build *b, const struct sl_entry *e)
+{
+	const char *name = base_name(e->path);
+	if (strcmp(name, "InRelease") != 0 && strcmp(name, "Release") != 0)
+		return 0;   /* Release.gpg: linked in verbatim, meaningless for resign */
+	size_t dlen = (size_t)(name - e->path) - 1;
+	if (strncmp(e->path, "dists/", 6) != 0 || dlen <= 6) {
+		set_cause(b->cause, "%s: release file outside dists/<suite>/", e->path);
+		return -SL_E_BADNAME;
+	}
+	for (size_t i = 0; i < b->nrels; i++) {
+		struct apt_rel *r = &b->rels[i];
+		if (strlen(r->dir) == dlen && memcmp(r->dir, e->path, dlen) == 0) {
+			if (r->meta_json == NULL && e->meta_json != NULL) {
+				r->meta_json = strdup(e->meta_json);
+				if (r->meta_json == NULL)
+					return -ENOMEM;
+			}
+			return 0;
+		}
+	}
+	if (b->nrels == b->caprels) {
+		size_t cap = b->caprels ? b->caprels * 2 : 4;
+		struct apt_rel *v = realloc(b->rels, cap * sizeof *v);
+		if (v == NULL)
+			return -ENOMEM;
+		b->rels = v;
+		b->caprels = cap;
+	}
+	struct apt_rel *r = &b->rels[b->nrels];
+	memset(r, 0, sizeof *r);
+	r->dir = strndup(e->path, dlen);
+	if (r->dir == NULL)
+		return -ENOMEM;
+	b->nrels++;   /* counted now so it is freed whatever happens next */
+	if (e->meta_json != NULL) {
+		r->meta_json = strdup(e->meta_json);
+		if (r->meta_json == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int on_entry(void *arg, const struct sl_entry *e)
+{
+	struct apt_build *b = arg;
+	if (e->path == NULL || sl_path_check_relative(e->path, strlen(e->path)) < 0) {
+		set_cause(b->cause, "snapshot %lld: entry path \"%s\" is not a safe relative path", (long long)b->snap,
+			  e->path != NULL ? e->path : "(null)");
+		return -SL_E_BADNAME;
+	}
+	const char *role = e->role != NULL ? e->role : "";
+	int r;
+	if (strcmp(role, "pool") == 0)
+		return link_object(b, e->path, e->sha256, e->size);
+	if (strcmp(role, "release") == 0) {
+		r = add_release(b, e);
+		if (r == 0 && !b->resign)
+			r = link_object(b, e->path, e->sha256, e->size);
+		return r;
+	}
+	bool wanted = b->resign ? strcmp(role, "index") == 0 : strcmp(role, "upstream-index") == 0;
+	if (wanted) {
+		r = link_object(b, e->path, e->sha256, e->size);
+		if (r == 0)
+			r = add_file(b, e);
+		return r;
+	}
+	if (strcmp(role, "index") == 0 || strcmp(role, "upstream-index") == 0)
+		return 0;   /* the other mode's indices */
+	set_cause(b->cause, "snapshot %lld: entry %s has role \"%s\", unknown to the APT publisher",
+		  (long long)b->snap, e->path, role);
+	return -SL_E_UNSUPPORTED;
+}
+
+/* Attach every index to the suite whose directory holds it. */
+static int assign_suites(struct apt_build *b)
+{
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct apt_file *f = &b->files[i];
+		size_t best = SIZE_MAX, best_len = 0;
+		for (size_t j = 0; j < b->nrels; j++) {
+			size_t n = strlen(b->rels[j].dir);
+			if (n > best_len && strncmp(f->path, b->rels[j].dir, n) == 0 && f->path[n] == '/') {
+				best = j;
+				best_len = n;
+			}
+		}
+		if (best == SIZE_MAX) {
+			set_cause(b->cause, "snapshot %lld: index %s has no InRelease/Release entry for its suite",
+				  (long long)b->snap, f->path);
+			return -SL_E_NOTFOUND;
+		}
+		f->rel = best;
+		b->rels[best].nfiles++;
+	}
+	if (b->nfiles == 0) {
+		set_cause(b->cause, "snapshot %lld has no '%s' entries (was it synced with another publish mode?)",
+			  (long long)b->snap, b->resign ? "index" : "upstream-index");
+		return -SL_E_NOTFOUND;
+	}
+	return 0;
+}
+
+/* ---- Release (resign) ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void sb_add(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *s, const char *fmt, ...)
+{
+	if (s->err != 0)
+		return;
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(s->p != NULL ? s->p + s->len : NULL, s->p != NULL ? s->cap - s->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			s->err = -EINVAL;
+			return;
+		}
+		if (s->p != NULL && (size_t)n < s->cap - s->len) {
+			s->len += (size_t)n;
+			return;
+		}
+		size_t cap = s->cap ? s->cap * 2 : 4096;
+		while (cap < s->len + (size_t)n + 1)
+			cap *= 2;
+		if (cap > SL_MAX_RELEASE_BYTES) {
+			s->err = -SL_E_TOOBIG;
+			return;
+		}
+		char *p = realloc(s->p, cap);
+		if (p == NULL) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->p = p;
+		s->cap = cap;
+	}
+}
+
+/* Hash an index as linked in the tree; it must still be what the catalogue says. */
+static int hash_index(struct apt_build *b, struct apt_file *f)
+{
+	int fd = openat(b->dirfd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		set_cause(b->cause, "%s/%s: %s", b->root, f->path, strerror(errno));
+		return -errno;
+	}
+	struct sl_hasher *h = sl_hasher_new(SL_HASH_MD5 | SL_HASH_SHA256 | SL_HASH_SHA512);
+	uint8_t *buf = malloc(READ_CHUNK);
+	int r = (h == NULL || buf == NULL) ? -ENOMEM : 0;
+	uint64_t total = 0;
+	while (r == 0) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			set_cause(b->cause, "%s/%s: read: %s", b->root, f->path, strerror(errno));
+		}
+		if (n <= 0)
+			break;
+		total += (uint64_t)n;
+		r = sl_hasher_update(h, buf, (size_t)n);
+	}
+	char sha1[HEX_BUF], sha256[HEX_BUF];
+	if (r == 0)
+		r = sl_hasher_final(h, f->md5, sha1, sha256, f->sha512);
+	if (r == 0 && (total != f->size || strcmp(sha256, f->sha256) != 0)) {
+		set_cause(b->cause, "%s: store object %s no longer matches its name (%" PRIu64 " bytes, sha256 %s)",
+			  f->path, f->sha256, total, sha256);
+		r = total != f->size ? -SL_E_SIZE : -SL_E_DIGEST;
+	}
+	free(buf);
+	sl_hasher_free(h);
+	close(fd);
+	return r;
+}
+
+/* An upstream value copied into a Release field: one line, bounded, no control bytes. */
+static int meta_field(struct apt_build *b, const struct apt_rel *rel, json_t *meta, const char *key,
+		      bool token, const char **out)
+{
+	*out = NULL;
+	json_t *v = json_object_get(meta, key);
+	if (v == NULL || json_is_null(v))
+		return 0;
+	const char *s = json_string_value(v);
+	if (s == NULL) {
+		set_cause(b->cause, "%s: release meta \"%s\" is not a string", rel->dir, key);
+		return -SL_E_PARSE;
+	}
+	size_t n = strlen(s);
+	if (n > SL_MAX_RELEASE_FIELD) {
+		set_cause(b->cause, "%s: release meta \"%s\" longer than %u bytes", rel->dir, key,
+			  (unsigned)SL_MAX_RELEASE_FIELD);
+		return -SL_E_TOOBIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || (token && c == ' ')) {
+			set_cause(b->cause, "%s: release meta \"%s\" has a forbidden character (0x%02x)", rel->dir,
+				  key, c);
+			return -SL_E_PARSE;
+		}
+	}
+	if (n > 0)
+		*out = s;
+	return 0;
+}
+
+static void rfc2822_utc(int64_t t, char *buf, size_t cap)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	snprintf(buf, cap, "%s, %02d %s %04d %02d:%02d:%02d UTC", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Add `item` to a space-separated list unless present. */
+static void list_add(struct sbuf *s, const char *item, size_t len)
+{
+	const char *p = s->p != NULL ? s->p : "";
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+		if (n == len && memcmp(p, item, len) == 0)
+			return;
+		p += n;
+		p += *p == ' ';
+	}
+	sb_add(s, "%s%.*s", s->len ? " " : "", (int)len, item);
+}
+
+/* Components and architectures of what is published in suite `ri`, from "<comp>/binary-<arch>/...". */
+static int components_archs(struct apt_build *b, size_t ri, struct sbuf *comps, struct sbuf *archs)
+{
+	size_t dlen = strlen(b->rels[ri].dir) + 1;
+	for (size_t i = 0; i < b->nfiles; i++) {
+		if (b->files[i].rel != ri)
+			continue;
+		const char *rel = b->files[i].path + dlen;
+		if (strchr(rel, ' ') != NULL) {
+			/* Release lines are space-separated: such a name cannot be listed. */
+			set_cause(b->cause, "%s: index path with a space", b->files[i].path);
+			return -SL_E_BADNAME;
+		}
+		const char *bin = strstr(rel, "/binary-");
+		if (bin != NULL) {
+			const char *arch = bin + 8;
+			size_t alen = strcspn(arch, "/");
+			list_add(comps, rel, (size_t)(bin - rel));
+			list_add(archs, arch, alen);
+		} else if (strchr(rel, '/') != NULL) {
+			list_add(comps, rel, strcspn(rel, "/"));
+		}
+	}
+	return comps->err != 0 ? comps->err : archs->err;
+}
+
+static int write_at(struct apt_build *b, const char *rel, const void *data, size_t len)
+{
+	int fd = openat(b->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int err = errno;
+		set_cause(b->cause, "%s/%s: cannot create: %s", b->root, rel,
+			  err == EEXIST ? "a snapshot entry has this path" : strerror(err));
+		return err == EEXIST ? -SL_E_EXISTS : -err;
+	}
+	int r = fchmod(fd, 0644) < 0 ? -errno : 0;
+	const uint8_t *p = data;
+	while (r == 0 && len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		set_cause(b->cause, "%s/%s: write: %s", b->root, rel, sl_strerror(r));
+	return r;
+}
+
+static int write_signed(struct apt_build *b, const char *dir, const char *name, enum sl_sign_mode mode,
+			const struct sbuf *release)
+{
+	char *sig = NULL;
+	size_t sig_len = 0;
+	int r = sl_keys_sign(b->ctx->keys, mode, release->p, release->len, &sig, &sig_len);
+	if (r < 0) {
+		set_cause(b->cause, "%s/%s: signing failed: %s", dir, name, sl_strerror(r));
+		free(sig);
+		return r;
+	}
+	char path[SL_MAX_PATH];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	r = write_at(b, path, sig, sig_len);
+	free(sig);
+	return r;
+}
+
+static void hash_section(struct sbuf *s, const struct apt_build *b, size_t ri, const char *title, int which)
+{
+	size_t dlen = strlen(b->rels[ri].dir) + 1;
+	sb_add(s, "%s:\n", title);
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const struct apt_file *f = &b->files[i];
+		if (f->rel != ri)
+			continue;
+		const char *h = which == 0 ? f->md5 : which == 1 ? f->sha256 : f->sha512;
+		sb_add(s, " %s %16" PRIu64 " %s\n", h, f->size, f->path + dlen);
+	}
+}
+
+static int write_release(struct apt_build *b, size_t ri, int64_t date)
+{
+	struct apt_rel *rel = &b->rels[ri];
+	if (rel->meta_json == NULL) {
+		set_cause(b->cause, "%s: the InRelease/Release entry carries no meta_json", rel->dir);
+		return -SL_E_PARSE;
+	}
+	json_error_t jerr;
+	json_t *meta = json_loads(rel->meta_json, JSON_REJECT_DUPLICATES, &jerr);
+	if (meta == NULL || !json_is_object(meta)) {
+		set_cause(b->cause, "%s: release meta_json: %s", rel->dir, meta == NULL ? jerr.text : "not an object");
+		json_decref(meta);
+		return -SL_E_PARSE;
+	}
+	static const char *const keys[] = { "origin", "label", "suite", "version", "codename", "description" };
+	static const char *const names[] = { "Origin", "Label", "Suite", "Version", "Codename", "Description" };
+	const char *val[6];
+	int r = 0;
+	for (unsigned i = 0; i < 6 && r == 0; i++)
+		r = meta_field(b, rel, meta, keys[i], i >= 2 && i <= 4, &val[i]);
+	const char *dirname = rel->dir + 6;   /* after "dists/" */
+	if (val[2] == NULL)
+		val[2] = dirname;
+	if (val[4] == NULL)
+		val[4] = dirname;
+
+	struct sbuf s = { 0 }, comps = { 0 }, archs = { 0 };
+	if (r == 0)
+		r = components_archs(b, ri, &comps, &archs);
+	for (size_t i = 0; i < b->nfiles && r == 0; i++)
+		if (b->files[i].rel == ri)
+			r = hash_index(b, &b->files[i]);
+	if (r == 0) {
+		char when[64];
+		rfc2822_utc(date, when, sizeof when);
+		for (unsigned i = 0; i < 5; i++)
+			if (val[i] != NULL)
+				sb_add(&s, "%s: %s\n", names[i], val[i]);
+		sb_add(&s, "Date: %s\n", when);
+		sb_add(&s, "Acquire-By-Hash: yes\n");
+		if (archs.len > 0)
+			sb_add(&s, "Architectures: %s\n", archs.p);
+		if (comps.len > 0)
+			sb_add(&s, "Components: %s\n", comps.p);
+		if (val[5] != NULL)
+			sb_add(&s, "Description: %s\n", val[5]);
+		hash_section(&s, b, ri, "MD5Sum", 0);
+		hash_section(&s, b, ri, "SHA256", 1);
+		hash_section(&s, b, ri, "SHA512", 2);
+		r = s.err;
+		if (r < 0)
+			set_cause(b->cause, "%s/Release: %s", rel->dir, sl_strerror(r));
+	}
+	json_decref(meta);
+	free(comps.p);
+	free(archs.p);
+	for (size_t i = 0; i < b->nfiles && r == 0; i++)
+		if (b->files[i].rel == ri)
+			r = link_hashes(b, &b->files[i]);
+	char path[SL_MAX_PATH];
+	snprintf(path, sizeof path, "%s/Release", rel->dir);
+	if (r == 0)
+		r = write_at(b, path, s.p, s.len);
+	if (r == 0)
+		r = write_signed(b, rel->dir, "InRelease", SL_SIGN_CLEAR, &s);
+	if (r == 0)
+		r = write_signed(b, rel->dir, "Release.gpg", SL_SIGN_DETACHED, &s);
+	free(s.p);
+	return r;
+}
+
+/* Now, but strictly after the Date of the source's previous publication: apt refuses a Release that is
+ * older than the one it has, and a rollback must still reach clients. */
+static int next_date(struct apt_build *b, int64_t *date)
+{
+	int64_t sid, last = 0;
+	int r = sl_catalog_source_id(b->ctx->cat, b->ctx->src->name, &sid);
+	char *v = NULL;
+	if (r == 0)
+		r = sl_catalog_state_get(b->ctx->cat, sid, SL_PUBLISH_APT_DATE_KEY, &v);
+	if (r == 0) {
+		char *end;
+		errno = 0;
+		long long x = strtoll(v, &end, 10);
+		if (errno == 0 && *end == '\0' && end != v && x > 0)
+			last = x;
+		else
+			sl_log_warn(b->ctx->src->name, "catalogue state %s = \"%s\" is not a time; ignored",
+				    SL_PUBLISH_APT_DATE_KEY, v);
+		free(v);
+	} else if (r != -SL_E_NOTFOUND) {
+		set_cause(b->cause, "source %s: cannot read %s: %s", b->ctx->src->name, SL_PUBLISH_APT_DATE_KEY,
+			  sl_strerror(r));
+		return r;
+	}
+	int64_t now = (int64_t)time(NULL);
+	*date = now > last ? now : last + 1;
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", (long long)*date);
+	r = sl_catalog_state_set(b->ctx->cat, sid, SL_PUBLISH_APT_DATE_KEY, buf);
+	if (r < 0)
+		set_cause(b->cause, "source %s: cannot record %s: %s", b->ctx->src->name, SL_PUBLISH_APT_DATE_KEY,
+			  sl_strerror(r));
+	return r;
+}
+
+static int finish_resign(struct apt_build *b)
+{
+	int64_t date;
+	int r = next_date(b, &date);
+	for (size_t i = 0; i < b->nrels && r == 0; i++)
+		if (b->rels[i].nfiles > 0)
+			r = write_release(b, i, date);
+	return r;
+}
+
+/* The upstream Release names each index by the strongest hash it lists, and apt fetches by-hash with
+ * that one: SHA256 for Debian, SHA512 for repositories made by apt-ftparchive, reprepro or aptly. */
+static int finish_verbatim(struct apt_build *b)
+{
+	for (size_t i = 0; i < b->nfiles; i++) {
+		int r = hash_index(b, &b->files[i]);
+		if (r == 0)
+			r = link_hashes(b, &b->files[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const char *dir, char **cause)
+{
+	struct apt_build b = {
+		.ctx = ctx,
+		.snap = snap_id,
+		.root = dir,
+		.resign = ctx->src->publish == SL_PUBLISH_RESIGN,
+		.cause = cause,
+	};
+	b.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b.dirfd < 0) {
+		set_cause(cause, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (b.resign && ctx->keys == NULL) {
+		close(b.dirfd);
+		set_cause(cause, "source %s: publish = resign needs sluice's signing key (sluice init)",
+			  ctx->src->name);
+		return -SL_E_CONFIG;
+	}
+	int r = sl_catalog_snapshot_entries(ctx->cat, snap_id, on_entry, &b);
+	if (r < 0)
+		set_cause(cause, "snapshot %lld: reading entries: %s", (long long)snap_id, sl_strerror(r));
+	if (r == 0)
+		r = assign_suites(&b);
+	if (r == 0)
+		r = b.resign ? finish_resign(&b) : finish_verbatim(&b);
+	for (size_t i = 0; i < b.nfiles; i++)
+		free(b.files[i].path);
+	free(b.files);
+	for (size_t i = 0; i < b.nrels; i++) {
+		free(b.rels[i].dir);
+		free(b.rels[i].meta_json);
+	}
+	free(b.rels);
+	close(b.dirfd);
+	return r;
+}
+
+const struct sl_publisher sl_publisher_apt = {
+	.format = "apt",
+	.build = apt_build,
+};
