@@ -21,6 +21,8 @@ static const struct sl_format sl_format_clamav = {
 	.default_auto_approve = 1,   /* signatures change every few hours; see the ClamAV issue */
 	.default_every_ms = 2 * HOUR_MS,
 	.default_keep = 30,
+	.rollback_note = "freshclam never downgrades a database: clients that already have a newer version keep "
+			 "it; only hosts below the rolled-back version receive it",
 };
 
 static const struct sl_format sl_format_oci = {

@@ -22,6 +22,7 @@ struct sl_format {
 	int default_auto_approve;  /* 1: snapshots publish as soon as they verify, unless configured */
 	int64_t default_every_ms;  /* sync interval unless configured */
 	unsigned default_keep;     /* snapshots kept per source unless configured */
+	const char *rollback_note; /* told to the administrator on rollback, or NULL */
 };
 
 /* NULL-terminated list of every format. */

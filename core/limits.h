@@ -5,7 +5,7 @@
 
 /* Configuration */
 #define SL_MAX_CONFIG_BYTES      (1u << 20)        /* bytes: a config file larger than 1 MiB is a mistake */
-#define SL_MAX_CONFIG_LINE       4096              /* bytes per config line (libinih buffer) */
+#define SL_MAX_CONFIG_LINE       4096              /* upper bound; Debian's libinih r55 limits lines to 198 bytes, enforced in config.c */
 #define SL_MAX_SOURCES           256               /* sources per appliance */
 #define SL_MAX_LIST_ITEMS        4096              /* items in one list-valued key (packages, images) */
 #define SL_MAX_NAME              64                /* bytes in a source name ([a-z0-9][a-z0-9._-]*) */
@@ -27,10 +27,16 @@
 #define SL_MAX_MEMORY_BODY       (16u << 20)       /* bytes of a response kept in memory (metadata) */
 #define SL_MAX_CVD_HEADER        512               /* bytes: ClamAV's fixed CVD header */
 #define SL_MAX_OCI_MANIFEST      (4u << 20)        /* bytes: registries cap manifests at 4 MiB */
+#define SL_MAX_DEBVER            256               /* bytes in a Debian version string: Debian's longest is < 100 */
+#define SL_MAX_DEBIAN_ARCHS      16                /* architectures one APT mirror resolves for: Debian has ~ 10 */
+#define SL_MAX_KEYRING_BYTES     (8u << 20)        /* bytes of one OpenPGP keyring file: Debian's is ~ 100 KiB */
+#define SL_MAX_SIGNATURE_BYTES   (1u << 20)        /* bytes of one detached signature: several sigs are < 4 KiB */
+#define SL_MAX_SIGNATURES        64                /* signatures inspected on one file: Debian uses 2-3 */
 
 /* Network */
 #define SL_MAX_REDIRECTS         5                 /* HTTP redirects followed per request */
 #define SL_MAX_HEADER_VALUE      1024              /* bytes kept from one response header (ETag, Date) */
+#define SL_MAX_COOLDOWN_S        (7 * 86400)       /* s: longest Retry-After / cool-down honoured (hostile upstream) */
 
 /* Serving */
 #define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */
@@ -39,5 +45,11 @@
 /* Catalogue */
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */
 #define SL_MAX_REASON            4096              /* bytes in an approval/rejection/verification reason */
+
+/* Publishing */
+#define SL_MAX_RELEASE_FIELD     1024              /* bytes of one upstream field (Description...) copied into a generated Release */
+
+/* Store and filesystem */
+#define SL_MAX_RMTREE_DEPTH      256               /* directory levels sl_fs_rmtree descends (one fd each) */
 
 #endif

@@ -1,0 +1,84 @@
+/* sync: one sync run of one source, end to end, for every format. It opens a run in the catalogue, hands
+ * the source to its format's syncer (the one table in sync.c), and turns what the syncer reports into the
+ * snapshot's state: verified -> pending when everything checked out, failed with the reason otherwise,
+ * nothing at all when the upstream was unchanged. The run row records outcome, bytes and requests.
+ *
+ * A syncer fetches through ctx->fetch into ctx->store, creates the snapshot lazily with
+ * sl_sync_snapshot() once it knows the upstream changed, adds entries, and records each check with
+ * sl_sync_check(). It returns 0 (changed, all verified), SL_SYNC_UNCHANGED, or a negative error with
+ * *cause set (the snapshot, if any, then fails with that cause; nothing is published).
+ *
+ * Ownership: the context is built and released by sl_sync_run(); syncers borrow everything in it. */
+#ifndef SL_SYNC_H
+#define SL_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sl_config;
+struct sl_source;
+struct sl_catalog;
+struct sl_store;
+struct sl_fetch;
+
+#define SL_SYNC_UNCHANGED 1   /* positive: not an error */
+
+struct sl_sync_ctx {
+	const struct sl_config *cfg;
+	const struct sl_source *src;
+	struct sl_catalog *cat;
+	struct sl_store *store;
+	struct sl_fetch *fetch;
+	int64_t source_id, run_id;
+	int64_t snap_id;              /* 0 until sl_sync_snapshot() */
+	const volatile int *stop;
+	unsigned checks_failed;       /* counted by sl_sync_check() */
+	/* Progress, for `sluice sync` on a terminal: files/bytes done and expected (0 = unknown). */
+	void (*progress)(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
+			 uint64_t bytes_done, uint64_t bytes_total);
+	void *progress_arg;
+};
+
+struct sl_syncer {
+	const char *format;           /* sl_format name */
+	int (*run)(struct sl_sync_ctx *ctx, char **cause);
+};
+
+struct sl_sync_report {
+	int outcome;                  /* enum sl_run_outcome */
+	int64_t run_id, snap_id;      /* snap_id 0 when none was made */
+	int snap_state;               /* enum sl_snap_state of the snapshot at the end, -1 when none */
+	uint64_t bytes, requests;
+	unsigned checks_failed;       /* verification checks that failed (content refused) */
+	char *message;                /* heap; what happened, one line */
+};
+void sl_sync_report_release(struct sl_sync_report *r);
+
+struct sl_sync_opts {
+	const volatile int *stop;
+	void (*progress)(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
+			 uint64_t bytes_done, uint64_t bytes_total);
+	void *progress_arg;
+};
+
+/* Run one sync of `src` now. Returns 0 when the run completed (any outcome, see report), a negative code
+ * when it could not run at all (catalogue, store, another run of the same source in progress). */
+int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+		struct sl_store *store, const struct sl_sync_opts *opts, struct sl_sync_report *report);
+
+/* For syncers: create the run's snapshot (once; later calls return the same id). */
+int sl_sync_snapshot(struct sl_sync_ctx *ctx, int64_t *snap_id);
+/* For syncers: record one verification result against the snapshot (creating it if needed) and log
+ * failures once. */
+int sl_sync_check(struct sl_sync_ctx *ctx, const char *subject, const char *check, const char *key_fpr,
+		  bool passed, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* For syncers: record an artifact that is in the store and add it to the snapshot at `path`. */
+int sl_sync_add_entry(struct sl_sync_ctx *ctx, const char *path, const char *sha256, uint64_t size,
+		      const char *role, const char *media_type, const char *origin_url, const char *meta_json);
+
+/* Per-source lock so one source never syncs twice at once (also across processes: syncd and
+ * `sluice sync`). Returns an fd to pass to sl_sync_unlock, or -SL_E_LOCKED. */
+int sl_sync_lock(const struct sl_config *cfg, const char *source);
+void sl_sync_unlock(int fd);
+
+#endif

@@ -1,0 +1,999 @@
+/* sync_apt: fetch and verify an APT repository's signed chain InRelease -> Packages -> pool files. */
+#include "syncd/sync_apt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/apt_depsolve.h"
+#include "core/apt_packages.h"
+#include "core/apt_release.h"
+#include "core/catalog.h"
+#include "core/config.h"
+#include "core/decomp.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/store.h"
+#include "core/strset.h"
+#include "syncd/fetch.h"
+#include "verify/apt_verify.h"
+#include "verify/gpg.h"
+
+#define APT_MAX_SUITES 32          /* suites per source */
+#define APT_MAX_INDICES 512        /* suite x component x architecture per source */
+#define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
+#define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
+
+struct apt_suite {
+	const char *name;
+	bool conditional;          /* a verified Release of this suite was accepted before */
+	bool not_modified;
+	bool detached;             /* InRelease absent: Release + Release.gpg */
+	int err;
+	char *err_msg;
+	uint8_t *body;             /* InRelease or Release */
+	size_t body_len;
+	uint8_t *sig;              /* Release.gpg */
+	size_t sig_len;
+	bool parsed;
+	struct sl_apt_release rel;
+	char signer[41];
+};
+
+struct apt_run;
+
+struct apt_index {
+	struct apt_run *run;
+	struct apt_suite *suite;
+	const char *comp, *arch;
+	char rel_path[SL_MAX_REL_PATH];   /* relative to dists/<suite>/ */
+	const struct sl_apt_release_file *file;
+	bool by_hash_tried_plain;
+	int err;
+	char *err_msg;
+	char sha256[SL_SHA256_HEX];
+};
+
+struct pool_item {
+	char *path, *sha256, *meta;
+	uint64_t size;
+};
+
+struct apt_run {
+	struct sl_sync_ctx *ctx;
+	const struct sl_source *src;
+	char base[SL_MAX_URL];
+	struct apt_suite suites[APT_MAX_SUITES];
+	size_t nsuites;
+	struct apt_index idx[APT_MAX_INDICES];
+	size_t nidx;
+	struct sl_apt_solver *solver;
+	/* pool phase */
+	struct pool_item *pool;
+	size_t npool, pool_cap, pool_next, pool_done;
+	uint64_t pool_bytes_total, pool_bytes_done;
+	int pool_err;
+	char *pool_err_msg;
+	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
+	struct sl_strset *seen;    /* pool paths already queued (arch:all files appear in every arch) */
+};
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char **cause, int rc, const char *fmt, ...)
+{
+	if (*cause == NULL) {
+		char buf[SL_MAX_REASON];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof buf, fmt, ap);
+		va_end(ap);
+		*cause = strdup(buf);
+	}
+	return rc;
+}
+
+static int url_of(const struct apt_run *r, const char *suite, const char *rel, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, suite, rel);
+	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
+}
+
+/* ---- phase 1: Release files ---------------------------------------------------------------------- */
+
+struct release_req {
+	struct apt_run *r;
+	struct apt_suite *s;
+	int which;                 /* 0 InRelease, 1 Release, 2 Release.gpg */
+};
+
+static void release_done(void *arg, const struct sl_fetch_result *res);
+
+static int release_add(struct apt_run *r, struct apt_suite *s, int which, bool conditional)
+{
+	static const char *const names[] = { "InRelease", "Release", "Release.gpg" };
+	char url[APT_URL_CAP];
+	int rc = url_of(r, s->name, names[which], url, sizeof url);
+	if (rc < 0)
+		return rc;
+	struct release_req *q = malloc(sizeof *q);
+	if (q == NULL)
+		return -ENOMEM;
+	*q = (struct release_req){ r, s, which };
+	struct sl_fetch_req req = {
+		.url = url,
+		.flags = (conditional ? SL_FETCH_CONDITIONAL : 0) | (which == 0 ? SL_FETCH_OPTIONAL : 0),
+		.expect_size = -1,
+		.max_size = SL_MAX_RELEASE_BYTES,
+		.bandwidth_bps = r->src->bandwidth_bps,
+		.done = release_done,
+		.arg = q,
+	};
+	rc = sl_fetch_add(r->ctx->fetch, &req);
+	if (rc < 0)
+		free(q);
+	return rc;
+}
+
+static void set_err(int *err, char **msg, int rc, const char *text)
+{
+	if (*err != 0)
+		return;
+	*err = rc;
+	*msg = xstrdup(text);
+}
+
+static void release_done(void *arg, const struct sl_fetch_result *res)
+{
+	struct release_req *q = arg;
+	struct apt_suite *s = q->s;
+	if (q->which == 0 && res->err == 0 && res->not_modified) {
+		s->not_modified = true;
+	} else if (q->which == 0 && res->status == 404) {
+		/* No InRelease: fall back to the detached pair, as apt does. */
+		s->detached = true;
+		int rc = release_add(q->r, s, 1, false);
+		if (rc == 0)
+			rc = release_add(q->r, s, 2, false);
+		if (rc < 0)
+			set_err(&s->err, &s->err_msg, rc, "cannot queue Release/Release.gpg");
+	} else if (res->err != 0) {
+		set_err(&s->err, &s->err_msg, res->err, res->message ? res->message : sl_strerror(res->err));
+	} else {
+		uint8_t **dst = q->which == 2 ? &s->sig : &s->body;
+		size_t *dlen = q->which == 2 ? &s->sig_len : &s->body_len;
+		free(*dst);
+		*dst = malloc(res->body_len + 1);
+		if (*dst == NULL) {
+			set_err(&s->err, &s->err_msg, -ENOMEM, "out of memory");
+		} else {
+			memcpy(*dst, res->body, res->body_len);
+			(*dst)[res->body_len] = '\0';
+			*dlen = res->body_len;
+		}
+	}
+	free(q);
+}
+
+static int fetch_releases(struct apt_run *r, bool only_not_modified, char **cause)
+{
+	for (size_t i = 0; i < r->nsuites; i++) {
+		struct apt_suite *s = &r->suites[i];
+		if (only_not_modified && !s->not_modified)
+			continue;
+		s->not_modified = false;
+		int rc = release_add(r, s, 0, !only_not_modified && s->conditional);
+		if (rc < 0)
+			return fail(cause, rc, "dists/%s/InRelease: %s", s->name, sl_strerror(rc));
+	}
+	int rc = sl_fetch_run(r->ctx->fetch);
+	if (rc < 0)
+		return fail(cause, rc, "interrupted while fetching Release files");
+	for (size_t i = 0; i < r->nsuites; i++) {
+		struct apt_suite *s = &r->suites[i];
+		if (s->err != 0)
+			return fail(cause, s->err, "dists/%s: %s", s->name, s->err_msg ? s->err_msg : "fetch failed");
+	}
+	return 0;
+}
+
+/* ---- verification of one suite's Release ---------------------------------------------------------- */
+
+struct record_arg {
+	struct sl_sync_ctx *ctx;
+	const char *subject;
+	const char *fpr;
+};
+
+static void record_check(void *arg, const char *check, bool passed, const char *reason)
+{
+	struct record_arg *ra = arg;
+	sl_sync_check(ra->ctx, ra->subject, check, ra->fpr, passed, "%s", reason);
+}
+
+static int state_time(struct sl_sync_ctx *ctx, const char *suite, time_t *out)
+{
+	char key[128], *val = NULL;
+	snprintf(key, sizeof key, "apt.%s.date", suite);
+	*out = 0;
+	int rc = sl_catalog_state_get(ctx->cat, ctx->source_id, key, &val);
+	if (rc == -SL_E_NOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	*out = (time_t)strtoll(val, NULL, 10);
+	free(val);
+	return 0;
+}
+
+static char *release_meta(const struct apt_suite *s)
+{
+	const struct sl_apt_release *rel = &s->rel;
+	json_t *comps = json_array(), *archs = json_array();
+	for (size_t i = 0; i < rel->ncomponents; i++)
+		json_array_append_new(comps, json_string(rel->components[i]));
+	for (size_t i = 0; i < rel->narchitectures; i++)
+		json_array_append_new(archs, json_string(rel->architectures[i]));
+	json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:I, s:I, s:b, s:s}",
+			      "suite", s->name, "origin", rel->origin, "label", rel->label,
+			      "suite_field", rel->suite, "codename", rel->codename, "version", rel->version,
+			      "description", rel->description, "components", comps, "architectures", archs,
+			      "date", (json_int_t)rel->date, "valid_until", (json_int_t)rel->valid_until,
+			      "acquire_by_hash", rel->acquire_by_hash, "signer", s->signer);
+	if (o == NULL)
+		return NULL;
+	char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return txt;
+}
+
+static int add_blob_entry(struct apt_run *r, const char *path, const void *data, size_t len, const char *role,
+			  const char *url, const char *meta)
+{
+	char sha[SL_SHA256_HEX];
+	int rc = sl_store_put(r->ctx->store, data, len, NULL, sha);
+	if (rc < 0)
+		return rc;
+	return sl_sync_add_entry(r->ctx, path, sha, len, role, "text/plain", url, meta);
+}
+
+static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *gpg, char **cause)
+{
+	struct sl_sync_ctx *ctx = r->ctx;
+	char subject[SL_MAX_PATH], url[SL_MAX_URL];
+	snprintf(subject, sizeof subject, "dists/%s/%s", s->name, s->detached ? "Release" : "InRelease");
+	url_of(r, s->name, s->detached ? "Release" : "InRelease", url, sizeof url);
+
+	struct sl_gpg_result g = { 0 };
+	int rc = s->detached ? sl_gpg_verify_detached(gpg, s->body, s->body_len, s->sig, s->sig_len, &g)
+			     : sl_gpg_verify_clearsigned(gpg, s->body, s->body_len, &g);
+	sl_sync_check(ctx, subject, "openpgp-signature", rc == 0 ? g.fpr : NULL, rc == 0, "%s",
+		      g.reason ? g.reason : sl_strerror(rc));
+	if (rc < 0) {
+		fail(cause, -SL_E_SIGNATURE, "%s: signature refused: %s", subject, g.reason ? g.reason : sl_strerror(rc));
+		sl_gpg_result_release(&g);
+		return -SL_E_SIGNATURE;
+	}
+	snprintf(s->signer, sizeof s->signer, "%s", g.fpr);
+
+	/* Only the text GPGME vouched for is parsed. */
+	char *pcause = NULL;
+	rc = sl_apt_release_parse(g.text, g.len, &s->rel, &pcause);
+	sl_gpg_result_release(&g);
+	if (rc < 0) {
+		sl_sync_check(ctx, subject, "release-format", s->signer, false, "%s", pcause ? pcause : sl_strerror(rc));
+		fail(cause, rc, "%s: %s", subject, pcause ? pcause : sl_strerror(rc));
+		free(pcause);
+		return rc;
+	}
+	s->parsed = true;
+
+	struct sl_apt_policy pol = {
+		.suite = s->name, .now = time(NULL), .max_future_ms = r->src->max_future_ms,
+	};
+	rc = state_time(ctx, s->name, &pol.last_date);
+	if (rc < 0)
+		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+	struct record_arg ra = { ctx, subject, s->signer };
+	rc = sl_apt_verify_release(&s->rel, &pol, record_check, &ra);
+	if (rc < 0)
+		return fail(cause, rc, "%s: %s", subject, sl_strerror(rc));
+
+	char *meta = release_meta(s);
+	if (meta == NULL)
+		return -ENOMEM;
+	rc = add_blob_entry(r, subject, s->body, s->body_len, "release", url, meta);
+	free(meta);
+	if (rc == 0 && s->detached) {
+		char gpath[SL_MAX_PATH];
+		snprintf(gpath, sizeof gpath, "dists/%s/Release.gpg", s->name);
+		url_of(r, s->name, "Release.gpg", url, sizeof url);
+		rc = add_blob_entry(r, gpath, s->sig, s->sig_len, "release", url, NULL);
+	}
+	if (rc < 0)
+		return fail(cause, rc, "%s: cannot store: %s", subject, sl_strerror(rc));
+	return 0;
+}
+
+/* ---- phase 2: indices --------------------------------------------------------------------------- */
+
+static int plan_indices(struct apt_run *r, struct apt_suite *s, char **cause)
+{
+	static const char *const exts[] = { ".xz", ".gz", "" };
+	const struct sl_source *src = r->src;
+	for (size_t c = 0; c < src->components.n; c++) {
+		const char *comp = src->components.v[c];
+		if (s->rel.ncomponents > 0 && !sl_apt_release_has_component(&s->rel, comp)) {
+			sl_sync_check(r->ctx, s->name, "component", s->signer, false,
+				      "component %s is not in the signed Release", comp);
+			return fail(cause, -SL_E_MISMATCH, "dists/%s: component %s not offered upstream", s->name, comp);
+		}
+		for (size_t a = 0; a < src->architectures.n; a++) {
+			if (r->nidx >= APT_MAX_INDICES)
+				return fail(cause, -SL_E_TOOBIG, "too many indices (max %d)", APT_MAX_INDICES);
+			struct apt_index *ix = &r->idx[r->nidx];
+			memset(ix, 0, sizeof *ix);
+			ix->run = r;
+			ix->suite = s;
+			ix->comp = comp;
+			ix->arch = src->architectures.v[a];
+			for (unsigned e = 0; e < 3 && ix->file == NULL; e++) {
+				snprintf(ix->rel_path, sizeof ix->rel_path, "%s/binary-%s/Packages%s", comp, ix->arch,
+					 exts[e]);
+				ix->file = sl_apt_release_find(&s->rel, ix->rel_path);
+			}
+			if (ix->file == NULL) {
+				sl_sync_check(r->ctx, s->name, "index-listed", s->signer, false,
+					      "no Packages index for %s/binary-%s in the signed Release", comp, ix->arch);
+				return fail(cause, -SL_E_NOTFOUND, "dists/%s: no index for %s/%s", s->name, comp,
+					    ix->arch);
+			}
+			r->nidx++;
+		}
+	}
+	return 0;
+}
+
+static void index_done(void *arg, const struct sl_fetch_result *res);
+
+static int index_add(struct apt_run *r, struct apt_index *ix, bool by_hash)
+{
+	char rel[SL_MAX_PATH], url[APT_URL_CAP];
+	if (by_hash) {
+		const char *slash = strrchr(ix->rel_path, '/');
+		int n = snprintf(rel, sizeof rel, "%.*s/by-hash/SHA256/%s", (int)(slash - ix->rel_path), ix->rel_path,
+				 ix->file->sha256);
+		if (n < 0 || (size_t)n >= sizeof rel)
+			return -SL_E_TOOBIG;
+	} else {
+		snprintf(rel, sizeof rel, "%s", ix->rel_path);
+	}
+	int rc = url_of(r, ix->suite->name, rel, url, sizeof url);
+	if (rc < 0)
+		return rc;
+	struct sl_fetch_req req = {
+		.url = url,
+		.flags = SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE | (by_hash ? SL_FETCH_OPTIONAL : 0),
+		.expect_sha256 = ix->file->sha256,
+		.expect_size = (int64_t)ix->file->size,
+		.max_size = SL_MAX_INDEX_COMPRESSED,
+		.bandwidth_bps = r->src->bandwidth_bps,
+		.done = index_done,
+		.arg = ix,
+	};
+	ix->by_hash_tried_plain = !by_hash;
+	return sl_fetch_add(r->ctx->fetch, &req);
+}
+
+static void index_done(void *arg, const struct sl_fetch_result *res)
+{
+	struct apt_index *ix = arg;
+	if (res->err == 0) {
+		memcpy(ix->sha256, res->sha256, SL_SHA256_HEX);
+		return;
+	}
+	if (res->status == 404 && !ix->by_hash_tried_plain) {
+		/* Mirrors lag behind by-hash; the plain name is verified the same way. */
+		int rc = index_add(ix->run, ix, false);
+		if (rc == 0)
+			return;
+	}
+	set_err(&ix->err, &ix->err_msg, res->err, res->message ? res->message : sl_strerror(res->err));
+}
+
+/* ---- phase 3: selection and index filtering ------------------------------------------------------- */
+
+struct out_file {
+	struct sl_store_writer *w;
+	struct sl_comp_writer *cw;   /* NULL for the plain file */
+};
+
+static int out_sink(void *arg, const void *data, size_t len)
+{
+	return sl_store_writer_write(arg, data, len);
+}
+
+struct filter_state {
+	struct apt_run *r;
+	struct apt_index *ix;
+	bool resign;
+	struct out_file out[3];      /* Packages, Packages.gz, Packages.xz */
+	uint64_t kept;
+	char *cause;
+};
+
+static int filter_write(struct filter_state *f, const void *data, size_t len)
+{
+	for (int i = 0; i < 3; i++) {
+		int rc = f->out[i].cw ? sl_comp_writer_write(f->out[i].cw, data, len)
+				      : sl_store_writer_write(f->out[i].w, data, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static char *pool_meta(const struct sl_apt_pkg *p, const struct apt_index *ix)
+{
+	json_t *o = json_pack("{s:s%, s:s%, s:s%, s:s, s:s}", "package", (const char *)p->package.p,
+			      p->package.len, "version", (const char *)p->version.p, p->version.len, "arch",
+			      (const char *)p->architecture.p, p->architecture.len, "suite", ix->suite->name,
+			      "component", ix->comp);
+	if (o == NULL)
+		return NULL;
+	char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return txt;
+}
+
+static int pool_push(struct apt_run *r, const char *path, const char *sha, uint64_t size, char *meta)
+{
+	if (r->npool == r->pool_cap) {
+		size_t ncap = r->pool_cap ? r->pool_cap * 2 : 256;
+		if (ncap > SL_MAX_PACKAGES)
+			return -SL_E_TOOBIG;
+		struct pool_item *np = realloc(r->pool, ncap * sizeof *np);
+		if (np == NULL)
+			return -ENOMEM;
+		r->pool = np;
+		r->pool_cap = ncap;
+	}
+	struct pool_item *it = &r->pool[r->npool];
+	it->path = strdup(path);
+	it->sha256 = strdup(sha);
+	it->meta = meta;
+	it->size = size;
+	if (it->path == NULL || it->sha256 == NULL) {
+		free(it->path);
+		free(it->sha256);
+		return -ENOMEM;
+	}
+	r->npool++;
+	r->pool_bytes_total += size;
+	return 0;
+}
+
+static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb822_para *para)
+{
+	struct filter_state *f = arg;
+	struct apt_run *r = f->r;
+	if (r->solver != NULL &&
+	    !sl_apt_solver_selected(r->solver, f->ix->suite->name, p->package, p->version, p->architecture))
+		return 0;
+	if (f->resign) {
+		int rc = filter_write(f, para->raw.p, para->raw.len);
+		if (rc == 0 && (para->raw.len == 0 || para->raw.p[para->raw.len - 1] != '\n'))
+			rc = filter_write(f, "\n", 1);
+		if (rc == 0)
+			rc = filter_write(f, "\n", 1);
+		if (rc < 0)
+			return rc;
+	}
+	f->kept++;
+	char path[SL_MAX_REL_PATH], sha[SL_SHA256_HEX];
+	if (sl_blob_copy(p->filename, path, sizeof path) < 0 || sl_blob_copy(p->sha256, sha, sizeof sha) < 0)
+		return -SL_E_TOOBIG;
+	int rc = sl_strset_add(r->seen, path);
+	if (rc <= 0)
+		return rc;
+	char *meta = pool_meta(p, f->ix);
+	if (meta == NULL)
+		return -ENOMEM;
+	return pool_push(r, path, sha, p->size, meta);
+}
+
+static int index_fd(struct apt_run *r, const struct apt_index *ix, int *fd)
+{
+	uint64_t size = 0;
+	int rc = sl_store_open_object(r->ctx->store, ix->sha256, fd, &size);
+	(void)size;
+	return rc;
+}
+
+static int open_outputs(struct filter_state *f)
+{
+	static const enum sl_comp comps[3] = { SL_COMP_NONE, SL_COMP_GZIP, SL_COMP_XZ };
+	for (int i = 0; i < 3; i++) {
+		struct sl_store_expect ex = { .sha256 = NULL, .size = -1, .max_size = SL_MAX_INDEX_BYTES };
+		f->out[i].w = sl_store_writer_new(f->r->ctx->store, &ex, SL_STORE_DEFER_SYNC, &f->cause);
+		if (f->out[i].w == NULL)
+			return -SL_E_VERIFY;
+		if (comps[i] != SL_COMP_NONE) {
+			f->out[i].cw = sl_comp_writer_new(comps[i], out_sink, f->out[i].w, &f->cause);
+			if (f->out[i].cw == NULL)
+				return -SL_E_ARCHIVE;
+		}
+	}
+	return 0;
+}
+
+static void close_outputs(struct filter_state *f)
+{
+	for (int i = 0; i < 3; i++) {
+		sl_comp_writer_free(f->out[i].cw);
+		f->out[i].cw = NULL;
+		sl_store_writer_abort(f->out[i].w, false);
+		f->out[i].w = NULL;
+	}
+}
+
+static int commit_outputs(struct filter_state *f)
+{
+	static const char *const ext[3] = { "", ".gz", ".xz" };
+	static const char *const media[3] = { "text/plain", "application/gzip", "application/x-xz" };
+	struct apt_index *ix = f->ix;
+	for (int i = 0; i < 3; i++) {
+		if (f->out[i].cw != NULL) {
+			int rc = sl_comp_writer_finish(f->out[i].cw);
+			sl_comp_writer_free(f->out[i].cw);
+			f->out[i].cw = NULL;
+			if (rc < 0)
+				return rc;
+		}
+		uint64_t size = sl_store_writer_size(f->out[i].w);
+		char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
+		int rc = sl_store_writer_commit(f->out[i].w, sha);
+		f->out[i].w = NULL;
+		if (rc < 0)
+			return rc;
+		snprintf(path, sizeof path, "dists/%s/%s/binary-%s/Packages%s", ix->suite->name, ix->comp, ix->arch,
+			 ext[i]);
+		rc = sl_sync_add_entry(f->r->ctx, path, sha, size, "index", media[i], NULL, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
+{
+	struct filter_state f = { .r = r, .ix = ix, .resign = r->src->publish == SL_PUBLISH_RESIGN };
+	char subject[SL_MAX_PATH];
+	snprintf(subject, sizeof subject, "dists/%s/%s", ix->suite->name, ix->rel_path);
+	int fd = -1;
+	int rc = index_fd(r, ix, &fd);
+	if (rc < 0)
+		return fail(cause, rc, "%s: not in the store: %s", subject, sl_strerror(rc));
+	if (f.resign)
+		rc = open_outputs(&f);
+	char *pcause = NULL;
+	if (rc == 0)
+		rc = sl_apt_packages_foreach_fd(fd, SL_MAX_INDEX_BYTES, filter_pkg, &f, &pcause);
+	close(fd);
+	if (rc < 0) {
+		/* A hostile Filename or malformed stanza is a verification failure of the signed index. */
+		sl_sync_check(r->ctx, subject, "index-content", ix->suite->signer, false, "%s",
+			      pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
+		fail(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
+		free(pcause);
+		free(f.cause);
+		close_outputs(&f);
+		return rc;
+	}
+	free(pcause);
+	if (f.resign) {
+		rc = commit_outputs(&f);
+		close_outputs(&f);
+		if (rc < 0) {
+			fail(cause, rc, "%s: cannot write filtered index: %s", subject, f.cause ? f.cause : sl_strerror(rc));
+			free(f.cause);
+			return rc;
+		}
+	} else {
+		char url[APT_URL_CAP], path[SL_MAX_PATH];
+		url_of(r, ix->suite->name, ix->rel_path, url, sizeof url);
+		snprintf(path, sizeof path, "dists/%s/%s", ix->suite->name, ix->rel_path);
+		rc = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "upstream-index",
+				       "application/octet-stream", url, NULL);
+		if (rc < 0)
+			return fail(cause, rc, "%s: catalogue: %s", subject, sl_strerror(rc));
+	}
+	free(f.cause);
+	sl_log_info(r->src->name, "%s: %llu package(s) selected", subject, (unsigned long long)f.kept);
+	return 0;
+}
+
+static int select_packages(struct apt_run *r, char **cause)
+{
+	const struct sl_source *src = r->src;
+	if (src->packages.n == 0)
+		return 0;
+	/* libsolv treats "all" as compatible with every architecture; list only the real ones. */
+	r->solver = sl_apt_solver_new((const char *const *)src->architectures.v, src->architectures.n, cause);
+	if (r->solver == NULL)
+		return -SL_E_VERIFY;
+	for (size_t i = 0; i < r->nidx; i++) {
+		int fd = -1;
+		int rc = index_fd(r, &r->idx[i], &fd);
+		if (rc < 0)
+			return fail(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
+		rc = sl_apt_solver_add_index(r->solver, r->idx[i].suite->name, fd, cause);
+		close(fd);
+		if (rc < 0)
+			return rc;
+	}
+	int rc = sl_apt_solver_closure(r->solver, (const char *const *)src->packages.v, src->packages.n, cause);
+	if (rc < 0)
+		return rc;
+	sl_log_info(src->name, "dependency closure of %zu requested package(s): %zu package version(s)",
+		    src->packages.n, sl_apt_solver_count(r->solver));
+	return 0;
+}
+
+/* ---- phase 4: pool files ---------------------------------------------------------------------------- */
+
+static void pool_done(void *arg, const struct sl_fetch_result *res);
+static int pool_fill(struct apt_run *r);
+
+struct pool_req {
+	struct apt_run *r;
+	struct pool_item *it;
+};
+
+static void pool_progress(struct apt_run *r)
+{
+	struct sl_sync_ctx *ctx = r->ctx;
+	if (ctx->progress != NULL)
+		ctx->progress(ctx->progress_arg, "pool", r->pool_done, r->npool, r->pool_bytes_done,
+			      r->pool_bytes_total);
+}
+
+static void pool_done(void *arg, const struct sl_fetch_result *res)
+{
+	struct pool_req *q = arg;
+	struct apt_run *r = q->r;
+	r->pool_done++;
+	r->pool_bytes_done += q->it->size;
+	if (res->err != 0) {
+		/* Content that contradicts the signed index is a verification failure; an unreachable file is a
+		 * fetch failure (the run fails either way, nothing is published). */
+		if (res->err == -SL_E_DIGEST || res->err == -SL_E_SIZE || res->err == -SL_E_TOOBIG)
+			sl_sync_check(r->ctx, q->it->path, "pool-file", NULL, false, "%s",
+				      res->message ? res->message : sl_strerror(res->err));
+		set_err(&r->pool_err, &r->pool_err_msg, res->err, q->it->path);
+	}
+	free(q);
+	pool_progress(r);
+	if (r->pool_err == 0)
+		pool_fill(r);
+}
+
+/* Already in the store with the size the signed index promises. The size check is cheap and catches
+ * objects torn by a power loss before the store was synced (the commit of a re-download repairs them). */
+static bool store_has_sized(struct sl_store *st, const char *sha256, uint64_t size)
+{
+	int fd = -1;
+	uint64_t have = 0;
+	if (sl_store_open_object(st, sha256, &fd, &have) < 0)
+		return false;
+	close(fd);
+	return have == size;
+}
+
+/* Keep at most APT_POOL_WINDOW requests queued; the engine's connection caps do the real pacing. */
+static int pool_fill(struct apt_run *r)
+{
+	while (r->pool_next < r->npool && r->pool_next - r->pool_done < APT_POOL_WINDOW) {
+		struct pool_item *it = &r->pool[r->pool_next++];
+		if (store_has_sized(r->ctx->store, it->sha256, it->size)) {
+			r->pool_done++;
+			r->pool_bytes_done += it->size;
+			continue;
+		}
+		char url[APT_URL_CAP];
+		int n = snprintf(url, sizeof url, "%s/%s", r->base, it->path);
+		if (n < 0 || (size_t)n >= sizeof url)
+			return -SL_E_TOOBIG;
+		struct pool_req *q = malloc(sizeof *q);
+		if (q == NULL)
+			return -ENOMEM;
+		*q = (struct pool_req){ r, it };
+		struct sl_fetch_req req = {
+			.url = url,
+			.flags = SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE,
+			.expect_sha256 = it->sha256,
+			.expect_size = (int64_t)it->size,
+			.max_size = SL_MAX_ARTIFACT_BYTES,
+			.bandwidth_bps = r->src->bandwidth_bps,
+			.done = pool_done,
+			.arg = q,
+		};
+		int rc = sl_fetch_add(r->ctx->fetch, &req);
+		if (rc < 0) {
+			free(q);
+			set_err(&r->pool_err, &r->pool_err_msg, rc, it->path);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int fetch_pool(struct apt_run *r, char **cause)
+{
+	int rc = pool_fill(r);
+	if (rc == 0)
+		rc = sl_fetch_run(r->ctx->fetch);
+	if (rc == -SL_E_INTERRUPTED)
+		return fail(cause, rc, "interrupted while fetching pool files");
+	if (r->pool_err != 0)
+		return fail(cause, r->pool_err, "%s: %s", r->pool_err_msg ? r->pool_err_msg : "pool",
+			    sl_strerror(r->pool_err));
+	if (rc < 0)
+		return fail(cause, rc, "pool: %s", sl_strerror(rc));
+	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
+	rc = sl_catalog_begin(r->ctx->cat);
+	for (size_t i = 0; rc == 0 && i < r->npool; i++) {
+		struct pool_item *it = &r->pool[i];
+		char url[APT_URL_CAP];
+		snprintf(url, sizeof url, "%s/%s", r->base, it->path);
+		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool",
+				       "application/vnd.debian.binary-package", url, it->meta);
+	}
+	if (rc == 0)
+		rc = sl_catalog_commit(r->ctx->cat);
+	else
+		sl_catalog_rollback(r->ctx->cat);
+	if (rc < 0)
+		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+	sl_sync_check(r->ctx, "pool", "pool-files", NULL, true,
+		      "%zu file(s), %llu bytes: size and SHA-256 match the verified Packages indices", r->npool,
+		      (unsigned long long)r->pool_bytes_total);
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------------------------ */
+
+static void run_release(struct apt_run *r)
+{
+	for (size_t i = 0; i < r->nsuites; i++) {
+		struct apt_suite *s = &r->suites[i];
+		free(s->body);
+		free(s->sig);
+		free(s->err_msg);
+		if (s->parsed)
+			sl_apt_release_release(&s->rel);
+	}
+	for (size_t i = 0; i < r->nidx; i++)
+		free(r->idx[i].err_msg);
+	for (size_t i = 0; i < r->npool; i++) {
+		free(r->pool[i].path);
+		free(r->pool[i].sha256);
+		free(r->pool[i].meta);
+	}
+	free(r->pool);
+	sl_strset_free(r->seen);
+	free(r->pool_err_msg);
+	sl_apt_solver_free(r->solver);
+}
+
+/* What the snapshot's content depends on besides the upstream: a run after a configuration change must
+ * not be answered by "304 unchanged". */
+static const char *config_fingerprint(struct apt_run *r)
+{
+	if (r->fingerprint[0] != '\0')
+		return r->fingerprint;
+	const struct sl_source *src = r->src;
+	const struct sl_strlist *lists[] = { &src->suites, &src->components, &src->architectures, &src->packages,
+					     &src->fingerprints };
+	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
+	if (h == NULL)
+		return "";
+	sl_hasher_update(h, src->url, strlen(src->url) + 1);
+	sl_hasher_update(h, src->keyring, strlen(src->keyring) + 1);
+	sl_hasher_update(h, src->publish == SL_PUBLISH_RESIGN ? "resign" : "verbatim", 8);
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++)
+			sl_hasher_update(h, lists[l]->v[i], strlen(lists[l]->v[i]) + 1);
+		sl_hasher_update(h, "\n", 1);
+	}
+	sl_hasher_final(h, NULL, NULL, r->fingerprint, NULL);
+	sl_hasher_free(h);
+	return r->fingerprint;
+}
+
+static int set_clean(struct apt_run *r, bool clean)
+{
+	return sl_catalog_state_set(r->ctx->cat, r->ctx->source_id, "apt.clean", clean ? config_fingerprint(r) : "0");
+}
+
+static int gpg_home(const struct sl_sync_ctx *ctx, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/gnupg/%s", ctx->cfg->state_dir, ctx->src->name);
+	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
+}
+
+static int apt_sync(struct apt_run *r, char **cause)
+{
+	struct sl_sync_ctx *ctx = r->ctx;
+	const struct sl_source *src = r->src;
+
+	/* Conditional requests only after a clean run: a failed or killed run may have stored validators
+	 * for a Release whose content never made it into a verified snapshot. */
+	char *clean = NULL;
+	bool was_clean = sl_catalog_state_get(ctx->cat, ctx->source_id, "apt.clean", &clean) == 0 &&
+			 strcmp(clean, config_fingerprint(r)) == 0;
+	free(clean);
+	int rc = set_clean(r, false);
+	if (rc < 0)
+		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+	for (size_t i = 0; i < r->nsuites; i++) {
+		time_t last = 0;
+		state_time(ctx, r->suites[i].name, &last);
+		r->suites[i].conditional = was_clean && last != 0;
+	}
+
+	rc = fetch_releases(r, false, cause);
+	if (rc < 0)
+		return rc;
+	size_t unchanged = 0;
+	for (size_t i = 0; i < r->nsuites; i++)
+		unchanged += r->suites[i].not_modified;
+	if (unchanged == r->nsuites) {
+		set_clean(r, true);
+		return SL_SYNC_UNCHANGED;
+	}
+	/* A snapshot is complete: suites that did not change are fetched again in full. */
+	if (unchanged > 0) {
+		rc = fetch_releases(r, true, cause);
+		if (rc < 0)
+			return rc;
+	}
+
+	char home[SL_MAX_PATH];
+	rc = gpg_home(ctx, home, sizeof home);
+	if (rc < 0)
+		return fail(cause, rc, "state_dir path too long");
+	struct sl_gpg *gpg = sl_gpg_new(home, src->keyring, (const char *const *)src->fingerprints.v,
+					src->fingerprints.n, cause);
+	if (gpg == NULL)
+		return -SL_E_SIGNATURE;
+	for (size_t i = 0; i < r->nsuites && rc == 0; i++)
+		rc = verify_suite(r, &r->suites[i], gpg, cause);
+	sl_gpg_free(gpg);
+	if (rc < 0)
+		return rc;
+
+	for (size_t i = 0; i < r->nsuites; i++) {
+		rc = plan_indices(r, &r->suites[i], cause);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < r->nidx; i++) {
+		struct apt_index *ix = &r->idx[i];
+		bool by_hash = ix->suite->rel.acquire_by_hash;
+		if (store_has_sized(ctx->store, ix->file->sha256, ix->file->size)) {
+			memcpy(ix->sha256, ix->file->sha256, SL_SHA256_HEX);
+			continue;
+		}
+		rc = index_add(r, ix, by_hash);
+		if (rc < 0)
+			return fail(cause, rc, "index %s: %s", ix->rel_path, sl_strerror(rc));
+	}
+	rc = sl_fetch_run(ctx->fetch);
+	if (rc < 0)
+		return fail(cause, rc, "interrupted while fetching indices");
+	for (size_t i = 0; i < r->nidx; i++) {
+		struct apt_index *ix = &r->idx[i];
+		char subject[SL_MAX_PATH];
+		snprintf(subject, sizeof subject, "dists/%s/%s", ix->suite->name, ix->rel_path);
+		if (ix->err != 0) {
+			const char *why = ix->err_msg ? ix->err_msg : sl_strerror(ix->err);
+			/* Bytes that contradict the signed Release are refused content, not a network failure. */
+			if (ix->err == -SL_E_DIGEST || ix->err == -SL_E_SIZE || ix->err == -SL_E_TOOBIG)
+				sl_sync_check(ctx, subject, "index-hash", ix->suite->signer, false, "%s", why);
+			return fail(cause, ix->err, "%s: %s", subject, why);
+		}
+		sl_sync_check(ctx, subject, "index-hash", ix->suite->signer, true,
+			      "size %llu and SHA-256 %s match the signed Release", (unsigned long long)ix->file->size,
+			      ix->file->sha256);
+	}
+
+	rc = select_packages(r, cause);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < r->nidx; i++) {
+		rc = sl_catalog_begin(ctx->cat);
+		if (rc == 0)
+			rc = filter_index(r, &r->idx[i], cause);
+		if (rc == 0)
+			rc = sl_catalog_commit(ctx->cat);
+		else
+			sl_catalog_rollback(ctx->cat);
+		if (rc < 0)
+			return fail(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
+	}
+	rc = fetch_pool(r, cause);
+	if (rc < 0)
+		return rc;
+
+	/* Accepted: remember each suite's Date for the rollback rule, then seal. */
+	time_t newest = 0;
+	for (size_t i = 0; i < r->nsuites; i++) {
+		char key[128], val[32];
+		snprintf(key, sizeof key, "apt.%s.date", r->suites[i].name);
+		snprintf(val, sizeof val, "%lld", (long long)r->suites[i].rel.date);
+		rc = sl_catalog_state_set(ctx->cat, ctx->source_id, key, val);
+		if (rc < 0)
+			return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+		if (r->suites[i].rel.date > newest)
+			newest = r->suites[i].rel.date;
+	}
+	char summary[256];
+	snprintf(summary, sizeof summary, "{\"suites\":%zu,\"indices\":%zu,\"pool_files\":%zu}", r->nsuites, r->nidx,
+		 r->npool);
+	rc = sl_catalog_snapshot_seal(ctx->cat, ctx->snap_id, (int64_t)newest, summary);
+	if (rc < 0)
+		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+	set_clean(r, true);
+	return 0;
+}
+
+static int apt_run(struct sl_sync_ctx *ctx, char **cause)
+{
+	const struct sl_source *src = ctx->src;
+	struct apt_run *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return -ENOMEM;
+	r->ctx = ctx;
+	r->src = src;
+	r->seen = sl_strset_new();
+	if (r->seen == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
+	int n = snprintf(r->base, sizeof r->base, "%s", src->url);
+	if (n < 0 || (size_t)n >= sizeof r->base) {
+		sl_strset_free(r->seen);
+		free(r);
+		return fail(cause, -SL_E_TOOBIG, "url too long");
+	}
+	while (n > 0 && r->base[n - 1] == '/')
+		r->base[--n] = '\0';
+	if (src->suites.n > APT_MAX_SUITES) {
+		sl_strset_free(r->seen);
+		free(r);
+		return fail(cause, -SL_E_TOOBIG, "too many suites (max %d)", APT_MAX_SUITES);
+	}
+	for (size_t i = 0; i < src->suites.n; i++)
+		r->suites[i].name = src->suites.v[i];
+	r->nsuites = src->suites.n;
+	int rc = apt_sync(r, cause);
+	run_release(r);
+	free(r);
+	return rc;
+}
+
+const struct sl_syncer sl_syncer_apt = {
+	.format = "apt",
+	.run = apt_run,
+};
