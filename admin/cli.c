@@ -1,0 +1,112 @@
+/* cli: helpers shared by the `sluice` commands. */
+#include "admin/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/config.h"
+
+const struct sl_source *sl_cli_source(struct sl_cli *cli, const char *name)
+{
+	const struct sl_source *src = name ? sl_config_source(cli->cfg, name) : NULL;
+	if (src == NULL)
+		fprintf(stderr, "sluice: no source '%s' in %s (see sluice sources)\n", name ? name : "", cli->cfg->path);
+	return src;
+}
+
+int64_t sl_cli_snapshot_id(const char *arg)
+{
+	if (arg == NULL) {
+		fprintf(stderr, "sluice: a snapshot id is required (see sluice snapshots)\n");
+		return 0;
+	}
+	const char *p = arg[0] == '#' ? arg + 1 : arg;
+	char *end = NULL;
+	long long v = strtoll(p, &end, 10);
+	if (*p == '\0' || end == NULL || *end != '\0' || v <= 0) {
+		fprintf(stderr, "sluice: '%s' is not a snapshot id (a positive number, see sluice snapshots)\n", arg);
+		return 0;
+	}
+	return (int64_t)v;
+}
+
+void sl_cli_json_out(json_t *v)
+{
+	if (v == NULL)
+		return;
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+void sl_cli_time(int64_t t, char *buf, size_t cap)
+{
+	if (t <= 0) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* Options that take a value, so positional scanning can skip them. */
+static const char *const valued[] = { "--reason", "--to", "--against", NULL };
+
+static bool takes_value(const char *a)
+{
+	for (unsigned i = 0; valued[i]; i++)
+		if (strcmp(a, valued[i]) == 0)
+			return true;
+	return false;
+}
+
+int sl_cli_opt(int argc, char **argv, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+	*value = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], name) == 0) {
+			if (i + 1 >= argc)
+				return -1;
+			*value = argv[i + 1];
+			return 0;
+		}
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+			*value = argv[i] + n + 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+bool sl_cli_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++) {
+		if (takes_value(argv[i])) {
+			i++;
+			continue;
+		}
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *sl_cli_positional(int argc, char **argv, int n)
+{
+	for (int i = 1; i < argc; i++) {
+		if (takes_value(argv[i])) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			continue;
+		if (n-- == 0)
+			return argv[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,90 @@
+/* cli: what every `sluice` command shares — the loaded configuration, catalogue and store, output mode
+ * (human or --json), the acting Unix user for the audit log, exit codes and small output helpers.
+ * Each command is an entry in the one table in main.c; commands live in cmd_<job>.c files.
+ *
+ * Ownership: main() builds the context and releases it; commands borrow it. Commands print their own
+ * result and errors (once) and return an exit code. */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/limits.h"
+
+struct sl_config;
+struct sl_catalog;
+struct sl_store;
+struct sl_source;
+
+enum sl_exit {
+	SL_EXIT_OK = 0,
+	SL_EXIT_FAIL = 1,         /* the operation failed (see message) */
+	SL_EXIT_USAGE = 2,        /* bad command line */
+	SL_EXIT_VERIFY = 3,       /* verification failed: content refused or store corrupt */
+	SL_EXIT_CONFLICT = 4,     /* someone else changed it first (e.g. concurrent approval) */
+};
+
+enum sl_cli_needs {
+	SL_NEED_CONFIG = 1u << 0,
+	SL_NEED_CATALOG = 1u << 1,
+	SL_NEED_STORE = 1u << 2,
+};
+
+struct sl_cli {
+	const char *config_path;
+	struct sl_config *cfg;
+	struct sl_catalog *cat;
+	struct sl_store *store;
+	bool json;
+	bool tty;                 /* stdout is a terminal */
+	char actor[64];           /* Unix user name for the audit log */
+	char public_dir[SL_MAX_PATH];
+};
+
+struct sl_cli_cmd {
+	const char *name;
+	const char *args;         /* usage after the name */
+	const char *summary;      /* one line for `sluice --help` */
+	unsigned needs;           /* SL_NEED_* */
+	int (*run)(struct sl_cli *cli, int argc, char **argv);
+};
+
+/* Look up a configured source by name; prints the error and returns NULL when unknown. */
+const struct sl_source *sl_cli_source(struct sl_cli *cli, const char *name);
+/* Parse a snapshot id ("12" or "#12"); prints the error and returns 0 when invalid. */
+int64_t sl_cli_snapshot_id(const char *arg);
+/* Print a JSON value to stdout (indented) and free it. */
+void sl_cli_json_out(json_t *v);
+/* Format a Unix time as local "YYYY-MM-DD HH:MM" ("-" for 0). */
+void sl_cli_time(int64_t t, char *buf, size_t cap);
+/* Parse --reason TEXT / --reason=TEXT style options; returns the index of the first non-option arg. */
+int sl_cli_opt(int argc, char **argv, const char *name, const char **value);
+bool sl_cli_flag(int argc, char **argv, const char *name);
+/* First positional argument at or after index `from` (skips --opt VALUE pairs for opts taking values). */
+const char *sl_cli_positional(int argc, char **argv, int n);
+
+/* Commands (cmd_*.c). */
+int sl_cmd_init(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_keys(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_snapshots(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_pending(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_show(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_diff(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_approve(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_auto_approve(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_reject(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_rollback(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_history(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
+
+/* Publish a pending snapshot of `src` now (approve and auto-approval share this). */
+int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, int expect_state,
+		   const char *action, const char *reason);
+
+#endif

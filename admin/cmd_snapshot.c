@@ -1,0 +1,480 @@
+/* cmd_snapshot: the decisions — list, show, approve, reject, roll back — and publication. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/cli.h"
+#include "admin/keys.h"
+#include "admin/publish.h"
+#include "core/catalog.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/units.h"
+
+/* ---- listing ---------------------------------------------------------------------------------------- */
+
+static json_t *snapshot_json(const struct sl_snapshot_info *s)
+{
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:s?, s:s, s:I, s:I, s:I}", "id", (json_int_t)s->id,
+			 "source", s->source_name ? s->source_name : "", "state", sl_snap_state_name(s->state),
+			 "created_at", (json_int_t)s->created_at, "state_changed_at", (json_int_t)s->state_changed_at,
+			 "upstream_date", (json_int_t)s->upstream_date, "reason", s->reason, "content_digest",
+			 s->content_digest, "entries", (json_int_t)s->n_entries, "bytes", (json_int_t)s->total_bytes,
+			 "run_id", (json_int_t)s->run_id);
+}
+
+struct list_arg {
+	struct sl_cli *cli;
+	json_t *arr;
+	unsigned count;
+};
+
+static int list_cb(void *arg, const struct sl_snapshot_info *s)
+{
+	struct list_arg *la = arg;
+	la->count++;
+	if (la->arr != NULL) {
+		json_array_append_new(la->arr, snapshot_json(s));
+		return 0;
+	}
+	char created[32], size[32];
+	sl_cli_time(s->created_at, created, sizeof created);
+	sl_units_format_size(s->total_bytes, size, sizeof size);
+	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s\n", (long long)s->id, s->source_name ? s->source_name : "-",
+	       sl_snap_state_name(s->state), created, (unsigned long long)s->n_entries, size,
+	       s->reason ? s->reason : "");
+	return 0;
+}
+
+static int list(struct sl_cli *cli, const char *source, int state)
+{
+	int64_t sid = 0;
+	if (source != NULL) {
+		if (sl_cli_source(cli, source) == NULL)
+			return SL_EXIT_USAGE;
+		if (sl_catalog_source_id(cli->cat, source, &sid) < 0) {
+			if (cli->json)
+				sl_cli_json_out(json_array());
+			else
+				printf("no snapshots of %s yet (run: sluice sync %s)\n", source, source);
+			return SL_EXIT_OK;
+		}
+	}
+	struct list_arg la = { cli, cli->json ? json_array() : NULL, 0 };
+	if (!cli->json)
+		printf("%-6s %-16s %-11s %-16s %7s %10s  %s\n", "ID", "SOURCE", "STATE", "CREATED", "ENTRIES", "SIZE",
+		       "REASON");
+	int rc = sl_catalog_snapshots(cli->cat, sid, state, list_cb, &la);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: cannot list snapshots: %s\n", sl_strerror(rc));
+		json_decref(la.arr);
+		return SL_EXIT_FAIL;
+	}
+	if (cli->json)
+		sl_cli_json_out(la.arr);
+	else if (la.count == 0)
+		printf("(none)\n");
+	return SL_EXIT_OK;
+}
+
+int sl_cmd_snapshots(struct sl_cli *cli, int argc, char **argv)
+{
+	return list(cli, sl_cli_positional(argc, argv, 0), -1);
+}
+
+int sl_cmd_pending(struct sl_cli *cli, int argc, char **argv)
+{
+	return list(cli, sl_cli_positional(argc, argv, 0), SL_SNAP_PENDING);
+}
+
+/* ---- show ------------------------------------------------------------------------------------------- */
+
+struct role_count {
+	char role[32];
+	uint64_t n, bytes;
+};
+
+struct show_arg {
+	struct role_count roles[16];
+	unsigned nroles;
+	json_t *entries;      /* --entries */
+	bool print_entries;
+};
+
+static int show_entry(void *arg, const struct sl_entry *e)
+{
+	struct show_arg *sa = arg;
+	unsigned i = 0;
+	while (i < sa->nroles && strcmp(sa->roles[i].role, e->role) != 0)
+		i++;
+	if (i == sa->nroles && sa->nroles < 16) {
+		snprintf(sa->roles[i].role, sizeof sa->roles[i].role, "%s", e->role);
+		sa->nroles++;
+	}
+	if (i < sa->nroles) {
+		sa->roles[i].n++;
+		sa->roles[i].bytes += e->size;
+	}
+	if (sa->entries != NULL)
+		json_array_append_new(sa->entries, json_pack("{s:s, s:s, s:I, s:s}", "path", e->path, "sha256", e->sha256,
+							     "size", (json_int_t)e->size, "role", e->role));
+	else if (sa->print_entries)
+		printf("  %-10s %s  %s\n", e->role, e->sha256, e->path);
+	return 0;
+}
+
+struct verif_arg {
+	json_t *arr;
+	unsigned failed;
+};
+
+static int show_verif(void *arg, const struct sl_verification *v)
+{
+	struct verif_arg *va = arg;
+	if (!v->passed)
+		va->failed++;
+	if (va->arr != NULL) {
+		json_array_append_new(va->arr, json_pack("{s:s, s:s, s:s?, s:b, s:s?, s:I}", "subject", v->subject, "check",
+							 v->check, "key_fingerprint", v->key_fpr, "passed", v->passed,
+							 "reason", v->reason, "at", (json_int_t)v->at));
+		return 0;
+	}
+	printf("  %-4s %-18s %s\n", v->passed ? "ok" : "FAIL", v->check, v->subject);
+	if (v->key_fpr != NULL && *v->key_fpr)
+		printf("       key %s\n", v->key_fpr);
+	if (v->reason != NULL && *v->reason)
+		printf("       %s\n", v->reason);
+	return 0;
+}
+
+int sl_cmd_show(struct sl_cli *cli, int argc, char **argv)
+{
+	int64_t id = sl_cli_snapshot_id(sl_cli_positional(argc, argv, 0));
+	if (id == 0)
+		return SL_EXIT_USAGE;
+	struct sl_snapshot_info s;
+	int rc = sl_catalog_snapshot_get(cli->cat, id, &s);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: snapshot %lld: %s\n", (long long)id, sl_strerror(rc));
+		return rc == -SL_E_NOTFOUND ? SL_EXIT_USAGE : SL_EXIT_FAIL;
+	}
+	struct show_arg sa = { .print_entries = sl_cli_flag(argc, argv, "--entries") };
+	struct verif_arg va = { 0 };
+	json_t *out = NULL;
+	if (cli->json) {
+		out = snapshot_json(&s);
+		sa.entries = json_array();
+		va.arr = json_array();
+	} else {
+		char created[32], changed[32], up[32], size[32];
+		sl_cli_time(s.created_at, created, sizeof created);
+		sl_cli_time(s.state_changed_at, changed, sizeof changed);
+		sl_cli_time(s.upstream_date, up, sizeof up);
+		sl_units_format_size(s.total_bytes, size, sizeof size);
+		printf("snapshot %lld of %s: %s since %s\n", (long long)s.id, s.source_name, sl_snap_state_name(s.state),
+		       changed);
+		printf("  created %s (sync run %lld), upstream dated %s\n", created, (long long)s.run_id, up);
+		if (s.reason != NULL)
+			printf("  reason: %s\n", s.reason);
+		printf("  %llu entries, %s, content digest %s\n", (unsigned long long)s.n_entries, size,
+		       *s.content_digest ? s.content_digest : "(not sealed)");
+		if (sa.print_entries)
+			printf("entries:\n");
+	}
+	rc = sl_catalog_snapshot_entries(cli->cat, id, show_entry, &sa);
+	if (rc == 0 && !cli->json) {
+		for (unsigned i = 0; i < sa.nroles; i++) {
+			char size[32];
+			sl_units_format_size(sa.roles[i].bytes, size, sizeof size);
+			printf("  %-16s %6llu file(s) %10s\n", sa.roles[i].role, (unsigned long long)sa.roles[i].n, size);
+		}
+		printf("verification:\n");
+	}
+	if (rc == 0)
+		rc = sl_catalog_verifications(cli->cat, id, show_verif, &va);
+	if (cli->json) {
+		json_object_set_new(out, "entries", sa.entries);
+		json_object_set_new(out, "verifications", va.arr);
+		sl_cli_json_out(out);
+	}
+	sl_snapshot_info_release(&s);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: snapshot %lld: %s\n", (long long)id, sl_strerror(rc));
+		return SL_EXIT_FAIL;
+	}
+	return SL_EXIT_OK;
+}
+
+/* ---- decisions ---------------------------------------------------------------------------------------- */
+
+static const char *require_reason(int argc, char **argv, const char *verb)
+{
+	const char *reason = NULL;
+	if (sl_cli_opt(argc, argv, "--reason", &reason) < 0 || reason == NULL) {
+		fprintf(stderr, "sluice: %s needs --reason TEXT: the audit log records why\n", verb);
+		return NULL;
+	}
+	const char *p = reason;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0') {
+		fprintf(stderr, "sluice: %s: the reason must not be empty\n", verb);
+		return NULL;
+	}
+	if (strlen(reason) >= SL_MAX_REASON) {
+		fprintf(stderr, "sluice: %s: the reason is longer than %d bytes\n", verb, SL_MAX_REASON - 1);
+		return NULL;
+	}
+	return reason;
+}
+
+/* Snapshot id -> its configured source; prints errors. */
+static const struct sl_source *snapshot_source(struct sl_cli *cli, int64_t id, struct sl_snapshot_info *s)
+{
+	int rc = sl_catalog_snapshot_get(cli->cat, id, s);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: snapshot %lld: %s (see sluice snapshots)\n", (long long)id, sl_strerror(rc));
+		return NULL;
+	}
+	const struct sl_source *src = sl_config_source(cli->cfg, s->source_name);
+	if (src == NULL) {
+		fprintf(stderr, "sluice: snapshot %lld belongs to source '%s', which is no longer configured\n",
+			(long long)id, s->source_name);
+		sl_snapshot_info_release(s);
+	}
+	return src;
+}
+
+struct prune_arg {
+	unsigned keep;
+	unsigned superseded, refused;   /* seen so far, newest first */
+	int64_t victims[256];
+	unsigned nvictims;
+};
+
+static int prune_cb(void *arg, const struct sl_snapshot_info *s)
+{
+	struct prune_arg *pa = arg;
+	unsigned *seen;
+	if (s->state == SL_SNAP_SUPERSEDED)
+		seen = &pa->superseded;
+	else if (s->state == SL_SNAP_FAILED || s->state == SL_SNAP_REJECTED)
+		seen = &pa->refused;
+	else
+		return 0;
+	if (++*seen > pa->keep && pa->nvictims < 256)
+		pa->victims[pa->nvictims++] = s->id;
+	return 0;
+}
+
+/* keep = N: the newest N superseded snapshots stay as rollback targets, and separately the newest N
+ * failed or rejected ones as evidence (a burst of refused syncs must not push rollback targets out).
+ * Older ones go; their objects are reclaimed by `sluice gc`. */
+static void prune(struct sl_cli *cli, const struct sl_source *src, int64_t source_id)
+{
+	struct prune_arg pa = { .keep = src->keep };
+	if (sl_catalog_snapshots(cli->cat, source_id, -1, prune_cb, &pa) < 0)
+		return;
+	for (unsigned i = 0; i < pa.nvictims; i++)
+		sl_catalog_snapshot_delete(cli->cat, pa.victims[i]);
+}
+
+int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, int expect_state,
+		   const char *action, const char *reason)
+{
+	char *cause = NULL;
+	struct sl_keys *keys = NULL;
+	/* Only re-signed APT needs the key; other formats publish upstream-signed bytes. */
+	if (src->format->keys & SL_FK_APT && src->publish == SL_PUBLISH_RESIGN) {
+		keys = sl_keys_open(cli->cfg->gnupg_home, 0, &cause);
+		if (keys == NULL) {
+			fprintf(stderr, "sluice: signing key in %s: %s (run sluice init)\n", cli->cfg->gnupg_home,
+				cause ? cause : "unavailable");
+			free(cause);
+			return SL_EXIT_FAIL;
+		}
+	}
+	struct sl_publish_ctx pctx = {
+		.cfg = cli->cfg, .src = src, .cat = cli->cat, .store = cli->store, .keys = keys,
+		.public_dir = cli->public_dir,
+	};
+	int rc = sl_publish_snapshot(&pctx, snap_id, expect_state, action, cli->actor, reason, &cause);
+	sl_keys_free(keys);
+	if (rc == -SL_E_STATE) {
+		fprintf(stderr, "sluice: snapshot %lld was not %s any more: %s\n", (long long)snap_id,
+			sl_snap_state_name((enum sl_snap_state)expect_state),
+			cause ? cause : "another administrator decided first");
+		free(cause);
+		return SL_EXIT_CONFLICT;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sluice: cannot publish snapshot %lld of %s: %s\n", (long long)snap_id, src->name,
+			cause ? cause : sl_strerror(rc));
+		free(cause);
+		return SL_EXIT_FAIL;
+	}
+	free(cause);
+	int64_t sid = 0;
+	if (sl_catalog_source_id(cli->cat, src->name, &sid) == 0)
+		prune(cli, src, sid);
+	return SL_EXIT_OK;
+}
+
+static int print_published(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id)
+{
+	int64_t sid = 0, pub = 0, gen = 0, at = 0;
+	if (sl_catalog_source_id(cli->cat, src->name, &sid) == 0)
+		sl_catalog_published_get(cli->cat, sid, &pub, &gen, &at);
+	if (cli->json)
+		sl_cli_json_out(json_pack("{s:s, s:s, s:I, s:I}", "result", "published", "source", src->name, "snapshot",
+					  (json_int_t)snap_id, "generation", (json_int_t)gen));
+	else
+		printf("snapshot %lld of %s published (generation %lld): served at /%s/%s/\n", (long long)snap_id,
+		       src->name, (long long)gen, src->format->name, src->name);
+	return SL_EXIT_OK;
+}
+
+int sl_cmd_approve(struct sl_cli *cli, int argc, char **argv)
+{
+	int64_t id = sl_cli_snapshot_id(sl_cli_positional(argc, argv, 0));
+	const char *reason = require_reason(argc, argv, "approve");
+	if (id == 0 || reason == NULL)
+		return SL_EXIT_USAGE;
+	struct sl_snapshot_info s;
+	const struct sl_source *src = snapshot_source(cli, id, &s);
+	if (src == NULL)
+		return SL_EXIT_FAIL;
+	enum sl_snap_state st = s.state;
+	sl_snapshot_info_release(&s);
+	if (st != SL_SNAP_PENDING) {
+		fprintf(stderr, "sluice: snapshot %lld is %s; only pending snapshots can be approved\n", (long long)id,
+			sl_snap_state_name(st));
+		return st == SL_SNAP_PUBLISHED || st == SL_SNAP_REJECTED || st == SL_SNAP_SUPERSEDED ? SL_EXIT_CONFLICT
+												: SL_EXIT_FAIL;
+	}
+	int rc = sl_cli_publish(cli, src, id, SL_SNAP_PENDING, "approve", reason);
+	return rc == SL_EXIT_OK ? print_published(cli, src, id) : rc;
+}
+
+int sl_cmd_reject(struct sl_cli *cli, int argc, char **argv)
+{
+	int64_t id = sl_cli_snapshot_id(sl_cli_positional(argc, argv, 0));
+	const char *reason = require_reason(argc, argv, "reject");
+	if (id == 0 || reason == NULL)
+		return SL_EXIT_USAGE;
+	struct sl_snapshot_info s;
+	const struct sl_source *src = snapshot_source(cli, id, &s);
+	if (src == NULL)
+		return SL_EXIT_FAIL;
+	int rc = sl_catalog_begin(cli->cat);
+	if (rc == 0)
+		rc = sl_catalog_snapshot_transition(cli->cat, id, SL_SNAP_PENDING, SL_SNAP_REJECTED, reason);
+	if (rc == 0) {
+		struct sl_audit_entry e = {
+			.actor = cli->actor, .action = "reject", .source = src->name, .snapshot_id = id,
+			.content_digest = s.content_digest, .reason = reason,
+		};
+		rc = sl_catalog_audit_append(cli->cat, &e);
+	}
+	if (rc == 0)
+		rc = sl_catalog_commit(cli->cat);
+	else
+		sl_catalog_rollback(cli->cat);
+	enum sl_snap_state was = s.state;
+	sl_snapshot_info_release(&s);
+	if (rc == -SL_E_STATE) {
+		fprintf(stderr, "sluice: snapshot %lld is %s; only pending snapshots can be rejected\n", (long long)id,
+			sl_snap_state_name(was));
+		return SL_EXIT_CONFLICT;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sluice: cannot reject snapshot %lld: %s\n", (long long)id, sl_strerror(rc));
+		return SL_EXIT_FAIL;
+	}
+	if (cli->json)
+		sl_cli_json_out(json_pack("{s:s, s:I}", "result", "rejected", "snapshot", (json_int_t)id));
+	else
+		printf("snapshot %lld of %s rejected; it will never be served\n", (long long)id, src->name);
+	return SL_EXIT_OK;
+}
+
+struct newest_arg {
+	int64_t id;
+};
+
+static int newest_cb(void *arg, const struct sl_snapshot_info *s)
+{
+	struct newest_arg *na = arg;
+	na->id = s->id;
+	return 1; /* newest first: the first one is it */
+}
+
+int sl_cmd_rollback(struct sl_cli *cli, int argc, char **argv)
+{
+	const char *name = sl_cli_positional(argc, argv, 0);
+	const char *to = NULL;
+	const char *reason = require_reason(argc, argv, "rollback");
+	if (name == NULL || reason == NULL || sl_cli_opt(argc, argv, "--to", &to) < 0) {
+		if (name == NULL)
+			fprintf(stderr, "usage: sluice rollback SOURCE [--to SNAPSHOT] --reason TEXT\n");
+		return SL_EXIT_USAGE;
+	}
+	const struct sl_source *src = sl_cli_source(cli, name);
+	if (src == NULL)
+		return SL_EXIT_USAGE;
+	int64_t sid = 0, target = 0;
+	if (sl_catalog_source_id(cli->cat, name, &sid) < 0) {
+		fprintf(stderr, "sluice: nothing was ever published for %s\n", name);
+		return SL_EXIT_FAIL;
+	}
+	if (to != NULL) {
+		target = sl_cli_snapshot_id(to);
+		if (target == 0)
+			return SL_EXIT_USAGE;
+		struct sl_snapshot_info s;
+		if (snapshot_source(cli, target, &s) == NULL)
+			return SL_EXIT_FAIL;
+		bool ok = s.source_id == sid && s.state == SL_SNAP_SUPERSEDED;
+		if (!ok)
+			fprintf(stderr, "sluice: snapshot %lld is %s of %s; rollback needs an earlier approved "
+					"(superseded) snapshot of %s\n",
+				(long long)target, sl_snap_state_name(s.state), s.source_name, name);
+		sl_snapshot_info_release(&s);
+		if (!ok)
+			return SL_EXIT_FAIL;
+	} else {
+		struct newest_arg na = { 0 };
+		sl_catalog_snapshots(cli->cat, sid, SL_SNAP_SUPERSEDED, newest_cb, &na);
+		target = na.id;
+		if (target == 0) {
+			fprintf(stderr, "sluice: %s has no earlier approved snapshot to roll back to (keep = %u)\n", name,
+				src->keep);
+			return SL_EXIT_FAIL;
+		}
+	}
+	if (src->format->rollback_note != NULL && !cli->json)
+		printf("note: %s\n", src->format->rollback_note);
+	int rc = sl_cli_publish(cli, src, target, SL_SNAP_SUPERSEDED, "rollback", reason);
+	return rc == SL_EXIT_OK ? print_published(cli, src, target) : rc;
+}
+
+/* Called by sluice-syncd for sources with `approve = auto`: the policy, not a person, approves; the audit
+ * log says so. Refused for sources that require a manual decision. */
+int sl_cmd_auto_approve(struct sl_cli *cli, int argc, char **argv)
+{
+	int64_t id = sl_cli_snapshot_id(sl_cli_positional(argc, argv, 0));
+	if (id == 0)
+		return SL_EXIT_USAGE;
+	struct sl_snapshot_info s;
+	const struct sl_source *src = snapshot_source(cli, id, &s);
+	if (src == NULL)
+		return SL_EXIT_FAIL;
+	sl_snapshot_info_release(&s);
+	if (!src->auto_approve) {
+		fprintf(stderr, "sluice: source %s has approve = manual: snapshot %lld needs sluice approve\n", src->name,
+			(long long)id);
+		return SL_EXIT_FAIL;
+	}
+	int rc = sl_cli_publish(cli, src, id, SL_SNAP_PENDING, "auto-approve", "source policy approve = auto");
+	return rc == SL_EXIT_OK ? print_published(cli, src, id) : rc;
+}

@@ -1,0 +1,206 @@
+/* cmd_source: `sluice sources` (state of every source) and `sluice sync` (run now, in the foreground). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin/cli.h"
+#include "core/catalog.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/units.h"
+#include "syncd/fetch.h"
+#include "syncd/sync.h"
+
+static volatile int stop_flag;   /* set by SIGINT/SIGTERM during `sluice sync` */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct pending_count {
+	unsigned n;
+	int64_t oldest;
+};
+
+static int count_cb(void *arg, const struct sl_snapshot_info *s)
+{
+	struct pending_count *pc = arg;
+	pc->n++;
+	if (pc->oldest == 0 || s->state_changed_at < pc->oldest)
+		pc->oldest = s->state_changed_at;
+	return 0;
+}
+
+int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	json_t *arr = cli->json ? json_array() : NULL;
+	time_t now = time(NULL);
+	for (size_t i = 0; i < cli->cfg->nsources; i++) {
+		const struct sl_source *src = &cli->cfg->sources[i];
+		int64_t sid = 0, next = 0, pub = 0, gen = 0, pub_at = 0, cool = 0;
+		struct sl_run_info last = { 0 };
+		struct pending_count pc = { 0 };
+		bool known = sl_catalog_source_id(cli->cat, src->name, &sid) == 0;
+		bool has_run = known && sl_catalog_run_last(cli->cat, sid, &last) == 0;
+		bool has_pub = known && sl_catalog_published_get(cli->cat, sid, &pub, &gen, &pub_at) == 0;
+		if (known) {
+			sl_catalog_source_next_run(cli->cat, sid, &next);
+			sl_catalog_snapshots(cli->cat, sid, SL_SNAP_PENDING, count_cb, &pc);
+		}
+		char host[256] = "", *cool_reason = NULL;
+		const char *url = src->url ? src->url : src->registry;
+		if (url != NULL && sl_fetch_url_host(url, host, sizeof host) == 0)
+			sl_catalog_cooldown_get(cli->cat, host, &cool, &cool_reason);
+		if (cool <= now)
+			cool = 0;
+		bool stale = pc.n > 0 && src->approve_within_ms > 0 &&
+			     (now - pc.oldest) * 1000 > src->approve_within_ms;
+		char every[32];
+		sl_units_format_duration(src->every_ms, every, sizeof every);
+		if (arr != NULL) {
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:I, s:s?, s:I, s:I, s:I, s:I, s:s?, s:b}",
+					       "name", src->name, "type", src->format->name, "every", every, "approve",
+					       src->auto_approve ? "auto" : "manual", "last_run_at",
+					       (json_int_t)(has_run ? last.started_at : 0), "last_outcome",
+					       has_run ? sl_run_outcome_name(last.outcome) : NULL, "next_run_at",
+					       (json_int_t)next, "last_message", has_run ? last.message : NULL,
+					       "published_snapshot", (json_int_t)pub, "published_at", (json_int_t)pub_at,
+					       "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
+					       "cooldown_reason", cool ? cool_reason : NULL, "approval_overdue", stale));
+		} else {
+			char t_last[32], t_next[32], t_pub[32], t_cool[32];
+			sl_cli_time(has_run ? last.started_at : 0, t_last, sizeof t_last);
+			sl_cli_time(next, t_next, sizeof t_next);
+			sl_cli_time(pub_at, t_pub, sizeof t_pub);
+			sl_cli_time(cool, t_cool, sizeof t_cool);
+			printf("%s (%s, every %s, approve %s)\n", src->name, src->format->name, every,
+			       src->auto_approve ? "auto" : "manual");
+			printf("  last sync   %s %s%s%s\n", t_last, has_run ? sl_run_outcome_name(last.outcome) : "never",
+			       has_run && last.message ? ": " : "", has_run && last.message ? last.message : "");
+			printf("  next sync   %s\n", t_next);
+			if (has_pub)
+				printf("  published   snapshot %lld since %s (generation %lld)\n", (long long)pub, t_pub,
+				       (long long)gen);
+			else
+				printf("  published   nothing yet\n");
+			printf("  pending     %u%s\n", pc.n, stale ? "  (WAITING LONGER THAN approve_within)" : "");
+			if (cool)
+				printf("  cool-down   %s until %s: %s\n", host, t_cool, cool_reason ? cool_reason : "");
+		}
+		free(cool_reason);
+		sl_run_info_release(&last);
+	}
+	if (arr != NULL)
+		sl_cli_json_out(arr);
+	return SL_EXIT_OK;
+}
+
+/* A one-line progress display, redrawn in place on a terminal. */
+struct progress {
+	time_t started;
+	time_t last_draw;
+};
+
+static void progress_cb(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
+			uint64_t bytes_done, uint64_t bytes_total)
+{
+	struct progress *p = arg;
+	time_t now = time(NULL);
+	if (now == p->last_draw && files_done != files_total)
+		return;
+	p->last_draw = now;
+	double secs = difftime(now, p->started);
+	double rate = secs > 0 ? (double)bytes_done / secs : 0;
+	char done[32], total[32], rs[32], eta[32] = "-";
+	sl_units_format_size(bytes_done, done, sizeof done);
+	sl_units_format_size(bytes_total, total, sizeof total);
+	sl_units_format_size((uint64_t)rate, rs, sizeof rs);
+	if (rate > 0 && bytes_total > bytes_done)
+		sl_units_format_duration((int64_t)((double)(bytes_total - bytes_done) / rate * 1000), eta, sizeof eta);
+	fprintf(stderr, "\r%s: %llu/%llu files, %s/%s, %s/s, ETA %s   ", what, (unsigned long long)files_done,
+		(unsigned long long)files_total, done, total, rs, eta);
+	if (files_done == files_total)
+		fputc('\n', stderr);
+}
+
+int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
+{
+	if (sl_cli_positional(argc, argv, 0) == NULL) {
+		fprintf(stderr, "usage: sluice sync SOURCE... (sources: see sluice sources)\n");
+		return SL_EXIT_USAGE;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int worst = SL_EXIT_OK;
+	json_t *arr = cli->json ? json_array() : NULL;
+	for (int k = 0; !stop_flag; k++) {
+		const char *name = sl_cli_positional(argc, argv, k);
+		if (name == NULL)
+			break;
+		const struct sl_source *src = sl_cli_source(cli, name);
+		if (src == NULL) {
+			worst = SL_EXIT_USAGE;
+			continue;
+		}
+		struct progress pr = { .started = time(NULL) };
+		struct sl_sync_opts opts = { .stop = &stop_flag };
+		if (cli->tty && !cli->json) {
+			opts.progress = progress_cb;
+			opts.progress_arg = &pr;
+		}
+		struct sl_sync_report rep;
+		int rc = sl_sync_run(cli->cfg, src, cli->cat, cli->store, &opts, &rep);
+		int code = SL_EXIT_OK;
+		if (rc < 0) {
+			fprintf(stderr, "sluice: %s: cannot sync: %s\n", name, sl_strerror(rc));
+			code = SL_EXIT_FAIL;
+		} else if (rep.outcome == SL_RUN_FAILED || rep.outcome == SL_RUN_INTERRUPTED) {
+			code = rep.checks_failed > 0 ? SL_EXIT_VERIFY : SL_EXIT_FAIL;
+		}
+		if (rc == 0 && !cli->json) {
+			char size[32];
+			sl_units_format_size(rep.bytes, size, sizeof size);
+			printf("%s: %s: %s (%s, %llu requests)\n", name, sl_run_outcome_name(rep.outcome),
+			       rep.message ? rep.message : "", size, (unsigned long long)rep.requests);
+			if (rep.snap_id && rep.snap_state == SL_SNAP_FAILED)
+				printf("%s: see sluice show %lld for every check\n", name, (long long)rep.snap_id);
+		}
+		if (rc == 0 && arr != NULL)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:I, s:I, s:I}", "source", name,
+							     "outcome", sl_run_outcome_name(rep.outcome), "message",
+							     rep.message, "snapshot", (json_int_t)rep.snap_id, "snapshot_state",
+							     rep.snap_state >= 0 ? sl_snap_state_name(rep.snap_state) : NULL,
+							     "bytes", (json_int_t)rep.bytes, "requests",
+							     (json_int_t)rep.requests, "checks_failed",
+							     (json_int_t)rep.checks_failed));
+		/* Policy approve = auto: publish as soon as it verified, recorded as an auto-approval. */
+		if (rc == 0 && rep.snap_state == SL_SNAP_PENDING) {
+			if (src->auto_approve) {
+				int p = sl_cli_publish(cli, src, rep.snap_id, SL_SNAP_PENDING, "auto-approve",
+						       "source policy approve = auto");
+				if (p != SL_EXIT_OK)
+					code = p;
+				else if (!cli->json)
+					printf("%s: snapshot %lld auto-approved (approve = auto) and published\n", name,
+					       (long long)rep.snap_id);
+			} else if (!cli->json) {
+				printf("%s: review with: sluice diff %lld; then sluice approve %lld --reason '...'\n", name,
+				       (long long)rep.snap_id, (long long)rep.snap_id);
+			}
+		}
+		if (code > worst)
+			worst = code;
+		sl_sync_report_release(&rep);
+	}
+	if (arr != NULL)
+		sl_cli_json_out(arr);
+	return stop_flag ? SL_EXIT_FAIL : worst;
+}
