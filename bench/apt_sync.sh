@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# APT benchmark: sluice vs aptly on the same local upstream, side by side in one run.
+# Builds an upstream of ~N real .debs from this host's Debian archive (apt-get download, cached in
+# bench/work/debs), indexes and signs it, serves it with nginx on 127.0.0.1, then measures
+#   aptly mirror update + aptly snapshot create + aptly publish snapshot
+#   sluice sync + sluice approve (publish)
+# and an unchanged re-sync, printing wall time, CPU time, peak RSS and the ratios.
+# Usage: bench/apt_sync.sh [COUNT] [MAX_MB]      (defaults: 2500 packages, ~500 MB)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+count=${1:-2500}
+max_mb=${2:-500}
+work=$top/bench/work
+mkdir -p "$work"
+export SL_BUILD_DIR=${SL_BUILD_DIR:-$top/build-bench}
+command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)"; exit 1; }
+command -v aptly >/dev/null || { echo "bench: needs aptly"; exit 1; }
+cmake -S "$top" -B "$SL_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$SL_BUILD_DIR" -j"$(nproc)" >/dev/null
+. "$top/tests/integration/lib.sh"
+. "$top/tests/integration/apt_fixture.sh"
+sl_on_cleanup apt_fixture_keys_cleanup
+arch=$APT_ARCH
+
+# ---- the package set: the first COUNT packages of the host's main index (this arch or all) whose
+# cumulated size stays under MAX_MB, skipping none on purpose.
+debs=$work/debs
+mkdir -p "$debs"
+list=$work/packages.txt
+if [ ! -s "$list" ]; then
+	apt-cache dumpavail | awk -v max=$((max_mb * 1024 * 1024)) -v n="$count" -v arch="$arch" '
+		BEGIN { RS=""; FS="\n" }
+		{ p=""; a=""; s=0; for (i=1;i<=NF;i++) { if ($i ~ /^Package: /) p=substr($i,10);
+		  else if ($i ~ /^Architecture: /) a=substr($i,15); else if ($i ~ /^Size: /) s=substr($i,7)+0 }
+		  if ((a==arch || a=="all") && !(p in seen) && total + s <= max && k < n) { seen[p]=1; total+=s; k++; print p } }' >"$list"
+fi
+have=$(ls "$debs" | wc -l)
+if [ "$have" -lt "$(wc -l <"$list")" ]; then
+	echo "bench: downloading $(wc -l <"$list") packages into $debs (once)"
+	(cd "$debs" && xargs -a "$list" -n 200 apt-get download -q >/dev/null 2>"$work/download.log") || true
+fi
+ndebs=$(ls "$debs"/*.deb | wc -l)
+size_mb=$(du -sm "$debs" | cut -f1)
+echo "bench: upstream of $ndebs .debs, $size_mb MB"
+
+# ---- upstream
+APT_DEBS=$debs
+up=$SL_TMP/upstream
+apt_fixture_key upstream
+apt_fixture_repo "$up" stable
+apt_fixture_release "$up" stable "$(apt_date -60)"
+apt_fixture_sign "$up" stable upstream
+sl_start_nginx "$up"
+url=http://127.0.0.1:$SL_NGINX_PORT/
+# gpg for aptly: a keyring with the upstream key (verification) and sluice-like signing key (publish).
+export GNUPGHOME=$APT_KEYS/upstream
+
+measure() {   # NAME CMD... -> appends "NAME wall user+sys maxrss_kb" to $SL_TMP/results
+	local name=$1
+	shift
+	/usr/bin/time -f "%e %U %S %M" -o "$SL_TMP/time.$name" "$@" >"$SL_TMP/out.$name" 2>&1 ||
+		{ cat "$SL_TMP/out.$name"; sl_fail "$name failed"; }
+	read -r wall user sys rss <"$SL_TMP/time.$name"
+	echo "$name $wall $(echo "$user + $sys" | bc) $rss" >>"$SL_TMP/results"
+}
+
+# ---- aptly
+aroot=$SL_TMP/aptly
+mkdir -p "$aroot"
+cat >"$aroot/aptly.conf" <<CONF
+{ "rootDir": "$aroot", "downloadConcurrency": 4, "architectures": ["$arch"], "gpgDisableVerify": false,
+  "gpgDisableSign": false, "gpgProvider": "gpg" }
+CONF
+A() { aptly -config="$aroot/aptly.conf" "$@"; }
+A mirror create -keyring="$APT_KEYS/upstream.gpg" -architectures="$arch" bench "$url" stable main >/dev/null
+measure aptly_mirror_update A mirror update -keyring="$APT_KEYS/upstream.gpg" bench
+A snapshot create s1 from mirror bench >/dev/null
+measure aptly_publish A publish snapshot -keyring="$APT_KEYS/upstream.gpg" -distribution=stable \
+	-gpg-key="$(gpg --batch --list-secret-keys --with-colons | awk -F: '/^fpr/{print $10; exit}')" s1
+
+# ---- sluice
+state=$SL_TMP/state
+conf=$SL_TMP/sluice.conf
+cat >"$conf" <<CONF
+[sluice]
+state_dir = $state
+log_level = warn
+[syncd]
+max_connections_per_host = 4
+[source bench]
+type = apt
+url = $url
+suites = stable
+components = main
+architectures = $arch
+keyring = $APT_KEYS/upstream.gpg
+CONF
+S() { "$SL_ADMIN" -c "$conf" "$@"; }
+S init >/dev/null
+measure sluice_sync S sync bench
+snap=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+measure sluice_publish S approve "$snap" --reason bench
+before=$(wc -l <"$SL_NGINX_DIR/access.log")
+measure sluice_resync S sync bench
+resync_requests=$(($(wc -l <"$SL_NGINX_DIR/access.log") - before))
+
+# ---- report
+python3 - "$SL_TMP/results" "$ndebs" "$size_mb" "$resync_requests" <<'PY'
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    n, w, c, m = line.split()
+    r[n] = (float(w), float(c), int(m) / 1024)
+n, mb, req = sys.argv[2], sys.argv[3], sys.argv[4]
+print(f"\nAPT benchmark: {n} packages, {mb} MB, upstream nginx on loopback")
+print(f"{'':24} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}")
+for k in ("aptly_mirror_update", "sluice_sync", "aptly_publish", "sluice_publish", "sluice_resync"):
+    w, c, m = r[k]
+    print(f"{k:24} {w:8.2f} {c:8.2f} {m:12.1f}")
+a, s = r["aptly_mirror_update"], r["sluice_sync"]
+print(f"\ninitial sync  wall ratio sluice/aptly = {s[0]/a[0]:.2f}  (target <= 0.5)")
+print(f"initial sync  cpu  ratio sluice/aptly = {s[1]/max(a[1],0.01):.2f}  (target <= 1.0)")
+print(f"initial sync  peak RSS sluice = {s[2]:.1f} MB (target <= 32), aptly = {a[2]:.1f} MB")
+ap, sp = r["aptly_publish"], r["sluice_publish"]
+print(f"publish       sluice {sp[0]:.2f} s (target <= 0.5), aptly {ap[0]:.2f} s, ratio {sp[0]/ap[0]:.2f}")
+print(f"re-sync       unchanged upstream: {r['sluice_resync'][0]:.3f} s (target < 0.2), {req} request(s) (target 1 per suite)")
+PY
