@@ -10,7 +10,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-2500}
 max_mb=${2:-500}
-work=$top/bench/work
+work=${BENCH_WORK:-$top/bench/work}
 mkdir -p "$work"
 export SL_BUILD_DIR=${SL_BUILD_DIR:-$top/build-bench}
 command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)"; exit 1; }
@@ -22,29 +22,34 @@ cmake --build "$SL_BUILD_DIR" -j"$(nproc)" >/dev/null
 sl_on_cleanup apt_fixture_keys_cleanup
 arch=$APT_ARCH
 
-# ---- the package set: the first COUNT packages of the host's main index (this arch or all) whose
-# cumulated size stays under MAX_MB, skipping none on purpose.
+# ---- the package set: COUNT packages of the host's main index (this arch or all), each 80-450 KB, whose
+# cumulated size stays under MAX_MB: ~2,500 packages and ~500 MB by default, like a small real mirror.
 debs=$work/debs
 mkdir -p "$debs"
-list=$work/packages.txt
+list=$work/packages-$count-$max_mb.txt
 if [ ! -s "$list" ]; then
 	apt-cache dumpavail | awk -v max=$((max_mb * 1024 * 1024)) -v n="$count" -v arch="$arch" '
 		BEGIN { RS=""; FS="\n" }
 		{ p=""; a=""; s=0; for (i=1;i<=NF;i++) { if ($i ~ /^Package: /) p=substr($i,10);
 		  else if ($i ~ /^Architecture: /) a=substr($i,15); else if ($i ~ /^Size: /) s=substr($i,7)+0 }
-		  if ((a==arch || a=="all") && !(p in seen) && total + s <= max && k < n) { seen[p]=1; total+=s; k++; print p } }' >"$list"
+		  if ((a==arch || a=="all") && s >= 81920 && s <= 460800 && !(p in seen) && total + s <= max && k < n) {
+		    seen[p]=1; total+=s; k++; print p } }' >"$list"
 fi
-have=$(ls "$debs" | wc -l)
-if [ "$have" -lt "$(wc -l <"$list")" ]; then
-	echo "bench: downloading $(wc -l <"$list") packages into $debs (once)"
-	(cd "$debs" && xargs -a "$list" -n 200 apt-get download -q >/dev/null 2>"$work/download.log") || true
+missing=$(cd "$debs" && while read -r p; do ls "${p}_"*.deb >/dev/null 2>&1 || echo "$p"; done <"$list")
+if [ -n "$missing" ]; then
+	echo "bench: downloading $(echo "$missing" | wc -l) packages into $debs (once)"
+	(cd "$debs" && echo "$missing" | xargs -n 100 apt-get download -q >/dev/null 2>"$work/download.log") || true
 fi
-ndebs=$(ls "$debs"/*.deb | wc -l)
-size_mb=$(du -sm "$debs" | cut -f1)
+# Only the selected set goes upstream, even if the cache holds more.
+sel=$SL_TMP/debs
+mkdir -p "$sel"
+while read -r p; do ln "$debs/${p}_"*.deb "$sel/" 2>/dev/null || cp "$debs/${p}_"*.deb "$sel/"; done <"$list"
+ndebs=$(ls "$sel"/*.deb | wc -l)
+size_mb=$(du -sm "$sel" | cut -f1)
 echo "bench: upstream of $ndebs .debs, $size_mb MB"
 
 # ---- upstream
-APT_DEBS=$debs
+APT_DEBS=$sel
 up=$SL_TMP/upstream
 apt_fixture_key upstream
 apt_fixture_repo "$up" stable
