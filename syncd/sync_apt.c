@@ -270,7 +270,7 @@ static int add_blob_entry(struct apt_run *r, const char *path, const void *data,
 static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *gpg, char **cause)
 {
 	struct sl_sync_ctx *ctx = r->ctx;
-	char subject[SL_MAX_PATH], url[SL_MAX_URL];
+	char subject[SL_MAX_PATH], url[APT_URL_CAP];
 	snprintf(subject, sizeof subject, "dists/%s/%s", s->name, s->detached ? "Release" : "InRelease");
 	url_of(r, s->name, s->detached ? "Release" : "InRelease", url, sizeof url);
 

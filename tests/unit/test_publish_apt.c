@@ -440,7 +440,7 @@ static void check_release_section(const char *dir, const char *release, const ch
 		assert_int_equal(sscanf(p, " %159s %" SCNu64 " %511s", hash, &size, rel), 3);
 		char path[SL_MAX_PATH];
 		snprintf(path, sizeof path, "%s/%s", dir, rel);
-		size_t len;
+		size_t len = 0;
 		char *data = slurp(path, &len);
 		assert_non_null(data);
 		assert_int_equal(len, size);
