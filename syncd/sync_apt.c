@@ -130,9 +130,18 @@ static int release_add(struct apt_run *r, struct apt_suite *s, int which, bool c
 	if (q == NULL)
 		return -ENOMEM;
 	*q = (struct release_req){ r, s, which };
+	/* Always conditional, so the answer's validators are recorded for the next run; when a 304 must not
+	 * be trusted (first run, unclean previous run, changed configuration) forget the old ones first. */
+	if (!conditional) {
+		rc = sl_catalog_http_put(r->ctx->cat, url, NULL, NULL);
+		if (rc < 0) {
+			free(q);
+			return rc;
+		}
+	}
 	struct sl_fetch_req req = {
 		.url = url,
-		.flags = (conditional ? SL_FETCH_CONDITIONAL : 0) | (which == 0 ? SL_FETCH_OPTIONAL : 0),
+		.flags = SL_FETCH_CONDITIONAL | (which == 0 ? SL_FETCH_OPTIONAL : 0),
 		.expect_size = -1,
 		.max_size = SL_MAX_RELEASE_BYTES,
 		.bandwidth_bps = r->src->bandwidth_bps,

@@ -57,6 +57,13 @@ S sync fix | tee "$SL_TMP/sync1.out"
 grep -q 'pending approval' "$SL_TMP/sync1.out" || sl_fail "first sync did not produce a pending snapshot"
 snap1=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 
+# An unchanged upstream costs one conditional request per suite and makes no snapshot.
+before=$(wc -l <"$SL_NGINX_DIR/access.log")
+S sync fix | grep -q 'unchanged' || sl_fail "re-sync of an unchanged upstream was not 'unchanged'"
+[ $(($(wc -l <"$SL_NGINX_DIR/access.log") - before)) -eq 1 ] || sl_fail "unchanged re-sync made more than one request"
+[ "$(S --json pending | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
+	sl_fail "unchanged re-sync created a snapshot"
+
 # The closure: sl and its dependencies, nothing else.
 S --json show "$snap1" >"$SL_TMP/show1.json"
 python3 - "$SL_TMP/show1.json" <<'PY'
