@@ -50,6 +50,7 @@ echo "bench: upstream of $ndebs .debs, $size_mb MB"
 
 # ---- upstream
 APT_DEBS=$sel
+APT_FIXTURE_LINK=1
 up=$SL_TMP/upstream
 apt_fixture_key upstream
 apt_fixture_repo "$up" stable
@@ -60,7 +61,7 @@ url=http://127.0.0.1:$SL_NGINX_PORT/
 # gpg for aptly: a keyring with the upstream key (verification) and sluice-like signing key (publish).
 export GNUPGHOME=$APT_KEYS/upstream
 
-measure() {   # NAME CMD... -> appends "NAME wall user+sys maxrss_kb" to $SL_TMP/results
+measure() {   # NAME CMD... (no shell functions) -> appends "NAME wall user+sys maxrss_kb" to $SL_TMP/results
 	local name=$1
 	shift
 	/usr/bin/time -f "%e %U %S %M" -o "$SL_TMP/time.$name" "$@" >"$SL_TMP/out.$name" 2>&1 ||
@@ -76,11 +77,12 @@ cat >"$aroot/aptly.conf" <<CONF
 { "rootDir": "$aroot", "downloadConcurrency": 4, "architectures": ["$arch"], "gpgDisableVerify": false,
   "gpgDisableSign": false, "gpgProvider": "gpg" }
 CONF
-A() { aptly -config="$aroot/aptly.conf" "$@"; }
+APTLY=(aptly -config="$aroot/aptly.conf")
+A() { "${APTLY[@]}" "$@"; }
 A mirror create -keyring="$APT_KEYS/upstream.gpg" -architectures="$arch" bench "$url" stable main >/dev/null
-measure aptly_mirror_update A mirror update -keyring="$APT_KEYS/upstream.gpg" bench
+measure aptly_mirror_update "${APTLY[@]}" mirror update -keyring="$APT_KEYS/upstream.gpg" bench
 A snapshot create s1 from mirror bench >/dev/null
-measure aptly_publish A publish snapshot -keyring="$APT_KEYS/upstream.gpg" -distribution=stable \
+measure aptly_publish "${APTLY[@]}" publish snapshot -keyring="$APT_KEYS/upstream.gpg" -distribution=stable \
 	-gpg-key="$(gpg --batch --list-secret-keys --with-colons | awk -F: '/^fpr/{print $10; exit}')" s1
 
 # ---- sluice
@@ -100,13 +102,14 @@ components = main
 architectures = $arch
 keyring = $APT_KEYS/upstream.gpg
 CONF
-S() { "$SL_ADMIN" -c "$conf" "$@"; }
+SLUICE=("$SL_ADMIN" -c "$conf")
+S() { "${SLUICE[@]}" "$@"; }
 S init >/dev/null
-measure sluice_sync S sync bench
+measure sluice_sync "${SLUICE[@]}" sync bench
 snap=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
-measure sluice_publish S approve "$snap" --reason bench
+measure sluice_publish "${SLUICE[@]}" approve "$snap" --reason bench
 before=$(wc -l <"$SL_NGINX_DIR/access.log")
-measure sluice_resync S sync bench
+measure sluice_resync "${SLUICE[@]}" sync bench
 resync_requests=$(($(wc -l <"$SL_NGINX_DIR/access.log") - before))
 
 # ---- report
