@@ -819,7 +819,8 @@ static const char *config_fingerprint(struct apt_run *r)
 		return "";
 	sl_hasher_update(h, src->url, strlen(src->url) + 1);
 	sl_hasher_update(h, src->keyring, strlen(src->keyring) + 1);
-	sl_hasher_update(h, src->publish == SL_PUBLISH_RESIGN ? "resign" : "verbatim", 8);
+	const char *mode = src->publish == SL_PUBLISH_RESIGN ? "resign" : "verbatim";
+	sl_hasher_update(h, mode, strlen(mode) + 1);
 	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
 		for (size_t i = 0; i < lists[l]->n; i++)
 			sl_hasher_update(h, lists[l]->v[i], strlen(lists[l]->v[i]) + 1);
