@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "admin/keys.h"
+#include "admin/publish_tree.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/digest.h"
@@ -46,13 +47,12 @@ struct apt_build {
 	const struct sl_publish_ctx *ctx;
 	int64_t snap;
 	const char *root;
-	int dirfd;
+	struct sl_tree *tree;
 	bool resign;
 	struct apt_file *files;
 	size_t nfiles, capfiles;
 	struct apt_rel *rels;
 	size_t nrels, caprels;
-	char lastdir[SL_MAX_PATH];   /* the last directory created: entries come sorted, so most share it */
 	char **cause;
 };
 
@@ -69,111 +69,22 @@ static void set_cause(char **cause, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- directories and links ---- */
+/* ---- links (admin/publish_tree does the work; its cause becomes the build's) ---- */
 
-static int mkdir_one(struct apt_build *b, const char *rel)
+static int tree_failed(struct apt_build *b, int r)
 {
-	if (mkdirat(b->dirfd, rel, 0755) == 0) {
-		/* Served runs as another user: do not let the admin's umask hide the tree from it. */
-		if (fchmodat(b->dirfd, rel, 0755, 0) < 0)
-			return -errno;
-		return 0;
-	}
-	return errno == EEXIST ? 0 : -errno;
+	set_cause(b->cause, "%s", sl_tree_cause(b->tree));
+	return r;
 }
 
-/* Create the directories leading to `rel`, skipping those shared with the last one created. */
-static int ensure_parent(struct apt_build *b, const char *rel)
-{
-	const char *slash = strrchr(rel, '/');
-	if (slash == NULL)
-		return 0;
-	size_t dlen = (size_t)(slash - rel), llen = strlen(b->lastdir);
-	if (dlen >= sizeof b->lastdir)
-		return -SL_E_TOOBIG;
-	if (dlen == llen && memcmp(rel, b->lastdir, dlen) == 0)
-		return 0;
-	size_t common = 0;
-	for (size_t i = 0; i <= dlen && i <= llen; i++) {
-		bool end_a = i == dlen || rel[i] == '/';
-		bool end_b = i == llen || b->lastdir[i] == '/';
-		if (end_a && end_b)
-			common = i;
-		if (i == dlen || i == llen || rel[i] != b->lastdir[i])
-			break;
-	}
-	char part[SL_MAX_PATH];
-	memcpy(part, rel, dlen);
-	part[dlen] = '\0';
-	for (size_t i = common + (common > 0); i <= dlen; i++) {
-		if (i != dlen && part[i] != '/')
-			continue;
-		part[i] = '\0';
-		int r = mkdir_one(b, part);
-		if (i != dlen)
-			part[i] = '/';
-		if (r < 0) {
-			b->lastdir[0] = '\0';
-			set_cause(b->cause, "%s/%s: cannot create directory: %s", b->root, part, sl_strerror(r));
-			return r;
-		}
-	}
-	memcpy(b->lastdir, rel, dlen);
-	b->lastdir[dlen] = '\0';
-	return 0;
-}
-
-static int link_failed(struct apt_build *b, int err, const char *path, const char *obj)
-{
-	switch (err) {
-	case ENOENT:
-		set_cause(b->cause, "%s: store object %s is missing", path, obj);
-		return -SL_E_NOTFOUND;
-	case EEXIST:
-		set_cause(b->cause, "%s: listed twice in the snapshot or clashes with a generated file", path);
-		return -SL_E_EXISTS;
-	case EXDEV:
-		set_cause(b->cause, "%s: the store (%s) and %s are on different filesystems; hard links need one",
-			  path, obj, b->root);
-		return -EXDEV;
-	case EPERM:
-		set_cause(b->cause, "%s: linking %s not permitted (fs.protected_hardlinks: the publishing user "
-			  "must own the store objects or have read-write access)", path, obj);
-		return -EPERM;
-	default:
-		set_cause(b->cause, "%s: cannot link %s: %s", path, obj, strerror(err));
-		return -err;
-	}
-}
-
-/* Hard link the store object `sha256` at `rel` and check it has the size the catalogue says. */
 static int link_object(struct apt_build *b, const char *rel, const char *sha256, uint64_t size)
 {
-	char obj[SL_MAX_PATH];
-	int r = sl_store_object_path(b->ctx->store, sha256, obj, sizeof obj);
-	if (r < 0) {
-		set_cause(b->cause, "%s: invalid store digest \"%s\"", rel, sha256);
-		return r;
-	}
-	r = ensure_parent(b, rel);
-	if (r < 0)
-		return r;
-	if (linkat(AT_FDCWD, obj, b->dirfd, rel, 0) < 0)
-		return link_failed(b, errno, rel, obj);
-	struct stat st;
-	if (fstatat(b->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		set_cause(b->cause, "%s/%s: %s", b->root, rel, strerror(errno));
-		return -errno;
-	}
-	if ((uint64_t)st.st_size != size) {
-		set_cause(b->cause, "%s: store object %s has %lld bytes, the snapshot says %" PRIu64, rel, sha256,
-			  (long long)st.st_size, size);
-		return -SL_E_SIZE;
-	}
-	return 0;
+	int r = sl_tree_link(b->tree, rel, sha256, size);
+	return r < 0 ? tree_failed(b, r) : 0;
 }
 
-/* by-hash/<ALG>/<hex> beside `rel`, linked to the file already at `rel`. */
+/* by-hash/<ALG>/<hex> beside `rel`, linked to the file already at `rel`; the same content at two paths
+ * (Packages in two components) shares one by-hash name. */
 static int link_by_hash(struct apt_build *b, const char *rel, const char *alg, const char *hex)
 {
 	const char *slash = strrchr(rel, '/');
@@ -184,19 +95,8 @@ static int link_by_hash(struct apt_build *b, const char *rel, const char *alg, c
 		set_cause(b->cause, "%s: by-hash path too long or invalid", rel);
 		return -SL_E_BADNAME;
 	}
-	int r = ensure_parent(b, path);
-	if (r < 0)
-		return r;
-	if (linkat(b->dirfd, rel, b->dirfd, path, 0) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return link_failed(b, errno, path, rel);
-	/* The same content at two paths (Packages in two components) shares one by-hash name. */
-	struct stat a, c;
-	if (fstatat(b->dirfd, rel, &a, 0) == 0 && fstatat(b->dirfd, path, &c, 0) == 0 &&
-	    a.st_dev == c.st_dev && a.st_ino == c.st_ino)
-		return 0;
-	return link_failed(b, EEXIST, path, rel);
+	int r = sl_tree_alias(b->tree, rel, path);
+	return r < 0 ? tree_failed(b, r) : 0;
 }
 
 static int link_hashes(struct apt_build *b, const struct apt_file *f)
@@ -390,7 +290,7 @@ static void sb_add(struct sbuf *s, const char *fmt, ...)
 /* Hash an index as linked in the tree; it must still be what the catalogue says. */
 static int hash_index(struct apt_build *b, struct apt_file *f)
 {
-	int fd = openat(b->dirfd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(sl_tree_dirfd(b->tree), f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		set_cause(b->cause, "%s/%s: %s", b->root, f->path, strerror(errno));
 		return -errno;
@@ -512,31 +412,8 @@ static int components_archs(struct apt_build *b, size_t ri, struct sbuf *comps, 
 
 static int write_at(struct apt_build *b, const char *rel, const void *data, size_t len)
 {
-	int fd = openat(b->dirfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int err = errno;
-		set_cause(b->cause, "%s/%s: cannot create: %s", b->root, rel,
-			  err == EEXIST ? "a snapshot entry has this path" : strerror(err));
-		return err == EEXIST ? -SL_E_EXISTS : -err;
-	}
-	int r = fchmod(fd, 0644) < 0 ? -errno : 0;
-	const uint8_t *p = data;
-	while (r == 0 && len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r < 0)
-		set_cause(b->cause, "%s/%s: write: %s", b->root, rel, sl_strerror(r));
-	return r;
+	int r = sl_tree_write(b->tree, rel, data, len);
+	return r < 0 ? tree_failed(b, r) : 0;
 }
 
 static int write_signed(struct apt_build *b, const char *dir, const char *name, enum sl_sign_mode mode,
@@ -709,17 +586,14 @@ static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 		.resign = ctx->src->publish == SL_PUBLISH_RESIGN,
 		.cause = cause,
 	};
-	b.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (b.dirfd < 0) {
-		set_cause(cause, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
 	if (b.resign && ctx->keys == NULL) {
-		close(b.dirfd);
 		set_cause(cause, "source %s: publish = resign needs sluice's signing key (sluice init)",
 			  ctx->src->name);
 		return -SL_E_CONFIG;
 	}
+	b.tree = sl_tree_new(ctx, dir, cause);
+	if (b.tree == NULL)
+		return -EIO;
 	int r = sl_catalog_snapshot_entries(ctx->cat, snap_id, on_entry, &b);
 	if (r < 0)
 		set_cause(cause, "snapshot %lld: reading entries: %s", (long long)snap_id, sl_strerror(r));
@@ -735,7 +609,7 @@ static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 		free(b.rels[i].meta_json);
 	}
 	free(b.rels);
-	close(b.dirfd);
+	sl_tree_free(b.tree);
 	return r;
 }
 

@@ -26,7 +26,15 @@
 #define SL_MAX_ARTIFACT_BYTES    (16ull << 30)     /* bytes in one pool file / blob / database */
 #define SL_MAX_MEMORY_BODY       (16u << 20)       /* bytes of a response kept in memory (metadata) */
 #define SL_MAX_CVD_HEADER        512               /* bytes: ClamAV's fixed CVD header */
+#define SL_MAX_CVD_ENTRIES       100000            /* files in one CVD's tar: main.cvd has < 50 */
+#define SL_MAX_CVD_UNPACKED      (8ull << 30)      /* bytes unpacked from one CVD: main.cvd unpacks to ~ 400 MB */
+#define SL_MAX_CDIFF_BYTES       (64u << 20)       /* bytes of one .cdiff: daily's are < 1 MiB */
+#define SL_MAX_CVD_SIGN_BYTES    (64u << 10)       /* bytes of one .sign file: ClamAV's are ~ 2 KiB */
+#define SL_MAX_CVD_INFO          (4u << 20)        /* bytes of a CVD's .info member: daily.info is ~ 10 KiB */
 #define SL_MAX_OCI_MANIFEST      (4u << 20)        /* bytes: registries cap manifests at 4 MiB */
+#define SL_MAX_OCI_REPO          255               /* bytes in a repository name: distribution's own limit */
+#define SL_MAX_OCI_DESCRIPTORS   1024              /* layers or child manifests in one manifest: Docker caps layers at 127 */
+#define SL_MAX_OCI_LOOKASIDE     16                /* simple-signing signatures fetched per image (signature-1..N) */
 #define SL_MAX_DEBVER            256               /* bytes in a Debian version string: Debian's longest is < 100 */
 #define SL_MAX_DEBIAN_ARCHS      16                /* architectures one APT mirror resolves for: Debian has ~ 10 */
 #define SL_MAX_KEYRING_BYTES     (8u << 20)        /* bytes of one OpenPGP keyring file: Debian's is ~ 100 KiB */
@@ -36,11 +44,18 @@
 /* Network */
 #define SL_MAX_REDIRECTS         5                 /* HTTP redirects followed per request */
 #define SL_MAX_HEADER_VALUE      1024              /* bytes kept from one response header (ETag, Date) */
+#define SL_MAX_FETCH_CAPTURE     16                /* response headers one fetch request may capture: the registry client uses 7 */
 #define SL_MAX_COOLDOWN_S        (7 * 86400)       /* s: longest Retry-After / cool-down honoured (hostile upstream) */
 
 /* Serving */
 #define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */
 #define SL_MAX_REQUEST_HEADERS   (16u << 10)       /* bytes of request headers per connection */
+#define SL_MAX_OCI_REPOS         4096              /* repositories in one published OCI generation indexed by served */
+#define SL_MAX_OCI_TAGS          65536             /* tags per repository in served's index: Docker Hub's largest have ~ 10^4 */
+#define SL_MAX_OCI_MANIFESTS     65536             /* manifests per repository in served's index (tags plus platform children) */
+#define SL_MAX_OCI_INLINE_MANIFEST (256u << 10)    /* bytes: manifests up to this are held in memory; larger ones are sent from disk */
+#define SL_MAX_OCI_INDEX_BYTES   (64u << 20)       /* bytes of manifests held in memory per published generation; the rest from disk */
+#define SL_MAX_OCI_PAGE          1000              /* entries per tags/list or _catalog page, also without n: Link gives the rest */
 
 /* Catalogue */
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */
