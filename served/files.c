@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -20,12 +21,17 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "served/hotcache.h"
 #include "served/request.h"
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
 #define CACHE_REVALIDATE "no-cache"
 #define CACHE_DEFAULT "public, max-age=300"
 
+/* bytes: files up to this size are read and sent with their headers in one write instead of a header
+ * write plus a sendfile (InRelease, Release, small indices: the hot, small files of a mirror). Bounded so
+ * that max_connections requests in flight hold at most 1024 x 16 KiB = 16 MiB. */
+#define SL_FILES_INLINE_MAX (16u << 10)
 #define SL_OPENAT2_RETRIES 16   /* EAGAIN retries: a ".." under RESOLVE_BENEATH races with any rename */
 
 /* Set once the kernel says openat2 does not exist; every later open takes the compat walk. */
@@ -91,6 +97,35 @@ int sl_files_open_beneath(int dirfd, const char *rel, int oflags, unsigned how)
 		atomic_store(&sl_files_no_openat2, true);
 	}
 	return open_compat(dirfd, rel, oflags);
+}
+
+int sl_files_public_fd(atomic_int *cache, const char *public_dir)
+{
+	int fd = atomic_load_explicit(cache, memory_order_acquire);
+	if (fd >= 0)
+		return fd;
+	fd = open(public_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int expected = -1;
+	if (!atomic_compare_exchange_strong(cache, &expected, fd)) {
+		close(fd);   /* another worker stored its descriptor first */
+		return expected;
+	}
+	return fd;
+}
+
+void sl_files_public_reopen(atomic_int *cache, const char *public_dir)
+{
+	int fd = open(public_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	int expected = -1;
+	if (atomic_compare_exchange_strong(cache, &expected, fd))
+		return;
+	if (dup3(fd, expected, O_CLOEXEC) < 0)
+		sl_log_warn(NULL, "%s: cannot reopen: %s", public_dir, strerror(errno));
+	close(fd);
 }
 
 /* The published symlink public/<format>/<source> -> ../.gen/<name>: follow it, but never out of public/. */
@@ -304,9 +339,34 @@ static void validator_headers(struct MHD_Response *resp, const char *etag, const
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
 }
 
+/* The bytes [start, start + len) of fd (consumed) as an in-memory response; NULL on failure (a file that
+ * shrank under us included: the publisher never rewrites a published file, so that is corruption). */
+static struct MHD_Response *inline_response(int fd, uint64_t start, uint64_t len)
+{
+	char *buf = malloc(len);
+	size_t got = 0;
+	while (buf != NULL && got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)(start + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (buf == NULL || got < len) {
+		free(buf);
+		return NULL;
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		free(buf);
+	return resp;
+}
+
 /* Answer with the open regular file `fd` (consumed). */
 static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat *st, const char *rel,
-				 const char *content_type)
+				 const char *content_type, const char *gen)
 {
 	char etag[80], lm[40];
 	validators(st, etag, sizeof etag, lm, sizeof lm);
@@ -355,6 +415,8 @@ static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat
 	if (len == 0) {
 		close(fd);
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else if (len <= SL_FILES_INLINE_MAX && r->get) {
+		resp = inline_response(fd, start, len);
 	} else {
 		/* MHD owns fd from here (closed when the response is destroyed, even on failure). */
 		resp = MHD_create_response_from_fd_at_offset64(len, fd, start);
@@ -373,6 +435,14 @@ static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat
 			 start + len - 1, size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
 		status = MHD_HTTP_PARTIAL_CONTENT;
+	} else if (gen != NULL && r->get && len <= SL_FILES_INLINE_MAX) {
+		/* A whole small file of an immutable generation: the same response serves the next clients. */
+		enum MHD_Result ret = sl_request_respond_keep(r, status, resp, len);
+		if (ret == MHD_YES)
+			sl_hotcache_put(r->hot, gen, rel, resp, len);
+		else
+			MHD_destroy_response(resp);
+		return ret;
 	}
 	return sl_request_respond(r, status, resp, len);
 }
@@ -407,20 +477,64 @@ static unsigned errno_status(int err)
 	}
 }
 
+/* Only a GET without Range or validators is answered from the hot cache: the rest needs the file's stat. */
+static bool plain_get(const struct sl_request *r)
+{
+	return r->get && r->hot != NULL && sl_request_header(r, MHD_HTTP_HEADER_RANGE) == NULL &&
+	       sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH) == NULL &&
+	       sl_request_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE) == NULL;
+}
+
+/* The generation public/<format>/<source> names: "<name>" of "../.gen/<name>", the only shape the
+ * publisher writes. Anything else (a directory, another target) is -EXDEV: the caller takes the general
+ * path, whose checks decide. */
+static int read_gen(int publicfd, const char *format, const char *source, char *gen, size_t cap)
+{
+	char rel[SL_MAX_NAME * 2 + 2], target[SL_MAX_PATH];
+	if (snprintf(rel, sizeof rel, "%s/%s", format, source) >= (int)sizeof rel)
+		return -ENAMETOOLONG;
+	ssize_t n = readlinkat(publicfd, rel, target, sizeof target - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	const char *name = target + strlen("../.gen/");
+	if (strncmp(target, "../.gen/", strlen("../.gen/")) != 0 || name[0] == '\0' || name[0] == '.' ||
+	    strchr(name, '/') != NULL || strlen(name) >= cap)
+		return -EXDEV;
+	memcpy(gen, name, strlen(name) + 1);
+	return 0;
+}
+
 /* Open public/<dir_rel-or-source-dir>/<rel> and send it. `format` NULL means dir_rel is a plain directory
  * (keys/); else dir_rel is the source and the publisher's symlink is followed. */
 static enum MHD_Result serve_from(struct sl_request *r, const char *format, const char *dir_rel, const char *rel,
 				  const char *content_type)
 {
-	int publicfd = open(r->public_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int publicfd = sl_files_public_fd(r->public_fd, r->public_dir);
 	if (publicfd < 0) {
-		int err = -errno;
-		sl_log_err(NULL, "%s: %s", r->public_dir, sl_strerror(err));
-		return sl_request_error(r, errno_status(err));
+		sl_log_err(NULL, "%s: %s", r->public_dir, sl_strerror(publicfd));
+		return sl_request_error(r, errno_status(publicfd));
 	}
-	int dirfd = format != NULL ? open_source_dir(publicfd, format, dir_rel)
-				   : sl_files_open_beneath(publicfd, dir_rel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-	close(publicfd);
+	/* A plain GET of a published tree: the generation is named once (readlink), answered from the hot
+	 * cache when it has that file, else opened by that name so what gets cached is what the name holds. */
+	char gen[SL_MAX_PATH] = "";
+	if (format != NULL && plain_get(r) && read_gen(publicfd, format, dir_rel, gen, sizeof gen) == 0) {
+		uint64_t cached_len = 0;
+		int hit = sl_hotcache_queue(r->hot, r->conn, gen, rel, &cached_len);
+		if (hit != 0) {
+			if (hit < 0)
+				return MHD_NO;
+			sl_request_answered(r, MHD_HTTP_OK, cached_len);
+			return MHD_YES;
+		}
+	} else {
+		gen[0] = '\0';
+	}
+	char genrel[SL_MAX_PATH + 8];
+	snprintf(genrel, sizeof genrel, ".gen/%s", gen);
+	int dirfd = format == NULL ? sl_files_open_beneath(publicfd, dir_rel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
+		    : gen[0] != '\0' ? sl_files_open_beneath(publicfd, genrel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
+				     : open_source_dir(publicfd, format, dir_rel);
 	if (dirfd < 0) {
 		if (errno_status(dirfd) != MHD_HTTP_NOT_FOUND)
 			sl_log_err(format != NULL ? dir_rel : NULL, "%s/%s%s%s: %s", r->public_dir,
@@ -441,7 +555,8 @@ static enum MHD_Result serve_from(struct sl_request *r, const char *format, cons
 		close(fd);
 		return sl_request_error(r, MHD_HTTP_NOT_FOUND);
 	}
-	return send_file(r, fd, &st, rel, content_type != NULL ? content_type : sl_files_content_type(rel));
+	return send_file(r, fd, &st, rel, content_type != NULL ? content_type : sl_files_content_type(rel),
+			 gen[0] != '\0' ? gen : NULL);
 }
 
 static int decode(const char *raw, char *buf, size_t cap, unsigned *status)

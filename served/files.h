@@ -3,7 +3,8 @@
  * Each request is resolved once against the generation current at that instant: the source's symlink is
  * followed (beneath STATE/public only), then the file is opened with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) relative to that directory, and only regular files are
- * sent (sendfile via MHD). The open descriptor pins the generation: a publish that switches the symlink
+ * sent (sendfile via MHD; files up to 16 KiB are read and sent with their headers in one write). The
+ * open descriptor (or the bytes read) pins the generation: a publish that switches the symlink
  * or deletes the old directory mid-download does not change the bytes a client is receiving.
  *
  * Hostile paths (.., encoded / or \, NUL, control bytes, empty or dot-led components) are 400; anything
@@ -11,6 +12,8 @@
  * (freshclam backs off for hours on 403). */
 #ifndef SL_FILES_H
 #define SL_FILES_H
+
+#include <stdatomic.h>
 
 #include <microhttpd.h>
 
@@ -26,6 +29,14 @@ enum MHD_Result sl_files_serve_keys(struct sl_request *r, const char *rest);
  * Returns the fd or -errno. */
 #define SL_FILES_COMPAT 1u
 int sl_files_open_beneath(int dirfd, const char *rel, int oflags, unsigned how);
+
+/* STATE/public, opened once and kept (O_PATH): one open and one close fewer per request. `cache` starts
+ * at -1; the first caller that finds the directory stores its descriptor there (later callers use it).
+ * Returns the descriptor (borrowed: never close it) or -errno. */
+int sl_files_public_fd(atomic_int *cache, const char *public_dir);
+/* SIGHUP: open the directory again and swap it in under the same descriptor number (dup3), so a worker
+ * holding the number mid-request never sees it closed or reused. Keeps the old one if the open fails. */
+void sl_files_public_reopen(atomic_int *cache, const char *public_dir);
 
 /* Content-Type and Cache-Control for a served path (exposed for tests). */
 const char *sl_files_content_type(const char *rel);

@@ -15,19 +15,30 @@ unsigned sl_request_code_slot(unsigned status)
 	return SL_CODE_SLOTS - 1;
 }
 
+void sl_request_answered(struct sl_request *r, unsigned status, uint64_t body_len)
+{
+	r->answered = true;
+	r->status = status;
+	/* Only GET carries a body; HEAD and 304 never do (MHD omits it). */
+	r->body_bytes = (r->head || status == MHD_HTTP_NOT_MODIFIED) ? 0 : body_len;
+}
+
+enum MHD_Result sl_request_respond_keep(struct sl_request *r, unsigned status, struct MHD_Response *resp,
+					uint64_t body_len)
+{
+	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+	if (ret == MHD_YES)
+		sl_request_answered(r, status, body_len);
+	return ret;
+}
+
 enum MHD_Result sl_request_respond(struct sl_request *r, unsigned status, struct MHD_Response *resp,
 				   uint64_t body_len)
 {
 	if (resp == NULL)
 		return MHD_NO;  /* allocation failure: MHD closes the connection */
-	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+	enum MHD_Result ret = sl_request_respond_keep(r, status, resp, body_len);
 	MHD_destroy_response(resp);
-	if (ret == MHD_YES) {
-		r->answered = true;
-		r->status = status;
-		/* Only GET carries a body; HEAD and 304 never do (MHD omits it). */
-		r->body_bytes = (r->head || status == MHD_HTTP_NOT_MODIFIED) ? 0 : body_len;
-	}
 	return ret;
 }
 
@@ -91,6 +102,12 @@ enum MHD_Result sl_request_error(struct sl_request *r, unsigned status)
 const char *sl_request_header(const struct sl_request *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+bool sl_request_has_body(const struct sl_request *r)
+{
+	const char *cl = sl_request_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return sl_request_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL || (cl != NULL && strcmp(cl, "0") != 0);
 }
 
 /* A Host header is echoed into the status page, so only plain host[:port] forms are used. */

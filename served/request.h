@@ -54,6 +54,8 @@ struct sl_request {
 	const struct sl_config *cfg;
 	struct sl_served_stats *stats;
 	const char *public_dir;             /* STATE/public */
+	atomic_int *public_fd;              /* its cached descriptor (sl_files_public_fd) */
+	struct sl_hotcache *hot;            /* small published files' responses (served/hotcache.h); may be NULL */
 	const char *catalog_path;           /* STATE/catalog.db */
 	const char *authority;              /* listen HOST:PORT, for links when Host is unusable */
 	bool tls;
@@ -62,6 +64,7 @@ struct sl_request {
 	unsigned route_slot;
 	bool head;                          /* HEAD: MHD sends headers only */
 	bool get;
+	bool called;                        /* the access handler ran once (headers complete) */
 	bool answered;
 	unsigned status;                    /* 0 until answered (MHD-generated errors stay 0) */
 	uint64_t body_bytes;                /* body size queued (0 for HEAD) */
@@ -79,6 +82,11 @@ struct sl_request {
  * response carries, for the access log. */
 enum MHD_Result sl_request_respond(struct sl_request *r, unsigned status, struct MHD_Response *resp,
 				   uint64_t body_len);
+/* The same, but `resp` stays the caller's (a shared response kept for later requests). */
+enum MHD_Result sl_request_respond_keep(struct sl_request *r, unsigned status, struct MHD_Response *resp,
+					uint64_t body_len);
+/* Record an answer queued directly with MHD (the hot cache), for the access log and the metrics. */
+void sl_request_answered(struct sl_request *r, unsigned status, uint64_t body_len);
 /* Short text/plain answer; `body` is copied. */
 enum MHD_Result sl_request_text(struct sl_request *r, unsigned status, const char *content_type,
 				const char *body, size_t len);
@@ -87,6 +95,8 @@ enum MHD_Result sl_request_take(struct sl_request *r, unsigned status, const cha
 				char *body, size_t len, const char *cache_control);
 /* The canonical error page for a status: "404 not found\n" etc. */
 enum MHD_Result sl_request_error(struct sl_request *r, unsigned status);
+/* Does the request announce a body (Content-Length other than 0, or Transfer-Encoding)? */
+bool sl_request_has_body(const struct sl_request *r);
 /* A request header, or NULL. */
 const char *sl_request_header(const struct sl_request *r, const char *name);
 /* "http://HOST:PORT" the client used (Host header when sane, else the listen address), for links. */

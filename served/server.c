@@ -20,7 +20,10 @@
 #include "core/log.h"
 #include "served/accesslog.h"
 #include "served/files.h"
+#include "served/hotcache.h"
+#include "served/metrics.h"
 #include "served/netaddr.h"
+#include "served/oci.h"
 #include "served/request.h"
 #include "served/status.h"
 
@@ -32,11 +35,12 @@
 static const struct sl_route sl_routes[] = {
 	{ .name = "status", .prefix = "/", .exact = true, .handle = sl_status_page },
 	{ .name = "healthz", .prefix = "/healthz", .exact = true, .handle = sl_status_healthz },
-	{ .name = "metrics", .prefix = "/metrics", .exact = true, .handle = sl_status_metrics },
+	{ .name = "metrics", .prefix = "/metrics", .exact = true, .handle = sl_metrics_serve },
 	{ .name = "keys", .prefix = "/keys/", .handle = sl_files_serve_keys },
 	{ .name = "apt", .format = "apt", .handle = sl_files_serve_tree, .snippet = sl_status_snippet_apt },
 	{ .name = "clamav", .format = "clamav", .handle = sl_files_serve_tree,
 	  .snippet = sl_status_snippet_clamav },
+	{ .name = "oci", .prefix = "/v2/", .format = "oci", .handle = sl_oci_serve, .snippet = sl_oci_snippet },
 };
 #define SL_NROUTES (sizeof sl_routes / sizeof sl_routes[0])
 _Static_assert(SL_NROUTES + 1 <= SL_ROUTE_SLOTS, "route table larger than the metrics slots");
@@ -56,6 +60,8 @@ struct sl_served {
 	struct sl_accesslog *access_log;
 	uint16_t port;
 	char public_dir[SL_MAX_PATH];
+	atomic_int public_fd;          /* STATE/public opened once (O_PATH), -1 until it exists; see files.h */
+	struct sl_hotcache *hot;       /* small published files' responses, shared by the workers */
 	char catalog_path[SL_MAX_PATH];
 	char authority[300];           /* HOST:PORT as bound */
 	char url[320];
@@ -140,6 +146,8 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 	r->cfg = s->cfg;
 	r->stats = &s->stats;
 	r->public_dir = s->public_dir;
+	r->public_fd = &s->public_fd;
+	r->hot = s->hot;
 	r->catalog_path = s->catalog_path;
 	r->authority = s->authority;
 	r->tls = s->tls;
@@ -225,10 +233,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;   /* a body nobody asked for (POST...): discard */
 		return MHD_YES;
 	}
-	snprintf(r->method, sizeof r->method, "%s", method);
-	snprintf(r->version, sizeof r->version, "%s", version);
-	r->get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-	r->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (!r->called) {
+		r->called = true;
+		snprintf(r->method, sizeof r->method, "%s", method);
+		snprintf(r->version, sizeof r->version, "%s", version);
+		r->get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+		r->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+		/* MHD 0.9.7x closes the connection after any response queued in this first call (it cannot
+		 * know the request was read whole), which would cost every keep-alive client a new TCP
+		 * connection per file. A GET or HEAD without a body is answered in the next call instead;
+		 * anything else is refused now and the connection closes, so no body is ever read. */
+		if ((r->get || r->head) && !sl_request_has_body(r))
+			return MHD_YES;
+	} else if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 
 	if (s->client_certs && !client_cert_ok(conn)) {
 		struct MHD_Response *resp = MHD_create_response_from_buffer(
@@ -322,6 +342,8 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 	}
 	s->cfg = cfg;
 	s->listen_fd = -1;
+	atomic_init(&s->public_fd, -1);
+	s->hot = sl_hotcache_new();   /* NULL (no memory) only costs speed */
 	for (size_t i = 0; i < SL_NROUTES; i++) {
 		if (sl_routes[i].format != NULL && sl_format_find(sl_routes[i].format) == NULL) {
 			set_cause(cause, -SL_E_CONFIG, "route %s: unknown format", sl_routes[i].name);
@@ -450,6 +472,8 @@ const char *sl_served_url(const struct sl_served *s)
 
 int sl_served_reopen_log(struct sl_served *s)
 {
+	sl_files_public_reopen(&s->public_fd, s->public_dir);
+	sl_hotcache_clear(s->hot);
 	int rc = sl_accesslog_reopen(s->access_log);
 	if (rc < 0)
 		sl_log_err(NULL, "access log %s: cannot reopen: %s", s->cfg->access_log, sl_strerror(rc));
@@ -483,6 +507,9 @@ void sl_served_free(struct sl_served *s)
 	}
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	if (atomic_load(&s->public_fd) >= 0)
+		close(atomic_load(&s->public_fd));
+	sl_hotcache_free(s->hot);
 	sl_accesslog_free(s->access_log);
 	free(s->allow);
 	free(s->tls_cert);

@@ -1,4 +1,4 @@
-/* status: /healthz, /metrics and the status page, from the counters and the catalogue (read-only). */
+/* status: /healthz and the status page, from the catalogue (read-only) and the published key. */
 #include "served/status.h"
 
 #include <fcntl.h>
@@ -12,81 +12,15 @@
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "core/log.h"
+#include "served/pgpkey.h"
 #include "served/request.h"
+#include "served/srcstate.h"
 #include "served/text.h"
 
-/* What the catalogue says about one configured source. */
-struct src_state {
-	bool known;                   /* the source has a row in the catalogue */
-	bool published;
-	int64_t snap_id, generation, published_at;
-	bool has_run, has_success;
-	enum sl_run_outcome last_outcome;
-	int64_t last_run_at, last_success_at;
-	uint64_t pending;
-};
-
-static int count_cb(void *arg, const struct sl_snapshot_info *si)
-{
-	(*(uint64_t *)arg)++;
-	return 0;
-}
-
-static void read_source(struct sl_catalog *cat, const char *name, struct src_state *st)
-{
-	memset(st, 0, sizeof *st);
-	int64_t id;
-	if (sl_catalog_source_id(cat, name, &id) < 0)
-		return;
-	st->known = true;
-	st->published = sl_catalog_published_get(cat, id, &st->snap_id, &st->generation, &st->published_at) == 0;
-	struct sl_run_info run;
-	if (sl_catalog_run_last(cat, id, &run) == 0) {
-		st->has_run = true;
-		st->last_outcome = run.outcome;
-		st->last_run_at = run.ended_at ? run.ended_at : run.started_at;
-		sl_run_info_release(&run);
-	}
-	if (sl_catalog_run_last_success(cat, id, &run) == 0) {
-		st->has_success = true;
-		st->last_success_at = run.ended_at ? run.ended_at : run.started_at;
-		sl_run_info_release(&run);
-	}
-	if (sl_catalog_snapshots(cat, id, SL_SNAP_PENDING, count_cb, &st->pending) < 0)
-		st->pending = 0;
-}
-
-/* States for every configured source; NULL when the catalogue cannot be opened (logged at debug: a
- * monitoring system polling a broken mirror should not fill the log). Caller frees. */
-static struct src_state *read_sources(const struct sl_request *r)
-{
-	char *cause = NULL;
-	struct sl_catalog *cat = sl_catalog_open(r->catalog_path, SL_CATALOG_READONLY, &cause);
-	if (cat == NULL) {
-		sl_log_debug(NULL, "%s: %s", r->catalog_path, cause != NULL ? cause : "cannot open");
-		free(cause);
-		return NULL;
-	}
-	struct src_state *st = calloc(r->cfg->nsources ? r->cfg->nsources : 1, sizeof *st);
-	if (st != NULL)
-		for (size_t i = 0; i < r->cfg->nsources; i++)
-			read_source(cat, r->cfg->sources[i].name, &st[i]);
-	sl_catalog_free(cat);
-	return st;
-}
-
-static enum MHD_Result send_text(struct sl_request *r, struct sl_text *t, const char *type)
-{
-	char *body;
-	size_t len;
-	int rc = sl_text_take(t, &body, &len);
-	if (rc < 0) {
-		sl_log_err(NULL, "%s: cannot build the response: %s", r->uri, sl_strerror(rc));
-		return sl_request_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR);
-	}
-	return sl_request_take(r, MHD_HTTP_OK, type, body, len, "no-store");
-}
+#define SL_STATUS_KEY_MAX (1u << 20)   /* bytes of public/keys/sluice.asc read for fingerprints: a few KiB */
+#define SL_STATUS_KEYS 4               /* fingerprints shown: the signing key, plus one rotation overlap */
 
 enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
 {
@@ -110,101 +44,7 @@ enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
 	return sl_request_text(r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
-static void metric_head(struct sl_text *t, const char *name, const char *type, const char *help)
-{
-	sl_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void source_label(struct sl_text *t, const char *metric, const char *source)
-{
-	sl_text_printf(t, "%s{source=\"", metric);
-	sl_text_label(t, source);
-	sl_text_append(t, "\"}", 2);
-}
-
-enum MHD_Result sl_status_metrics(struct sl_request *r, const char *rest)
-{
-	struct sl_text t;
-	sl_text_init(&t);
-	const struct sl_served_stats *stats = r->stats;
-	metric_head(&t, "sluice_http_requests_total", "counter", "HTTP requests answered, by route and status.");
-	for (unsigned rt = 0; rt < sl_route_count(); rt++) {
-		for (unsigned c = 0; c < SL_CODE_SLOTS; c++) {
-			uint64_t v = atomic_load_explicit(&stats->requests[rt][c], memory_order_relaxed);
-			if (v == 0)
-				continue;
-			char code[12];
-			if (c < SL_CODE_SLOTS - 1)
-				snprintf(code, sizeof code, "%u", sl_request_codes[c]);
-			else
-				snprintf(code, sizeof code, "other");
-			sl_text_printf(&t, "sluice_http_requests_total{route=\"%s\",code=\"%s\"} %" PRIu64 "\n",
-				       sl_route_label(rt), code, v);
-		}
-	}
-	metric_head(&t, "sluice_http_response_bytes_total", "counter", "Response body bytes sent, by route.");
-	for (unsigned rt = 0; rt < sl_route_count(); rt++)
-		sl_text_printf(&t, "sluice_http_response_bytes_total{route=\"%s\"} %" PRIu64 "\n", sl_route_label(rt),
-			       (uint64_t)atomic_load_explicit(&stats->bytes[rt], memory_order_relaxed));
-	metric_head(&t, "sluice_http_in_flight", "gauge", "Requests being answered now.");
-	sl_text_printf(&t, "sluice_http_in_flight %" PRId64 "\n",
-		       (int64_t)atomic_load_explicit(&stats->in_flight, memory_order_relaxed));
-
-	const struct sl_config *cfg = r->cfg;
-	struct src_state *st = read_sources(r);
-	metric_head(&t, "sluice_catalog_up", "gauge", "1 when the catalogue opens read-only.");
-	sl_text_printf(&t, "sluice_catalog_up %d\n", st != NULL);
-	if (st != NULL) {
-		int64_t now = (int64_t)time(NULL);
-		metric_head(&t, "sluice_published_snapshot", "gauge", "Snapshot id published per source.");
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			if (!st[i].published)
-				continue;
-			source_label(&t, "sluice_published_snapshot", cfg->sources[i].name);
-			sl_text_printf(&t, " %" PRId64 "\n", st[i].snap_id);
-		}
-		metric_head(&t, "sluice_published_age_seconds", "gauge", "Seconds since the published snapshot was switched in.");
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			if (!st[i].published)
-				continue;
-			source_label(&t, "sluice_published_age_seconds", cfg->sources[i].name);
-			sl_text_printf(&t, " %" PRId64 "\n", now - st[i].published_at);
-		}
-		metric_head(&t, "sluice_last_sync_success_timestamp", "gauge", "Unix time of the last successful sync.");
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			if (!st[i].has_success)
-				continue;
-			source_label(&t, "sluice_last_sync_success_timestamp", cfg->sources[i].name);
-			sl_text_printf(&t, " %" PRId64 "\n", st[i].last_success_at);
-		}
-		metric_head(&t, "sluice_last_sync_outcome", "gauge", "1 for the outcome of the last sync run.");
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			if (!st[i].has_run)
-				continue;
-			for (int o = SL_RUN_RUNNING; o <= SL_RUN_INTERRUPTED; o++) {
-				sl_text_printf(&t, "sluice_last_sync_outcome{source=\"");
-				sl_text_label(&t, cfg->sources[i].name);
-				sl_text_printf(&t, "\",outcome=\"%s\"} %d\n", sl_run_outcome_name((enum sl_run_outcome)o),
-					       (int)st[i].last_outcome == o);
-			}
-		}
-		metric_head(&t, "sluice_pending_snapshots", "gauge", "Snapshots waiting for approval.");
-		for (size_t i = 0; i < cfg->nsources; i++) {
-			source_label(&t, "sluice_pending_snapshots", cfg->sources[i].name);
-			sl_text_printf(&t, " %" PRIu64 "\n", st[i].pending);
-		}
-	}
-	free(st);
-	return send_text(r, &t, "text/plain; version=0.0.4; charset=utf-8");
-}
-
-static void format_when(int64_t at, char *buf, size_t cap)
-{
-	time_t tt = (time_t)at;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
-}
+/* ---- client snippets ---- */
 
 void sl_status_snippet_apt(struct sl_text *out, const char *base_url, const struct sl_source *src)
 {
@@ -218,6 +58,9 @@ void sl_status_snippet_apt(struct sl_text *out, const char *base_url, const stru
 	} else {
 		keyring = src->keyring != NULL ? src->keyring : "/usr/share/keyrings/UPSTREAM.gpg";
 	}
+	sl_text_printf(out, "cat &gt;/etc/apt/sources.list.d/sluice-");
+	sl_text_html(out, src->name);
+	sl_text_printf(out, ".list &lt;&lt;EOF\n");
 	for (size_t i = 0; i < src->suites.n || i == 0; i++) {
 		sl_text_printf(out, "deb [signed-by=");
 		sl_text_html(out, keyring);
@@ -237,6 +80,7 @@ void sl_status_snippet_apt(struct sl_text *out, const char *base_url, const stru
 		if (src->suites.n == 0)
 			break;
 	}
+	sl_text_printf(out, "EOF\napt-get update\n");
 }
 
 void sl_status_snippet_clamav(struct sl_text *out, const char *base_url, const struct sl_source *src)
@@ -248,63 +92,283 @@ void sl_status_snippet_clamav(struct sl_text *out, const char *base_url, const s
 	sl_text_printf(out, "\nScriptedUpdates yes\n");
 }
 
+/* ---- the page ---- */
+
+static void format_when(int64_t at, char *buf, size_t cap)
+{
+	time_t tt = (time_t)at;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* "45 s", "12 min", "5 h", "3 d 4 h": what an operator reads at a glance. */
+static void format_span(int64_t s, char *buf, size_t cap)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, cap, "%" PRId64 " s", s);
+	else if (s < 7200)
+		snprintf(buf, cap, "%" PRId64 " min", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(buf, cap, "%" PRId64 " h", s / 3600);
+	else
+		snprintf(buf, cap, "%" PRId64 " d %" PRId64 " h", s / 86400, (s % 86400) / 3600);
+}
+
+static void format_bytes(uint64_t b, char *buf, size_t cap)
+{
+	if (b < 1024)
+		snprintf(buf, cap, "%" PRIu64 " B", b);
+	else if (b < (1u << 20))
+		snprintf(buf, cap, "%.1f KiB", (double)b / 1024);
+	else if (b < (1ull << 30))
+		snprintf(buf, cap, "%.1f MiB", (double)b / (1 << 20));
+	else
+		snprintf(buf, cap, "%.2f GiB", (double)b / (1ull << 30));
+}
+
 static const char page_head[] =
 	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	"<title>sluice mirror</title><style>"
-	"body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}"
-	"h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}"
-	"table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35em .7em;"
-	"border-bottom:1px solid #ddd}th{background:#f4f4f4}"
-	"pre{background:#f6f6f6;padding:.7em;overflow-x:auto;border-radius:4px}"
-	".ok{color:#16692b}.bad{color:#a61b1b}.muted{color:#777}"
-	"</style></head><body>\n<h1>sluice mirror</h1>\n";
+	":root{--ok:#1a7f37;--bad:#c62828;--warn:#b35c00;--info:#0b5cad;--line:#e3e6ea;--muted:#667}"
+	"*{box-sizing:border-box}"
+	"body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1f2328;"
+	"background:#f6f8fa}"
+	"header{background:#24292f;color:#fff;padding:1.1em 2em}"
+	"header h1{margin:0;font-size:1.35em;font-weight:600}header p{margin:.2em 0 0;color:#c9d1d9;font-size:.9em}"
+	"main{max-width:78em;margin:0 auto;padding:1.2em 2em 3em}"
+	"h2{font-size:1.1em;margin:2em 0 .6em}h3{font-size:1em;margin:1.2em 0 .4em}"
+	".chips{display:flex;flex-wrap:wrap;gap:.6em;margin:.4em 0 1.2em}"
+	".chip{background:#fff;border:1px solid var(--line);border-radius:2em;padding:.25em .9em;font-size:.9em}"
+	".chip b{font-size:1.05em}.chip.bad{border-color:var(--bad);color:var(--bad)}"
+	".chip.warn{border-color:var(--warn);color:var(--warn)}"
+	"table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);border-radius:6px}"
+	"th,td{text-align:left;padding:.6em .8em;border-bottom:1px solid var(--line);vertical-align:top}"
+	"th{background:#f0f3f6;font-size:.85em;text-transform:uppercase;letter-spacing:.03em;color:#444}"
+	"tr:last-child td{border-bottom:0}"
+	".sub{display:block;color:var(--muted);font-size:.85em}"
+	".badge{display:inline-block;border-radius:3px;padding:0 .45em;font-size:.85em;font-weight:600;color:#fff}"
+	".b-ok{background:var(--ok)}.b-bad{background:var(--bad)}.b-warn{background:var(--warn)}"
+	".b-info{background:var(--info)}.b-none{background:#8c959f}"
+	".bad{color:var(--bad)}.warn{color:var(--warn)}.muted{color:var(--muted)}"
+	"pre{background:#fff;border:1px solid var(--line);border-left:3px solid var(--info);padding:.7em 1em;"
+	"overflow-x:auto;border-radius:4px;font-size:.88em;margin:.3em 0}"
+	"code,.fpr{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}"
+	".fpr{font-size:.95em;letter-spacing:.02em}"
+	"footer{color:var(--muted);font-size:.85em;margin-top:2.5em}a{color:var(--info)}"
+	"</style></head><body>\n";
+
+static void chip(struct sl_text *t, const char *cls, uint64_t n, const char *what)
+{
+	sl_text_printf(t, "<span class=\"chip %s\"><b>%" PRIu64 "</b> %s</span>", cls, n, what);
+}
+
+static void summary(struct sl_text *t, const struct sl_config *cfg, const struct sl_srcstate *st)
+{
+	uint64_t published = 0, pending = 0, overdue = 0, failed = 0, cooling = 0;
+	for (size_t i = 0; st != NULL && i < cfg->nsources; i++) {
+		published += st[i].published;
+		pending += st[i].pending;
+		overdue += st[i].approval_overdue;
+		failed += st[i].has_run && (st[i].last_outcome == SL_RUN_FAILED || st[i].last_outcome == SL_RUN_INTERRUPTED);
+		cooling += st[i].cooldown_until > 0;
+	}
+	sl_text_printf(t, "<div class=\"chips\">");
+	chip(t, "", cfg->nsources, cfg->nsources == 1 ? "source" : "sources");
+	chip(t, "", published, "published");
+	chip(t, pending > 0 ? "warn" : "", pending, pending == 1 ? "pending approval" : "pending approvals");
+	if (overdue > 0)
+		chip(t, "bad", overdue, "approval overdue");
+	if (failed > 0)
+		chip(t, "bad", failed, "last sync failed");
+	if (cooling > 0)
+		chip(t, "warn", cooling, "upstream cooling down");
+	sl_text_printf(t, "</div>\n");
+}
+
+static void cell_published(struct sl_text *t, const struct sl_srcstate *s, int64_t now)
+{
+	char when[40], span[40];
+	if (s == NULL) {
+		sl_text_printf(t, "<td class=\"muted\">unknown</td>");
+		return;
+	}
+	if (!s->published) {
+		sl_text_printf(t, "<td class=\"muted\">nothing yet</td>");
+		return;
+	}
+	format_when(s->published_at, when, sizeof when);
+	format_span(now - s->published_at, span, sizeof span);
+	sl_text_printf(t, "<td>snapshot <b>#%" PRId64 "</b><span class=\"sub\">since %s (%s ago)</span></td>", s->snap_id,
+		       when, span);
+}
+
+static void cell_pending(struct sl_text *t, const struct sl_source *src, const struct sl_srcstate *s, int64_t now)
+{
+	char span[40], within[40];
+	if (s == NULL) {
+		sl_text_printf(t, "<td class=\"muted\">?</td>");
+		return;
+	}
+	if (s->pending == 0) {
+		sl_text_printf(t, "<td>0</td>");
+		return;
+	}
+	format_span(now - s->pending_since, span, sizeof span);
+	sl_text_printf(t, "<td><b>%" PRIu64 "</b>", s->pending);
+	if (s->approval_overdue) {
+		format_span(src->approve_within_ms / 1000, within, sizeof within);
+		sl_text_printf(t, " <span class=\"badge b-bad\">overdue</span><span class=\"sub bad\">oldest waits %s "
+				  "(approve within %s)</span>", span, within);
+	} else {
+		sl_text_printf(t, "<span class=\"sub\">oldest waits %s</span>", span);
+	}
+	sl_text_printf(t, "</td>");
+}
+
+static void cell_last_sync(struct sl_text *t, const struct sl_srcstate *s, int64_t now)
+{
+	char span[40], size[40], when[40];
+	if (s == NULL || !s->has_run) {
+		sl_text_printf(t, "<td class=\"muted\">%s</td>", s == NULL ? "unknown" : "never");
+		return;
+	}
+	static const char *const cls[] = {
+		[SL_RUN_RUNNING] = "b-info", [SL_RUN_OK] = "b-ok", [SL_RUN_UNCHANGED] = "b-ok",
+		[SL_RUN_FAILED] = "b-bad", [SL_RUN_INTERRUPTED] = "b-warn",
+	};
+	int64_t at = s->last_ended_at ? s->last_ended_at : s->last_started_at;
+	format_span(now - at, span, sizeof span);
+	format_when(at, when, sizeof when);
+	sl_text_printf(t, "<td><span class=\"badge %s\">%s</span> <span title=\"%s\">%s%s ago</span>",
+		       cls[s->last_outcome], sl_run_outcome_name(s->last_outcome), when,
+		       s->last_outcome == SL_RUN_RUNNING ? "started " : "", span);
+	format_bytes(s->last_bytes, size, sizeof size);
+	sl_text_printf(t, "<span class=\"sub\">%s in %" PRIu64 " request%s</span>", size, s->last_requests,
+		       s->last_requests == 1 ? "" : "s");
+	if (s->last_message[0] != '\0' && s->last_outcome != SL_RUN_OK && s->last_outcome != SL_RUN_UNCHANGED) {
+		sl_text_printf(t, "<span class=\"sub bad\">");
+		sl_text_html(t, s->last_message);
+		sl_text_printf(t, "</span>");
+	}
+	if (s->has_success && s->last_outcome != SL_RUN_OK && s->last_outcome != SL_RUN_UNCHANGED) {
+		format_span(now - s->last_success_at, span, sizeof span);
+		sl_text_printf(t, "<span class=\"sub\">last success %s ago</span>", span);
+	}
+	sl_text_printf(t, "</td>");
+}
+
+static void cell_next(struct sl_text *t, const struct sl_srcstate *s, int64_t now)
+{
+	char span[40], when[40];
+	if (s == NULL || s->next_run_at == 0) {
+		sl_text_printf(t, "<td class=\"muted\">not scheduled</td>");
+		return;
+	}
+	format_when(s->next_run_at, when, sizeof when);
+	if (s->next_run_at <= now) {
+		sl_text_printf(t, "<td>due now<span class=\"sub\">%s</span></td>", when);
+		return;
+	}
+	format_span(s->next_run_at - now, span, sizeof span);
+	sl_text_printf(t, "<td>in %s<span class=\"sub\">%s</span></td>", span, when);
+}
+
+static void cell_upstream(struct sl_text *t, const struct sl_srcstate *s)
+{
+	char when[40];
+	sl_text_printf(t, "<td>");
+	if (s != NULL && s->host[0] != '\0')
+		sl_text_html(t, s->host);
+	if (s != NULL && s->cooldown_until > 0) {
+		format_when(s->cooldown_until, when, sizeof when);
+		sl_text_printf(t, "<span class=\"sub warn\">cooling down until %s", when);
+		if (s->cooldown_reason[0] != '\0') {
+			sl_text_printf(t, ": ");
+			sl_text_html(t, s->cooldown_reason);
+		}
+		sl_text_printf(t, "</span>");
+	}
+	sl_text_printf(t, "</td>");
+}
+
+static void sources_table(struct sl_text *t, const struct sl_config *cfg, const struct sl_srcstate *st, int64_t now)
+{
+	sl_text_printf(t, "<table><tr><th>Source</th><th>Published</th><th>Pending approval</th><th>Last sync</th>"
+			  "<th>Next sync</th><th>Upstream</th></tr>\n");
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		const struct sl_source *src = &cfg->sources[i];
+		const struct sl_srcstate *s = st != NULL ? &st[i] : NULL;
+		sl_text_printf(t, "<tr><td><b>");
+		sl_text_html(t, src->name);
+		sl_text_printf(t, "</b><span class=\"sub\">");
+		sl_text_html(t, src->format->name);
+		sl_text_printf(t, " &middot; %s approval</span></td>", src->auto_approve ? "automatic" : "manual");
+		cell_published(t, s, now);
+		cell_pending(t, src, s, now);
+		cell_last_sync(t, s, now);
+		cell_next(t, s, now);
+		cell_upstream(t, s);
+		sl_text_printf(t, "</tr>\n");
+	}
+	if (cfg->nsources == 0)
+		sl_text_printf(t, "<tr><td colspan=\"6\" class=\"muted\">No source is configured.</td></tr>\n");
+	sl_text_printf(t, "</table>\n");
+}
+
+static void key_section(struct sl_text *t, const struct sl_request *r, const char *base)
+{
+	sl_text_printf(t, "<h2>sluice signing key</h2>\n<p>APT metadata that sluice regenerates is signed with "
+			  "this key. Download: <a href=\"");
+	sl_text_html(t, base);
+	sl_text_printf(t, "/keys/sluice.asc\">");
+	sl_text_html(t, base);
+	sl_text_printf(t, "/keys/sluice.asc</a></p>\n");
+	char path[4200], *data = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof path, "%s/keys/sluice.asc", r->public_dir);
+	char fprs[SL_STATUS_KEYS][SL_PGPKEY_FPR_MAX];
+	int n = 0;
+	if (sl_fs_read_file(path, SL_STATUS_KEY_MAX, &data, &len) == 0)
+		n = sl_pgpkey_fingerprints(data, len, fprs, SL_STATUS_KEYS);
+	free(data);
+	if (n <= 0) {
+		sl_text_printf(t, "<p class=\"muted\">No readable public key is published yet (<code>sluice init</code> "
+				  "creates it).</p>\n");
+		return;
+	}
+	sl_text_printf(t, "<p>Compare before trusting it (<code>gpg --show-keys sluice.asc</code>):</p>\n");
+	for (int i = 0; i < n; i++) {
+		sl_text_printf(t, "<pre class=\"fpr\">");
+		for (size_t k = 0; fprs[i][k] != '\0'; k += 4)
+			sl_text_printf(t, "%s%.4s", k == 0 ? "" : k == 20 ? "  " : " ", fprs[i] + k);
+		sl_text_printf(t, "</pre>\n");
+	}
+}
 
 enum MHD_Result sl_status_page(struct sl_request *r, const char *rest)
 {
 	const struct sl_config *cfg = r->cfg;
 	char base[400], when[40];
 	sl_request_base_url(r, base, sizeof base);
+	int64_t now = (int64_t)time(NULL);
+	struct sl_srcstate *st = sl_srcstate_read(r->catalog_path, cfg, now);
 	struct sl_text t;
 	sl_text_init(&t);
 	sl_text_append(&t, page_head, sizeof page_head - 1);
-	struct src_state *st = read_sources(r);
+	sl_text_printf(&t, "<header><h1>sluice mirror</h1><p>");
+	sl_text_html(&t, base);
+	sl_text_printf(&t, " &middot; approved content only, read-only</p></header>\n<main>\n");
 	if (st == NULL)
-		sl_text_printf(&t, "<p class=\"bad\">The catalogue cannot be read: status below is unknown.</p>\n");
-	sl_text_printf(&t, "<table><tr><th>Source</th><th>Type</th><th>Published snapshot</th><th>Since</th>"
-			   "<th>Pending</th><th>Last sync</th></tr>\n");
-	int64_t now = (int64_t)time(NULL);
-	for (size_t i = 0; i < cfg->nsources; i++) {
-		const struct sl_source *src = &cfg->sources[i];
-		const struct src_state *s = st != NULL ? &st[i] : NULL;
-		sl_text_printf(&t, "<tr><td>");
-		sl_text_html(&t, src->name);
-		sl_text_printf(&t, "</td><td>");
-		sl_text_html(&t, src->format->name);
-		sl_text_printf(&t, "</td>");
-		if (s != NULL && s->published) {
-			format_when(s->published_at, when, sizeof when);
-			sl_text_printf(&t, "<td>#%" PRId64 "</td><td>%s <span class=\"muted\">(%" PRId64 " h ago)</span></td>",
-				       s->snap_id, when, (now - s->published_at) / 3600);
-		} else {
-			sl_text_printf(&t, "<td class=\"muted\">none</td><td class=\"muted\">-</td>");
-		}
-		if (s != NULL)
-			sl_text_printf(&t, "<td>%" PRIu64 "</td>", s->pending);
-		else
-			sl_text_printf(&t, "<td class=\"muted\">?</td>");
-		if (s != NULL && s->has_run) {
-			format_when(s->last_run_at, when, sizeof when);
-			bool good = s->last_outcome == SL_RUN_OK || s->last_outcome == SL_RUN_UNCHANGED ||
-				    s->last_outcome == SL_RUN_RUNNING;
-			sl_text_printf(&t, "<td class=\"%s\">%s <span class=\"muted\">%s</span></td>",
-				       good ? "ok" : "bad", sl_run_outcome_name(s->last_outcome), when);
-		} else {
-			sl_text_printf(&t, "<td class=\"muted\">never</td>");
-		}
-		sl_text_printf(&t, "</tr>\n");
-	}
-	sl_text_printf(&t, "</table>\n<h2>Client set-up</h2>\n");
+		sl_text_printf(&t, "<p class=\"bad\"><b>The catalogue cannot be read:</b> the state below is unknown "
+				   "(is <code>sluice init</code> done, and is the state directory readable?).</p>\n");
+	summary(&t, cfg, st);
+	sources_table(&t, cfg, st, now);
+
+	sl_text_printf(&t, "<h2>Client set-up</h2>\n");
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct sl_source *src = &cfg->sources[i];
 		const struct sl_route *rt = sl_route_for_format(src->format->name);
@@ -312,16 +376,24 @@ enum MHD_Result sl_status_page(struct sl_request *r, const char *rest)
 			continue;
 		sl_text_printf(&t, "<h3>");
 		sl_text_html(&t, src->name);
-		sl_text_printf(&t, "</h3>\n<pre>");
+		sl_text_printf(&t, " <span class=\"muted\">&middot; ");
+		sl_text_html(&t, src->format->description != NULL ? src->format->description : src->format->name);
+		sl_text_printf(&t, "</span></h3>\n<pre>");
 		rt->snippet(&t, base, src);
 		sl_text_printf(&t, "</pre>\n");
 	}
-	sl_text_printf(&t, "<p>Signing key: <a href=\"");
-	sl_text_html(&t, base);
-	sl_text_printf(&t, "/keys/sluice.asc\">");
-	sl_text_html(&t, base);
-	sl_text_printf(&t, "/keys/sluice.asc</a> &middot; <a href=\"/metrics\">metrics</a> &middot; "
-			   "<a href=\"/healthz\">health</a></p>\n</body></html>\n");
-	free(st);
-	return send_text(r, &t, "text/html; charset=utf-8");
+	key_section(&t, r, base);
+	format_when(now, when, sizeof when);
+	sl_text_printf(&t, "<footer>Generated %s &middot; <a href=\"/metrics\">metrics</a> &middot; "
+			   "<a href=\"/healthz\">health</a></footer>\n</main></body></html>\n", when);
+	sl_srcstate_free(st);
+
+	char *body;
+	size_t len;
+	int rc = sl_text_take(&t, &body, &len);
+	if (rc < 0) {
+		sl_log_err(NULL, "/: cannot build the status page: %s", sl_strerror(rc));
+		return sl_request_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR);
+	}
+	return sl_request_take(r, MHD_HTTP_OK, "text/html; charset=utf-8", body, len, "no-store");
 }

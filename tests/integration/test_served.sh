@@ -134,7 +134,10 @@ kill -0 "$PID" || fail "SIGHUP killed the server"
 
 # --- 500 concurrent keep-alive connections ---------------------------------------------------------------
 [ "$(ulimit -n)" -ge 4096 ] || ulimit -n 4096 2>/dev/null || { echo "SKIP: ulimit -n too low for 500 connections"; exit 77; }
-wrk -c 500 -t 2 -d 10s "$BASE/apt/deb/dists/bookworm/InRelease" >"$TMP/wrk.out" 2>&1 || fail "wrk failed: $(cat "$TMP/wrk.out")"
+# No rate threshold: a loaded 2-core CI machine may be slow, but never wrong. wrk's own 2 s per-request
+# timeout would count a slow answer as a socket error, so it gets the server's idle timeout instead.
+wrk -c 500 -t 2 -d 10s --timeout 30s "$BASE/apt/deb/dists/bookworm/InRelease" >"$TMP/wrk.out" 2>&1 &
+wait $! || fail "wrk failed: $(cat "$TMP/wrk.out")"
 cat "$TMP/wrk.out"
 if grep -q 'Socket errors' "$TMP/wrk.out"; then fail "wrk saw socket errors"; fi
 if grep -q 'Non-2xx or 3xx responses' "$TMP/wrk.out"; then

@@ -355,6 +355,154 @@ static void test_head_and_methods(void **st)
 		fail_msg("oversized headers: %d", code);
 }
 
+/* Small files are read and sent with their headers in one write, larger ones with sendfile: both paths
+ * give the same bytes, whole and by range, on either side of the boundary (16 KiB). */
+static void test_inline_and_sendfile(void **st)
+{
+	static const size_t sizes[] = { 1, 16383, 16384, 16385, 100000 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		char rel[128], path[160];
+		snprintf(rel, sizeof rel, "public/.gen/apt-deb-1/pool/size-%zu.bin", sizes[i]);
+		snprintf(path, sizeof path, "/apt/deb/pool/size-%zu.bin", sizes[i]);
+		write_pattern(rel, sizes[i], 7);
+		struct resp r;
+		http(NULL, path, NULL, &r);
+		assert_int_equal(r.code, 200);
+		assert_int_equal(r.len, sizes[i]);
+		for (size_t k = 0; k < sizes[i]; k++)
+			if ((uint8_t)r.body[k] != pattern(k, 7))
+				fail_msg("%s: byte %zu differs", path, k);
+		resp_free(&r);
+		if (sizes[i] < 2)
+			continue;
+		char range[64], want[96];
+		size_t from = sizes[i] / 2, to = sizes[i] - 2;
+		snprintf(range, sizeof range, "Range: bytes=%zu-%zu", from, to);
+		const char *h[] = { range, NULL };
+		http(NULL, path, h, &r);
+		assert_int_equal(r.code, 206);
+		snprintf(want, sizeof want, "bytes %zu-%zu/%zu", from, to, sizes[i]);
+		assert_string_equal(hdr(&r, "Content-Range"), want);
+		assert_int_equal(r.len, to - from + 1);
+		for (size_t k = 0; k < r.len; k++)
+			if ((uint8_t)r.body[k] != pattern(from + k, 7))
+				fail_msg("%s %s: byte %zu differs", path, range, k);
+		resp_free(&r);
+		http("HEAD", path, NULL, &r);
+		assert_int_equal(r.code, 200);
+		snprintf(want, sizeof want, "%zu", sizes[i]);
+		assert_string_equal(hdr(&r, "Content-Length"), want);
+		resp_free(&r);
+	}
+	/* An empty file: 200 with no body; any range of it is unsatisfiable. */
+	struct resp r;
+	http(NULL, "/apt/deb/empty", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, 0);
+	resp_free(&r);
+	const char *h[] = { "Range: bytes=0-", NULL };
+	http(NULL, "/apt/deb/empty", h, &r);
+	assert_int_equal(r.code, 416);
+	assert_string_equal(hdr(&r, "Content-Range"), "bytes */0");
+	resp_free(&r);
+}
+
+/* Small files of a generation are answered from memory after the first request: the bytes and headers
+ * are the same, conditional and Range requests still get 304 / 206, and a publish switch is seen at once
+ * (the cache is keyed by the generation the symlink names). */
+static void test_hot_cache(void **st)
+{
+	write_str("public/.gen/apt-deb-h1/dists/bookworm/InRelease", "Suite: bookworm\nGeneration: h1\n");
+	write_str("public/.gen/apt-deb-h2/dists/bookworm/InRelease", "Suite: bookworm\nGeneration: h2\n");
+	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-h1 deb.new && mv -T deb.new deb", pub);
+	struct resp a, b;
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &a);
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &b);   /* from the cache */
+	assert_int_equal(a.code, 200);
+	assert_int_equal(b.code, 200);
+	assert_string_equal(b.body, "Suite: bookworm\nGeneration: h1\n");
+	char etag[128];
+	snprintf(etag, sizeof etag, "%s", hdr(&a, "ETag"));
+	assert_string_equal(hdr(&b, "ETag"), etag);
+	assert_string_equal(hdr(&b, "Content-Type"), "text/plain; charset=utf-8");
+	assert_string_equal(hdr(&b, "Cache-Control"), "no-cache");
+	assert_string_equal(hdr(&b, "Content-Length"), "31");
+	resp_free(&a);
+	resp_free(&b);
+
+	char inm[160];
+	snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+	const char *h1[] = { inm, NULL };
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", h1, &a);
+	assert_int_equal(a.code, 304);
+	resp_free(&a);
+	const char *h2[] = { "Range: bytes=7-14", NULL };
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", h2, &a);
+	assert_int_equal(a.code, 206);
+	assert_string_equal(a.body, "bookworm");
+	resp_free(&a);
+	http("HEAD", "/apt/deb/dists/bookworm/InRelease", NULL, &a);
+	assert_int_equal(a.code, 200);
+	assert_int_equal(a.len, 0);
+	resp_free(&a);
+
+	/* Publish h2: the very next request sees it; h1's entry is never answered again. */
+	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-h2 deb.new && mv -T deb.new deb", pub);
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &a);
+	assert_string_equal(a.body, "Suite: bookworm\nGeneration: h2\n");
+	resp_free(&a);
+	/* Paths the general path refuses are refused, cache or not. */
+	http(NULL, "/apt/deb/dists/../dists/bookworm/InRelease", NULL, &a);
+	assert_int_equal(a.code, 400);
+	resp_free(&a);
+	/* A symlink the publisher would never write is not followed into the cache either. */
+	xsystem("cd '%s/apt' && ln -s ../../secret.txt deb.new && mv -T deb.new deb", pub);
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &a);
+	assert_int_equal(a.code, 404);
+	resp_free(&a);
+	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-1 deb.new && mv -T deb.new deb", pub);
+}
+
+/* Keep-alive: a client fetching several files uses one connection (MHD closes any connection whose
+ * response was queued before the request was known to be complete), also for errors answered by a
+ * handler, and pipelined requests are answered in order. */
+static void test_keep_alive(void **st)
+{
+	static const char *const paths[] = { "/apt/deb/dists/bookworm/InRelease",
+					     "/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb", "/apt/deb/nope",
+					     "/clamav/av/daily.cvd", "/metrics", "/" };
+	CURL *c = curl_easy_init();
+	assert_non_null(c);
+	struct resp r;
+	memset(&r, 0, sizeof r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		char url[256];
+		snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, paths[i]);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		assert_int_equal(curl_easy_perform(c), CURLE_OK);
+		long code = 0, connects = -1;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		assert_int_equal(code, i == 2 ? 404 : 200);
+		if (i > 0 && connects != 0)
+			fail_msg("%s opened a new connection: the previous answer closed it", paths[i]);
+		resp_free(&r);
+	}
+	curl_easy_cleanup(c);
+
+	char buf[16384];
+	static const char piped[] = "GET /apt/deb/dists/bookworm/InRelease HTTP/1.1\r\nHost: t\r\n\r\n"
+				    "HEAD /clamav/av/daily.cvd HTTP/1.1\r\nHost: t\r\n\r\n"
+				    "GET /keys/sluice.asc HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	assert_int_equal(raw(piped, sizeof piped - 1, buf, sizeof buf), 200);
+	const char *a = strstr(buf, "Suite: bookworm");
+	const char *b = a != NULL ? strstr(a, "Content-Length: 2048") : NULL;
+	const char *k = b != NULL ? strstr(b, "BEGIN PGP PUBLIC KEY BLOCK") : NULL;
+	assert_non_null(k);
+}
+
 static void test_publish_switch_mid_download(void **st)
 {
 	write_pattern("public/.gen/apt-deb-2/pool/big.bin", BIG_SIZE, 99);
@@ -455,6 +603,9 @@ int main(void)
 		cmocka_unit_test(test_traversal),
 		cmocka_unit_test(test_open_beneath_compat),
 		cmocka_unit_test(test_head_and_methods),
+		cmocka_unit_test(test_keep_alive),
+		cmocka_unit_test(test_inline_and_sendfile),
+		cmocka_unit_test(test_hot_cache),
 		cmocka_unit_test(test_requests_during_renames),
 		cmocka_unit_test(test_publish_switch_mid_download),
 	};

@@ -1,0 +1,627 @@
+/* oci: the read-only registry at /v2/ — the per-generation index, name mapping, and the answers. */
+#include "served/oci.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/blob.h"
+#include "core/config.h"
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/oci.h"
+#include "core/path.h"
+#include "served/oci_index.h"
+#include "served/request.h"
+#include "served/text.h"
+
+#define API_HEADER "Docker-Distribution-API-Version"
+#define API_VERSION "registry/2.0"
+#define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+#define JSON_TYPE "application/json"
+
+/* ---- answers ---- */
+
+static void common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, API_HEADER, API_VERSION);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+static enum MHD_Result oci_error(struct sl_request *r, unsigned status, const char *code, const char *message)
+{
+	char body[256];
+	int n = snprintf(body, sizeof body, "{\"errors\":[{\"code\":\"%s\",\"message\":\"%s\"}]}\n", code, message);
+	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	common_headers(resp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	return sl_request_respond(r, status, resp, (uint64_t)n);
+}
+
+static enum MHD_Result index_error(struct sl_request *r, int err)
+{
+	if (err == -ENOENT)
+		return oci_error(r, MHD_HTTP_NOT_FOUND, "NAME_UNKNOWN", "repository name not known to registry");
+	if (err == -ENOMEM || err == -EMFILE || err == -ENFILE)
+		return oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
+	return oci_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "UNKNOWN", "the published tree cannot be read");
+}
+
+enum MHD_Result sl_oci_refuse(struct sl_request *r)
+{
+	return oci_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "UNSUPPORTED", "this registry is a read-only mirror");
+}
+
+/* If-None-Match against our strong validator, weak comparison (RFC 9110). */
+static bool not_modified(const struct sl_request *r, const char *etag)
+{
+	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm == NULL)
+		return false;
+	struct sl_blob b = sl_blob_str(inm), tok;
+	while (sl_blob_token(&b, ",", &tok)) {
+		tok = sl_blob_trim(tok);
+		if (tok.len >= 2 && tok.p[0] == 'W' && tok.p[1] == '/') {
+			tok.p += 2;
+			tok.len -= 2;
+		}
+		if (sl_blob_eq(tok, "*") || sl_blob_eq(tok, etag))
+			return true;
+	}
+	return false;
+}
+
+static void content_headers(struct MHD_Response *resp, const char *type, const char *hex, const char *cache)
+{
+	char digest[SL_SHA256_HEX + 8], etag[SL_SHA256_HEX + 10];
+	snprintf(digest, sizeof digest, "sha256:%s", hex);
+	snprintf(etag, sizeof etag, "\"sha256:%s\"", hex);
+	common_headers(resp);
+	if (type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "Docker-Content-Digest", digest);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+}
+
+static enum MHD_Result answer_not_modified(struct sl_request *r, const char *hex, const char *cache)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	content_headers(resp, NULL, hex, cache);
+	return sl_request_respond(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
+}
+
+/* One byte range ("bytes=a-b", "a-", "-n"); anything else is a full answer, as RFC 9110 allows. */
+enum range_kind { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
+
+static enum range_kind parse_range(const char *h, uint64_t size, uint64_t *start, uint64_t *len)
+{
+	if (strncasecmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL)
+		return RANGE_NONE;
+	struct sl_blob spec = sl_blob_trim(sl_blob_str(h + 6)), first;
+	if (!sl_blob_split(&spec, '-', &first))
+		return RANGE_NONE;
+	first = sl_blob_trim(first);
+	struct sl_blob last = sl_blob_trim(spec);
+	uint64_t a = 0, b = UINT64_MAX;
+	if (first.len == 0) {
+		if (sl_blob_to_u64(last, &b) < 0)
+			return RANGE_NONE;
+		if (b == 0 || size == 0)
+			return RANGE_UNSATISFIABLE;
+		*start = b >= size ? 0 : size - b;
+		*len = size - *start;
+		return RANGE_ONE;
+	}
+	if (sl_blob_to_u64(first, &a) < 0 || (last.len > 0 && (sl_blob_to_u64(last, &b) < 0 || b < a)))
+		return RANGE_NONE;
+	if (a >= size)
+		return RANGE_UNSATISFIABLE;
+	*start = a;
+	*len = (b > size - 1 ? size - 1 : b) - a + 1;
+	return RANGE_ONE;
+}
+
+/* Send the open regular file `fd` (consumed) with the registry's headers, honouring Range/If-Range. */
+static enum MHD_Result send_fd(struct sl_request *r, int fd, uint64_t size, const char *type, const char *hex,
+			       const char *cache)
+{
+	char etag[SL_SHA256_HEX + 10], cr[96];
+	snprintf(etag, sizeof etag, "\"sha256:%s\"", hex);
+	uint64_t start = 0, len = size;
+	enum range_kind kind = RANGE_NONE;
+	const char *range = r->get ? sl_request_header(r, MHD_HTTP_HEADER_RANGE) : NULL;
+	const char *ifr = sl_request_header(r, MHD_HTTP_HEADER_IF_RANGE);
+	if (range != NULL && (ifr == NULL || strcmp(ifr, etag) == 0))
+		kind = parse_range(range, size, &start, &len);
+	struct MHD_Response *resp;
+	if (kind == RANGE_UNSATISFIABLE || len == 0) {
+		close(fd);
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_fd_at_offset64(len, fd, start);   /* owns fd from here */
+		if (resp == NULL)
+			close(fd);
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	content_headers(resp, type, hex, cache);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	unsigned status = MHD_HTTP_OK;
+	if (kind == RANGE_UNSATISFIABLE) {
+		snprintf(cr, sizeof cr, "bytes */%" PRIu64, size);
+		status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
+		len = 0;
+	} else if (kind == RANGE_ONE) {
+		snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, start + len - 1, size);
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	if (kind != RANGE_NONE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+	return sl_request_respond(r, status, resp, len);
+}
+
+/* Takes the caller's reference to ix. `type` NULL: the manifest's own media type. */
+static enum MHD_Result answer_manifest(struct sl_request *r, struct sl_oci_index *ix, const struct sl_oci_index_repo *rp,
+				       const struct sl_oci_index_manifest *m, const char *cache, const char *type)
+{
+	char etag[SL_SHA256_HEX + 10];
+	snprintf(etag, sizeof etag, "\"sha256:%s\"", m->hex);
+	if (type == NULL)
+		type = m->type;
+	if (not_modified(r, etag)) {
+		enum MHD_Result ret = answer_not_modified(r, m->hex, cache);
+		sl_oci_index_release(ix);
+		return ret;
+	}
+	if (m->data == NULL) {
+		int fd = sl_oci_index_open(ix, rp, "_manifests", m->hex);
+		uint64_t len = m->len;
+		char hex[SL_SHA256_HEX], t[SL_OCI_MT_MAX];
+		snprintf(hex, sizeof hex, "%s", m->hex);
+		snprintf(t, sizeof t, "%s", type);
+		sl_oci_index_release(ix);   /* the fd pins the file */
+		struct stat st;
+		if (fd >= 0 && (fstat(fd, &st) < 0 || (uint64_t)st.st_size != len)) {
+			close(fd);
+			fd = -EIO;
+		}
+		if (fd < 0)
+			return oci_error(r, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown");
+		return send_fd(r, fd, len, t, hex, cache);
+	}
+	/* Zero copy: the response points into the index and holds our reference until it is sent. */
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer_with_free_callback_cls(m->len, m->data, sl_oci_index_release_cb, ix);
+	if (resp == NULL) {
+		sl_oci_index_release(ix);
+		return MHD_NO;
+	}
+	content_headers(resp, type, m->hex, cache);
+	return sl_request_respond(r, MHD_HTTP_OK, resp, m->len);
+}
+
+/* Takes the caller's reference to ix. */
+static enum MHD_Result answer_blob(struct sl_request *r, struct sl_oci_index *ix, const struct sl_oci_index_repo *rp,
+				   const char *hex)
+{
+	int fd = sl_oci_index_open(ix, rp, "_blobs", hex);
+	if (fd < 0) {
+		/* Registries serve a manifest through the blob endpoint too (it is content like any other). */
+		const struct sl_oci_index_manifest *m = sl_oci_index_find_manifest(rp, hex);
+		if (m != NULL)
+			return answer_manifest(r, ix, rp, m, CACHE_IMMUTABLE, "application/octet-stream");
+		sl_oci_index_release(ix);
+		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)
+			return oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
+		if (fd != -ENOENT && fd != -ELOOP && fd != -EXDEV && fd != -ENOTDIR)
+			sl_log_err(NULL, "%s: %s", r->uri, sl_strerror(fd));
+		return oci_error(r, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry");
+	}
+	sl_oci_index_release(ix);   /* the fd pins the file, even if its generation goes */
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SL_MAX_ARTIFACT_BYTES) {
+		close(fd);
+		return oci_error(r, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry");
+	}
+	char etag[SL_SHA256_HEX + 10];
+	snprintf(etag, sizeof etag, "\"sha256:%s\"", hex);
+	if (not_modified(r, etag)) {
+		close(fd);
+		return answer_not_modified(r, hex, CACHE_IMMUTABLE);
+	}
+	return send_fd(r, fd, (uint64_t)st.st_size, "application/octet-stream", hex, CACHE_IMMUTABLE);
+}
+
+static enum MHD_Result answer_json(struct sl_request *r, struct sl_text *t, const char *link)
+{
+	char *body;
+	size_t len;
+	int rc = sl_text_take(t, &body, &len);
+	if (rc < 0)
+		return oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "answer too large");
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	common_headers(resp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	if (link != NULL)
+		MHD_add_response_header(resp, "Link", link);
+	return sl_request_respond(r, MHD_HTTP_OK, resp, len);
+}
+
+static enum MHD_Result answer_base(struct sl_request *r)
+{
+	struct sl_text t;
+	sl_text_init(&t);
+	sl_text_printf(&t, "{}");
+	return answer_json(r, &t, NULL);
+}
+
+/* A query argument, %-decoded (MHD hands them over raw): 1 present, 0 absent, -1 malformed or too long. */
+static int query_arg(const struct sl_request *r, const char *key, char *buf, size_t cap)
+{
+	const char *raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+	buf[0] = '\0';
+	if (raw == NULL)
+		return 0;
+	size_t o = 0;
+	for (size_t i = 0; raw[i] != '\0'; i++) {
+		unsigned c = (unsigned char)raw[i];
+		if (c == '%') {
+			unsigned v;
+			if (sscanf(raw + i + 1, "%2x", &v) != 1 || !isxdigit((unsigned char)raw[i + 1]) ||
+			    !isxdigit((unsigned char)raw[i + 2]))
+				return -1;
+			c = v;
+			i += 2;
+		}
+		if (c < 0x21 || c >= 0x7f || o + 1 >= cap)
+			return -1;
+		buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One page of a sorted list, spec pagination: `n` (bounded by SL_MAX_OCI_PAGE, which is also the page
+ * without n), `last` (entries sorting after it), and a Link to the next page when there is one. */
+static enum MHD_Result answer_page(struct sl_request *r, const char *const *items, size_t count,
+				   const char *name, const char *link_path, const char *ns)
+{
+	char nbuf[24], last[SL_MAX_OCI_REPO + 16];
+	uint64_t n = SL_MAX_OCI_PAGE;
+	int has_n = query_arg(r, "n", nbuf, sizeof nbuf);
+	if (has_n < 0 || (has_n > 0 && sl_blob_to_u64(sl_blob_str(nbuf), &n) < 0))
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "PAGINATION_NUMBER_INVALID", "invalid number of results requested");
+	if (n > SL_MAX_OCI_PAGE)
+		n = SL_MAX_OCI_PAGE;
+	int has_last = query_arg(r, "last", last, sizeof last);
+	if (has_last < 0)
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "PAGINATION_NUMBER_INVALID", "invalid last entry");
+	size_t lo = 0, hi = count;   /* first entry > last */
+	while (has_last > 0 && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(items[mid], last) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = count - lo > n ? lo + (size_t)n : count;
+	/* Names and tags passed the spec's grammars: nothing in them needs JSON escaping. */
+	struct sl_text t;
+	sl_text_init(&t);
+	if (name != NULL)
+		sl_text_printf(&t, "{\"name\":\"%s\",\"tags\":[", name);
+	else
+		sl_text_printf(&t, "{\"repositories\":[");
+	for (size_t i = lo; i < end; i++)
+		sl_text_printf(&t, "%s\"%s\"", i > lo ? "," : "", items[i]);
+	sl_text_printf(&t, "]}\n");
+	char link[SL_MAX_URL];
+	bool more = end < count && end > lo;
+	if (more)
+		snprintf(link, sizeof link, "<%s?n=%" PRIu64 "&last=%s%s%s>; rel=\"next\"", link_path, n, items[end - 1],
+			 ns != NULL ? "&ns=" : "", ns != NULL ? ns : "");
+	return answer_json(r, &t, more ? link : NULL);
+}
+
+/* Takes the caller's reference to ix. */
+static enum MHD_Result answer_tags(struct sl_request *r, struct sl_oci_index *ix, const struct sl_oci_index_repo *rp,
+				   const char *name, const char *ns)
+{
+	const char **items = rp->ntags > 0 ? malloc(rp->ntags * sizeof *items) : NULL;
+	if (rp->ntags > 0 && items == NULL) {
+		sl_oci_index_release(ix);
+		return oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
+	}
+	for (size_t i = 0; i < rp->ntags; i++)
+		items[i] = rp->tags[i].name;
+	char link_path[SL_MAX_OCI_REPO + 32];
+	snprintf(link_path, sizeof link_path, "/v2/%s/tags/list", name);
+	enum MHD_Result ret = answer_page(r, items, rp->ntags, name, link_path, ns);
+	free(items);
+	sl_oci_index_release(ix);
+	return ret;
+}
+
+static bool is_oci(const struct sl_source *src)
+{
+	return strcmp(src->format->name, "oci") == 0;
+}
+
+static enum MHD_Result answer_catalog(struct sl_request *r)
+{
+	const struct sl_config *cfg = r->cfg;
+	char **items = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	for (size_t s = 0; rc == 0 && s < cfg->nsources; s++) {
+		const struct sl_source *src = &cfg->sources[s];
+		if (!is_oci(src))
+			continue;
+		int err;
+		struct sl_oci_index *ix = sl_oci_index_get(r->public_dir, src->name, &err);
+		if (ix == NULL)
+			continue;   /* unpublished, or logged by index_get: the other sources still answer */
+		for (size_t i = 0; rc == 0 && i < ix->nrepos; i++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				char **v = realloc(items, cap * sizeof *v);
+				if (v == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				items = v;
+			}
+			if (asprintf(&items[n], "%s/%s", src->name, ix->repos[i].name) < 0)
+				rc = -ENOMEM;
+			else
+				n++;
+		}
+		sl_oci_index_release(ix);
+	}
+	enum MHD_Result ret;
+	if (rc < 0) {
+		ret = oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
+	} else {
+		qsort(items, n, sizeof *items, cmp_str);
+		ret = answer_page(r, (const char *const *)items, n, NULL, "/v2/_catalog", NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+	return ret;
+}
+
+/* ---- names ---- */
+
+/* host[:port] of a registry URL or an `ns` value, lower case, default port dropped. */
+static void host_of(const char *url, char *buf, size_t cap)
+{
+	const char *p = strstr(url, "://");
+	bool https = p == NULL || strncasecmp(url, "https", 5) == 0;
+	p = p != NULL ? p + 3 : url;
+	size_t n = strcspn(p, "/?#");
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
+	buf[n] = '\0';
+	const char *dflt = https ? ":443" : ":80";
+	size_t d = strlen(dflt);
+	if (n > d && strcmp(buf + n - d, dflt) == 0)
+		buf[n - d] = '\0';
+}
+
+/* Docker Hub answers under several names; clients call it docker.io. */
+static bool is_docker_hub(const char *host)
+{
+	static const char *const hub[] = { "docker.io", "registry-1.docker.io", "index.docker.io",
+					   "registry.hub.docker.com" };
+	for (size_t i = 0; i < sizeof hub / sizeof hub[0]; i++)
+		if (strcmp(host, hub[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool registry_matches(const struct sl_source *src, const char *ns_host)
+{
+	if (src->registry == NULL)
+		return false;
+	char host[SL_MAX_NAME * 4];
+	host_of(src->registry, host, sizeof host);
+	return strcmp(host, ns_host) == 0 || (is_docker_hub(host) && is_docker_hub(ns_host));
+}
+
+/* Map a requested name to a source and repository: ?ns= (containerd), then "<source>/<repo>", then
+ * Docker Hub names without prefix (Docker's registry-mirrors). NULL when no source serves it. */
+static const struct sl_source *map_name(const struct sl_config *cfg, const char *name, const char *ns,
+					char *repo, size_t cap)
+{
+	const struct sl_source *src = NULL;
+	char host[SL_MAX_NAME * 4];
+	if (ns != NULL) {
+		host_of(ns, host, sizeof host);
+		for (size_t i = 0; i < cfg->nsources && src == NULL; i++)
+			if (is_oci(&cfg->sources[i]) && registry_matches(&cfg->sources[i], host))
+				src = &cfg->sources[i];
+	} else {
+		const char *slash = strchr(name, '/');
+		char first[SL_MAX_NAME + 1];
+		if (slash != NULL && (size_t)(slash - name) < sizeof first) {
+			memcpy(first, name, (size_t)(slash - name));
+			first[slash - name] = '\0';
+			const struct sl_source *s = sl_config_source(cfg, first);
+			if (s != NULL && is_oci(s)) {
+				snprintf(repo, cap, "%s", slash + 1);
+				return s;
+			}
+		}
+		for (size_t i = 0; i < cfg->nsources && src == NULL; i++)
+			if (is_oci(&cfg->sources[i]) && registry_matches(&cfg->sources[i], "docker.io"))
+				src = &cfg->sources[i];
+	}
+	if (src == NULL)
+		return NULL;
+	/* Docker Hub's official images live under library/ even when a client leaves it out. */
+	host_of(src->registry, host, sizeof host);
+	snprintf(repo, cap, "%s%s", is_docker_hub(host) && strchr(name, '/') == NULL ? "library/" : "", name);
+	return src;
+}
+
+static bool ns_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || strchr(".-:[]", s[i]) != NULL))
+			return false;
+	return true;
+}
+
+/* The rightmost occurrence of `marker` in s, or NULL. */
+static char *last_of(char *s, const char *marker)
+{
+	char *hit = NULL;
+	for (char *p = strstr(s, marker); p != NULL; p = strstr(p + 1, marker))
+		hit = p;
+	return hit;
+}
+
+enum oci_op { OP_TAGS, OP_MANIFEST, OP_BLOB };
+
+enum MHD_Result sl_oci_serve(struct sl_request *r, const char *rest)
+{
+	char path[SL_MAX_REQUEST_PATH];
+	if (sl_path_url_decode(rest, path, sizeof path) < 0)
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "malformed request path");
+	if (path[0] == '\0')
+		return answer_base(r);
+	if (strcmp(path, "_catalog") == 0)
+		return answer_catalog(r);
+
+	/* <name>/tags/list, <name>/manifests/<reference>, <name>/blobs/<digest>: the rightmost marker wins,
+	 * since "manifests" or "blobs" may also be components of a name. */
+	size_t len = strlen(path);
+	static const char tags_suffix[] = "/tags/list";
+	char *man = last_of(path, "/manifests/"), *blob = last_of(path, "/blobs/"), *arg;
+	enum oci_op op;
+	if (len > sizeof tags_suffix - 1 && strcmp(path + len - (sizeof tags_suffix - 1), tags_suffix) == 0) {
+		op = OP_TAGS;
+		path[len - (sizeof tags_suffix - 1)] = '\0';
+		arg = NULL;
+	} else if (man != NULL && (blob == NULL || man > blob)) {
+		op = OP_MANIFEST;
+		*man = '\0';
+		arg = man + strlen("/manifests/");
+	} else if (blob != NULL) {
+		op = OP_BLOB;
+		*blob = '\0';
+		arg = blob + strlen("/blobs/");
+	} else {
+		return oci_error(r, MHD_HTTP_NOT_FOUND, "UNSUPPORTED", "no such endpoint in this registry");
+	}
+	const char *name = path;
+	if (!sl_oci_valid_repo(name))
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid repository name");
+	char hex[SL_SHA256_HEX];
+	hex[0] = '\0';
+	if (op == OP_BLOB && (strcmp(arg, "uploads") == 0 || strncmp(arg, "uploads/", 8) == 0))
+		return oci_error(r, MHD_HTTP_NOT_FOUND, "BLOB_UPLOAD_UNKNOWN", "this registry is a read-only mirror");
+	if ((op == OP_BLOB || (op == OP_MANIFEST && strchr(arg, ':') != NULL)) && sl_digest_parse_oci(arg, hex) < 0)
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "DIGEST_INVALID", "invalid or unsupported digest");
+	if (op == OP_MANIFEST && hex[0] == '\0' && !sl_oci_valid_tag(arg))
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "TAG_INVALID", "invalid tag");
+
+	char nsbuf[256];
+	int has_ns = query_arg(r, "ns", nsbuf, sizeof nsbuf);
+	if (has_ns < 0 || (has_ns > 0 && !ns_valid(nsbuf)))
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid ns parameter");
+	const char *ns = has_ns > 0 ? nsbuf : NULL;
+	char repo[SL_MAX_OCI_REPO + 16];
+	const struct sl_source *src = map_name(r->cfg, name, ns, repo, sizeof repo);
+	if (src == NULL)
+		return index_error(r, -ENOENT);
+	int err;
+	struct sl_oci_index *ix = sl_oci_index_get(r->public_dir, src->name, &err);
+	if (ix == NULL)
+		return index_error(r, err);
+	const struct sl_oci_index_repo *rp = sl_oci_index_find_repo(ix, repo);
+	if (rp == NULL) {
+		sl_oci_index_release(ix);
+		return index_error(r, -ENOENT);
+	}
+	switch (op) {
+	case OP_TAGS:
+		return answer_tags(r, ix, rp, name, ns);
+	case OP_BLOB:
+		return answer_blob(r, ix, rp, hex);
+	case OP_MANIFEST:
+		break;
+	}
+	const struct sl_oci_index_manifest *m = NULL;
+	if (hex[0] != '\0') {
+		m = sl_oci_index_find_manifest(rp, hex);
+	} else {
+		m = sl_oci_index_find_tag(rp, arg);
+	}
+	if (m == NULL) {
+		sl_oci_index_release(ix);
+		return oci_error(r, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown");
+	}
+	/* A tag may move with the next publication; a digest names the same bytes forever. */
+	return answer_manifest(r, ix, rp, m, hex[0] != '\0' ? CACHE_IMMUTABLE : "no-cache", NULL);
+}
+
+void sl_oci_snippet(struct sl_text *out, const char *base_url, const struct sl_source *src)
+{
+	const char *authority = strstr(base_url, "://");
+	authority = authority != NULL ? authority + 3 : base_url;
+	char host[SL_MAX_NAME * 4];
+	host_of(src->registry != NULL ? src->registry : "REGISTRY", host, sizeof host);
+	bool hub = is_docker_hub(host);
+	sl_text_printf(out, "# pull by name (plain HTTP: the client's insecure-registries list, or TLS in [served])\n");
+	sl_text_printf(out, "skopeo inspect docker://");
+	sl_text_html(out, authority);
+	sl_text_printf(out, "/");
+	sl_text_html(out, src->name);
+	sl_text_printf(out, "/REPOSITORY:TAG\n\n# containerd mirror: /etc/containerd/certs.d/");
+	sl_text_html(out, hub ? "docker.io" : host);
+	sl_text_printf(out, "/hosts.toml\nserver = \"");
+	sl_text_html(out, src->registry != NULL ? src->registry : "");
+	sl_text_printf(out, "\"\n[host.\"");
+	sl_text_html(out, base_url);
+	sl_text_printf(out, "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+	if (hub) {
+		sl_text_printf(out, "\n# Docker: /etc/docker/daemon.json\n{ \"registry-mirrors\": [\"");
+		sl_text_html(out, base_url);
+		sl_text_printf(out, "\"] }\n");
+	}
+}
