@@ -110,3 +110,70 @@ const char *sl_cli_positional(int argc, char **argv, int n)
 	}
 	return NULL;
 }
+
+/* Is `arg` (an option, possibly "--opt=value") among the space-separated `opts`? *valued set when the
+ * option takes a value ("--to=" in the list). */
+static bool opt_known(const char *opts, const char *arg, bool *valued_out)
+{
+	size_t alen = strcspn(arg, "=");
+	const char *p = opts != NULL ? opts : "";
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		bool v = p[n - 1] == '=';
+		size_t name_len = v ? n - 1 : n;
+		if (name_len == alen && strncmp(p, arg, alen) == 0) {
+			*valued_out = v;
+			return true;
+		}
+		p += n;
+	}
+	return false;
+}
+
+int sl_cli_check_args(const struct sl_cli_cmd *cmd, int argc, char **argv)
+{
+	int npos = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || a[1] == '\0') {
+			npos++;
+			continue;
+		}
+		if (strcmp(a, "--json") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			continue;
+		bool has_value = false;
+		if (!opt_known(cmd->opts, a, &has_value)) {
+			fprintf(stderr, "sluice %s: unknown option '%s' (see sluice %s --help)\n", cmd->name, a, cmd->name);
+			return SL_EXIT_USAGE;
+		}
+		if (!has_value && strchr(a, '=') != NULL) {
+			fprintf(stderr, "sluice %s: option '%.*s' takes no value\n", cmd->name, (int)strcspn(a, "="), a);
+			return SL_EXIT_USAGE;
+		}
+		if (has_value && strchr(a, '=') == NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sluice %s: option %s needs a value (see sluice %s --help)\n", cmd->name, a,
+					cmd->name);
+				return SL_EXIT_USAGE;
+			}
+			i++;
+		}
+	}
+	if (cmd->maxpos >= 0 && npos > cmd->maxpos) {
+		fprintf(stderr, "sluice %s: too many arguments; usage: sluice %s %s\n", cmd->name, cmd->name, cmd->args);
+		return SL_EXIT_USAGE;
+	}
+	return SL_EXIT_OK;
+}
+
+void sl_cli_help(const struct sl_cli_cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: sluice [-c CONFIG] [--json] %s %s\n\n%s.\n", cmd->name, cmd->args, cmd->summary);
+	if (cmd->help != NULL && *cmd->help)
+		fprintf(f, "\n%s\n", cmd->help);
+	fprintf(f, "\nexit status: 0 ok, 1 failure, 2 usage, 3 verification failed, 4 conflict. See sluice(1).\n");
+}

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/limits.h"
 
@@ -47,9 +48,20 @@ struct sl_cli_cmd {
 	const char *name;
 	const char *args;         /* usage after the name */
 	const char *summary;      /* one line for `sluice --help` */
+	const char *help;         /* `sluice COMMAND --help`: what it does, options, what to do next */
+	const char *opts;         /* accepted options, space separated; "--to=" takes a value */
+	int maxpos;               /* most positional arguments accepted; -1: any number */
 	unsigned needs;           /* SL_NEED_* */
 	int (*run)(struct sl_cli *cli, int argc, char **argv);
 };
+
+/* Check a command's arguments (argv[0] is the command name) against its table entry: unknown options,
+ * a valued option without its value and surplus positional arguments are refused with a message on
+ * stderr naming the argument; --json and --help are accepted everywhere. Returns SL_EXIT_OK or
+ * SL_EXIT_USAGE. A mistyped `gc --dryrun` must never run a real gc. */
+int sl_cli_check_args(const struct sl_cli_cmd *cmd, int argc, char **argv);
+/* Print `sluice COMMAND --help`. */
+void sl_cli_help(const struct sl_cli_cmd *cmd, FILE *f);
 
 /* Look up a configured source by name; prints the error and returns NULL when unknown. */
 const struct sl_source *sl_cli_source(struct sl_cli *cli, const char *name);
@@ -62,8 +74,12 @@ void sl_cli_time(int64_t t, char *buf, size_t cap);
 /* Parse --reason TEXT / --reason=TEXT style options; returns the index of the first non-option arg. */
 int sl_cli_opt(int argc, char **argv, const char *name, const char **value);
 bool sl_cli_flag(int argc, char **argv, const char *name);
-/* First positional argument at or after index `from` (skips --opt VALUE pairs for opts taking values). */
+/* The n-th (0-based) positional argument, skipping options and the values of --reason, --to, --against. */
 const char *sl_cli_positional(int argc, char **argv, int n);
+
+/* The latest decision (approve, auto-approve, reject, rollback) the audit log records for a snapshot, as
+ * "approved by alice at 2026-11-21 09:12: CHG-4711" into buf; "" when none. For conflict messages. */
+void sl_cli_last_decision(struct sl_cli *cli, const char *source, int64_t snap_id, char *buf, size_t cap);
 
 /* Commands (cmd_*.c). */
 int sl_cmd_init(struct sl_cli *cli, int argc, char **argv);
@@ -83,7 +99,10 @@ int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
 
-/* Publish a pending snapshot of `src` now (approve and auto-approval share this). */
+/* Publish snapshot `snap_id` of `src` (approve, auto-approval and rollback share this): first repairs a
+ * publication a crash left half-switched (sl_publish_reconcile), then builds, records and switches.
+ * Prints its errors; returns SL_EXIT_OK, SL_EXIT_CONFLICT when another administrator decided first, or
+ * SL_EXIT_FAIL. */
 int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, int expect_state,
 		   const char *action, const char *reason);
 

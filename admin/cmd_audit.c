@@ -13,13 +13,51 @@ struct audit_arg {
 	unsigned count;
 };
 
+/* Decisions about snapshots, with the past tense used in messages. */
+static const char *const decisions[][2] = {
+	{ "approve", "approved" }, { "auto-approve", "auto-approved" }, { "reject", "rejected" },
+	{ "rollback", "rolled back to" },
+};
+
+static const char *decision_past(const char *action)
+{
+	for (size_t i = 0; i < sizeof decisions / sizeof decisions[0]; i++)
+		if (strcmp(action, decisions[i][0]) == 0)
+			return decisions[i][1];
+	return NULL;
+}
+
+/* `history` shows what changed what clients get or trust: decisions and key changes. */
 static bool is_decision(const char *action)
 {
-	static const char *const decisions[] = { "approve", "auto-approve", "reject", "rollback", NULL };
-	for (unsigned i = 0; decisions[i]; i++)
-		if (strcmp(action, decisions[i]) == 0)
-			return true;
-	return false;
+	return decision_past(action) != NULL || strncmp(action, "key-", 4) == 0;
+}
+
+struct last_arg {
+	int64_t snap_id;
+	char *buf;
+	size_t cap;
+};
+
+static int last_cb(void *arg, const struct sl_audit_entry *e)
+{
+	struct last_arg *la = arg;
+	const char *past = decision_past(e->action);
+	if (past == NULL || e->snapshot_id != la->snap_id)
+		return 0;
+	char when[32];
+	sl_cli_time(e->at, when, sizeof when);
+	snprintf(la->buf, la->cap, "%s by %s at %s: %s", past, e->actor, when, e->reason ? e->reason : "");
+	return 0;   /* oldest first: keep going, the last one wins */
+}
+
+void sl_cli_last_decision(struct sl_cli *cli, const char *source, int64_t snap_id, char *buf, size_t cap)
+{
+	struct last_arg la = { snap_id, buf, cap };
+	if (cap > 0)
+		buf[0] = '\0';
+	if (sl_catalog_audit_foreach(cli->cat, source, last_cb, &la) < 0 && cap > 0)
+		buf[0] = '\0';
 }
 
 static int audit_cb(void *arg, const struct sl_audit_entry *e)
@@ -78,10 +116,14 @@ int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv)
 {
 	if (!sl_cli_flag(argc, argv, "--verify"))
 		return run(cli, NULL, false);
-	int64_t bad = 0;
+	int64_t bad = 0, head_seq = 0;
+	char head[SL_SHA256_HEX] = "";
 	int rc = sl_catalog_audit_verify(cli->cat, &bad);
-	if (cli->json)
-		sl_cli_json_out(json_pack("{s:b, s:I}", "intact", rc == 0, "first_bad_seq", (json_int_t)bad));
+	if (sl_catalog_audit_head(cli->cat, &head_seq, head) < 0)
+		head_seq = 0;
+	if (cli->json && (rc == 0 || rc == -SL_E_VERIFY))
+		sl_cli_json_out(json_pack("{s:b, s:I, s:I, s:s}", "intact", rc == 0, "first_bad_seq", (json_int_t)bad,
+					  "head_seq", (json_int_t)head_seq, "head_hash", head));
 	if (rc == -SL_E_VERIFY) {
 		if (!cli->json)
 			fprintf(stderr, "sluice: audit log BROKEN at entry %lld: it was edited, deleted or reordered after "
@@ -94,6 +136,8 @@ int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv)
 		return SL_EXIT_FAIL;
 	}
 	if (!cli->json)
-		printf("audit log intact: every entry's hash chains to the one before\n");
+		printf("audit log intact: %lld entries, every entry's hash chains to the one before\n"
+		       "head: entry %lld, hash %s (compare with the head recorded elsewhere to detect a cut-off tail)\n",
+		       (long long)head_seq, (long long)head_seq, head_seq ? head : "-");
 	return SL_EXIT_OK;
 }

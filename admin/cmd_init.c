@@ -32,10 +32,18 @@ static int export_public(struct sl_cli *cli, struct sl_keys *keys)
 	return rc;
 }
 
-static int audit(struct sl_cli *cli, const char *action, const char *fpr, const char *reason)
+/* Key changes go to the audit log like decisions. The fingerprint (40 hex digits) is not a content
+ * digest, so it leads the reason: "key FPR: why". */
+static int audit(struct sl_cli *cli, const char *action, const char *fpr, const char *why)
 {
-	struct sl_audit_entry e = { .actor = cli->actor, .action = action, .content_digest = fpr, .reason = reason };
-	return sl_catalog_audit_append(cli->cat, &e);
+	char reason[256];
+	snprintf(reason, sizeof reason, "key %s: %s", fpr, why);
+	struct sl_audit_entry e = { .actor = cli->actor, .action = action, .reason = reason };
+	int rc = sl_catalog_audit_append(cli->cat, &e);
+	if (rc < 0)
+		fprintf(stderr, "sluice: %s of key %s done, but the audit log (%s/catalog.db) could not record it: %s\n",
+			action, fpr, cli->cfg->state_dir, sl_strerror(rc));
+	return rc;
 }
 
 static int create_key(struct sl_cli *cli, struct sl_keys *keys, char fpr[41])
@@ -82,7 +90,10 @@ int sl_cmd_init(struct sl_cli *cli, int argc, char **argv)
 		}
 		n = 1;
 		created = true;
-		audit(cli, "key-create", fprs[0], "sluice init");
+		if (audit(cli, "key-create", fprs[0], "sluice init") < 0) {
+			sl_keys_free(keys);
+			return SL_EXIT_FAIL;
+		}
 	}
 	int rc = export_public(cli, keys);
 	sl_keys_free(keys);
@@ -130,20 +141,28 @@ int sl_cmd_keys(struct sl_cli *cli, int argc, char **argv)
 	} else if (strcmp(sub, "export") == 0) {
 		char *armor = NULL;
 		size_t len = 0;
-		if (sl_keys_export(keys, &armor, &len) == 0)
-			fwrite(armor, 1, len, stdout);
-		else
+		if (sl_keys_export(keys, &armor, &len) < 0)
 			code = SL_EXIT_FAIL;
+		else if (cli->json)
+			sl_cli_json_out(json_pack("{s:s%}", "armor", armor, len));
+		else
+			fwrite(armor, 1, len, stdout);
+		if (code != SL_EXIT_OK)
+			fprintf(stderr, "sluice: keys export: cannot export from %s\n", cli->cfg->gnupg_home);
 		free(armor);
 	} else if (strcmp(sub, "rotate") == 0) {
 		char fpr[41];
 		if (create_key(cli, keys, fpr) < 0 || export_public(cli, keys) < 0) {
 			code = SL_EXIT_FAIL;
 		} else {
-			audit(cli, "key-rotate", fpr, "new signing key; old and new sign during the overlap");
-			printf("new signing key %s; both keys sign from the next publication on.\n"
-			       "Distribute /keys/sluice.asc to clients, then: sluice keys retire OLD-FINGERPRINT\n",
-			       fpr);
+			if (audit(cli, "key-rotate", fpr, "new signing key; old and new sign during the overlap") < 0)
+				code = SL_EXIT_FAIL;
+			else if (cli->json)
+				sl_cli_json_out(json_pack("{s:s, s:s}", "result", "rotated", "fingerprint", fpr));
+			else
+				printf("new signing key %s; both keys sign from the next publication on.\n"
+				       "Distribute /keys/sluice.asc to clients, then: sluice keys retire OLD-FINGERPRINT\n",
+				       fpr);
 		}
 	} else if (strcmp(sub, "retire") == 0) {
 		const char *fpr = sl_cli_positional(argc, argv, 1);
@@ -154,8 +173,12 @@ int sl_cmd_keys(struct sl_cli *cli, int argc, char **argv)
 		} else if (export_public(cli, keys) < 0) {
 			code = SL_EXIT_FAIL;
 		} else {
-			audit(cli, "key-retire", fpr, "rotation overlap ended");
-			printf("key %s retired; it no longer signs\n", fpr);
+			if (audit(cli, "key-retire", fpr, "rotation overlap ended") < 0)
+				code = SL_EXIT_FAIL;
+			else if (cli->json)
+				sl_cli_json_out(json_pack("{s:s, s:s}", "result", "retired", "fingerprint", fpr));
+			else
+				printf("key %s retired; it no longer signs (clients fetch the new /keys/sluice.asc)\n", fpr);
 		}
 	} else {
 		fprintf(stderr, "usage: sluice keys [show|export|rotate|retire FINGERPRINT]\n");

@@ -1,7 +1,9 @@
 /* cmd_snapshot: the decisions — list, show, approve, reject, roll back — and publication. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin/cli.h"
 #include "admin/keys.h"
@@ -9,6 +11,7 @@
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/units.h"
 
 /* ---- listing ---------------------------------------------------------------------------------------- */
@@ -29,20 +32,31 @@ struct list_arg {
 	unsigned count;
 };
 
+/* A pending snapshot waiting longer than its source's approve_within: stale security updates are a risk. */
+static bool overdue(struct sl_cli *cli, const struct sl_snapshot_info *s)
+{
+	const struct sl_source *src = s->source_name ? sl_config_source(cli->cfg, s->source_name) : NULL;
+	return s->state == SL_SNAP_PENDING && src != NULL && src->approve_within_ms > 0 &&
+	       ((int64_t)time(NULL) - s->state_changed_at) * 1000 > src->approve_within_ms;
+}
+
 static int list_cb(void *arg, const struct sl_snapshot_info *s)
 {
 	struct list_arg *la = arg;
+	bool late = overdue(la->cli, s);
 	la->count++;
 	if (la->arr != NULL) {
-		json_array_append_new(la->arr, snapshot_json(s));
+		json_t *o = snapshot_json(s);
+		json_object_set_new(o, "approval_overdue", json_boolean(late));
+		json_array_append_new(la->arr, o);
 		return 0;
 	}
 	char created[32], size[32];
 	sl_cli_time(s->created_at, created, sizeof created);
 	sl_units_format_size(s->total_bytes, size, sizeof size);
-	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s\n", (long long)s->id, s->source_name ? s->source_name : "-",
+	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s%s\n", (long long)s->id, s->source_name ? s->source_name : "-",
 	       sl_snap_state_name(s->state), created, (unsigned long long)s->n_entries, size,
-	       s->reason ? s->reason : "");
+	       late ? "WAITING LONGER THAN approve_within  " : "", s->reason ? s->reason : "");
 	return 0;
 }
 
@@ -155,8 +169,8 @@ int sl_cmd_show(struct sl_cli *cli, int argc, char **argv)
 	struct sl_snapshot_info s;
 	int rc = sl_catalog_snapshot_get(cli->cat, id, &s);
 	if (rc < 0) {
-		fprintf(stderr, "sluice: snapshot %lld: %s\n", (long long)id, sl_strerror(rc));
-		return rc == -SL_E_NOTFOUND ? SL_EXIT_USAGE : SL_EXIT_FAIL;
+		fprintf(stderr, "sluice: snapshot %lld: %s (see sluice snapshots)\n", (long long)id, sl_strerror(rc));
+		return SL_EXIT_FAIL;
 	}
 	struct show_arg sa = { .print_entries = sl_cli_flag(argc, argv, "--entries") };
 	struct verif_arg va = { 0 };
@@ -275,8 +289,12 @@ static void prune(struct sl_cli *cli, const struct sl_source *src, int64_t sourc
 	struct prune_arg pa = { .keep = src->keep };
 	if (sl_catalog_snapshots(cli->cat, source_id, -1, prune_cb, &pa) < 0)
 		return;
-	for (unsigned i = 0; i < pa.nvictims; i++)
-		sl_catalog_snapshot_delete(cli->cat, pa.victims[i]);
+	for (unsigned i = 0; i < pa.nvictims; i++) {
+		int rc = sl_catalog_snapshot_delete(cli->cat, pa.victims[i]);
+		if (rc < 0)
+			sl_log_warn(src->name, "keep = %u: cannot drop snapshot %lld: %s", src->keep,
+				    (long long)pa.victims[i], sl_strerror(rc));
+	}
 }
 
 int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, int expect_state,
@@ -284,6 +302,12 @@ int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap
 {
 	char *cause = NULL;
 	struct sl_keys *keys = NULL;
+	/* A crash between an earlier catalogue commit and its symlink switch left a source showing its old
+	 * tree: repair that first, so this publication starts from what the catalogue says is live. */
+	int rr = sl_publish_reconcile(cli->cfg, cli->cat, cli->public_dir);
+	if (rr < 0)
+		sl_log_warn(src->name, "reconciling %s before publishing: %s (continuing)", cli->public_dir,
+			    sl_strerror(rr));
 	/* Only re-signed APT needs the key; other formats publish upstream-signed bytes. */
 	if (src->format->keys & SL_FK_APT && src->publish == SL_PUBLISH_RESIGN) {
 		keys = sl_keys_open(cli->cfg->gnupg_home, 0, &cause);
@@ -301,15 +325,25 @@ int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap
 	int rc = sl_publish_snapshot(&pctx, snap_id, expect_state, action, cli->actor, reason, &cause);
 	sl_keys_free(keys);
 	if (rc == -SL_E_STATE) {
-		fprintf(stderr, "sluice: snapshot %lld was not %s any more: %s\n", (long long)snap_id,
-			sl_snap_state_name((enum sl_snap_state)expect_state),
-			cause ? cause : "another administrator decided first");
+		char who[SL_MAX_REASON + 128];
+		sl_cli_last_decision(cli, src->name, snap_id, who, sizeof who);
+		fprintf(stderr, "sluice: snapshot %lld of %s is not %s any more: %s%s%s\n"
+				"sluice: nothing was changed by this command; see sluice history %s\n",
+			(long long)snap_id, src->name, sl_snap_state_name((enum sl_snap_state)expect_state),
+			*who ? "it was " : "", *who ? who : (cause ? cause : "another administrator decided first"),
+			*who ? " (someone decided first)" : "", src->name);
 		free(cause);
 		return SL_EXIT_CONFLICT;
 	}
 	if (rc < 0) {
 		fprintf(stderr, "sluice: cannot publish snapshot %lld of %s: %s\n", (long long)snap_id, src->name,
 			cause ? cause : sl_strerror(rc));
+		if (rc == -EPERM)
+			fprintf(stderr, "sluice: run sluice as the account that owns %s/store (the one sluice-syncd "
+					"runs as), e.g. sudo -u sluice sluice ...; see sluice(1) DEPLOYMENT\n",
+				cli->cfg->state_dir);
+		else
+			fprintf(stderr, "sluice: nothing was published; clients still get the previous snapshot\n");
 		free(cause);
 		return SL_EXIT_FAIL;
 	}
@@ -320,18 +354,47 @@ int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap
 	return SL_EXIT_OK;
 }
 
-static int print_published(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id)
+static int print_published(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, const char *note)
 {
 	int64_t sid = 0, pub = 0, gen = 0, at = 0;
 	if (sl_catalog_source_id(cli->cat, src->name, &sid) == 0)
 		sl_catalog_published_get(cli->cat, sid, &pub, &gen, &at);
 	if (cli->json)
-		sl_cli_json_out(json_pack("{s:s, s:s, s:I, s:I}", "result", "published", "source", src->name, "snapshot",
-					  (json_int_t)snap_id, "generation", (json_int_t)gen));
+		sl_cli_json_out(json_pack("{s:s, s:s, s:I, s:I, s:s?}", "result", "published", "source", src->name,
+					  "snapshot", (json_int_t)snap_id, "generation", (json_int_t)gen, "note", note));
 	else
 		printf("snapshot %lld of %s published (generation %lld): served at /%s/%s/\n", (long long)snap_id,
 		       src->name, (long long)gen, src->format->name, src->name);
 	return SL_EXIT_OK;
+}
+
+/* Why a snapshot that is not pending cannot be decided, and the exit code that says so: 4 when someone
+ * decided it already (conflict), 3 when it failed verification, 1 otherwise (still syncing). */
+static int not_pending(struct sl_cli *cli, const struct sl_snapshot_info *s, const char *verb)
+{
+	char who[SL_MAX_REASON + 128];
+	switch (s->state) {
+	case SL_SNAP_PUBLISHED:
+	case SL_SNAP_REJECTED:
+	case SL_SNAP_SUPERSEDED:
+		sl_cli_last_decision(cli, s->source_name, s->id, who, sizeof who);
+		fprintf(stderr, "sluice: snapshot %lld of %s is %s%s%s; only pending snapshots can be %s "
+				"(see sluice history %s)\n",
+			(long long)s->id, s->source_name, sl_snap_state_name(s->state), *who ? ": it was " : "", who,
+			verb, s->source_name);
+		return SL_EXIT_CONFLICT;
+	case SL_SNAP_FAILED:
+		fprintf(stderr, "sluice: snapshot %lld of %s failed verification (%s) and can never be %s; "
+				"see sluice show %lld\n",
+			(long long)s->id, s->source_name, s->reason ? s->reason : "see its records", verb,
+			(long long)s->id);
+		return SL_EXIT_VERIFY;
+	default:
+		fprintf(stderr, "sluice: snapshot %lld of %s is still %s; wait for its sync to finish "
+				"(sluice sources)\n",
+			(long long)s->id, s->source_name, sl_snap_state_name(s->state));
+		return SL_EXIT_FAIL;
+	}
 }
 
 int sl_cmd_approve(struct sl_cli *cli, int argc, char **argv)
@@ -344,16 +407,12 @@ int sl_cmd_approve(struct sl_cli *cli, int argc, char **argv)
 	const struct sl_source *src = snapshot_source(cli, id, &s);
 	if (src == NULL)
 		return SL_EXIT_FAIL;
-	enum sl_snap_state st = s.state;
+	int rc = s.state == SL_SNAP_PENDING ? SL_EXIT_OK : not_pending(cli, &s, "approved");
 	sl_snapshot_info_release(&s);
-	if (st != SL_SNAP_PENDING) {
-		fprintf(stderr, "sluice: snapshot %lld is %s; only pending snapshots can be approved\n", (long long)id,
-			sl_snap_state_name(st));
-		return st == SL_SNAP_PUBLISHED || st == SL_SNAP_REJECTED || st == SL_SNAP_SUPERSEDED ? SL_EXIT_CONFLICT
-												: SL_EXIT_FAIL;
-	}
-	int rc = sl_cli_publish(cli, src, id, SL_SNAP_PENDING, "approve", reason);
-	return rc == SL_EXIT_OK ? print_published(cli, src, id) : rc;
+	if (rc != SL_EXIT_OK)
+		return rc;
+	rc = sl_cli_publish(cli, src, id, SL_SNAP_PENDING, "approve", reason);
+	return rc == SL_EXIT_OK ? print_published(cli, src, id, NULL) : rc;
 }
 
 int sl_cmd_reject(struct sl_cli *cli, int argc, char **argv)
@@ -380,19 +439,28 @@ int sl_cmd_reject(struct sl_cli *cli, int argc, char **argv)
 		rc = sl_catalog_commit(cli->cat);
 	else
 		sl_catalog_rollback(cli->cat);
-	enum sl_snap_state was = s.state;
-	sl_snapshot_info_release(&s);
 	if (rc == -SL_E_STATE) {
-		fprintf(stderr, "sluice: snapshot %lld is %s; only pending snapshots can be rejected\n", (long long)id,
-			sl_snap_state_name(was));
-		return SL_EXIT_CONFLICT;
+		/* Read again: the state may have changed since the first look (a concurrent decision). */
+		struct sl_snapshot_info now;
+		int code = SL_EXIT_CONFLICT;
+		if (sl_catalog_snapshot_get(cli->cat, id, &now) == 0) {
+			code = now.state == SL_SNAP_PENDING ? SL_EXIT_CONFLICT : not_pending(cli, &now, "rejected");
+			sl_snapshot_info_release(&now);
+		}
+		sl_snapshot_info_release(&s);
+		return code;
 	}
+	sl_snapshot_info_release(&s);
 	if (rc < 0) {
 		fprintf(stderr, "sluice: cannot reject snapshot %lld: %s\n", (long long)id, sl_strerror(rc));
 		return SL_EXIT_FAIL;
 	}
+	int64_t sid = 0;
+	if (sl_catalog_source_id(cli->cat, src->name, &sid) == 0)
+		prune(cli, src, sid);
 	if (cli->json)
-		sl_cli_json_out(json_pack("{s:s, s:I}", "result", "rejected", "snapshot", (json_int_t)id));
+		sl_cli_json_out(json_pack("{s:s, s:s, s:I}", "result", "rejected", "source", src->name, "snapshot",
+					  (json_int_t)id));
 	else
 		printf("snapshot %lld of %s rejected; it will never be served\n", (long long)id, src->name);
 	return SL_EXIT_OK;
@@ -424,7 +492,7 @@ int sl_cmd_rollback(struct sl_cli *cli, int argc, char **argv)
 		return SL_EXIT_USAGE;
 	int64_t sid = 0, target = 0;
 	if (sl_catalog_source_id(cli->cat, name, &sid) < 0) {
-		fprintf(stderr, "sluice: nothing was ever published for %s\n", name);
+		fprintf(stderr, "sluice: nothing was ever published for %s, so there is nothing to roll back\n", name);
 		return SL_EXIT_FAIL;
 	}
 	if (to != NULL) {
@@ -435,10 +503,13 @@ int sl_cmd_rollback(struct sl_cli *cli, int argc, char **argv)
 		if (snapshot_source(cli, target, &s) == NULL)
 			return SL_EXIT_FAIL;
 		bool ok = s.source_id == sid && s.state == SL_SNAP_SUPERSEDED;
-		if (!ok)
-			fprintf(stderr, "sluice: snapshot %lld is %s of %s; rollback needs an earlier approved "
-					"(superseded) snapshot of %s\n",
-				(long long)target, sl_snap_state_name(s.state), s.source_name, name);
+		if (!ok && s.source_id == sid && s.state == SL_SNAP_PUBLISHED)
+			fprintf(stderr, "sluice: snapshot %lld is what %s publishes now; nothing to roll back\n",
+				(long long)target, name);
+		else if (!ok)
+			fprintf(stderr, "sluice: snapshot %lld is a %s snapshot of %s; rollback needs an earlier approved "
+					"(superseded) snapshot of %s (see sluice snapshots %s)\n",
+				(long long)target, sl_snap_state_name(s.state), s.source_name, name, name);
 		sl_snapshot_info_release(&s);
 		if (!ok)
 			return SL_EXIT_FAIL;
@@ -447,15 +518,16 @@ int sl_cmd_rollback(struct sl_cli *cli, int argc, char **argv)
 		sl_catalog_snapshots(cli->cat, sid, SL_SNAP_SUPERSEDED, newest_cb, &na);
 		target = na.id;
 		if (target == 0) {
-			fprintf(stderr, "sluice: %s has no earlier approved snapshot to roll back to (keep = %u)\n", name,
-				src->keep);
+			fprintf(stderr, "sluice: %s has no earlier approved snapshot to roll back to (keep = %u; see "
+					"sluice snapshots %s)\n", name, src->keep, name);
 			return SL_EXIT_FAIL;
 		}
 	}
+	/* Said before publishing, so it is read even when the publication fails. */
 	if (src->format->rollback_note != NULL && !cli->json)
 		printf("note: %s\n", src->format->rollback_note);
 	int rc = sl_cli_publish(cli, src, target, SL_SNAP_SUPERSEDED, "rollback", reason);
-	return rc == SL_EXIT_OK ? print_published(cli, src, target) : rc;
+	return rc == SL_EXIT_OK ? print_published(cli, src, target, src->format->rollback_note) : rc;
 }
 
 /* Called by sluice-syncd for sources with `approve = auto`: the policy, not a person, approves; the audit
@@ -476,5 +548,5 @@ int sl_cmd_auto_approve(struct sl_cli *cli, int argc, char **argv)
 		return SL_EXIT_FAIL;
 	}
 	int rc = sl_cli_publish(cli, src, id, SL_SNAP_PENDING, "auto-approve", "source policy approve = auto");
-	return rc == SL_EXIT_OK ? print_published(cli, src, id) : rc;
+	return rc == SL_EXIT_OK ? print_published(cli, src, id, NULL) : rc;
 }

@@ -1,6 +1,7 @@
 /* sluice: the administrator's command line — see what changed, approve or reject with a reason, roll back,
  * and prove it later from the audit log. */
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,44 +17,84 @@
 
 #define DEFAULT_CONFIG "/etc/sluice/sluice.conf"
 
+#define NEED_CC (SL_NEED_CONFIG | SL_NEED_CATALOG)
+#define NEED_ALL (SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE)
+
+/* The one table of commands: name, usage, summary, --help text, options, positional cap, needs. */
 static const struct sl_cli_cmd commands[] = {
 	{ "init", "", "create the state directory, catalogue and sluice's signing key",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_init },
-	{ "keys", "[show|export|rotate|retire FPR]", "show, export or rotate sluice's signing keys",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_keys },
+	  "Creates the state directory, the catalogue (applying migrations), the content store and, on first\n"
+	  "run, sluice's own ed25519 signing key in the GnuPG home ([publish] gnupg_home, mode 0700). Prints the\n"
+	  "fingerprint and where clients fetch the public key (/keys/sluice.asc). Safe to run again.",
+	  "", 0, NEED_ALL, sl_cmd_init },
+	{ "keys", "[show|export|rotate|retire FINGERPRINT]", "show, export, rotate or retire sluice's signing keys",
+	  "show     active signing keys, newest first (default)\n"
+	  "export   the ASCII-armored public keys on stdout\n"
+	  "rotate   create a new key; old and new both sign until the old one is retired (the overlap)\n"
+	  "retire   stop signing with FINGERPRINT once every client has the new key\n"
+	  "Key changes are recorded in the audit log.",
+	  "", 2, NEED_CC, sl_cmd_keys },
 	{ "sources", "", "each source: type, schedule, last sync, cool-down, published, pending",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_sources },
+	  "One block per configured source; a pending snapshot waiting longer than approve_within is flagged.",
+	  "", 0, NEED_CC, sl_cmd_sources },
 	{ "sync", "SOURCE...", "sync sources now, in the foreground",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_sync },
-	{ "snapshots", "[SOURCE]", "list snapshots, newest first", SL_NEED_CONFIG | SL_NEED_CATALOG,
-	  sl_cmd_snapshots },
-	{ "pending", "", "list snapshots waiting for a decision", SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_pending },
-	{ "show", "SNAPSHOT", "a snapshot's content and every verification record",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_show },
+	  "Runs a sync of each SOURCE now, with progress on a terminal. A sync that verifies makes a pending\n"
+	  "snapshot (auto-approved for approve = auto). Exit 3 when verification refused the content.",
+	  "", -1, NEED_ALL, sl_cmd_sync },
+	{ "snapshots", "[SOURCE]", "list snapshots, newest first", "", "", 1, NEED_CC, sl_cmd_snapshots },
+	{ "pending", "[SOURCE]", "list snapshots waiting for a decision",
+	  "Snapshots that verified and wait for sluice approve or sluice reject, with how long they have waited\n"
+	  "(flagged when longer than the source's approve_within).",
+	  "", 1, NEED_CC, sl_cmd_pending },
+	{ "show", "SNAPSHOT [--entries]", "a snapshot's content and every verification record",
+	  "State, dates, content digest, files per role, and every verification record with the key\n"
+	  "fingerprint that signed. --entries lists every file with its SHA-256.",
+	  "--entries", 1, NEED_CC, sl_cmd_show },
 	{ "diff", "SNAPSHOT [--against SNAPSHOT]", "what changed against the published (or given) snapshot",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_diff },
+	  "APT: packages added, removed, upgraded and downgraded (old -> new, dpkg version order), for each\n"
+	  "package and architecture the version clients would install; changes whose new version comes from a\n"
+	  "security suite are marked SECURITY. Other formats: their own differ, else files by path and digest.\n"
+	  "--against compares with another snapshot of the same source instead of the published one.",
+	  "--against=", 1, NEED_CC, sl_cmd_diff },
 	{ "approve", "SNAPSHOT --reason TEXT", "publish a pending snapshot",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_approve },
+	  "Publishes a pending snapshot atomically and supersedes the previous one. The reason (a change\n"
+	  "ticket, what was reviewed) goes to the audit log with your Unix user. Exit 4 when the snapshot was\n"
+	  "decided meanwhile (another administrator approved or rejected it first).",
+	  "--reason=", 1, NEED_ALL, sl_cmd_approve },
 	{ "auto-approve", "SNAPSHOT", "publish a pending snapshot of an approve = auto source (used by sluice-syncd)",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_auto_approve },
-	{ "reject", "SNAPSHOT --reason TEXT", "refuse a pending snapshot", SL_NEED_CONFIG | SL_NEED_CATALOG,
-	  sl_cmd_reject },
+	  "Refused for sources with approve = manual. Recorded in the audit log as an auto-approval.",
+	  "", 1, NEED_ALL, sl_cmd_auto_approve },
+	{ "reject", "SNAPSHOT --reason TEXT", "refuse a pending snapshot",
+	  "A rejected snapshot is never served. The reason goes to the audit log. Exit 4 when the snapshot was\n"
+	  "decided meanwhile.",
+	  "--reason=", 1, NEED_CC, sl_cmd_reject },
 	{ "rollback", "SOURCE [--to SNAPSHOT] --reason TEXT", "republish an earlier approved snapshot",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_rollback },
-	{ "history", "[SOURCE]", "decisions (approvals, rejections, rollbacks) from the audit log",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_history },
+	  "Publishes the newest superseded snapshot of SOURCE again (or the one given with --to). APT metadata\n"
+	  "gets a fresh Date and signature, since apt refuses a Release older than one it has seen; the files\n"
+	  "are the earlier snapshot's, byte for byte. How many snapshots stay available is keep = N.",
+	  "--to= --reason=", 1, NEED_ALL, sl_cmd_rollback },
+	{ "history", "[SOURCE]", "decisions (approvals, rejections, rollbacks, key changes) from the audit log",
+	  "", "", 1, NEED_CC, sl_cmd_history },
 	{ "audit", "[--verify]", "the whole audit log; --verify checks its hash chain",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG, sl_cmd_audit },
+	  "--verify recomputes the hash chain: exit 3 and the first broken entry when any entry was edited,\n"
+	  "deleted or reordered. It also prints the chain's head (entry and hash): record it elsewhere, since a\n"
+	  "chain cannot show by itself that its newest entries were cut off.",
+	  "--verify", 0, NEED_CC, sl_cmd_audit },
 	{ "verify", "[--all|SNAPSHOT]", "re-hash store objects against the catalogue",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_verify },
+	  "Re-hashes every object the published snapshots (--all: every kept snapshot; or one SNAPSHOT)\n"
+	  "reference, trusting no file name. Exit 3 when any object is missing or corrupt, each one named.",
+	  "--all", 1, NEED_ALL, sl_cmd_verify },
 	{ "gc", "[--dry-run]", "remove store objects no kept snapshot references",
-	  SL_NEED_CONFIG | SL_NEED_CATALOG | SL_NEED_STORE, sl_cmd_gc },
+	  "Removes old published generations past [publish] grace, then every store object no remaining\n"
+	  "snapshot references, and reports the bytes freed. --dry-run reports and removes nothing.",
+	  "--dry-run", 0, NEED_ALL, sl_cmd_gc },
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sluice [-c CONFIG] [--json] COMMAND [ARGS]\n"
-		   "       sluice -n [-c CONFIG]     check the configuration and exit\n\n"
+		   "       sluice -n [-c CONFIG]     check the configuration and exit\n"
+		   "       sluice help COMMAND       (or COMMAND --help) what a command does and its options\n\n"
 		   "CONFIG defaults to $SLUICE_CONFIG, then " DEFAULT_CONFIG ".\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		char head[64];
@@ -66,15 +107,20 @@ static void usage(FILE *f)
 
 static void actor_name(char *buf, size_t cap)
 {
-	/* The real uid, not $USER: the audit log must name who ran the command, even under sudo. */
+	/* The real uid, not $USER: the audit log must name who ran the command. Through sudo (to root, or to
+	 * the service user that owns the store, see sluice(1) DEPLOYMENT) the person is SUDO_USER; whoever
+	 * can set that variable already runs as the account that owns the catalogue. */
 	const char *sudo = getenv("SUDO_USER");
 	struct passwd *pw = getpwuid(getuid());
-	if (pw != NULL && getuid() == 0 && sudo != NULL && *sudo)
-		snprintf(buf, cap, "%s (via sudo, uid 0)", sudo);
-	else if (pw != NULL)
-		snprintf(buf, cap, "%s", pw->pw_name);
+	char me[64];
+	if (pw != NULL)
+		snprintf(me, sizeof me, "%s", pw->pw_name);
 	else
-		snprintf(buf, cap, "uid %u", (unsigned)getuid());
+		snprintf(me, sizeof me, "uid %u", (unsigned)getuid());
+	if (sudo != NULL && *sudo && strcmp(sudo, me) != 0)
+		snprintf(buf, cap, "%s (via sudo as %s)", sudo, me);
+	else
+		snprintf(buf, cap, "%s", me);
 }
 
 static int open_context(struct sl_cli *cli, unsigned needs)
@@ -168,20 +214,31 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SL_EXIT_USAGE;
 	}
-	const struct sl_cli_cmd *cmd = NULL;
-	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		if (strcmp(commands[k].name, argv[i]) == 0)
-			cmd = &commands[k];
-	if (cmd == NULL) {
-		fprintf(stderr, "sluice: unknown command '%s' (see sluice --help)\n", argv[i]);
-		return SL_EXIT_USAGE;
-	}
-	if (sl_cli_flag(argc - i, argv + i, "--help") || sl_cli_flag(argc - i, argv + i, "-h")) {
-		printf("usage: sluice %s %s\n  %s\n", cmd->name, cmd->args, cmd->summary);
+	bool help = strcmp(argv[i], "help") == 0;
+	if (help && i + 1 == argc) {
+		usage(stdout);
 		return SL_EXIT_OK;
 	}
+	const char *name = help ? argv[i + 1] : argv[i];
+	const struct sl_cli_cmd *cmd = NULL;
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(commands[k].name, name) == 0)
+			cmd = &commands[k];
+	if (cmd == NULL) {
+		fprintf(stderr, "sluice: unknown command '%s' (see sluice --help)\n", name);
+		return SL_EXIT_USAGE;
+	}
+	if (help || sl_cli_flag(argc - i, argv + i, "--help") || sl_cli_flag(argc - i, argv + i, "-h")) {
+		sl_cli_help(cmd, stdout);
+		return SL_EXIT_OK;
+	}
+	int rc = sl_cli_check_args(cmd, argc - i, argv + i);
+	if (rc != SL_EXIT_OK)
+		return rc;
+	if (sl_cli_flag(argc - i, argv + i, "--json"))
+		cli.json = true;   /* `sluice pending --json` reads naturally too */
 	actor_name(cli.actor, sizeof cli.actor);
-	int rc = open_context(&cli, cmd->needs);
+	rc = open_context(&cli, cmd->needs);
 	if (rc == SL_EXIT_OK)
 		rc = cmd->run(&cli, argc - i, argv + i);
 	sl_store_free(cli.store);

@@ -17,6 +17,8 @@
 
 #include "admin/keys.h"
 #include "admin/publish_apt.h"
+#include "admin/publish_clamav.h"
+#include "admin/publish_oci.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -27,6 +29,8 @@
 /* The one list of publishers, looked up by the source's format name. */
 static const struct sl_publisher *const publishers[] = {
 	&sl_publisher_apt,
+	&sl_publisher_clamav,
+	&sl_publisher_oci,
 	NULL,
 };
 
