@@ -57,6 +57,12 @@ if [ ! -f "$conf" ]; then
 		else
 			echo "; no Debian archive found in /etc/apt: add a [source NAME] section (see contrib/examples)"
 		fi
+		echo "[source clamav]"
+		echo "type = clamav"
+		echo "url = https://database.clamav.net"
+		echo "databases = main daily bytecode"
+		echo "every = 2h"
+		echo "; approve = auto is the default for ClamAV: signatures change every few hours"
 	} > "$conf"
 	echo "run: wrote $conf"
 fi
@@ -74,7 +80,9 @@ cat <<MSG
 == Point an isolated host at it (apt):
    curl -o /etc/apt/keyrings/sluice.asc http://$host:$port/keys/sluice.asc
    echo "deb [signed-by=/etc/apt/keyrings/sluice.asc] http://$host:$port/apt/debian $(awk -F' *= *' '/^suites/{split($2,s," "); print s[1]; exit}' "$conf") main" > /etc/apt/sources.list.d/sluice.list
-== freshclam.conf (once a clamav source is configured):
+== Point freshclam at it (/etc/clamav/freshclam.conf):
    DatabaseMirror http://$host:$port/clamav/clamav
+   DNSDatabaseInfo no
+   ScriptedUpdates yes
 MSG
 exec "$bin/served/sluice-served" -c "$conf" -f
