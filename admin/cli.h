@@ -40,7 +40,7 @@ struct sl_cli {
 	struct sl_store *store;
 	bool json;
 	bool tty;                 /* stdout is a terminal */
-	char actor[64];           /* Unix user name for the audit log */
+	char actor[192];          /* Unix user name for the audit log, "alice (via sudo as sluice)" */
 	char public_dir[SL_MAX_PATH];
 };
 

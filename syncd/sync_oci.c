@@ -657,17 +657,18 @@ static int check_simple(struct oci_run *r, const struct img *im, char *fpr, char
 			if (good++ == 0)
 				memcpy(fpr, f, 41);
 			rc = grow((void **)&r->sigs, &r->cap_sig, r->nsig, sizeof *r->sigs, SIZE_MAX / sizeof *r->sigs);
-			struct sigfile *s = rc == 0 ? &r->sigs[r->nsig] : NULL;
-			struct sl_store_expect e = { NULL, (int64_t)d.len, SL_MAX_SIGNATURE_BYTES };
-			if (s != NULL)
-				rc = sl_store_put(r->ctx->store, d.body, d.len, &e, s->sha);
 			if (rc == 0) {
-				snprintf(s->repo, sizeof s->repo, "%s", im->repo);
-				memcpy(s->hex, im->hex, SL_SHA256_HEX);
-				snprintf(s->url, sizeof s->url, "%s", url);
-				s->n = good;
-				s->len = d.len;
-				r->nsig++;
+				struct sigfile *s = &r->sigs[r->nsig];
+				struct sl_store_expect e = { NULL, (int64_t)d.len, SL_MAX_SIGNATURE_BYTES };
+				rc = sl_store_put(r->ctx->store, d.body, d.len, &e, s->sha);
+				if (rc == 0) {
+					snprintf(s->repo, sizeof s->repo, "%s", im->repo);
+					memcpy(s->hex, im->hex, SL_SHA256_HEX);
+					snprintf(s->url, sizeof s->url, "%s", url);
+					s->n = good;
+					s->len = d.len;
+					r->nsig++;
+				}
 			}
 		}
 		free(d.body);
