@@ -44,10 +44,14 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < cli->cfg->nsources; i++) {
 		const struct sl_source *src = &cli->cfg->sources[i];
 		int64_t sid = 0, next = 0, pub = 0, gen = 0, pub_at = 0, cool = 0;
-		struct sl_run_info last = { 0 };
+		struct sl_run_info last = { 0 }, ok = { 0 };
 		struct pending_count pc = { 0 };
+		char *failures = NULL;
 		bool known = sl_catalog_source_id(cli->cat, src->name, &sid) == 0;
 		bool has_run = known && sl_catalog_run_last(cli->cat, sid, &last) == 0;
+		bool has_ok = known && sl_catalog_run_last_success(cli->cat, sid, &ok) == 0;
+		if (known)
+			sl_catalog_state_get(cli->cat, sid, "syncd.failures", &failures);   /* kept by sluice-syncd */
 		bool has_pub = known && sl_catalog_published_get(cli->cat, sid, &pub, &gen, &pub_at) == 0;
 		if (known) {
 			sl_catalog_source_next_run(cli->cat, sid, &next);
@@ -65,18 +69,27 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 		sl_units_format_duration(src->every_ms, every, sizeof every);
 		if (arr != NULL) {
 			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:I, s:s?, s:I, s:I, s:I, s:I, s:s?, s:b}",
+				arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I, "
+					       "s:I, s:I, s:s?, s:s?, s:b}",
 					       "name", src->name, "type", src->format->name, "every", every, "approve",
 					       src->auto_approve ? "auto" : "manual", "last_run_at",
-					       (json_int_t)(has_run ? last.started_at : 0), "last_outcome",
-					       has_run ? sl_run_outcome_name(last.outcome) : NULL, "next_run_at",
-					       (json_int_t)next, "last_message", has_run ? last.message : NULL,
-					       "published_snapshot", (json_int_t)pub, "published_at", (json_int_t)pub_at,
-					       "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
-					       "cooldown_reason", cool ? cool_reason : NULL, "approval_overdue", stale));
+					       (json_int_t)(has_run ? last.started_at : 0), "last_run_ended_at",
+					       (json_int_t)(has_run ? last.ended_at : 0), "last_outcome",
+					       has_run ? sl_run_outcome_name(last.outcome) : NULL, "last_bytes",
+					       (json_int_t)(has_run ? last.bytes : 0), "last_requests",
+					       (json_int_t)(has_run ? last.requests : 0), "last_success_at",
+					       (json_int_t)(has_ok ? ok.ended_at : 0), "last_message",
+					       has_run ? last.message : NULL, "failures_in_a_row",
+					       (json_int_t)(failures ? strtoll(failures, NULL, 10) : 0), "next_run_at",
+					       (json_int_t)next, "published_snapshot", (json_int_t)pub, "published_at",
+					       (json_int_t)pub_at, "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
+					       "cooldown_host", cool ? host : NULL, "cooldown_reason", cool ? cool_reason : NULL,
+					       "approval_overdue", stale));
 		} else {
-			char t_last[32], t_next[32], t_pub[32], t_cool[32];
+			char t_last[32], t_next[32], t_pub[32], t_cool[32], t_ok[32], size[32];
 			sl_cli_time(has_run ? last.started_at : 0, t_last, sizeof t_last);
+			sl_cli_time(has_ok ? ok.ended_at : 0, t_ok, sizeof t_ok);
+			sl_units_format_size(has_run ? last.bytes : 0, size, sizeof size);
 			sl_cli_time(next, t_next, sizeof t_next);
 			sl_cli_time(pub_at, t_pub, sizeof t_pub);
 			sl_cli_time(cool, t_cool, sizeof t_cool);
@@ -84,6 +97,11 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			       src->auto_approve ? "auto" : "manual");
 			printf("  last sync   %s %s%s%s\n", t_last, has_run ? sl_run_outcome_name(last.outcome) : "never",
 			       has_run && last.message ? ": " : "", has_run && last.message ? last.message : "");
+			if (has_run && last.outcome != SL_RUN_RUNNING)
+				printf("              %s, %llu requests\n", size, (unsigned long long)last.requests);
+			printf("  last ok     %s\n", t_ok);
+			if (failures != NULL)
+				printf("  failing     %s run(s) in a row; retried sooner than every %s\n", failures, every);
 			printf("  next sync   %s\n", t_next);
 			if (has_pub)
 				printf("  published   snapshot %lld since %s (generation %lld)\n", (long long)pub, t_pub,
@@ -95,7 +113,9 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 				printf("  cool-down   %s until %s: %s\n", host, t_cool, cool_reason ? cool_reason : "");
 		}
 		free(cool_reason);
+		free(failures);
 		sl_run_info_release(&last);
+		sl_run_info_release(&ok);
 	}
 	if (arr != NULL)
 		sl_cli_json_out(arr);
@@ -159,7 +179,11 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 		struct sl_sync_report rep;
 		int rc = sl_sync_run(cli->cfg, src, cli->cat, cli->store, &opts, &rep);
 		int code = SL_EXIT_OK;
-		if (rc < 0) {
+		if (rc == -SL_E_LOCKED) {
+			fprintf(stderr, "sluice: %s: a sync of this source is already running (sluice-syncd or another "
+				"sluice sync); see sluice sources\n", name);
+			code = SL_EXIT_CONFLICT;
+		} else if (rc < 0) {
 			fprintf(stderr, "sluice: %s: cannot sync: %s\n", name, sl_strerror(rc));
 			code = SL_EXIT_FAIL;
 		} else if (rep.outcome == SL_RUN_FAILED || rep.outcome == SL_RUN_INTERRUPTED) {

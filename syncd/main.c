@@ -1,8 +1,9 @@
-/* sluice-syncd: the DMZ daemon. It schedules every source itself (every/jitter/window, persisted in the
- * catalogue), runs each sync in a child process (one source never twice, at most max_parallel_sources at
- * once), and hands snapshots of `approve = auto` sources to the publisher (`sluice auto-approve`), which
- * holds the signing key this daemon never reads. SIGHUP reloads the configuration (a broken one is refused
- * and the old one kept); SIGTERM stops new work, tells children to stop, and exits within seconds. */
+/* sluice-syncd: the DMZ daemon. It schedules every source itself (every/jitter/window, next run persisted
+ * in the catalogue), runs each sync in a child process (one source never twice, one upstream host at a
+ * time, at most max_parallel_sources at once: see the locks in sync.c), kills a run that outlives its
+ * `timeout`, and hands snapshots of `approve = auto` sources to `sluice auto-approve`, which holds the
+ * signing key this daemon never reads. SIGHUP reloads the configuration (a broken one is refused and the
+ * old one kept); SIGTERM stops new work, tells children to stop, and exits within 5 s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,10 +28,16 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "syncd/fetch.h"
 #include "syncd/sync.h"
 
-#define STOP_GRACE_S 4            /* seconds children get after SIGTERM before SIGKILL */
-#define TICK_S 5                  /* seconds between schedule checks when idle */
+#define STOP_GRACE_S 4            /* s children get after SIGTERM before SIGKILL: the whole stop stays < 5 s */
+#define DEADLINE_GRACE_S 30       /* s past `timeout` before a run that ignored its alarm is killed */
+#define TICK_S 5                  /* s between schedule checks when idle (also how soon SIGHUP'd sources start) */
+#define RETRY_FIRST_S 300         /* s: first retry after a failed run, doubled per failure, at most `every` */
+#define WINDOW_SCAN_MIN (8 * 24 * 60) /* minutes searched for the next window opening (DST-safe, one week+) */
+#define FAILURES_KEY "syncd.failures" /* per-source catalogue state: consecutive failed runs */
+#define CHILD_SKIPPED 3           /* child exit: the run did not happen (locked, stopped while waiting) */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -51,26 +61,50 @@ static void on_wake(int sig)
 struct child {
 	pid_t pid;
 	char source[SL_MAX_NAME + 1];
+	char host[256];             /* the source's upstream host: no second child talks to it meanwhile */
+	time_t kill_at;             /* 0: no deadline; else SIGKILL when still running then */
+	bool killed;
 };
 
 struct daemon {
 	const char *config_path;
 	struct sl_config *cfg;
-	struct child *children;     /* one slot per possible parallel run */
+	struct child *children;     /* SL_MAX_SOURCES slots, nchildren used */
 	unsigned nchildren, maxchildren;
-	bool once;
-	unsigned char ran[SL_MAX_SOURCES];  /* --once: sources already started */
+	bool once, recovered;
+	char ran[SL_MAX_SOURCES][SL_MAX_NAME + 1]; /* --once: sources already started, by name */
+	unsigned nran;
 	sigset_t orig_mask;         /* restored in children and while waiting */
-	char self_dir[PATH_MAX];    /* where sluice-syncd lives: `sluice` is found beside it */
+	char self_dir[PATH_MAX];    /* where sluice-syncd lives: `sluice` is looked for near it */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sluice-syncd [-c CONFIG] [-f] [-n] [--once]\n"
 		   "  -c CONFIG  configuration file (default $SLUICE_CONFIG, then /etc/sluice/sluice.conf)\n"
-		   "  -f         stay in the foreground, log to stderr (for systemd)\n"
+		   "  -f         stay in the foreground, log to stderr (systemd: Type=notify)\n"
 		   "  -n         check the configuration and exit\n"
-		   "  --once     run every due source once, then exit\n");
+		   "  --once     run every source once now (due or not), then exit\n");
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET ("@name" is an abstract socket). */
+static void notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = strlen(path);
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		sl_log_debug(NULL, "sd_notify %s: %s", msg, strerror(errno));
+	close(fd);
 }
 
 /* ---- scheduling ----------------------------------------------------------------------------------- */
@@ -87,20 +121,39 @@ static bool in_window(const struct sl_source *src, time_t t)
 	return m >= src->window_start_min || m < src->window_end_min; /* across midnight */
 }
 
-static int64_t jitter_s(const struct sl_source *src)
+static int64_t rand_upto(int64_t max_s)
 {
-	if (src->jitter_ms <= 0)
-		return 0;
-	return (int64_t)((uint64_t)random() % (uint64_t)(src->jitter_ms / 1000 + 1));
+	return max_s > 0 ? (int64_t)((uint64_t)random() % (uint64_t)(max_s + 1)) : 0;
 }
 
-/* Next run after one that ended at `now`: interval plus jitter, moved into the window if there is one. */
-static int64_t next_after(const struct sl_source *src, time_t now)
+/* The first time >= t at which a run may start: t itself, or the next window opening plus up to `jitter`
+ * (kept inside the window, so a fleet spreads out within it rather than all starting as it opens). */
+static int64_t fit_window(const struct sl_source *src, int64_t t)
 {
-	int64_t t = (int64_t)now + src->every_ms / 1000 + jitter_s(src);
-	for (int i = 0; i < 48 * 60 && !in_window(src, (time_t)t); i++)
+	if (in_window(src, (time_t)t))
+		return t;
+	t -= t % 60;
+	for (int i = 0; i < WINDOW_SCAN_MIN && !in_window(src, (time_t)t); i++)
 		t += 60;
-	return t;
+	int64_t j = rand_upto(src->jitter_ms / 1000);
+	while (j > 0 && !in_window(src, (time_t)(t + j)))
+		j /= 2;
+	return t + j;
+}
+
+/* When the next run starts after one that ended at `now`: `every` plus jitter on success; after
+ * `failures` consecutive failures a shorter, doubling retry delay (never longer than `every`). */
+static int64_t next_after(const struct sl_source *src, time_t now, unsigned failures)
+{
+	int64_t every = src->every_ms / 1000, delay = every;
+	if (failures > 0) {
+		delay = RETRY_FIRST_S;
+		for (unsigned i = 1; i < failures && delay < every; i++)
+			delay *= 2;
+		if (delay > every)
+			delay = every;
+	}
+	return fit_window(src, (int64_t)now + delay + rand_upto(src->jitter_ms / 1000));
 }
 
 static const char *state_path(const struct sl_config *cfg, const char *name, char *buf, size_t cap)
@@ -109,18 +162,57 @@ static const char *state_path(const struct sl_config *cfg, const char *name, cha
 	return buf;
 }
 
-/* ---- one sync, in a child ----------------------------------------------------------------------------- */
-
-static int auto_approve(struct daemon *d, const struct sl_source *src, int64_t snap_id)
+static void source_host(const struct sl_source *src, char *buf, size_t cap)
 {
-	char sluice[PATH_MAX + 16], id[32];
-	snprintf(sluice, sizeof sluice, "%s/sluice", d->self_dir);
-	if (access(sluice, X_OK) != 0)
-		snprintf(sluice, sizeof sluice, "sluice");
+	const char *url = src->url ? src->url : src->registry;
+	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
+		buf[0] = '\0';
+}
+
+/* ---- auto-approval -------------------------------------------------------------------------------------- */
+
+/* The signing key must not be readable by this daemon (see contrib/systemd/sluice-syncd.service). A
+ * verified snapshot of an `approve = auto` source is therefore left as a request file
+ * STATE/run/auto-approve/ID, which sluice-auto-approve.service (run as the key's owner when the
+ * directory is not empty) turns into `sluice auto-approve ID`; that command re-checks the policy and the
+ * snapshot's state, so a request can never publish more than the configuration allows. Only where this
+ * daemon can read the key home anyway (one user for everything, tests) does it run the command itself. */
+static void auto_approve(struct daemon *d, const struct sl_source *src, int64_t snap_id)
+{
+	char dir[SL_MAX_PATH], req[SL_MAX_PATH + 32], id[32];
 	snprintf(id, sizeof id, "%lld", (long long)snap_id);
+	state_path(d->cfg, "run/auto-approve", dir, sizeof dir);
+	snprintf(req, sizeof req, "%s/%s", dir, id);
+	int rc = sl_fs_mkdirs(dir, 0770);
+	if (rc == 0)
+		rc = sl_fs_write_atomic(req, src->name, strlen(src->name), 0660);
+	if (rc < 0) {
+		sl_log_err(src->name, "cannot queue snapshot %s for auto-approval in %s: %s", id, dir, sl_strerror(rc));
+		return;
+	}
+	const char *home = d->cfg->gnupg_home;
+	if (home == NULL || access(home, R_OK | X_OK) != 0) {
+		sl_log_info(src->name, "snapshot %s verified; queued for auto-approval (%s, published by "
+			    "sluice-auto-approve as the signing key's owner)", id, req);
+		return;
+	}
+	/* `sluice` beside us, in ../bin (installed: sbin/sluice-syncd, bin/sluice), in ../admin (build
+	 * tree), else from PATH. */
+	static const char *const where[] = { "", "/../bin", "/../admin" };
+	char sluice[PATH_MAX + 32] = "sluice";
+	for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+		char cand[PATH_MAX + 32];
+		snprintf(cand, sizeof cand, "%s%s/sluice", d->self_dir, where[i]);
+		if (access(cand, X_OK) == 0) {
+			snprintf(sluice, sizeof sluice, "%s", cand);
+			break;
+		}
+	}
 	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		sl_log_err(src->name, "cannot fork sluice auto-approve: %s", strerror(errno));
+		return;
+	}
 	if (pid == 0) {
 		execlp(sluice, "sluice", "-c", d->config_path, "auto-approve", id, (char *)NULL);
 		_exit(127);
@@ -128,28 +220,73 @@ static int auto_approve(struct daemon *d, const struct sl_source *src, int64_t s
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		sl_log_err(src->name, "auto-approval of snapshot %lld failed (%s auto-approve exited %d)", (long long)snap_id,
-			   sluice, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -SL_E_VERIFY;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		unlink(req);
+		sl_log_info(src->name, "snapshot %s auto-approved and published", id);
+	} else {
+		sl_log_err(src->name, "auto-approval of snapshot %s failed (%s auto-approve exited %d); the request "
+			   "stays in %s", id, sluice, WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir);
 	}
-	return 0;
 }
 
+/* ---- one sync, in a child ----------------------------------------------------------------------------- */
+
 static volatile int child_stop;
+static volatile sig_atomic_t child_deadline;
 
 static void child_on_stop(int sig)
 {
-	(void)sig;
+	if (sig == SIGALRM)
+		child_deadline = 1;
 	child_stop = 1;
 }
 
-static int child_run(struct daemon *d, const struct sl_source *src)
+static unsigned failures_get(struct sl_catalog *cat, int64_t sid)
 {
+	char *v = NULL;
+	unsigned n = 0;
+	if (sl_catalog_state_get(cat, sid, FAILURES_KEY, &v) == 0)
+		n = (unsigned)strtoul(v, NULL, 10);
+	free(v);
+	return n > 64 ? 64 : n;
+}
+
+/* Persist when the source runs next, from how this run ended. */
+static void reschedule(struct sl_catalog *cat, const struct sl_source *src, int64_t sid,
+		       const struct sl_sync_report *rep)
+{
+	bool ok = rep->outcome == SL_RUN_OK || rep->outcome == SL_RUN_UNCHANGED;
+	if (rep->outcome == SL_RUN_INTERRUPTED && !child_deadline) {
+		/* Stopped by SIGTERM (daemon stopping): the source stays due, so a restart resumes it at once. */
+		return;
+	}
+	unsigned failures = ok ? 0 : failures_get(cat, sid) + 1;
+	char v[16];
+	snprintf(v, sizeof v, "%u", failures);
+	sl_catalog_state_set(cat, sid, FAILURES_KEY, failures ? v : NULL);
+	int64_t next = next_after(src, time(NULL), failures);
+	sl_catalog_source_set_next_run(cat, sid, next);
+	if (!ok) {
+		char when[32];
+		struct tm tm;
+		time_t t = (time_t)next;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+		sl_log_info(src->name, "failed %u time(s) in a row; next attempt at %s", failures, when);
+	}
+}
+
+static int child_run(struct daemon *d, const struct sl_source *src, pid_t parent)
+{
+	/* A child must not outlive the daemon (kill -9 of the daemon): it stops cleanly instead. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		return CHILD_SKIPPED;   /* the daemon died before the death signal was armed */
 	struct sigaction sa = { .sa_handler = child_on_stop };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL); /* the whole run's deadline (timeout =) */
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
 	if (src->timeout_ms > 0)
 		alarm((unsigned)((src->timeout_ms + 999) / 1000));
 	char path[SL_MAX_PATH], *cause = NULL;
@@ -165,39 +302,52 @@ static int child_run(struct daemon *d, const struct sl_source *src)
 	struct sl_sync_report rep;
 	struct sl_sync_opts opts = { .stop = &child_stop };
 	int rc = sl_sync_run(d->cfg, src, cat, st, &opts, &rep);
-	if (sl_catalog_source_ensure(cat, src->name, src->format->name, &sid) == 0)
-		sl_catalog_source_set_next_run(cat, sid, next_after(src, time(NULL)));
-	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve)
+	int code = CHILD_SKIPPED;
+	if (rc < 0 && rc != -SL_E_LOCKED && rc != -SL_E_INTERRUPTED) {
+		sl_log_err(src->name, "sync could not run: %s", sl_strerror(rc));
+		rep.outcome = SL_RUN_FAILED;
+	}
+	if (rc == 0 && rep.outcome == SL_RUN_INTERRUPTED && child_deadline)
+		sl_log_err(src->name, "run stopped: it exceeded its timeout of %lld s", (long long)(src->timeout_ms / 1000));
+	if ((rc == 0 || rep.outcome == SL_RUN_FAILED) &&
+	    sl_catalog_source_ensure(cat, src->name, src->format->name, &sid) == 0) {
+		reschedule(cat, src, sid, &rep);
+		code = rep.outcome == SL_RUN_OK || rep.outcome == SL_RUN_UNCHANGED ? 0 : 1;
+	}
+	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop)
 		auto_approve(d, src, rep.snap_id);
-	int code = rc < 0 ? 1 : (rep.outcome == SL_RUN_OK || rep.outcome == SL_RUN_UNCHANGED) ? 0 : 1;
 	sl_sync_report_release(&rep);
 	sl_store_free(st);
 	sl_catalog_free(cat);
 	return code;
 }
 
-static bool running(const struct daemon *d, const char *source)
+static bool running(const struct daemon *d, const char *source, const char *host)
 {
 	for (unsigned i = 0; i < d->nchildren; i++)
-		if (strcmp(d->children[i].source, source) == 0)
+		if (strcmp(d->children[i].source, source) == 0 || (host[0] && strcmp(d->children[i].host, host) == 0))
 			return true;
 	return false;
 }
 
-static void start(struct daemon *d, const struct sl_source *src)
+static void start(struct daemon *d, const struct sl_source *src, const char *host)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		sl_log_err(src->name, "cannot fork a sync: %s", strerror(errno));
 		return;
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &d->orig_mask, NULL);
-		_exit(child_run(d, src));
+		_exit(child_run(d, src, parent));
 	}
 	struct child *c = &d->children[d->nchildren++];
+	memset(c, 0, sizeof *c);
 	c->pid = pid;
 	snprintf(c->source, sizeof c->source, "%s", src->name);
+	snprintf(c->host, sizeof c->host, "%s", host);
+	if (src->timeout_ms > 0)
+		c->kill_at = time(NULL) + (time_t)((src->timeout_ms + 999) / 1000) + DEADLINE_GRACE_S;
 	sl_log_info(src->name, "sync started (pid %d)", (int)pid);
 }
 
@@ -219,47 +369,125 @@ static void reap(struct daemon *d, bool block)
 	}
 }
 
+/* A run that ignores its alarm (stuck in a syscall, a bug) is killed; its run row stays 'running' until
+ * the next start of the daemon marks it interrupted, and the source is retried at its next slot. */
+static void enforce_deadlines(struct daemon *d)
+{
+	time_t now = time(NULL);
+	for (unsigned i = 0; i < d->nchildren; i++) {
+		struct child *c = &d->children[i];
+		if (c->kill_at == 0 || now < c->kill_at || c->killed)
+			continue;
+		sl_log_err(c->source, "sync did not stop %d s after its timeout: killed", DEADLINE_GRACE_S);
+		kill(c->pid, SIGKILL);
+		c->killed = true;
+	}
+}
+
+static bool ran_once(const struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; i < d->nran; i++)
+		if (strcmp(d->ran[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the source may start now; otherwise *wake is lowered to when it might. */
+static bool due(struct daemon *d, struct sl_catalog *cat, const struct sl_source *src, const char *host,
+		time_t now, int64_t *wake)
+{
+	int64_t sid = 0, next = 0, cool = 0;
+	if (sl_catalog_source_ensure(cat, src->name, src->format->name, &sid) < 0 ||
+	    sl_catalog_source_next_run(cat, sid, &next) < 0)
+		return false;
+	if (d->once)
+		return true;
+	if (next == 0) {
+		/* Never scheduled: first run soon, spread by jitter so a fleet does not start in step. */
+		next = fit_window(src, (int64_t)now + rand_upto(src->jitter_ms / 1000));
+		sl_catalog_source_set_next_run(cat, sid, next);
+	}
+	/* A host cooling down (Retry-After, 403 ban) is not contacted before it ends, restart or not. */
+	if (host[0] && sl_catalog_cooldown_get(cat, host, &cool, NULL) == 0 && cool > next) {
+		next = fit_window(src, cool + 1 + rand_upto(src->jitter_ms / 1000));
+		sl_catalog_source_set_next_run(cat, sid, next);
+		sl_log_info(src->name, "%s is cooling down: next run moved after it", host);
+	}
+	if (next > (int64_t)now) {
+		if (next < *wake)
+			*wake = next;
+		return false;
+	}
+	if (!in_window(src, now)) {
+		/* Due outside its window (the daemon was down, or the window changed): wait for the window. */
+		sl_catalog_source_set_next_run(cat, sid, fit_window(src, (int64_t)now));
+		return false;
+	}
+	return true;
+}
+
 /* Start every due source within the parallelism cap (with --once: every source, once). Returns seconds
- * until the next source is due (capped at TICK_S). */
+ * until the next check (capped at TICK_S). */
 static int schedule(struct daemon *d, struct sl_catalog *cat)
 {
 	time_t now = time(NULL);
-	int64_t soonest = (int64_t)now + TICK_S;
+	int64_t wake = (int64_t)now + TICK_S;
 	for (size_t i = 0; i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];
-		int64_t sid = 0, next = 0;
-		if (running(d, src->name) || (d->once && d->ran[i]))
+		char host[256];
+		source_host(src, host, sizeof host);
+		if (running(d, src->name, host) || (d->once && ran_once(d, src->name)))
 			continue;
-		if (sl_catalog_source_ensure(cat, src->name, src->format->name, &sid) < 0 ||
-		    sl_catalog_source_next_run(cat, sid, &next) < 0)
+		if (!due(d, cat, src, host, now, &wake))
 			continue;
-		if (next == 0 && !d->once) {
-			/* Never scheduled: first run soon, spread by jitter so a fleet does not start in step. */
-			next = (int64_t)now + jitter_s(src);
-			sl_catalog_source_set_next_run(cat, sid, next);
-		}
-		if (!d->once && next > (int64_t)now) {
-			if (next < soonest)
-				soonest = next;
-			continue;
-		}
-		if (!d->once && !in_window(src, now)) {
-			sl_catalog_source_set_next_run(cat, sid, next_after(src, now) - src->every_ms / 1000);
-			continue;
-		}
-		d->ran[i] = 1;
-		start(d, src);
+		if (d->once)
+			snprintf(d->ran[d->nran++], sizeof d->ran[0], "%s", src->name);
+		start(d, src, host);
 	}
-	int64_t wait = soonest - (int64_t)time(NULL);
+	int64_t wait = wake - (int64_t)time(NULL);
 	return wait < 1 ? 1 : wait > TICK_S ? TICK_S : (int)wait;
 }
 
 static bool once_done(const struct daemon *d)
 {
 	for (size_t i = 0; i < d->cfg->nsources; i++)
-		if (!d->ran[i])
+		if (!ran_once(d, d->cfg->sources[i].name))
 			return false;
 	return d->nchildren == 0;
+}
+
+/* Runs left 'running' by a crash are marked interrupted — but only while no process holds any source's
+ * lock: a `sluice sync` started by an admin before this daemon is alive and its run must not be touched.
+ * Until then it is retried whenever none of our own children runs (they hold locks too); scheduling goes
+ * on meanwhile, the stale rows only show as 'running'. */
+static void recover(struct daemon *d, struct sl_catalog *cat)
+{
+	static bool told;
+	int locks[SL_MAX_SOURCES];
+	size_t n = 0;
+	bool free_all = true;
+	for (; n < d->cfg->nsources; n++) {
+		locks[n] = sl_sync_lock(d->cfg, d->cfg->sources[n].name);
+		if (locks[n] < 0) {
+			if (locks[n] != -SL_E_LOCKED && !told)
+				sl_log_err(d->cfg->sources[n].name, "cannot take the source's lock in %s/run: %s",
+					   d->cfg->state_dir, sl_strerror(locks[n]));
+			free_all = false;
+			break;
+		}
+	}
+	int count = 0;
+	if (free_all && sl_catalog_recover_interrupted(cat, &count) == 0) {
+		d->recovered = true;
+		if (count > 0)
+			sl_log_warn(NULL, "%d sync run(s) were interrupted (crash or kill): recorded as interrupted; "
+				    "their sources run again now and resume partial downloads", count);
+	}
+	while (n > 0)
+		sl_sync_unlock(locks[--n]);
+	if (!d->recovered && !told)
+		sl_log_info(NULL, "a sync started elsewhere is running: crash recovery waits until it ends");
+	told = !d->recovered;
 }
 
 /* ---- daemon life ---------------------------------------------------------------------------------------- */
@@ -268,40 +496,55 @@ static int lock_state(const struct sl_config *cfg)
 {
 	char dir[SL_MAX_PATH], path[SL_MAX_PATH + 16];
 	state_path(cfg, "run", dir, sizeof dir);
-	if (sl_fs_mkdirs(dir, 0750) < 0)
+	if (sl_fs_mkdirs(dir, 0770) < 0) {
+		fprintf(stderr, "sluice-syncd: cannot create %s: %s\n", dir, strerror(errno));
 		return -1;
+	}
 	snprintf(path, sizeof path, "%s/syncd.pid", dir);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
+	if (fd < 0) {
+		fprintf(stderr, "sluice-syncd: cannot open %s: %s\n", path, strerror(errno));
 		return -1;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		char pid[32] = "";
 		ssize_t n = read(fd, pid, sizeof pid - 1);
 		pid[n > 0 ? n : 0] = '\0';
-		fprintf(stderr, "sluice-syncd: another sluice-syncd (pid %s) already uses %s\n", pid[0] ? pid : "?",
-			cfg->state_dir);
+		pid[strcspn(pid, "\n")] = '\0';
+		sl_log_err(NULL, "another sluice-syncd (pid %s) already uses %s: refusing to start", pid[0] ? pid : "?",
+			   cfg->state_dir);
 		close(fd);
 		return -2;
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n)
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
 		sl_log_warn(NULL, "cannot write %s", path);
 	return fd;
 }
 
+/* Started as root: become [syncd] user (with its groups: the state directory's group gives write access)
+ * before anything is created, so every file of the state directory is the unprivileged user's. */
 static int drop_privileges(const char *user)
 {
-	if (user == NULL || geteuid() != 0)
+	if (geteuid() != 0)
 		return 0;
+	if (user == NULL) {
+		fprintf(stderr, "sluice-syncd: warning: running as root; set [syncd] user to an unprivileged user\n");
+		return 0;
+	}
 	struct passwd *pw = getpwnam(user);
 	if (pw == NULL) {
-		sl_log_err(NULL, "[syncd] user %s does not exist", user);
+		fprintf(stderr, "sluice-syncd: [syncd] user %s does not exist\n", user);
 		return -1;
 	}
-	if (setgroups(0, NULL) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
-		sl_log_err(NULL, "cannot drop privileges to %s: %s", user, strerror(errno));
+		fprintf(stderr, "sluice-syncd: cannot drop privileges to %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	if (setresuid(0, 0, 0) == 0) {
+		fprintf(stderr, "sluice-syncd: privileges could be regained after dropping them: refusing to run\n");
 		return -1;
 	}
 	return 0;
@@ -310,32 +553,40 @@ static int drop_privileges(const char *user)
 static void reload(struct daemon *d)
 {
 	char *cause = NULL;
+	notify("RELOADING=1");
 	struct sl_config *cfg = sl_config_load(d->config_path, &cause);
 	if (cfg == NULL) {
 		sl_log_err(NULL, "SIGHUP: new configuration refused, keeping the old one: %s", cause ? cause : "?");
 		free(cause);
-		return;
-	}
-	if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0) {
+	} else if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0) {
 		sl_log_err(NULL, "SIGHUP: state_dir cannot change while running (%s -> %s); keeping the old configuration",
 			   d->cfg->state_dir, cfg->state_dir);
 		sl_config_free(cfg);
-		return;
+	} else {
+		/* Children run on their own copy of the old configuration (fork): swapping ours is safe. */
+		sl_config_free(d->cfg);
+		d->cfg = cfg;
+		d->maxchildren = cfg->max_parallel_sources ? cfg->max_parallel_sources : 1;
+		enum sl_log_level lvl = SL_LOG_INFO;
+		if (cfg->log_level != NULL && sl_log_parse_level(cfg->log_level, &lvl) == 0)
+			sl_log_set_level(lvl);
+		sl_log_info(NULL, "configuration reloaded from %s (%zu source(s))", d->config_path, cfg->nsources);
 	}
-	/* Children hold pointers into the old config only in their own copy of memory: safe to swap. */
-	sl_config_free(d->cfg);
-	d->cfg = cfg;
-	sl_log_info(NULL, "configuration reloaded from %s (%zu source(s))", d->config_path, cfg->nsources);
+	notify("READY=1");
 }
 
 static void stop_children(struct daemon *d)
 {
 	for (unsigned i = 0; i < d->nchildren; i++)
 		kill(d->children[i].pid, SIGTERM);
-	time_t deadline = time(NULL) + STOP_GRACE_S;
-	while (d->nchildren > 0 && time(NULL) < deadline) {
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (d->nchildren > 0) {
 		reap(d, false);
-		usleep(50 * 1000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= STOP_GRACE_S)
+			break;
+		usleep(20 * 1000);
 	}
 	for (unsigned i = 0; i < d->nchildren; i++) {
 		sl_log_warn(d->children[i].source, "sync did not stop in %d s: killed", STOP_GRACE_S);
@@ -345,22 +596,46 @@ static void stop_children(struct daemon *d)
 		reap(d, true);
 }
 
-int main(int argc, char **argv)
+/* The key home is the admin's; warn loudly when this daemon's user could read it. */
+static void check_key_isolation(const struct sl_config *cfg)
 {
-	struct daemon d = { 0 };
-	d.config_path = getenv("SLUICE_CONFIG");
-	if (d.config_path == NULL || *d.config_path == '\0')
-		d.config_path = "/etc/sluice/sluice.conf";
-	bool foreground = false, check = false;
+	if (cfg->gnupg_home != NULL && access(cfg->gnupg_home, R_OK | X_OK) == 0)
+		sl_log_warn(NULL, "the signing key home %s is readable by sluice-syncd (uid %d): run it as a user that "
+			    "cannot read it (see sluice-syncd.service)", cfg->gnupg_home, (int)getuid());
+}
+
+static void setup_signals(struct daemon *d)
+{
+	/* Signals are blocked except inside sigsuspend(): none can slip in between a check and the wait. */
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &d->orig_mask);
+	struct sigaction sa = { .sa_handler = on_term };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_wake;
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, bool *foreground, bool *check)
+{
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			d.config_path = argv[++i];
+			d->config_path = argv[++i];
 		else if (strcmp(argv[i], "-f") == 0)
-			foreground = true;
+			*foreground = true;
 		else if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--check-config") == 0)
-			check = true;
+			*check = true;
 		else if (strcmp(argv[i], "--once") == 0)
-			d.once = foreground = true;
+			d->once = *foreground = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -369,6 +644,19 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	d.config_path = getenv("SLUICE_CONFIG");
+	if (d.config_path == NULL || *d.config_path == '\0')
+		d.config_path = "/etc/sluice/sluice.conf";
+	bool foreground = false, check = false;
+	int code = parse_args(&d, argc, argv, &foreground, &check);
+	if (code >= 0)
+		return code;
 	char *cause = NULL;
 	d.cfg = sl_config_load(d.config_path, &cause);
 	if (d.cfg == NULL) {
@@ -389,8 +677,10 @@ int main(int argc, char **argv)
 	enum sl_log_level lvl = SL_LOG_INFO;
 	if (d.cfg->log_level != NULL)
 		sl_log_parse_level(d.cfg->log_level, &lvl);
-	if (sl_fs_mkdirs(d.cfg->state_dir, 0750) < 0) {
-		fprintf(stderr, "sluice-syncd: cannot create %s\n", d.cfg->state_dir);
+	if (drop_privileges(d.cfg->user) < 0)
+		return 1;
+	if (sl_fs_mkdirs(d.cfg->state_dir, 0770) < 0) {
+		fprintf(stderr, "sluice-syncd: cannot create %s: %s\n", d.cfg->state_dir, strerror(errno));
 		return 1;
 	}
 	if (!foreground && daemon(0, 0) != 0) {
@@ -401,27 +691,8 @@ int main(int argc, char **argv)
 	int lock = lock_state(d.cfg);
 	if (lock < 0)
 		return 1;
-	if (drop_privileges(d.cfg->user) < 0)
-		return 1;
 	srandom((unsigned)(time(NULL) ^ getpid()));
-
-	/* Signals are blocked except inside sigsuspend(): none can slip in between a check and the wait. */
-	sigset_t block;
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &d.orig_mask);
-	struct sigaction sa = { .sa_handler = on_term };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_wake;
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
+	setup_signals(&d);
 
 	char path[SL_MAX_PATH];
 	struct sl_catalog *cat = sl_catalog_open(state_path(d.cfg, "catalog.db", path, sizeof path), 0, &cause);
@@ -430,23 +701,23 @@ int main(int argc, char **argv)
 		free(cause);
 		return 1;
 	}
-	int recovered = 0;
-	sl_catalog_recover_interrupted(cat, &recovered);
-	if (recovered > 0)
-		sl_log_warn(NULL, "%d sync run(s) were interrupted (crash or kill); marked, will resume", recovered);
+	check_key_isolation(d.cfg);
 	d.maxchildren = d.cfg->max_parallel_sources ? d.cfg->max_parallel_sources : 1;
 	d.children = calloc(SL_MAX_SOURCES, sizeof *d.children);
 	if (d.children == NULL)
 		return 1;
 	sl_log_info(NULL, "started with %zu source(s), state in %s", d.cfg->nsources, d.cfg->state_dir);
+	notify("READY=1");
 
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
 			reload(&d);
-			d.maxchildren = d.cfg->max_parallel_sources ? d.cfg->max_parallel_sources : 1;
 		}
 		reap(&d, false);
+		enforce_deadlines(&d);
+		if (!d.recovered && d.nchildren == 0)
+			recover(&d, cat);
 		int wait = schedule(&d, cat);
 		if (d.once && once_done(&d))
 			break;
@@ -454,6 +725,7 @@ int main(int argc, char **argv)
 		sigsuspend(&d.orig_mask);
 		alarm(0);
 	}
+	notify("STOPPING=1");
 	if (got_term)
 		sl_log_info(NULL, "stopping: %u sync(s) in progress asked to stop", d.nchildren);
 	stop_children(&d);
@@ -461,6 +733,7 @@ int main(int argc, char **argv)
 	sl_config_free(d.cfg);
 	free(d.children);
 	close(lock);
+	sl_log_info(NULL, "stopped");
 	sl_log_close();
 	return 0;
 }

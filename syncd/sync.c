@@ -1,4 +1,18 @@
-/* sync: one run of one source, end to end; the table of syncers (one per format) lives here. */
+/* sync: one run of one source, end to end; the table of syncers (one per format) lives here.
+ *
+ * Politeness across processes. Every sync runs in its own process (a syncd child, or `sluice sync`), each
+ * with its own fetch engine, so the limits that are global by nature are enforced here with flocks in
+ * STATE/run, which `sluice sync` and the daemon share:
+ *   sync-SOURCE.lock  one run of a source at a time (never waits: a second run is refused);
+ *   host-HOST.lock    one sync talks to an upstream host at a time, so the per-host connection cap and
+ *                     request_interval hold across processes; the file carries the Unix ms before which
+ *                     the next holder must not send its first request (the previous holder's interval);
+ *   slot-K.lock       at most N = min(max_parallel_sources, sources) syncs at once. Each holder gets 1/N
+ *                     of [syncd] bandwidth and max_connections, so their sum never exceeds the global cap
+ *                     whoever started them. A static split under-uses the link while fewer than N syncs
+ *                     run; it is predictable, which a link shared with payment traffic needs more.
+ * Locks are taken in that order (source, host, slot) by everyone, so no two runs deadlock; waits for a
+ * host or a slot end when *stop is set. */
 #include "syncd/sync.h"
 
 #include <errno.h>
@@ -8,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/catalog.h"
@@ -19,9 +34,13 @@
 #include "core/store.h"
 #include "syncd/fetch.h"
 #include "syncd/sync_apt.h"
+#include "syncd/sync_clamav.h"
+#include "syncd/sync_oci.h"
 
 static const struct sl_syncer *const syncers[] = {
 	&sl_syncer_apt,
+	&sl_syncer_clamav,
+	&sl_syncer_oci,
 	NULL,
 };
 
@@ -41,19 +60,23 @@ void sl_sync_report_release(struct sl_sync_report *r)
 	r->message = NULL;
 }
 
-int sl_sync_lock(const struct sl_config *cfg, const char *source)
+#define WAIT_STEP_MS 100         /* ms between attempts at a busy host or slot lock: bounds how late *stop is seen */
+
+/* Open (creating) STATE/run/NAME and try to flock it: fd, -SL_E_LOCKED when held, or -errno. */
+static int lock_try(const struct sl_config *cfg, const char *name)
 {
 	char dir[SL_MAX_PATH], path[SL_MAX_PATH];
 	int n = snprintf(dir, sizeof dir, "%s/run", cfg->state_dir);
 	if (n < 0 || (size_t)n >= sizeof dir)
 		return -SL_E_TOOBIG;
-	int rc = sl_fs_mkdirs(dir, 0750);
+	/* 0770: the admin (`sluice sync`) and the daemon's user share these locks through the state group. */
+	int rc = sl_fs_mkdirs(dir, 0770);
 	if (rc < 0)
 		return rc;
-	n = snprintf(path, sizeof path, "%s/sync-%s.lock", dir, source);
+	n = snprintf(path, sizeof path, "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return -SL_E_TOOBIG;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -62,6 +85,128 @@ int sl_sync_lock(const struct sl_config *cfg, const char *source)
 		return e == EWOULDBLOCK ? -SL_E_LOCKED : -e;
 	}
 	return fd;
+}
+
+static bool stop_set(const volatile int *stop)
+{
+	return stop != NULL && *stop != 0;
+}
+
+static void nap_ms(int64_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sl_sync_lock(const struct sl_config *cfg, const char *source)
+{
+	char name[SL_MAX_NAME + 16];
+	if ((size_t)snprintf(name, sizeof name, "sync-%s.lock", source) >= sizeof name)
+		return -SL_E_TOOBIG;
+	return lock_try(cfg, name);
+}
+
+/* The host a source talks to first (its url, or its registry for OCI); "" when it has none. */
+static void source_host(const struct sl_source *src, char *buf, size_t cap)
+{
+	const char *url = src->url ? src->url : src->registry;
+	buf[0] = '\0';
+	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
+		buf[0] = '\0';
+}
+
+/* Waits for the source's host lock, then for the previous holder's request interval to pass. *fd_out is
+ * the lock (-1 when the source names no host). 0, -errno, or -SL_E_INTERRUPTED. */
+static int host_acquire(const struct sl_config *cfg, const struct sl_source *src, const volatile int *stop,
+			int *fd_out)
+{
+	char host[256], name[300];
+	*fd_out = -1;
+	source_host(src, host, sizeof host);
+	if (host[0] == '\0')
+		return 0;
+	/* Host names become file names: keep [a-z0-9.-], anything else (IPv6 brackets, colons) becomes '_'. */
+	for (char *c = host; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'))
+			*c = '_';
+	snprintf(name, sizeof name, "host-%s.lock", host);
+	bool told = false;
+	int fd;
+	while ((fd = lock_try(cfg, name)) == -SL_E_LOCKED) {
+		if (stop_set(stop))
+			return -SL_E_INTERRUPTED;
+		if (!told)
+			sl_log_info(src->name, "waiting: another sync is talking to %s", host);
+		told = true;
+		nap_ms(WAIT_STEP_MS);
+	}
+	if (fd < 0)
+		return fd;
+	char buf[32] = "";
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	int64_t not_before = strtoll(buf, NULL, 10), now;
+	while ((now = unix_ms()) < not_before) {
+		if (stop_set(stop)) {
+			close(fd);
+			return -SL_E_INTERRUPTED;
+		}
+		/* A clock set back cannot make us wait longer than one interval (capped at a day). */
+		if (not_before - now > 86400 * 1000LL)
+			break;
+		nap_ms(not_before - now < WAIT_STEP_MS ? not_before - now : WAIT_STEP_MS);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Hands the host over: the next holder's first request waits `interval_ms` from now. */
+static void host_release(int fd, int64_t interval_ms)
+{
+	if (fd < 0)
+		return;
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%lld\n", (long long)(unix_ms() + (interval_ms > 0 ? interval_ms : 0)));
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		sl_log_warn(NULL, "cannot record the request interval in a host lock: %s", strerror(errno));
+	close(fd);
+}
+
+static unsigned slots_of(const struct sl_config *cfg)
+{
+	unsigned n = cfg->max_parallel_sources ? cfg->max_parallel_sources : 1;
+	if (cfg->nsources > 0 && cfg->nsources < n)
+		n = (unsigned)cfg->nsources;
+	return n;
+}
+
+/* Waits for one of the slots; fd or -SL_E_INTERRUPTED. */
+static int slot_acquire(const struct sl_config *cfg, const struct sl_source *src, const volatile int *stop)
+{
+	unsigned n = slots_of(cfg);
+	bool told = false;
+	for (;;) {
+		for (unsigned k = 0; k < n; k++) {
+			char name[32];
+			snprintf(name, sizeof name, "slot-%u.lock", k);
+			int fd = lock_try(cfg, name);
+			if (fd != -SL_E_LOCKED)
+				return fd;
+		}
+		if (stop_set(stop))
+			return -SL_E_INTERRUPTED;
+		if (!told)
+			sl_log_info(src->name, "waiting: %u sync(s) already run (max_parallel_sources)", n);
+		told = true;
+		nap_ms(WAIT_STEP_MS);
+	}
 }
 
 void sl_sync_unlock(int fd)
@@ -121,9 +266,15 @@ static void fetch_opts_from_config(const struct sl_config *cfg, const struct sl_
 	memset(o, 0, sizeof *o);
 	o->proxy = src->proxy ? src->proxy : cfg->proxy;
 	o->ca_file = cfg->ca_file;
-	o->max_connections = cfg->max_connections;
+	/* This run's share of the global caps (see the slots above). */
+	unsigned slots = slots_of(cfg);
+	o->max_connections = cfg->max_connections / slots ? cfg->max_connections / slots : 1;
 	o->max_per_host = src->max_connections ? src->max_connections : cfg->max_connections_per_host;
-	o->bandwidth_bps = cfg->bandwidth_bps;
+	o->bandwidth_bps = cfg->bandwidth_bps / slots;
+	if (cfg->bandwidth_bps > 0 && o->bandwidth_bps == 0)
+		o->bandwidth_bps = 1;
+	if (src->bandwidth_bps > 0 && (o->bandwidth_bps == 0 || src->bandwidth_bps < o->bandwidth_bps))
+		o->bandwidth_bps = src->bandwidth_bps;   /* the per-source cap holds for the sum of its transfers */
 	o->request_interval_ms = src->request_interval_ms >= 0 ? src->request_interval_ms
 							       : cfg->request_interval_ms;
 	o->low_speed_bps = cfg->low_speed_bps;
@@ -208,10 +359,21 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		.cfg = cfg, .src = src, .cat = cat, .store = store, .stop = opts ? opts->stop : NULL,
 		.progress = opts ? opts->progress : NULL, .progress_arg = opts ? opts->progress_arg : NULL,
 	};
-	int rc = sl_catalog_source_ensure(cat, src->name, src->format->name, &ctx.source_id);
+	/* Waiting for the host or a slot is not part of the run: no run is recorded if stopped meanwhile. */
+	int host = -1, slot = -1;
+	int rc = host_acquire(cfg, src, ctx.stop, &host);
+	if (rc == 0) {
+		slot = slot_acquire(cfg, src, ctx.stop);
+		rc = slot < 0 ? slot : 0;
+	}
+	int64_t interval = src->request_interval_ms >= 0 ? src->request_interval_ms : cfg->request_interval_ms;
+	if (rc == 0)
+		rc = sl_catalog_source_ensure(cat, src->name, src->format->name, &ctx.source_id);
 	if (rc == 0)
 		rc = sl_catalog_run_begin(cat, ctx.source_id, &ctx.run_id);
 	if (rc < 0) {
+		sl_sync_unlock(slot);
+		host_release(host, 0);
 		sl_sync_unlock(lock);
 		return rc;
 	}
@@ -224,6 +386,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		sl_log_err(src->name, "cannot start the fetch engine: %s", cause ? cause : "?");
 		report->outcome = SL_RUN_FAILED;
 		report->message = cause;
+		sl_sync_unlock(slot);
+		host_release(host, 0);
 		sl_sync_unlock(lock);
 		return 0;
 	}
@@ -241,6 +405,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	finish(&ctx, rc, cause, report);
 	free(cause);
 	sl_fetch_free(ctx.fetch);
+	sl_sync_unlock(slot);
+	host_release(host, interval);
 	sl_sync_unlock(lock);
 	return 0;
 }
