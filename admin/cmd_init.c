@@ -1,7 +1,9 @@
 /* cmd_init: `sluice init` (state directory, catalogue, store, signing key) and `sluice keys`. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/cli.h"
@@ -71,6 +73,15 @@ int sl_cmd_init(struct sl_cli *cli, int argc, char **argv)
 	}
 	if (sl_fs_mkdirs(cli->cfg->gnupg_home, 0700) < 0 || sl_fs_mkdirs(cli->public_dir, 0755) < 0) {
 		fprintf(stderr, "sluice: cannot create %s or %s\n", cli->cfg->gnupg_home, cli->public_dir);
+		return SL_EXIT_FAIL;
+	}
+	/* sluice-syncd (group sluice, never the key owner) queues approve = auto snapshots in run/auto-approve
+	 * for sluice-auto-approve.service: group-writable and setgid, so both accounts share the files. */
+	char run[SL_MAX_PATH + 32], queue[SL_MAX_PATH + 48];
+	snprintf(run, sizeof run, "%s/run", cli->cfg->state_dir);
+	snprintf(queue, sizeof queue, "%s/auto-approve", run);
+	if (sl_fs_mkdirs(queue, 02770) < 0 || chmod(run, 02770) != 0 || chmod(queue, 02770) != 0) {
+		fprintf(stderr, "sluice: cannot create %s (mode 2770): %s\n", queue, strerror(errno));
 		return SL_EXIT_FAIL;
 	}
 	char *cause = NULL;
