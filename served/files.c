@@ -1,4 +1,5 @@
-/* files: static files from the published tree, one resolution per request, sent with sendfile. */
+/* files: static files from the published tree, one resolution per request, sent with sendfile; and the
+ * one HTTP file answer (validators, ranges) the registry shares. */
 #include "served/files.h"
 
 #include <errno.h>
@@ -269,6 +270,12 @@ static bool etag_list_matches(const char *list, const char *etag)
 	return false;
 }
 
+bool sl_files_if_none_match(const struct sl_request *r, const char *etag)
+{
+	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	return inm != NULL && etag_list_matches(inm, etag);
+}
+
 enum range_kind { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
 
 /* One byte range, or NONE for anything else (absent, malformed, several ranges: all served as a plain 200,
@@ -311,15 +318,16 @@ static enum range_kind parse_range(const char *h, uint64_t size, uint64_t *start
 	return RANGE_ONE;
 }
 
-/* If-Range: a strong validator that must still be current, else the Range is ignored. */
-static bool if_range_holds(const char *h, const char *etag, time_t mtime)
+/* If-Range: a strong validator that must still be current, else the Range is ignored. A date counts only
+ * where Last-Modified was sent (`dated`). */
+static bool if_range_holds(const char *h, const char *etag, bool dated, time_t mtime)
 {
 	if (h[0] == '"')
 		return strcmp(h, etag) == 0;
 	if (h[0] == 'W' && h[1] == '/')
 		return false;
 	time_t t;
-	return parse_http_date(h, &t) && t == mtime;
+	return dated && parse_http_date(h, &t) && t == mtime;
 }
 
 static void validators(const struct stat *st, char *etag, size_t etag_cap, char *lm, size_t lm_cap)
@@ -328,15 +336,21 @@ static void validators(const struct stat *st, char *etag, size_t etag_cap, char 
 	snprintf(etag, etag_cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st->st_ino,
 		 (uint64_t)st->st_size, mtime_ns);
 	struct tm tm;
-	gmtime_r(&st->st_mtim.tv_sec, &tm);
-	strftime(lm, lm_cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (gmtime_r(&st->st_mtim.tv_sec, &tm) == NULL || strftime(lm, lm_cap, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		lm[0] = '\0';   /* an mtime no HTTP date can express: no Last-Modified, the ETag still validates */
 }
 
-static void validator_headers(struct MHD_Response *resp, const char *etag, const char *lm, const char *cache)
+/* What every answer of sl_files_send carries, whatever its status. `lm` "" sends no Last-Modified. */
+static void reply_headers(struct MHD_Response *resp, const struct sl_files_reply *how, const char *etag,
+			  const char *lm)
 {
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	if (lm[0] != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, how->cache_control);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; how->headers != NULL && how->headers[i] != NULL && how->headers[i + 1] != NULL; i += 2)
+		MHD_add_response_header(resp, how->headers[i], how->headers[i + 1]);
 }
 
 /* The bytes [start, start + len) of fd (consumed) as an in-memory response; NULL on failure (a file that
@@ -364,17 +378,19 @@ static struct MHD_Response *inline_response(int fd, uint64_t start, uint64_t len
 	return resp;
 }
 
-/* Answer with the open regular file `fd` (consumed). */
-static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat *st, const char *rel,
-				 const char *content_type, const char *gen)
+enum MHD_Result sl_files_send(struct sl_request *r, int fd, const struct stat *st, const struct sl_files_reply *how)
 {
-	char etag[80], lm[40];
-	validators(st, etag, sizeof etag, lm, sizeof lm);
-	const char *cache = sl_files_cache_control(rel);
+	char own_etag[80], lm[40] = "";
+	const char *etag = how->etag;
+	if (etag == NULL) {
+		validators(st, own_etag, sizeof own_etag, lm, sizeof lm);
+		etag = own_etag;
+	}
+	bool dated = lm[0] != '\0';
 	uint64_t size = (uint64_t)st->st_size;
 
 	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	const char *ims = sl_request_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	const char *ims = dated ? sl_request_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE) : NULL;
 	time_t since;
 	bool fresh = inm != NULL ? etag_list_matches(inm, etag)
 		     : (ims != NULL && parse_http_date(ims, &since) && st->st_mtim.tv_sec <= since);
@@ -383,7 +399,7 @@ static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (resp == NULL)
 			return MHD_NO;
-		validator_headers(resp, etag, lm, cache);
+		reply_headers(resp, how, etag, lm);
 		return sl_request_respond(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
 	}
 
@@ -392,9 +408,10 @@ static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat
 	const char *range = r->get ? sl_request_header(r, MHD_HTTP_HEADER_RANGE) : NULL;
 	if (range != NULL) {
 		const char *ifr = sl_request_header(r, MHD_HTTP_HEADER_IF_RANGE);
-		if (ifr == NULL || if_range_holds(ifr, etag, st->st_mtim.tv_sec))
+		if (ifr == NULL || if_range_holds(ifr, etag, dated, st->st_mtim.tv_sec))
 			kind = parse_range(range, size, &start, &len);
 	}
+	/* "bytes " + three 20-digit numbers + "-" + "/" + NUL fits with room to spare. */
 	char content_range[96];
 	if (kind == RANGE_UNSATISFIABLE) {
 		close(fd);
@@ -407,7 +424,7 @@ static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-		validator_headers(resp, etag, lm, cache);
+		reply_headers(resp, how, etag, lm);
 		return sl_request_respond(r, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, sizeof body - 1);
 	}
 
@@ -425,21 +442,20 @@ static enum MHD_Result send_file(struct sl_request *r, int fd, const struct stat
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, how->content_type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	validator_headers(resp, etag, lm, cache);
+	reply_headers(resp, how, etag, lm);
 	unsigned status = MHD_HTTP_OK;
 	if (kind == RANGE_ONE) {
 		snprintf(content_range, sizeof content_range, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
 			 start + len - 1, size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
 		status = MHD_HTTP_PARTIAL_CONTENT;
-	} else if (gen != NULL && r->get && len <= SL_FILES_INLINE_MAX) {
+	} else if (how->hot_gen != NULL && how->hot_rel != NULL && r->get && len <= SL_FILES_INLINE_MAX) {
 		/* A whole small file of an immutable generation: the same response serves the next clients. */
 		enum MHD_Result ret = sl_request_respond_keep(r, status, resp, len);
 		if (ret == MHD_YES)
-			sl_hotcache_put(r->hot, gen, rel, resp, len);
+			sl_hotcache_put(r->hot, how->hot_gen, how->hot_rel, resp, len);
 		else
 			MHD_destroy_response(resp);
 		return ret;
@@ -555,8 +571,13 @@ static enum MHD_Result serve_from(struct sl_request *r, const char *format, cons
 		close(fd);
 		return sl_request_error(r, MHD_HTTP_NOT_FOUND);
 	}
-	return send_file(r, fd, &st, rel, content_type != NULL ? content_type : sl_files_content_type(rel),
-			 gen[0] != '\0' ? gen : NULL);
+	const struct sl_files_reply how = {
+		.content_type = content_type != NULL ? content_type : sl_files_content_type(rel),
+		.cache_control = sl_files_cache_control(rel),
+		.hot_gen = gen[0] != '\0' ? gen : NULL,
+		.hot_rel = rel,
+	};
+	return sl_files_send(r, fd, &st, &how);
 }
 
 static int decode(const char *raw, char *buf, size_t cap, unsigned *status)

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/oci.h"
 #include "core/path.h"
+#include "served/files.h"
 #include "served/oci_index.h"
 #include "served/request.h"
 #include "served/text.h"
@@ -42,6 +43,11 @@ static enum MHD_Result oci_error(struct sl_request *r, unsigned status, const ch
 {
 	char body[256];
 	int n = snprintf(body, sizeof body, "{\"errors\":[{\"code\":\"%s\",\"message\":\"%s\"}]}\n", code, message);
+	if (n < 0 || (size_t)n >= sizeof body) {
+		/* The codes and messages are this file's constants: a longer one is a bug, never client input. */
+		sl_log_err(NULL, "%s: error body for %s does not fit %zu bytes", r->uri, code, sizeof body);
+		return MHD_NO;
+	}
 	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
@@ -67,25 +73,6 @@ enum MHD_Result sl_oci_refuse(struct sl_request *r)
 	return oci_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "UNSUPPORTED", "this registry is a read-only mirror");
 }
 
-/* If-None-Match against our strong validator, weak comparison (RFC 9110). */
-static bool not_modified(const struct sl_request *r, const char *etag)
-{
-	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm == NULL)
-		return false;
-	struct sl_blob b = sl_blob_str(inm), tok;
-	while (sl_blob_token(&b, ",", &tok)) {
-		tok = sl_blob_trim(tok);
-		if (tok.len >= 2 && tok.p[0] == 'W' && tok.p[1] == '/') {
-			tok.p += 2;
-			tok.len -= 2;
-		}
-		if (sl_blob_eq(tok, "*") || sl_blob_eq(tok, etag))
-			return true;
-	}
-	return false;
-}
-
 static void content_headers(struct MHD_Response *resp, const char *type, const char *hex, const char *cache)
 {
 	char digest[SL_SHA256_HEX + 8], etag[SL_SHA256_HEX + 10];
@@ -108,74 +95,23 @@ static enum MHD_Result answer_not_modified(struct sl_request *r, const char *hex
 	return sl_request_respond(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
 }
 
-/* One byte range ("bytes=a-b", "a-", "-n"); anything else is a full answer, as RFC 9110 allows. */
-enum range_kind { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
-
-static enum range_kind parse_range(const char *h, uint64_t size, uint64_t *start, uint64_t *len)
-{
-	if (strncasecmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL)
-		return RANGE_NONE;
-	struct sl_blob spec = sl_blob_trim(sl_blob_str(h + 6)), first;
-	if (!sl_blob_split(&spec, '-', &first))
-		return RANGE_NONE;
-	first = sl_blob_trim(first);
-	struct sl_blob last = sl_blob_trim(spec);
-	uint64_t a = 0, b = UINT64_MAX;
-	if (first.len == 0) {
-		if (sl_blob_to_u64(last, &b) < 0)
-			return RANGE_NONE;
-		if (b == 0 || size == 0)
-			return RANGE_UNSATISFIABLE;
-		*start = b >= size ? 0 : size - b;
-		*len = size - *start;
-		return RANGE_ONE;
-	}
-	if (sl_blob_to_u64(first, &a) < 0 || (last.len > 0 && (sl_blob_to_u64(last, &b) < 0 || b < a)))
-		return RANGE_NONE;
-	if (a >= size)
-		return RANGE_UNSATISFIABLE;
-	*start = a;
-	*len = (b > size - 1 ? size - 1 : b) - a + 1;
-	return RANGE_ONE;
-}
-
-/* Send the open regular file `fd` (consumed) with the registry's headers, honouring Range/If-Range. */
-static enum MHD_Result send_fd(struct sl_request *r, int fd, uint64_t size, const char *type, const char *hex,
+/* Send the open regular file `fd` (consumed) with the registry's headers. files.c makes the HTTP answer
+ * (If-None-Match, Range and If-Range, 416, sendfile) exactly as for the other trees; the digest is the
+ * entity-tag, so no Last-Modified. */
+static enum MHD_Result send_fd(struct sl_request *r, int fd, const struct stat *st, const char *type, const char *hex,
 			       const char *cache)
 {
-	char etag[SL_SHA256_HEX + 10], cr[96];
+	char digest[SL_SHA256_HEX + 8], etag[SL_SHA256_HEX + 10];
+	snprintf(digest, sizeof digest, "sha256:%s", hex);
 	snprintf(etag, sizeof etag, "\"sha256:%s\"", hex);
-	uint64_t start = 0, len = size;
-	enum range_kind kind = RANGE_NONE;
-	const char *range = r->get ? sl_request_header(r, MHD_HTTP_HEADER_RANGE) : NULL;
-	const char *ifr = sl_request_header(r, MHD_HTTP_HEADER_IF_RANGE);
-	if (range != NULL && (ifr == NULL || strcmp(ifr, etag) == 0))
-		kind = parse_range(range, size, &start, &len);
-	struct MHD_Response *resp;
-	if (kind == RANGE_UNSATISFIABLE || len == 0) {
-		close(fd);
-		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	} else {
-		resp = MHD_create_response_from_fd_at_offset64(len, fd, start);   /* owns fd from here */
-		if (resp == NULL)
-			close(fd);
-	}
-	if (resp == NULL)
-		return MHD_NO;
-	content_headers(resp, type, hex, cache);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	unsigned status = MHD_HTTP_OK;
-	if (kind == RANGE_UNSATISFIABLE) {
-		snprintf(cr, sizeof cr, "bytes */%" PRIu64, size);
-		status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
-		len = 0;
-	} else if (kind == RANGE_ONE) {
-		snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, start + len - 1, size);
-		status = MHD_HTTP_PARTIAL_CONTENT;
-	}
-	if (kind != RANGE_NONE)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-	return sl_request_respond(r, status, resp, len);
+	const char *const headers[] = { API_HEADER, API_VERSION, "Docker-Content-Digest", digest, NULL };
+	const struct sl_files_reply how = {
+		.content_type = type,
+		.cache_control = cache,
+		.etag = etag,
+		.headers = headers,
+	};
+	return sl_files_send(r, fd, st, &how);
 }
 
 /* Takes the caller's reference to ix. `type` NULL: the manifest's own media type. */
@@ -186,7 +122,7 @@ static enum MHD_Result answer_manifest(struct sl_request *r, struct sl_oci_index
 	snprintf(etag, sizeof etag, "\"sha256:%s\"", m->hex);
 	if (type == NULL)
 		type = m->type;
-	if (not_modified(r, etag)) {
+	if (sl_files_if_none_match(r, etag)) {
 		enum MHD_Result ret = answer_not_modified(r, m->hex, cache);
 		sl_oci_index_release(ix);
 		return ret;
@@ -205,7 +141,7 @@ static enum MHD_Result answer_manifest(struct sl_request *r, struct sl_oci_index
 		}
 		if (fd < 0)
 			return oci_error(r, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown");
-		return send_fd(r, fd, len, t, hex, cache);
+		return send_fd(r, fd, &st, t, hex, cache);
 	}
 	/* Zero copy: the response points into the index and holds our reference until it is sent. */
 	struct MHD_Response *resp =
@@ -241,13 +177,7 @@ static enum MHD_Result answer_blob(struct sl_request *r, struct sl_oci_index *ix
 		close(fd);
 		return oci_error(r, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry");
 	}
-	char etag[SL_SHA256_HEX + 10];
-	snprintf(etag, sizeof etag, "\"sha256:%s\"", hex);
-	if (not_modified(r, etag)) {
-		close(fd);
-		return answer_not_modified(r, hex, CACHE_IMMUTABLE);
-	}
-	return send_fd(r, fd, (uint64_t)st.st_size, "application/octet-stream", hex, CACHE_IMMUTABLE);
+	return send_fd(r, fd, &st, "application/octet-stream", hex, CACHE_IMMUTABLE);
 }
 
 static enum MHD_Result answer_json(struct sl_request *r, struct sl_text *t, const char *link)
@@ -314,7 +244,8 @@ static int cmp_str(const void *a, const void *b)
 static enum MHD_Result answer_page(struct sl_request *r, const char *const *items, size_t count,
 				   const char *name, const char *link_path, const char *ns)
 {
-	char nbuf[24], last[SL_MAX_OCI_REPO + 16];
+	/* `last` is an entry of a page we sent: a tag, or in the catalogue "<source>/<repository>". */
+	char nbuf[24], last[SL_MAX_NAME + 1 + SL_MAX_OCI_REPO + 1];
 	uint64_t n = SL_MAX_OCI_PAGE;
 	int has_n = query_arg(r, "n", nbuf, sizeof nbuf);
 	if (has_n < 0 || (has_n > 0 && sl_blob_to_u64(sl_blob_str(nbuf), &n) < 0))
@@ -345,9 +276,13 @@ static enum MHD_Result answer_page(struct sl_request *r, const char *const *item
 	sl_text_printf(&t, "]}\n");
 	char link[SL_MAX_URL];
 	bool more = end < count && end > lo;
-	if (more)
-		snprintf(link, sizeof link, "<%s?n=%" PRIu64 "&last=%s%s%s>; rel=\"next\"", link_path, n, items[end - 1],
-			 ns != NULL ? "&ns=" : "", ns != NULL ? ns : "");
+	/* Path, entry and ns are bounded by their grammars far below SL_MAX_URL; a Link cut short would send
+	 * clients to the wrong page, so should that ever change, fail loudly rather than truncate. */
+	if (more && snprintf(link, sizeof link, "<%s?n=%" PRIu64 "&last=%s%s%s>; rel=\"next\"", link_path, n,
+			     items[end - 1], ns != NULL ? "&ns=" : "", ns != NULL ? ns : "") >= (int)sizeof link) {
+		sl_text_release(&t);
+		return oci_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "UNKNOWN", "pagination link too long");
+	}
 	return answer_json(r, &t, more ? link : NULL);
 }
 
@@ -355,6 +290,11 @@ static enum MHD_Result answer_page(struct sl_request *r, const char *const *item
 static enum MHD_Result answer_tags(struct sl_request *r, struct sl_oci_index *ix, const struct sl_oci_index_repo *rp,
 				   const char *name, const char *ns)
 {
+	char link_path[sizeof "/v2/" + SL_MAX_OCI_REPO + sizeof "/tags/list"];
+	if (snprintf(link_path, sizeof link_path, "/v2/%s/tags/list", name) >= (int)sizeof link_path) {
+		sl_oci_index_release(ix);   /* not a name sl_oci_valid_repo lets through */
+		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid repository name");
+	}
 	const char **items = rp->ntags > 0 ? malloc(rp->ntags * sizeof *items) : NULL;
 	if (rp->ntags > 0 && items == NULL) {
 		sl_oci_index_release(ix);
@@ -362,8 +302,6 @@ static enum MHD_Result answer_tags(struct sl_request *r, struct sl_oci_index *ix
 	}
 	for (size_t i = 0; i < rp->ntags; i++)
 		items[i] = rp->tags[i].name;
-	char link_path[SL_MAX_OCI_REPO + 32];
-	snprintf(link_path, sizeof link_path, "/v2/%s/tags/list", name);
 	enum MHD_Result ret = answer_page(r, items, rp->ntags, name, link_path, ns);
 	free(items);
 	sl_oci_index_release(ix);
@@ -460,7 +398,8 @@ static bool registry_matches(const struct sl_source *src, const char *ns_host)
 }
 
 /* Map a requested name to a source and repository: ?ns= (containerd), then "<source>/<repo>", then
- * Docker Hub names without prefix (Docker's registry-mirrors). NULL when no source serves it. */
+ * Docker Hub names without prefix (Docker's registry-mirrors). NULL when no source serves it, or when the
+ * repository would not fit `cap` (no published repository is that long). */
 static const struct sl_source *map_name(const struct sl_config *cfg, const char *name, const char *ns,
 					char *repo, size_t cap)
 {
@@ -478,10 +417,8 @@ static const struct sl_source *map_name(const struct sl_config *cfg, const char 
 			memcpy(first, name, (size_t)(slash - name));
 			first[slash - name] = '\0';
 			const struct sl_source *s = sl_config_source(cfg, first);
-			if (s != NULL && is_oci(s)) {
-				snprintf(repo, cap, "%s", slash + 1);
-				return s;
-			}
+			if (s != NULL && is_oci(s))
+				return snprintf(repo, cap, "%s", slash + 1) < (int)cap ? s : NULL;
 		}
 		for (size_t i = 0; i < cfg->nsources && src == NULL; i++)
 			if (is_oci(&cfg->sources[i]) && registry_matches(&cfg->sources[i], "docker.io"))
@@ -491,8 +428,8 @@ static const struct sl_source *map_name(const struct sl_config *cfg, const char 
 		return NULL;
 	/* Docker Hub's official images live under library/ even when a client leaves it out. */
 	host_of(src->registry, host, sizeof host);
-	snprintf(repo, cap, "%s%s", is_docker_hub(host) && strchr(name, '/') == NULL ? "library/" : "", name);
-	return src;
+	const char *lib = is_docker_hub(host) && strchr(name, '/') == NULL ? "library/" : "";
+	return snprintf(repo, cap, "%s%s", lib, name) < (int)cap ? src : NULL;
 }
 
 static bool ns_valid(const char *s)
@@ -565,7 +502,7 @@ enum MHD_Result sl_oci_serve(struct sl_request *r, const char *rest)
 	if (has_ns < 0 || (has_ns > 0 && !ns_valid(nsbuf)))
 		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid ns parameter");
 	const char *ns = has_ns > 0 ? nsbuf : NULL;
-	char repo[SL_MAX_OCI_REPO + 16];
+	char repo[SL_MAX_OCI_REPO + 1];
 	const struct sl_source *src = map_name(r->cfg, name, ns, repo, sizeof repo);
 	if (src == NULL)
 		return index_error(r, -ENOENT);

@@ -509,8 +509,9 @@ struct sl_oci_index *sl_oci_index_get(const char *public_dir, const char *source
 
 int sl_oci_index_open(const struct sl_oci_index *ix, const struct sl_oci_index_repo *rp, const char *dir, const char *hex)
 {
-	char rel[SL_MAX_OCI_REPO + SL_SHA256_HEX + 16];
-	snprintf(rel, sizeof rel, "%s/%s/%s", rp->name, dir, hex);
+	char rel[SL_MAX_OCI_REPO + sizeof "/_manifests/" + SL_SHA256_HEX];
+	if (snprintf(rel, sizeof rel, "%s/%s/%s", rp->name, dir, hex) >= (int)sizeof rel)
+		return -ENAMETOOLONG;   /* a truncated path could name another file */
 	return sl_files_open_beneath(ix->genfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
 }
 

@@ -46,6 +46,8 @@ struct sl_route {
 	const char *format;      /* sl_format name, or NULL */
 	/* `rest` is the raw (still %-encoded) path after the prefix. */
 	enum MHD_Result (*handle)(struct sl_request *r, const char *rest);
+	/* Any method but GET and HEAD: the route's own 405 (OCI's error JSON). NULL: the generic 405 page. */
+	enum MHD_Result (*refuse)(struct sl_request *r);
 	/* Status page: client set-up for one source of this format, as escaped HTML. May be NULL. */
 	void (*snippet)(struct sl_text *out, const char *base_url, const struct sl_source *src);
 };

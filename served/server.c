@@ -29,9 +29,9 @@
 
 #define SL_TLS_PEM_MAX (1u << 20)   /* bytes: a certificate chain or key file larger than 1 MiB is a mistake */
 
-/* The route table: one entry per served path space. A format joins by adding its entry here (OCI will
- * add { "oci", "/v2/", ... }); nothing else in served/ names a format. Order matters only for exact
- * routes versus prefixes, which never overlap. */
+/* The route table: one entry per served path space. A format joins by adding its entry here (OCI's is
+ * { "oci", "/v2/", ... }); nothing else in served/ names a format. Order matters only for exact routes
+ * versus prefixes, which never overlap. */
 static const struct sl_route sl_routes[] = {
 	{ .name = "status", .prefix = "/", .exact = true, .handle = sl_status_page },
 	{ .name = "healthz", .prefix = "/healthz", .exact = true, .handle = sl_status_healthz },
@@ -40,7 +40,8 @@ static const struct sl_route sl_routes[] = {
 	{ .name = "apt", .format = "apt", .handle = sl_files_serve_tree, .snippet = sl_status_snippet_apt },
 	{ .name = "clamav", .format = "clamav", .handle = sl_files_serve_tree,
 	  .snippet = sl_status_snippet_clamav },
-	{ .name = "oci", .prefix = "/v2/", .format = "oci", .handle = sl_oci_serve, .snippet = sl_oci_snippet },
+	{ .name = "oci", .prefix = "/v2/", .format = "oci", .handle = sl_oci_serve, .refuse = sl_oci_refuse,
+	  .snippet = sl_oci_snippet },
 };
 #define SL_NROUTES (sizeof sl_routes / sizeof sl_routes[0])
 _Static_assert(SL_NROUTES + 1 <= SL_ROUTE_SLOTS, "route table larger than the metrics slots");
@@ -266,8 +267,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->route = rt;
 		r->route_slot = (unsigned)(rt - sl_routes);
 	}
-	if (!r->get && !r->head)
+	if (!r->get && !r->head) {
+		if (rt != NULL && rt->refuse != NULL)
+			return rt->refuse(r);
 		return sl_request_error(r, MHD_HTTP_METHOD_NOT_ALLOWED);
+	}
 	if (target_hides_bytes(r, version))
 		return sl_request_error(r, MHD_HTTP_BAD_REQUEST);
 	if (url[0] != '/' || strlen(url) >= SL_MAX_REQUEST_PATH)

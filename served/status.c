@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "served/pgpkey.h"
 #include "served/request.h"
@@ -327,12 +328,12 @@ static void key_section(struct sl_text *t, const struct sl_request *r, const cha
 	sl_text_printf(t, "/keys/sluice.asc\">");
 	sl_text_html(t, base);
 	sl_text_printf(t, "/keys/sluice.asc</a></p>\n");
-	char path[4200], *data = NULL;
+	char path[SL_MAX_PATH + sizeof "/keys/sluice.asc"], *data = NULL;
 	size_t len = 0;
-	snprintf(path, sizeof path, "%s/keys/sluice.asc", r->public_dir);
 	char fprs[SL_STATUS_KEYS][SL_PGPKEY_FPR_MAX];
 	int n = 0;
-	if (sl_fs_read_file(path, SL_STATUS_KEY_MAX, &data, &len) == 0)
+	if (snprintf(path, sizeof path, "%s/keys/sluice.asc", r->public_dir) < (int)sizeof path &&
+	    sl_fs_read_file(path, SL_STATUS_KEY_MAX, &data, &len) == 0)
 		n = sl_pgpkey_fingerprints(data, len, fprs, SL_STATUS_KEYS);
 	free(data);
 	if (n <= 0) {
