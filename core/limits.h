@@ -44,7 +44,7 @@
 /* Network */
 #define SL_MAX_REDIRECTS         5                 /* HTTP redirects followed per request */
 #define SL_MAX_HEADER_VALUE      1024              /* bytes kept from one response header (ETag, Date) */
-#define SL_MAX_FETCH_CAPTURE     16                /* response headers one fetch request may capture: the registry client uses 7 */
+#define SL_MAX_FETCH_CAPTURE     16                /* response headers one fetch request may capture: the registry client uses 6 */
 #define SL_MAX_COOLDOWN_S        (7 * 86400)       /* s: longest Retry-After / cool-down honoured (hostile upstream) */
 
 /* Serving */

@@ -68,6 +68,9 @@ struct xfer {
 	int abort_err;              /* set by the body callback when it refused bytes */
 	long status;
 	char etag[SL_MAX_HEADER_VALUE], last_modified[SL_MAX_HEADER_VALUE], content_type[SL_MAX_HEADER_VALUE];
+	size_t ncap;                /* names in req.capture */
+	char (*cap_val)[SL_MAX_HEADER_VALUE];   /* per name: the current response's value */
+	uint32_t cap_seen;          /* bit i: capture[i] present in the current response */
 	char retry_after[128], content_range[128];
 	char errbuf[CURL_ERROR_SIZE];
 	char msg[512];
@@ -226,6 +229,39 @@ static char *dup_or_null(const char *s, bool *fail)
 	return d;
 }
 
+/* A copy of a NULL-terminated string vector (NULL stays NULL); *fail on allocation failure. */
+static const char *const *strv_dup(const char *const *v, bool *fail)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	if (n == 0)
+		return NULL;
+	char **d = calloc(n + 1, sizeof *d);
+	if (d == NULL) {
+		*fail = true;
+		return NULL;
+	}
+	bool bad = false;
+	for (size_t i = 0; i < n; i++)
+		d[i] = dup_or_null(v[i], &bad);
+	if (bad) {
+		for (size_t i = 0; i < n; i++)
+			free(d[i]);
+		free(d);
+		*fail = true;
+		return NULL;
+	}
+	return (const char *const *)d;
+}
+
+static void strv_free(const char *const *v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free((char *)v[i]);
+	free((void *)v);
+}
+
 static void xfer_free(struct xfer *x)
 {
 	if (x == NULL)
@@ -238,11 +274,9 @@ static void xfer_free(struct xfer *x)
 	free((char *)x->req.url);
 	free((char *)x->req.expect_sha256);
 	free((char *)x->req.range);
-	if (x->req.headers) {
-		for (size_t i = 0; x->req.headers[i]; i++)
-			free((char *)x->req.headers[i]);
-		free((void *)x->req.headers);
-	}
+	strv_free(x->req.headers);
+	strv_free(x->req.capture);
+	free(x->cap_val);
 	free(x);
 }
 
@@ -275,6 +309,29 @@ static int64_t bucket_wait(const struct bucket *b)
 
 /* ---- callbacks ---- */
 
+static int refuse(struct xfer *x, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Keep a header the caller asked for; repeated fields are joined with ", " (RFC 9110 5.3). -1 when the
+ * value outgrows its buffer: the request fails rather than hand over a cut value. */
+static int capture(struct xfer *x, struct sl_blob name, struct sl_blob value)
+{
+	for (size_t i = 0; i < x->ncap; i++) {
+		if (!sl_blob_eq_nocase(name, x->req.capture[i]))
+			continue;
+		char *v = x->cap_val[i];
+		size_t have = (x->cap_seen & (1u << i)) ? strlen(v) : 0, sep = have ? 2 : 0;
+		if (have + sep + value.len >= SL_MAX_HEADER_VALUE)
+			return refuse(x, -SL_E_TOOBIG, "response header %s longer than %d bytes", x->req.capture[i],
+				      SL_MAX_HEADER_VALUE - 1);
+		memcpy(v + have, ", ", sep);
+		memcpy(v + have + sep, value.p, value.len);
+		v[have + sep + value.len] = '\0';
+		x->cap_seen |= 1u << i;
+		return 0;
+	}
+	return 0;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
@@ -284,12 +341,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		/* A new response (redirect hop, 1xx): forget the previous one's headers. */
 		x->etag[0] = x->last_modified[0] = x->content_type[0] = '\0';
 		x->retry_after[0] = x->content_range[0] = '\0';
+		x->cap_seen = 0;
 		return len;
 	}
 	if (!sl_blob_split(&line, ':', &name))
 		return len;
 	name = sl_blob_trim(name);
 	struct sl_blob value = sl_blob_trim(line);
+	if (capture(x, name, value) != 0)
+		return 0;   /* refused: curl aborts the transfer, abort_err says why */
 	char *dst = NULL;
 	size_t cap = 0;
 	if (sl_blob_eq_nocase(name, "etag")) {
@@ -327,7 +387,6 @@ static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_po
 	return CURL_PREREQFUNC_OK;
 }
 
-__attribute__((format(printf, 3, 4)))
 static int refuse(struct xfer *x, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -548,7 +607,8 @@ static int xfer_setup(struct xfer *x)
 	SET(CURLOPT_USERAGENT, f->user_agent);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 30000));
-	SET(CURLOPT_TIMEOUT_MS, (long)(o->transfer_timeout_ms ? o->transfer_timeout_ms : 3600000));
+	int64_t timeout = x->req.timeout_ms ? x->req.timeout_ms : o->transfer_timeout_ms;
+	SET(CURLOPT_TIMEOUT_MS, (long)(timeout ? timeout : 3600000));
 	SET(CURLOPT_LOW_SPEED_LIMIT, (long)(o->low_speed_bps ? o->low_speed_bps : 1024));
 	/* curl counts the low-speed window in whole seconds; round up so it is never shorter than asked. */
 	SET(CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_time_ms ? o->low_speed_time_ms : 30000) + 999) / 1000);
@@ -578,6 +638,7 @@ static void xfer_start(struct sl_fetch *f, struct xfer *x)
 	bucket_init(&x->bw, x->req.bandwidth_bps);
 	x->abort_err = 0;
 	x->status = 0;
+	x->cap_seen = 0;
 	x->got = x->offset = 0;
 	x->mem_len = 0;
 	x->errbuf[0] = x->msg[0] = '\0';
@@ -616,6 +677,10 @@ static void xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char 
 	r.effective_url = x->req.url;
 	r.attempts = x->attempts;
 	r.message = why ? why : (x->msg[0] ? x->msg : (err ? sl_strerror(err) : NULL));
+	const char *captured[SL_MAX_FETCH_CAPTURE + 1] = { NULL };
+	for (size_t i = 0; i < x->ncap; i++)
+		captured[i] = (x->cap_seen & (1u << i)) ? x->cap_val[i] : NULL;
+	r.captured = x->ncap ? captured : NULL;
 	if (x->easy) {
 		char *eff = NULL;
 		if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
@@ -638,7 +703,8 @@ static void xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char 
 		snprintf(r.sha256, sizeof r.sha256, "%s", x->req.expect_sha256);
 	if (err != 0) {
 		enum sl_log_level lvl = SL_LOG_ERR;
-		if (err == -SL_E_INTERRUPTED || (x->status == 404 && (x->req.flags & SL_FETCH_OPTIONAL)))
+		if (err == -SL_E_INTERRUPTED || (x->req.flags & SL_FETCH_QUIET) ||
+		    (x->status == 404 && (x->req.flags & SL_FETCH_OPTIONAL)))
 			lvl = SL_LOG_DEBUG;
 		else if (err == -SL_E_COOLDOWN && x->status == 0)
 			lvl = SL_LOG_INFO;   /* failed fast behind a cool-down that was logged when it began */
@@ -954,6 +1020,9 @@ int sl_fetch_add(struct sl_fetch *f, const struct sl_fetch_req *req)
 		return -EINVAL;
 	if (req->expect_sha256 && !sl_digest_valid_sha256(req->expect_sha256))
 		return -SL_E_BADNAME;
+	for (size_t i = 0; req->capture && req->capture[i]; i++)
+		if (i >= SL_MAX_FETCH_CAPTURE)
+			return -SL_E_TOOBIG;
 	char hostname[256];
 	bool https = false;
 	int rc = url_parts(req->url, &https, hostname, sizeof hostname);
@@ -972,21 +1041,18 @@ int sl_fetch_add(struct sl_fetch *f, const struct sl_fetch_req *req)
 	x->host = h;
 	x->https = https;
 	x->req = *req;
-	x->req.url = x->req.expect_sha256 = x->req.range = NULL;
-	x->req.headers = NULL;
 	bool fail = false;
 	x->req.url = dup_or_null(req->url, &fail);
 	x->req.expect_sha256 = dup_or_null(req->expect_sha256, &fail);
 	x->req.range = dup_or_null(req->range, &fail);
-	size_t nh = 0;
-	while (req->headers && req->headers[nh])
-		nh++;
-	if (nh) {
-		char **hv = calloc(nh + 1, sizeof *hv);
-		fail = fail || hv == NULL;
-		for (size_t i = 0; hv && i < nh; i++)
-			hv[i] = dup_or_null(req->headers[i], &fail);
-		x->req.headers = (const char *const *)hv;
+	x->req.headers = strv_dup(req->headers, &fail);
+	x->req.capture = strv_dup(req->capture, &fail);
+	x->ncap = 0;
+	while (x->req.capture && x->req.capture[x->ncap])
+		x->ncap++;
+	if (x->ncap) {
+		x->cap_val = calloc(x->ncap, sizeof *x->cap_val);
+		fail = fail || x->cap_val == NULL;
 	}
 	if (fail) {
 		xfer_free(x);

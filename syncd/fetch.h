@@ -12,7 +12,11 @@
  *
  * Ownership: sl_fetch_new() -> sl_fetch_free(); the engine borrows the catalogue and store (either may be
  * NULL: no persisted state / memory bodies only). Request strings are copied by sl_fetch_add(). A result
- * passed to `done` is borrowed for the duration of the callback; `done` may add further requests. */
+ * passed to `done` is borrowed for the duration of the callback; `done` may add further requests.
+ *
+ * Response headers a caller needs (a registry's WWW-Authenticate, Docker-Content-Digest, Link, rate-limit
+ * counters) are named in req.capture and come back in result.captured, on success and on HTTP errors
+ * alike, so every request of a format, control requests included, is paced, capped and counted here. */
 #ifndef SL_FETCH_H
 #define SL_FETCH_H
 
@@ -51,6 +55,7 @@ enum sl_fetch_flags {
 	SL_FETCH_HEAD = 1u << 3,         /* HEAD request: status and headers only */
 	SL_FETCH_COOLDOWN_403 = 1u << 4, /* 403 means the host banned us: cool down (ClamAV CDN) */
 	SL_FETCH_OPTIONAL = 1u << 5,     /* 404 is an expected answer (not logged as an error) */
+	SL_FETCH_QUIET = 1u << 6,        /* the caller reports every failure itself: logged at debug only */
 };
 
 struct sl_fetch_result {
@@ -67,6 +72,9 @@ struct sl_fetch_result {
 	const char *content_type;        /* may be NULL */
 	const char *message;             /* human explanation when err != 0 */
 	unsigned attempts;
+	/* With req.capture: one value per name, same order, of the last response (after redirects), also
+	 * on errors; NULL where absent. Repeated fields are joined with ", " (RFC 9110 5.3). Else NULL. */
+	const char *const *captured;
 };
 
 struct sl_fetch_req {
@@ -80,6 +88,12 @@ struct sl_fetch_req {
 	uint64_t bandwidth_bps;          /* per-request cap (per-source setting); 0: none */
 	void (*done)(void *arg, const struct sl_fetch_result *r);
 	void *arg;
+	/* Response header names to keep (case-insensitive), NULL-terminated, at most SL_MAX_FETCH_CAPTURE, or
+	 * NULL. A value longer than SL_MAX_HEADER_VALUE - 1 bytes fails the request with -SL_E_TOOBIG: it is
+	 * never truncated (a cut Link or digest parses as something else) nor dropped (an absent Link means
+	 * "last page"). */
+	const char *const *capture;
+	int64_t timeout_ms;              /* deadline of one attempt; 0: opts.transfer_timeout_ms */
 };
 
 struct sl_fetch *sl_fetch_new(const struct sl_fetch_opts *opts, struct sl_catalog *cat, struct sl_store *st,

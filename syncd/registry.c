@@ -1,6 +1,6 @@
 /* registry: the distribution API client — auth challenges and tokens, manifest HEAD/GET, tag pages,
- * blob downloads, rate-limit accounting. Bodies go through the fetch engine; header-bearing control
- * requests through one keep-alive easy handle (see registry.h for why). */
+ * blob downloads, rate-limit accounting. Every request goes through the fetch engine; the answers that
+ * live in response headers come back through its header capture. */
 #include "syncd/registry.h"
 
 #include <errno.h>
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -22,52 +21,55 @@
 #include "core/limits.h"
 #include "core/log.h"
 
-#define REG_UA              "sluice/" SLUICE_VERSION " (+air-gapped mirror)"
 #define REG_TAGS_PAGE       1000              /* tags asked for per page (n=); registries may send fewer */
 #define REG_MAX_PAGES       1000              /* pages followed per repository: a loop guard */
 #define REG_TOKEN_MAX       (16u << 10)       /* bytes of a bearer token: Docker Hub's JWTs are ~ 2 KiB */
 #define REG_TOKEN_BODY_MAX  (64u << 10)       /* bytes of a token endpoint's JSON answer */
+#define REG_PING_BODY_MAX   (64u << 10)       /* bytes of the /v2/ answer */
 #define REG_TAGS_BODY_MAX   (4u << 20)        /* bytes of one tag page */
 #define REG_TOKEN_DEFAULT_S 60                /* s: token lifetime when the realm names none (spec default) */
 #define REG_TOKEN_MARGIN_S  10                /* s: renew this long before expiry (clock skew, slow requests) */
 #define REG_RATE_RESERVE    2                 /* pulls left untouched: stop before the limit, not at it */
 #define REG_RATE_COOL_S     3600              /* s: cool-down when the window is unknown */
-#define REG_INLINE_WAIT_S   30                /* s: a Retry-After up to this is waited out */
-#define REG_HDR             1024              /* bytes kept from one interesting response header */
 
 enum auth_mode { AUTH_UNKNOWN, AUTH_NONE, AUTH_BASIC, AUTH_BEARER };
 
+/* Response headers every registry request captures (see fetch.h), in this order. */
+enum { H_AUTH, H_LINK, H_DIGEST, H_LENGTH, H_RL_LIMIT, H_RL_REMAINING, H_N };
+static const char *const reg_capture[H_N + 1] = {
+	[H_AUTH] = "WWW-Authenticate", [H_LINK] = "Link", [H_DIGEST] = "Docker-Content-Digest",
+	[H_LENGTH] = "Content-Length", [H_RL_LIMIT] = "RateLimit-Limit", [H_RL_REMAINING] = "RateLimit-Remaining",
+	[H_N] = NULL,
+};
+
+struct blob_req;
+
+/* A bearer token per scope. Fetched synchronously by the control requests, and asynchronously for blobs:
+ * blobs that need it while it is on its way wait in `waiters` and are queued when it arrives. */
 struct token {
 	struct token *next;
+	struct sl_registry *r;     /* NULL once the registry is gone while a request is still queued */
 	char *scope, *value;
 	int64_t expires;           /* monotonic s */
+	unsigned gen;              /* bumped with every new value: a 401 renews only the token it was sent */
+	bool pending;              /* a token request is queued in the fetch engine */
+	int err;                   /* outcome of the last request: 0 or a negative code */
+	char msg[SL_MAX_URL + 256];
+	struct blob_req *waiters, **waiters_tail;
 };
 
 struct sl_registry {
 	struct sl_fetch *f;
-	CURL *easy;
-	char *base, *origin, *username, *password, *proxy, *ca_file, *log_source;
+	char *base, *origin, *username, *password, *log_source;
 	bool https;
 	struct sl_catalog *cat;
-	const volatile int *stop;
 	uint64_t bandwidth_bps;
 	int64_t timeout_ms;
-	unsigned retries;
 	enum auth_mode mode;
 	char realm[SL_MAX_URL], service[256];
 	struct token *tokens;
 	long rl_limit, rl_remaining, rl_window;   /* -1: unknown */
 	bool rl_logged;
-};
-
-struct ctl {
-	long status;
-	char www_auth[REG_HDR], link[REG_HDR], ctype[SL_OCI_MT_MAX], digest[128];
-	char rl_limit[128], rl_remaining[128], retry_after[64];
-	uint64_t clen;
-	uint8_t *body;
-	size_t len, cap;
-	bool overflow;
 };
 
 static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -91,63 +93,16 @@ static int64_t mono_s(void)
 	return (int64_t)ts.tv_sec;
 }
 
-static bool stopped(const struct sl_registry *r)
+static void bare(const char *ct, char *buf, size_t cap)
 {
-	return r->stop != NULL && *r->stop != 0;
+	size_t n = strcspn(ct, "; \t");
+	if (n >= cap)
+		n = 0;
+	memcpy(buf, ct, n);
+	buf[n] = '\0';
 }
 
-/* ---- control requests (easy handle) ---- */
-
-static void keep(char *dst, size_t cap, struct sl_blob v)
-{
-	if (sl_blob_copy(v, dst, cap) != 0)
-		dst[0] = '\0';   /* oversized: dropped, never truncated into something else */
-}
-
-static size_t ctl_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct ctl *c = arg;
-	size_t len = size * n;
-	struct sl_blob line = { (const uint8_t *)p, len }, name;
-	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		c->www_auth[0] = c->link[0] = c->ctype[0] = c->digest[0] = '\0';
-		c->rl_limit[0] = c->rl_remaining[0] = c->retry_after[0] = '\0';
-		return len;
-	}
-	if (!sl_blob_split(&line, ':', &name))
-		return len;
-	name = sl_blob_trim(name);
-	struct sl_blob v = sl_blob_trim(line);
-	if (sl_blob_eq_nocase(name, "www-authenticate"))
-		keep(c->www_auth, sizeof c->www_auth, v);
-	else if (sl_blob_eq_nocase(name, "link"))
-		keep(c->link, sizeof c->link, v);
-	else if (sl_blob_eq_nocase(name, "content-type"))
-		keep(c->ctype, sizeof c->ctype, v);
-	else if (sl_blob_eq_nocase(name, "docker-content-digest"))
-		keep(c->digest, sizeof c->digest, v);
-	else if (sl_blob_eq_nocase(name, "ratelimit-limit"))
-		keep(c->rl_limit, sizeof c->rl_limit, v);
-	else if (sl_blob_eq_nocase(name, "ratelimit-remaining"))
-		keep(c->rl_remaining, sizeof c->rl_remaining, v);
-	else if (sl_blob_eq_nocase(name, "retry-after"))
-		keep(c->retry_after, sizeof c->retry_after, v);
-	return len;
-}
-
-static size_t ctl_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct ctl *c = arg;
-	size_t len = size * n;
-	if (c->len + len + 1 > c->cap) {
-		c->overflow = true;
-		return 0;
-	}
-	memcpy(c->body + c->len, p, len);
-	c->len += len;
-	c->body[c->len] = '\0';
-	return len;
-}
+/* ---- rate limits ---- */
 
 /* "76;w=21600" -> 76 and 21600 (window stays -1 when absent). */
 static bool parse_rate(const char *v, long *count, long *window)
@@ -167,13 +122,14 @@ static bool parse_rate(const char *v, long *count, long *window)
 	return true;
 }
 
-static void note_rate(struct sl_registry *r, const struct ctl *c)
+/* The registry's RateLimit-* headers of one response; true when they said how many pulls are left. */
+static bool note_rate(struct sl_registry *r, const char *rl_limit, const char *rl_remaining)
 {
 	long limit = -1, rem = -1, window = r->rl_window;
-	if (c->rl_remaining[0] == '\0' || !parse_rate(c->rl_remaining, &rem, &window))
-		return;
-	if (c->rl_limit[0] != '\0')
-		parse_rate(c->rl_limit, &limit, &window);
+	if (rl_remaining == NULL || !parse_rate(rl_remaining, &rem, &window))
+		return false;
+	if (rl_limit != NULL)
+		parse_rate(rl_limit, &limit, &window);
 	r->rl_remaining = rem;
 	r->rl_window = window;
 	if (limit >= 0)
@@ -184,25 +140,7 @@ static void note_rate(struct sl_registry *r, const struct ctl *c)
 		       "%s: pull rate limit: %ld of %ld left (window %ld s)", r->origin, rem, r->rl_limit, window);
 		r->rl_logged = true;
 	}
-}
-
-static bool transient_status(long st)
-{
-	return st == 429 || (st >= 500 && st != 501);
-}
-
-static int64_t retry_after_s(const char *ra)
-{
-	uint64_t secs;
-	if (ra[0] == '\0')
-		return -1;
-	if (sl_blob_to_u64(sl_blob_str(ra), &secs) == 0)
-		return secs > SL_MAX_COOLDOWN_S ? SL_MAX_COOLDOWN_S : (int64_t)secs;
-	time_t at = curl_getdate(ra, NULL);
-	if (at == (time_t)-1)
-		return -1;
-	int64_t d = (int64_t)at - (int64_t)time(NULL);
-	return d < 0 ? 0 : (d > SL_MAX_COOLDOWN_S ? SL_MAX_COOLDOWN_S : d);
+	return true;
 }
 
 static void cooldown(struct sl_registry *r, int64_t seconds, const char *why)
@@ -214,107 +152,79 @@ static void cooldown(struct sl_registry *r, int64_t seconds, const char *why)
 		sl_log_warn(r->log_source, "%s: cool-down not persisted in the catalogue", host);
 }
 
-/* One request with the given headers; retries transient failures. 0 once any HTTP status arrived (the
- * caller judges it), else -SL_E_NETWORK / -SL_E_TIMEOUT / -SL_E_TOOBIG / -SL_E_INTERRUPTED. */
-static int ctl_do(struct sl_registry *r, const char *url, bool head, const char *const *hdrs, size_t body_cap,
-		  struct ctl *c, char **cause)
-{
-	free(c->body);
-	memset(c, 0, sizeof *c);
-	c->cap = body_cap + 1;
-	c->body = malloc(c->cap);
-	if (c->body == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
-	struct curl_slist *list = NULL;
-	for (size_t i = 0; hdrs != NULL && hdrs[i] != NULL; i++) {
-		struct curl_slist *n = curl_slist_append(list, hdrs[i]);
-		if (n == NULL) {
-			curl_slist_free_all(list);
-			return fail(cause, -ENOMEM, "out of memory");
-		}
-		list = n;
-	}
-	int rc = -SL_E_NETWORK;
-	for (unsigned attempt = 0;; attempt++) {
-		if (stopped(r)) {
-			rc = fail(cause, -SL_E_INTERRUPTED, "%s: interrupted", url);
-			break;
-		}
-		CURL *e = r->easy;
-		char errbuf[CURL_ERROR_SIZE] = "";
-		curl_easy_reset(e);
-		c->len = 0;
-		c->overflow = false;
-		c->status = 0;
-		curl_easy_setopt(e, CURLOPT_URL, url);
-		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, r->https ? "https" : "http,https");
-		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)SL_MAX_REDIRECTS);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-		if (r->ca_file != NULL)
-			curl_easy_setopt(e, CURLOPT_CAINFO, r->ca_file);
-		if (r->proxy != NULL)
-			curl_easy_setopt(e, CURLOPT_PROXY, r->proxy);
-		curl_easy_setopt(e, CURLOPT_USERAGENT, REG_UA);
-		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ctl_header);
-		curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ctl_body);
-		curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-		curl_easy_setopt(e, CURLOPT_NOBODY, head ? 1L : 0L);
-		if (list != NULL)
-			curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-		CURLcode cc = curl_easy_perform(e);
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &c->status);
-		curl_off_t cl = -1;
-		curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		c->clen = cl > 0 ? (uint64_t)cl : 0;
-		if (c->overflow) {
-			rc = fail(cause, -SL_E_TOOBIG, "%s: answer exceeds %zu bytes", url, body_cap);
-			break;
-		}
-		bool transient = cc != CURLE_OK || transient_status(c->status);
-		if (!transient) {
-			note_rate(r, c);
-			rc = 0;
-			break;
-		}
-		int64_t ra = retry_after_s(c->retry_after);
-		if (c->status == 429 && ra > REG_INLINE_WAIT_S) {
-			char why[SL_MAX_URL + 64];
-			snprintf(why, sizeof why, "HTTP 429, Retry-After %s on %s", c->retry_after, url);
-			cooldown(r, ra, why);
-			rc = fail(cause, -SL_E_COOLDOWN, "%s: HTTP 429, registry asks to wait %" PRId64 " s", url, ra);
-			break;
-		}
-		if (attempt >= r->retries) {
-			if (cc != CURLE_OK)
-				rc = fail(cause, cc == CURLE_OPERATION_TIMEDOUT ? -SL_E_TIMEOUT : -SL_E_NETWORK, "%s: %s",
-					  url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-			else
-				rc = 0;   /* the status speaks for itself */
-			break;
-		}
-		int64_t wait_ms = ra >= 0 ? ra * 1000 : (int64_t)1000 << (attempt < 8 ? attempt : 8);
-		sl_log_info(r->log_source, "%s: %s; retrying in %" PRId64 " ms", url,
-			    cc != CURLE_OK ? (errbuf[0] ? errbuf : curl_easy_strerror(cc)) : "server error", wait_ms);
-		for (int64_t slept = 0; slept < wait_ms && !stopped(r); slept += 50)
-			usleep(50 * 1000);
-	}
-	curl_slist_free_all(list);
-	return rc;
-}
+/* ---- one request, waited for ---- */
 
-static void ctl_release(struct ctl *c)
+/* What a request's callback copied out of the borrowed result. */
+struct call {
+	struct sl_registry *r;
+	int err;
+	long status;
+	char msg[512];
+	uint8_t *body;              /* heap, NUL-terminated; 2xx only */
+	size_t len;
+	char ctype[SL_OCI_MT_MAX];  /* bare Content-Type */
+	char hdr[H_N][SL_MAX_HEADER_VALUE];   /* captured values, "" when absent */
+	bool rated;                 /* the answer carried RateLimit-Remaining */
+};
+
+static void call_release(struct call *c)
 {
 	free(c->body);
 	c->body = NULL;
+}
+
+static void call_done(void *arg, const struct sl_fetch_result *res)
+{
+	struct call *c = arg;
+	c->err = res->err;
+	c->status = res->status;
+	snprintf(c->msg, sizeof c->msg, "%s", res->message ? res->message : "");
+	for (size_t i = 0; i < H_N; i++)
+		snprintf(c->hdr[i], sizeof c->hdr[i], "%s", res->captured && res->captured[i] ? res->captured[i] : "");
+	c->rated = note_rate(c->r, res->captured ? res->captured[H_RL_LIMIT] : NULL,
+			     res->captured ? res->captured[H_RL_REMAINING] : NULL);
+	if (res->err == 0 && res->body != NULL) {
+		c->body = malloc(res->body_len + 1);
+		if (c->body == NULL) {
+			c->err = -ENOMEM;
+			snprintf(c->msg, sizeof c->msg, "out of memory");
+			return;
+		}
+		memcpy(c->body, res->body, res->body_len);
+		c->body[res->body_len] = '\0';
+		c->len = res->body_len;
+		bare(res->content_type ? res->content_type : "", c->ctype, sizeof c->ctype);
+	}
+}
+
+/* One request through the fetch engine (its pacing, caps, retries, Retry-After and cool-downs apply),
+ * run to its end. 0 once the registry answered with a status, an HTTP error included (the caller judges
+ * it); else the engine's error (-SL_E_NETWORK, -SL_E_TIMEOUT, -SL_E_TOOBIG, -SL_E_DIGEST, -SL_E_COOLDOWN,
+ * -SL_E_INTERRUPTED...) with *cause naming the URL. Never from inside a fetch callback. */
+static int call(struct sl_registry *r, const char *url, unsigned flags, const char *const *hdrs, uint64_t cap,
+		const char *expect_sha256, struct call *c, char **cause)
+{
+	call_release(c);
+	memset(c, 0, sizeof *c);
+	c->r = r;
+	/* Control requests get the registry's deadline; a manifest body (the one digest-checked call) the
+	 * engine's, as every download. */
+	struct sl_fetch_req req = {
+		.url = url, .flags = flags, .expect_sha256 = expect_sha256, .expect_size = -1, .max_size = cap,
+		.headers = hdrs, .capture = reg_capture, .timeout_ms = expect_sha256 ? 0 : r->timeout_ms,
+		.done = call_done, .arg = c,
+	};
+	int rc = sl_fetch_add(r->f, &req);
+	if (rc == -SL_E_COOLDOWN)
+		return fail(cause, rc, "%s: the registry is cooling down (an earlier rate limit or Retry-After); "
+			    "not contacted", url);
+	if (rc == 0)
+		rc = sl_fetch_run(r->f);
+	if (rc < 0)
+		return fail(cause, rc, "%s: %s", url, sl_strerror(rc));
+	if (c->err == 0 || (c->err == -SL_E_HTTP && c->status >= 300))
+		return 0;
+	return fail(cause, c->err, "%s: %s", url, c->msg[0] ? c->msg : sl_strerror(c->err));
 }
 
 /* ---- authentication ---- */
@@ -394,26 +304,19 @@ static int parse_challenge(struct sl_registry *r, const char *www, char *scope, 
 
 static int ping(struct sl_registry *r, char **cause)
 {
-	/* A cool-down persisted by an earlier run (rate limit, Retry-After) holds for control requests too. */
-	char host[256];
-	int64_t until = 0;
-	if (r->cat != NULL && sl_fetch_url_host(r->base, host, sizeof host) == 0 &&
-	    sl_catalog_cooldown_get(r->cat, host, &until, NULL) == 0 && until > (int64_t)time(NULL))
-		return fail(cause, -SL_E_COOLDOWN, "%s is cooling down for another %lld s; not contacted", host,
-			    (long long)(until - (int64_t)time(NULL)));
 	char url[SL_MAX_URL + 16];
 	snprintf(url, sizeof url, "%s/v2/", r->base);
-	struct ctl c = { 0 };
-	int rc = ctl_do(r, url, false, NULL, 64u << 10, &c, cause);
+	struct call c = { 0 };
+	int rc = call(r, url, SL_FETCH_QUIET, NULL, REG_PING_BODY_MAX, NULL, &c, cause);
 	if (rc == 0) {
 		if (c.status == 200)
 			r->mode = AUTH_NONE;
-		else if (c.status == 401 && c.www_auth[0] != '\0')
-			rc = parse_challenge(r, c.www_auth, NULL, 0, cause);
+		else if (c.status == 401 && c.hdr[H_AUTH][0] != '\0')
+			rc = parse_challenge(r, c.hdr[H_AUTH], NULL, 0, cause);
 		else
 			rc = fail(cause, -SL_E_HTTP, "%s: not a registry v2 API (HTTP %ld)", url, c.status);
 	}
-	ctl_release(&c);
+	call_release(&c);
 	if (rc == 0 && r->mode == AUTH_BASIC && r->username == NULL)
 		rc = fail(cause, -SL_E_CONFIG, "%s asks for a user name and password (username, password_file)",
 			  r->base);
@@ -434,18 +337,110 @@ static int basic_header(const struct sl_registry *r, char *buf, size_t cap)
 	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
-static struct token *token_find(struct sl_registry *r, const char *scope)
+static struct token *token_of(struct sl_registry *r, const char *repo)
 {
+	char scope[SL_MAX_OCI_REPO + 64];
+	snprintf(scope, sizeof scope, "repository:%s:pull", repo);
 	for (struct token *t = r->tokens; t != NULL; t = t->next)
 		if (strcmp(t->scope, scope) == 0)
 			return t;
-	return NULL;
+	struct token *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	t->scope = strdup(scope);
+	if (t->scope == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->r = r;
+	t->waiters_tail = &t->waiters;
+	t->next = r->tokens;
+	r->tokens = t;
+	return t;
 }
 
-static int fetch_token(struct sl_registry *r, const char *scope, char **cause)
+static bool token_fresh(const struct token *t)
 {
-	char *esc_s = curl_easy_escape(r->easy, scope, 0);
-	char *esc_v = curl_easy_escape(r->easy, r->service, 0);
+	return t->value != NULL && t->expires > mono_s();
+}
+
+static void token_free(struct token *t)
+{
+	if (t->value != NULL)
+		explicit_bzero(t->value, strlen(t->value));
+	free(t->value);
+	free(t->scope);
+	free(t);
+}
+
+/* The token endpoint's JSON answer into t. */
+static int token_take(struct token *t, const uint8_t *body, size_t len)
+{
+	json_t *j = json_loadb((const char *)body, len, 0, NULL);
+	const char *tok = json_string_value(json_object_get(j, "token"));
+	if (tok == NULL)
+		tok = json_string_value(json_object_get(j, "access_token"));
+	json_int_t ttl = json_integer_value(json_object_get(j, "expires_in"));
+	int rc = 0;
+	if (tok == NULL || tok[0] == '\0' || strlen(tok) > REG_TOKEN_MAX || strpbrk(tok, "\r\n") != NULL) {
+		rc = -SL_E_PARSE;
+		snprintf(t->msg, sizeof t->msg, "%s: no usable token in the answer", t->r->realm);
+	} else {
+		char *v = strdup(tok);
+		if (v == NULL) {
+			rc = -ENOMEM;
+			snprintf(t->msg, sizeof t->msg, "out of memory");
+		} else {
+			if (t->value != NULL)
+				explicit_bzero(t->value, strlen(t->value));
+			free(t->value);
+			t->value = v;
+			t->gen++;
+			if (ttl <= 0)
+				ttl = REG_TOKEN_DEFAULT_S;
+			int64_t margin = ttl > 2 * REG_TOKEN_MARGIN_S ? REG_TOKEN_MARGIN_S : ttl / 2;
+			t->expires = mono_s() + (int64_t)ttl - margin;
+		}
+	}
+	json_decref(j);
+	return rc;
+}
+
+static void blobs_release(struct token *t);
+
+static void token_done(void *arg, const struct sl_fetch_result *res)
+{
+	struct token *t = arg;
+	t->pending = false;
+	if (t->r == NULL) {
+		/* The registry was freed with this request still queued: nobody is left to tell. */
+		blobs_release(t);
+		token_free(t);
+		return;
+	}
+	struct sl_registry *r = t->r;
+	t->err = 0;
+	t->msg[0] = '\0';
+	if (res->err == 0) {
+		t->err = token_take(t, res->body, res->body_len);
+	} else if (res->err == -SL_E_HTTP && res->status > 0) {
+		t->err = res->status == 401 || res->status == 403 ? -SL_E_CONFIG : -SL_E_HTTP;
+		snprintf(t->msg, sizeof t->msg, "%s: token request for %s refused (HTTP %ld)%s", r->realm, t->scope,
+			 res->status, res->status == 401 ? ": check username and password_file" : "");
+	} else {
+		t->err = res->err;
+		snprintf(t->msg, sizeof t->msg, "%s: %s", r->realm, res->message ? res->message : sl_strerror(res->err));
+	}
+	blobs_release(t);
+}
+
+/* Queue a request for t's token (Basic credentials go along when configured). */
+static int token_request(struct sl_registry *r, struct token *t, char **cause)
+{
+	if (t->pending)
+		return 0;
+	char *esc_s = curl_easy_escape(NULL, t->scope, 0);
+	char *esc_v = curl_easy_escape(NULL, r->service, 0);
 	char url[SL_MAX_URL * 2];
 	int n = esc_s && esc_v ? snprintf(url, sizeof url, "%s%cservice=%s&scope=%s", r->realm,
 					  strchr(r->realm, '?') ? '&' : '?', esc_v, esc_s) : -1;
@@ -460,88 +455,88 @@ static int fetch_token(struct sl_registry *r, const char *scope, char **cause)
 			return fail(cause, -SL_E_TOOBIG, "credentials too long");
 		hdrs[0] = auth;
 	}
-	struct ctl c = { 0 };
-	int rc = ctl_do(r, url, false, hdrs, REG_TOKEN_BODY_MAX, &c, cause);
+	struct sl_fetch_req req = {
+		.url = url, .flags = SL_FETCH_QUIET, .expect_size = -1, .max_size = REG_TOKEN_BODY_MAX,
+		.headers = hdrs, .timeout_ms = r->timeout_ms, .done = token_done, .arg = t,
+	};
+	int rc = sl_fetch_add(r->f, &req);
 	explicit_bzero(auth, sizeof auth);
-	if (rc == 0 && c.status != 200)
-		rc = fail(cause, c.status == 401 || c.status == 403 ? -SL_E_CONFIG : -SL_E_HTTP,
-			  "%s: token request for %s refused (HTTP %ld)%s", r->realm, scope, c.status,
-			  c.status == 401 ? ": check username and password_file" : "");
-	json_t *j = NULL;
-	if (rc == 0) {
-		j = json_loadb((const char *)c.body, c.len, 0, NULL);
-		const char *tok = json_string_value(json_object_get(j, "token"));
-		if (tok == NULL)
-			tok = json_string_value(json_object_get(j, "access_token"));
-		json_int_t ttl = json_integer_value(json_object_get(j, "expires_in"));
-		if (tok == NULL || tok[0] == '\0' || strlen(tok) > REG_TOKEN_MAX || strpbrk(tok, "\r\n") != NULL) {
-			rc = fail(cause, -SL_E_PARSE, "%s: no usable token in the answer", r->realm);
-		} else {
-			if (ttl <= 0)
-				ttl = REG_TOKEN_DEFAULT_S;
-			struct token *t = token_find(r, scope);
-			if (t == NULL) {
-				t = calloc(1, sizeof *t);
-				if (t != NULL && (t->scope = strdup(scope)) == NULL) {
-					free(t);
-					t = NULL;
-				}
-				if (t != NULL) {
-					t->next = r->tokens;
-					r->tokens = t;
-				}
-			}
-			char *v = t != NULL ? strdup(tok) : NULL;
-			if (v == NULL) {
-				rc = fail(cause, -ENOMEM, "out of memory");
-			} else {
-				free(t->value);
-				t->value = v;
-				int64_t margin = ttl > 2 * REG_TOKEN_MARGIN_S ? REG_TOKEN_MARGIN_S : ttl / 2;
-				t->expires = mono_s() + (int64_t)ttl - margin;
-			}
-		}
-	}
-	json_decref(j);
-	ctl_release(&c);
-	return rc;
+	if (rc < 0)
+		return fail(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
+	t->pending = true;
+	return 0;
 }
 
-/* The Authorization header line for `repo` into buf ("" when anonymous). renew: the cached token was
- * refused, get a new one. */
+/* The Authorization header line for `repo` into buf ("" when anonymous), without any request: the
+ * mode is known and, for Bearer, t holds a fresh token. */
+static int auth_header(struct sl_registry *r, const struct token *t, char *buf, size_t cap, char **cause)
+{
+	buf[0] = '\0';
+	int n = 0;
+	if (r->mode == AUTH_BASIC)
+		n = basic_header(r, buf, cap) < 0 ? -1 : 0;
+	else if (r->mode == AUTH_BEARER)
+		n = snprintf(buf, cap, "Authorization: Bearer %s", t->value);
+	return (n < 0 || (size_t)n >= cap) ? fail(cause, -SL_E_TOOBIG, "credentials or token too long") : 0;
+}
+
+/* As auth_header, asking the registry and its token realm first when needed (waits for them). renew: the
+ * token was refused, get another. Never from inside a fetch callback. */
 static int auth_for(struct sl_registry *r, const char *repo, bool renew, char *buf, size_t cap, char **cause)
 {
 	buf[0] = '\0';
 	int rc = 0;
 	if (r->mode == AUTH_UNKNOWN)
 		rc = ping(r, cause);
-	if (rc < 0 || r->mode == AUTH_NONE)
-		return rc;
-	if (r->mode == AUTH_BASIC)
-		return basic_header(r, buf, cap) < 0 ? fail(cause, -SL_E_TOOBIG, "credentials too long") : 0;
-	char scope[SL_MAX_OCI_REPO + 64];
-	snprintf(scope, sizeof scope, "repository:%s:pull", repo);
-	struct token *t = token_find(r, scope);
-	if (renew || t == NULL || t->value == NULL || t->expires <= mono_s()) {
-		rc = fetch_token(r, scope, cause);
+	if (rc < 0 || r->mode != AUTH_BEARER)
+		return rc < 0 ? rc : auth_header(r, NULL, buf, cap, cause);
+	struct token *t = token_of(r, repo);
+	if (t == NULL)
+		return fail(cause, -ENOMEM, "out of memory");
+	if (renew || !token_fresh(t)) {
+		rc = token_request(r, t, cause);
+		if (rc == 0)
+			rc = sl_fetch_run(r->f);
 		if (rc < 0)
-			return rc;
-		t = token_find(r, scope);
+			return fail(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
+		if (t->err < 0)
+			return fail(cause, t->err, "%s", t->msg);
+		if (!token_fresh(t))
+			return fail(cause, -SL_E_PARSE, "%s: token for %s expired on arrival", r->realm, t->scope);
 	}
-	int n = snprintf(buf, cap, "Authorization: Bearer %s", t->value);
-	return (n < 0 || (size_t)n >= cap) ? fail(cause, -SL_E_TOOBIG, "token too long") : 0;
+	return auth_header(r, t, buf, cap, cause);
 }
 
-/* A 401 on an authenticated request: the challenge may name what is missing. True when a retry with
- * fresh credentials makes sense. */
-static bool reauth(struct sl_registry *r, const struct ctl *c)
+/* A 401 on an authenticated request: the challenge may name what is missing. True when a retry with a
+ * fresh token makes sense (Basic credentials would only be refused again). */
+static bool reauth(struct sl_registry *r, const struct call *c)
 {
-	if (c->status != 401 || c->www_auth[0] == '\0')
+	if (c->status != 401 || c->hdr[H_AUTH][0] == '\0')
 		return false;
 	char *ignored = NULL;
-	int rc = parse_challenge(r, c->www_auth, NULL, 0, &ignored);
+	int rc = parse_challenge(r, c->hdr[H_AUTH], NULL, 0, &ignored);
 	free(ignored);
-	return rc == 0 && r->mode != AUTH_NONE;
+	return rc == 0 && r->mode == AUTH_BEARER;
+}
+
+/* An authenticated request, renewing the token once on 401. */
+static int call_auth(struct sl_registry *r, const char *repo, const char *url, unsigned flags,
+		     const char *accept, uint64_t cap, const char *expect_sha256, struct call *c, char **cause)
+{
+	char auth[REG_TOKEN_MAX + 64];
+	const char *hdrs[3] = { accept, NULL, NULL };
+	int rc = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		rc = auth_for(r, repo, pass > 0, auth, sizeof auth, cause);
+		if (rc < 0)
+			break;
+		hdrs[accept ? 1 : 0] = auth[0] ? auth : NULL;
+		rc = call(r, url, flags, hdrs, cap, expect_sha256, c, cause);
+		if (rc < 0 || pass > 0 || !reauth(r, c))
+			break;
+	}
+	explicit_bzero(auth, sizeof auth);
+	return rc;
 }
 
 /* ---- public ---- */
@@ -559,22 +554,15 @@ struct sl_registry *sl_registry_new(struct sl_fetch *f, const struct sl_registry
 	}
 	r->f = f;
 	r->cat = o->cat;
-	r->stop = o->stop;
-	r->retries = o->retries;
 	r->bandwidth_bps = o->bandwidth_bps;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
 	r->rl_limit = r->rl_remaining = r->rl_window = -1;
 	r->base = strdup(o->base);
-	r->easy = curl_easy_init();
-	bool bad = r->base == NULL || r->easy == NULL;
 	r->username = o->username ? strdup(o->username) : NULL;
 	r->password = o->password ? strdup(o->password) : NULL;
-	r->proxy = o->proxy ? strdup(o->proxy) : NULL;
-	r->ca_file = o->ca_file ? strdup(o->ca_file) : NULL;
 	r->log_source = o->log_source ? strdup(o->log_source) : NULL;
-	bad = bad || (o->username && !r->username) || (o->password && !r->password) || (o->proxy && !r->proxy) ||
-	      (o->ca_file && !r->ca_file) || (o->log_source && !r->log_source);
-	if (bad) {
+	if (r->base == NULL || (o->username && !r->username) || (o->password && !r->password) ||
+	    (o->log_source && !r->log_source)) {
 		fail(cause, -ENOMEM, "out of memory");
 		sl_registry_free(r);
 		return NULL;
@@ -613,22 +601,17 @@ void sl_registry_free(struct sl_registry *r)
 	while (r->tokens != NULL) {
 		struct token *t = r->tokens;
 		r->tokens = t->next;
-		if (t->value != NULL)
-			explicit_bzero(t->value, strlen(t->value));
-		free(t->value);
-		free(t->scope);
-		free(t);
+		if (t->pending)
+			t->r = NULL;   /* still queued in the engine: token_done frees it and its waiters */
+		else
+			token_free(t);
 	}
 	if (r->password != NULL)
 		explicit_bzero(r->password, strlen(r->password));
-	if (r->easy != NULL)
-		curl_easy_cleanup(r->easy);
 	free(r->base);
 	free(r->origin);
 	free(r->username);
 	free(r->password);
-	free(r->proxy);
-	free(r->ca_file);
 	free(r->log_source);
 	free(r);
 }
@@ -644,37 +627,6 @@ static int manifest_url(const struct sl_registry *r, const char *repo, const cha
 	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
-static void bare(const char *ct, char *buf, size_t cap)
-{
-	size_t n = strcspn(ct, "; \t");
-	if (n >= cap)
-		n = 0;
-	memcpy(buf, ct, n);
-	buf[n] = '\0';
-}
-
-/* An authenticated control request, renewing credentials once on 401. */
-static int ctl_auth(struct sl_registry *r, const char *repo, const char *url, bool head, const char *accept,
-		    size_t cap, struct ctl *c, char **cause)
-{
-	char auth[REG_TOKEN_MAX + 64];
-	const char *hdrs[3] = { accept, NULL, NULL };
-	for (int pass = 0; pass < 2; pass++) {
-		int rc = auth_for(r, repo, pass > 0, auth, sizeof auth, cause);
-		if (rc < 0)
-			return rc;
-		hdrs[accept ? 1 : 0] = auth[0] ? auth : NULL;
-		rc = ctl_do(r, url, head, hdrs, cap, c, cause);
-		if (rc < 0)
-			return rc;
-		if (pass == 0 && reauth(r, c))
-			continue;
-		break;
-	}
-	explicit_bzero(auth, sizeof auth);
-	return 0;
-}
-
 int sl_registry_head(struct sl_registry *r, const char *repo, const char *ref, struct sl_registry_head *out,
 		     char **cause)
 {
@@ -683,50 +635,24 @@ int sl_registry_head(struct sl_registry *r, const char *repo, const char *ref, s
 	int rc = manifest_url(r, repo, ref, url, sizeof url);
 	if (rc < 0)
 		return fail(cause, rc, "%s:%s: invalid reference", repo, ref);
-	struct ctl c = { 0 };
-	rc = ctl_auth(r, repo, url, true, "Accept: " SL_OCI_ACCEPT, 0, &c, cause);
+	struct call c = { 0 };
+	rc = call_auth(r, repo, url, SL_FETCH_HEAD | SL_FETCH_QUIET, "Accept: " SL_OCI_ACCEPT, 0, NULL, &c, cause);
 	if (rc == 0) {
 		if (c.status == 404)
 			rc = fail(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url);
 		else if (c.status != 200)
 			rc = fail(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
 	}
-	if (rc == 0 && c.digest[0] != '\0' && sl_digest_parse_oci(c.digest, out->digest) != 0)
-		rc = fail(cause, -SL_E_BADNAME, "%s: malformed Docker-Content-Digest '%.100s'", url, c.digest);
+	const char *digest = c.hdr[H_DIGEST];
+	if (rc == 0 && digest[0] != '\0' && sl_digest_parse_oci(digest, out->digest) != 0)
+		rc = fail(cause, -SL_E_BADNAME, "%s: malformed Docker-Content-Digest '%.100s'", url, digest);
 	if (rc == 0) {
 		bare(c.ctype, out->media_type, sizeof out->media_type);
-		out->size = c.clen;
+		if (sl_blob_to_u64(sl_blob_str(c.hdr[H_LENGTH]), &out->size) != 0)
+			out->size = 0;
 	}
-	ctl_release(&c);
+	call_release(&c);
 	return rc;
-}
-
-struct body_arg {
-	int err;
-	long status;
-	char msg[512];
-	uint8_t *body;
-	size_t len;
-	char ctype[SL_OCI_MT_MAX];
-};
-
-static void body_done(void *arg, const struct sl_fetch_result *res)
-{
-	struct body_arg *b = arg;
-	b->err = res->err;
-	b->status = res->status;
-	snprintf(b->msg, sizeof b->msg, "%s", res->message ? res->message : "");
-	if (res->err == 0 && res->body != NULL) {
-		b->body = malloc(res->body_len + 1);
-		if (b->body == NULL) {
-			b->err = -ENOMEM;
-			return;
-		}
-		memcpy(b->body, res->body, res->body_len);
-		b->body[res->body_len] = '\0';
-		b->len = res->body_len;
-		bare(res->content_type ? res->content_type : "", b->ctype, sizeof b->ctype);
-	}
 }
 
 int sl_registry_get_manifest(struct sl_registry *r, const char *repo, const char *hex, uint8_t **body,
@@ -748,39 +674,21 @@ int sl_registry_get_manifest(struct sl_registry *r, const char *repo, const char
 		cooldown(r, wait, why);
 		return fail(cause, -SL_E_COOLDOWN, "%s: %s", r->origin, why);
 	}
-	char auth[REG_TOKEN_MAX + 64];
-	for (int pass = 0; pass < 2; pass++) {
-		rc = auth_for(r, repo, pass > 0, auth, sizeof auth, cause);
-		if (rc < 0)
-			return rc;
-		const char *hdrs[3] = { "Accept: " SL_OCI_ACCEPT, auth[0] ? auth : NULL, NULL };
-		struct body_arg b = { 0 };
-		struct sl_fetch_req req = {
-			.url = url, .flags = 0, .expect_sha256 = hex, .expect_size = -1,
-			.max_size = SL_MAX_OCI_MANIFEST, .headers = hdrs, .done = body_done, .arg = &b,
-		};
-		rc = sl_fetch_add(r->f, &req);
-		if (rc == 0)
-			rc = sl_fetch_run(r->f);
-		explicit_bzero(auth, sizeof auth);
-		if (rc < 0)
-			return fail(cause, rc, "%s: %s", url, sl_strerror(rc));
-		if (r->rl_remaining > 0)
-			r->rl_remaining--;   /* a GET counts; HEADs told us the rest */
-		if (b.err == -SL_E_HTTP && b.status == 401 && pass == 0 && r->mode == AUTH_BEARER)
-			continue;
-		if (b.err != 0) {
-			free(b.body);
-			if (b.status == 404)
-				return fail(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url);
-			return fail(cause, b.err, "%s: %s", url, b.msg[0] ? b.msg : sl_strerror(b.err));
-		}
-		*body = b.body;
-		*len = b.len;
-		memcpy(content_type, b.ctype, SL_OCI_MT_MAX);
-		return 0;
+	struct call c = { 0 };
+	rc = call_auth(r, repo, url, 0, "Accept: " SL_OCI_ACCEPT, SL_MAX_OCI_MANIFEST, hex, &c, cause);
+	if (rc == 0 && !c.rated && r->rl_remaining > 0)
+		r->rl_remaining--;   /* a GET counts; when the answer does not say so, HEADs told us the rest */
+	if (rc == 0 && c.err != 0)
+		rc = c.status == 404 ? fail(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url)
+				     : fail(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
+	if (rc < 0) {
+		call_release(&c);
+		return rc;
 	}
-	return fail(cause, -SL_E_HTTP, "%s: HTTP 401 after renewing the token", url);
+	*body = c.body;
+	*len = c.len;
+	memcpy(content_type, c.ctype, SL_OCI_MT_MAX);
+	return 0;
 }
 
 int sl_registry_link_next(const char *base, const char *link, char *out, size_t cap)
@@ -833,8 +741,8 @@ void sl_registry_tags_free(char **tags, size_t n)
 	free(tags);
 }
 
-static int tags_page(const struct ctl *c, const char *url, char ***tags, size_t *n,
-		     size_t *dropped, char **cause)
+static int tags_page(const struct call *c, const char *url, char ***tags, size_t *n, size_t *dropped,
+		     char **cause)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb((const char *)c->body, c->len, 0, &jerr);
@@ -874,7 +782,7 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 		return fail(cause, -SL_E_BADNAME, "%.300s: invalid repository name", repo);
 	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256];
 	snprintf(url, sizeof url, "%s/v2/%s/tags/list?n=%d", r->base, repo, REG_TAGS_PAGE);
-	struct ctl c = { 0 };
+	struct call c = { 0 };
 	size_t dropped = 0;
 	int rc = 0;
 	for (unsigned page = 0; rc == 0; page++) {
@@ -882,7 +790,7 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 			rc = fail(cause, -SL_E_TOOBIG, "%s: more than %d pages of tags", repo, REG_MAX_PAGES);
 			break;
 		}
-		rc = ctl_auth(r, repo, url, false, NULL, REG_TAGS_BODY_MAX, &c, cause);
+		rc = call_auth(r, repo, url, SL_FETCH_QUIET, NULL, REG_TAGS_BODY_MAX, NULL, &c, cause);
 		if (rc < 0)
 			break;
 		if (c.status == 404) {
@@ -894,19 +802,19 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 			break;
 		}
 		rc = tags_page(&c, url, tags, n, &dropped, cause);
-		if (rc < 0 || c.link[0] == '\0')
+		if (rc < 0 || c.hdr[H_LINK][0] == '\0')
 			break;
 		char next[sizeof url];
-		int lr = sl_registry_link_next(r->origin, c.link, next, sizeof next);
+		int lr = sl_registry_link_next(r->origin, c.hdr[H_LINK], next, sizeof next);
 		if (lr == -SL_E_NOTFOUND)
 			break;
 		if (lr < 0) {
-			rc = fail(cause, lr, "%s: unusable Link header '%.200s'", url, c.link);
+			rc = fail(cause, lr, "%s: unusable Link header '%.200s'", url, c.hdr[H_LINK]);
 			break;
 		}
 		memcpy(url, next, sizeof url);
 	}
-	ctl_release(&c);
+	call_release(&c);
 	if (dropped > 0)
 		sl_log_warn(r->log_source, "%s/%s: %zu tag(s) ignored: not valid tag names", r->origin, repo, dropped);
 	if (rc < 0) {
@@ -921,44 +829,68 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 
 struct blob_req {
 	struct sl_registry *r;
+	struct blob_req *next;      /* in a token's waiters */
 	char repo[SL_MAX_OCI_REPO + 1];
 	char hex[SL_SHA256_HEX];
 	uint64_t size;
+	unsigned gen;               /* generation of the token the last attempt carried */
 	bool renewed;
 	void (*done)(void *arg, const struct sl_fetch_result *res);
 	void *arg;
 };
 
-static int blob_queue(struct blob_req *b, bool renew, char **cause);
+static int blob_queue(struct blob_req *b, char **cause);
+
+static int blob_url(const struct blob_req *b, char *url, size_t cap)
+{
+	int n = snprintf(url, cap, "%s/v2/%s/blobs/sha256:%s", b->r->base, b->repo, b->hex);
+	return n < 0 || (size_t)n >= cap ? -SL_E_TOOBIG : 0;
+}
+
+/* Report a blob that never reached the engine (its token could not be had) and free it. */
+static void blob_fail(struct blob_req *b, int err, const char *why)
+{
+	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256];
+	if (blob_url(b, url, sizeof url) < 0)
+		snprintf(url, sizeof url, "sha256:%s", b->hex);
+	struct sl_fetch_result res = { .err = err, .url = url, .effective_url = url, .message = why };
+	sl_log(err == -SL_E_INTERRUPTED ? SL_LOG_DEBUG : SL_LOG_ERR, b->r->log_source, "%s: %s", url, why);
+	b->done(b->arg, &res);
+	free(b);
+}
 
 static void blob_done(void *arg, const struct sl_fetch_result *res)
 {
 	struct blob_req *b = arg;
-	if (res->err == -SL_E_HTTP && res->status == 401 && !b->renewed && b->r->mode == AUTH_BEARER) {
-		/* The token expired while the queue drained: renew once and queue again. */
+	struct sl_registry *r = b->r;
+	if (res->err == -SL_E_HTTP && res->status == 401 && !b->renewed && r->mode == AUTH_BEARER) {
+		/* The token expired while the queue drained: renew it once (one request for every blob that
+		 * carried this token) and queue again. */
 		char *cause = NULL;
+		struct token *t = token_of(r, b->repo);
 		b->renewed = true;
-		if (blob_queue(b, true, &cause) == 0) {
-			free(cause);
+		if (t != NULL && t->gen == b->gen)
+			t->expires = 0;
+		if (t != NULL && blob_queue(b, &cause) == 0)
 			return;
-		}
-		sl_log_err(b->r->log_source, "%s: %s", b->hex, cause ? cause : "cannot renew the token");
+		sl_log_err(r->log_source, "%s: %s", b->hex, cause ? cause : "cannot renew the token");
 		free(cause);
 	}
 	b->done(b->arg, res);
 	free(b);
 }
 
-static int blob_queue(struct blob_req *b, bool renew, char **cause)
+/* Queue the blob's GET with credentials at hand. */
+static int blob_send(struct blob_req *b, const struct token *t, char **cause)
 {
 	struct sl_registry *r = b->r;
 	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256], auth[REG_TOKEN_MAX + 64];
-	int n = snprintf(url, sizeof url, "%s/v2/%s/blobs/sha256:%s", r->base, b->repo, b->hex);
-	if (n < 0 || (size_t)n >= sizeof url)
+	if (blob_url(b, url, sizeof url) < 0)
 		return fail(cause, -SL_E_TOOBIG, "blob URL too long");
-	int rc = auth_for(r, b->repo, renew, auth, sizeof auth, cause);
+	int rc = auth_header(r, t, auth, sizeof auth, cause);
 	if (rc < 0)
 		return rc;
+	b->gen = t != NULL ? t->gen : 0;
 	const char *hdrs[2] = { auth[0] ? auth : NULL, NULL };
 	struct sl_fetch_req req = {
 		.url = url, .flags = SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE, .expect_sha256 = b->hex,
@@ -972,11 +904,59 @@ static int blob_queue(struct blob_req *b, bool renew, char **cause)
 	return 0;
 }
 
+/* Queue the blobs that waited for t, or fail them with t's error. */
+static void blobs_release(struct token *t)
+{
+	struct blob_req *b = t->waiters;
+	t->waiters = NULL;
+	t->waiters_tail = &t->waiters;
+	while (b != NULL) {
+		struct blob_req *next = b->next;
+		char *cause = NULL;
+		int rc = t->r == NULL ? -SL_E_INTERRUPTED : t->err;
+		if (t->r == NULL)
+			free(b);   /* the registry, and with it the owner of b->arg, is gone */
+		else if (rc < 0)
+			blob_fail(b, rc, t->msg);
+		else if (blob_send(b, t, &cause) < 0)
+			blob_fail(b, -SL_E_NETWORK, cause ? cause : "cannot queue the blob");
+		free(cause);
+		b = next;
+	}
+}
+
+/* Queue the blob now, or behind its scope's token when that must be fetched first (asynchronously: this
+ * also runs inside fetch callbacks). */
+static int blob_queue(struct blob_req *b, char **cause)
+{
+	struct sl_registry *r = b->r;
+	if (r->mode != AUTH_BEARER)
+		return blob_send(b, NULL, cause);
+	struct token *t = token_of(r, b->repo);
+	if (t == NULL)
+		return fail(cause, -ENOMEM, "out of memory");
+	if (token_fresh(t) && !t->pending)
+		return blob_send(b, t, cause);
+	int rc = token_request(r, t, cause);
+	if (rc < 0)
+		return rc;
+	b->next = NULL;
+	*t->waiters_tail = b;
+	t->waiters_tail = &b->next;
+	return 0;
+}
+
 int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *hex, uint64_t size,
 			 void (*done)(void *arg, const struct sl_fetch_result *res), void *arg, char **cause)
 {
 	if (!sl_oci_valid_repo(repo) || !sl_digest_valid_sha256(hex))
 		return fail(cause, -SL_E_BADNAME, "invalid blob reference");
+	/* The first request to a registry learns how it authenticates (and waits for that answer). */
+	if (r->mode == AUTH_UNKNOWN) {
+		int rc = ping(r, cause);
+		if (rc < 0)
+			return rc;
+	}
 	struct blob_req *b = calloc(1, sizeof *b);
 	if (b == NULL)
 		return fail(cause, -ENOMEM, "out of memory");
@@ -986,7 +966,7 @@ int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *he
 	b->size = size;
 	b->done = done;
 	b->arg = arg;
-	int rc = blob_queue(b, false, cause);
+	int rc = blob_queue(b, cause);
 	if (rc < 0)
 		free(b);
 	return rc;

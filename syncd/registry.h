@@ -5,18 +5,22 @@
  * rate-limit headers (RateLimit-Limit / RateLimit-Remaining), which are logged and respected: manifest
  * GETs stop, with a persisted cool-down, before the remaining allowance is used up.
  *
- * Manifest and blob bodies go through the fetch engine (syncd/fetch.h: politeness, retries, bandwidth caps,
- * digest-checked store writes). Requests whose answer lives in response headers (the /v2/ challenge,
- * manifest HEAD's Docker-Content-Digest, the tag list's Link) use one keep-alive libcurl easy handle here,
- * because fetch.h hands back no arbitrary headers. Blob requests follow redirects to a CDN; curl sends the
- * Authorization header only to the host it was set for, so a token never leaves the registry.
- * Credentials go to a token realm only over https, or over http when the registry itself is plain http.
+ * Every request — the /v2/ challenge, token requests, manifest HEAD and GET, tag pages, blobs — goes
+ * through the fetch engine (syncd/fetch.h), so its per-host interval, bandwidth caps, retries, Retry-After
+ * cool-downs and request count apply to all of them; the answers that live in response headers
+ * (WWW-Authenticate, Docker-Content-Digest, Link, RateLimit-*) come back through its header capture.
+ * The control calls below run the engine until their answer is in (they also drive whatever else is
+ * queued), so they must not be called from inside a fetch callback; blob downloads are queued and wait,
+ * when their token must be fetched or renewed first, for that one token request. Blob requests follow
+ * redirects to a CDN; curl sends the Authorization header only to the host it was set for, so a token
+ * never leaves the registry. Credentials go to a token realm only over https, or over http when the
+ * registry itself is plain http.
  *
  * Ownership: sl_registry_new() -> sl_registry_free(); the registry borrows the fetch engine and catalogue
  * and copies every string it is given. Not thread-safe.
  * Failure: 0 or a negative code (-SL_E_NOTFOUND for 404, -SL_E_HTTP, -SL_E_NETWORK, -SL_E_COOLDOWN,
  * -SL_E_TOOBIG, -SL_E_PARSE, -SL_E_DIGEST...) with a heap *cause naming the URL; the registry logs only
- * rate-limit observations and retries. */
+ * rate-limit observations and blobs that failed for want of a token (as the engine logs a failed blob). */
 #ifndef SL_REGISTRY_H
 #define SL_REGISTRY_H
 
@@ -34,14 +38,14 @@ struct sl_registry_opts {
 	const char *base;            /* http(s)://host[:port][/prefix], no trailing slash needed */
 	const char *username;        /* NULL: anonymous */
 	const char *password;        /* with username */
-	const char *proxy;           /* NULL: environment */
-	const char *ca_file;         /* NULL: system store */
-	int64_t timeout_ms;          /* per control request; 0: 60 s */
-	unsigned retries;            /* transient-error retries per control request */
+	const char *proxy;           /* ignored: the fetch engine's proxy applies */
+	const char *ca_file;         /* ignored: the fetch engine's CA file applies */
+	int64_t timeout_ms;          /* deadline of one control request (not blobs); 0: 60 s */
+	unsigned retries;            /* ignored: the fetch engine's retries apply */
 	const char *log_source;
 	uint64_t bandwidth_bps;      /* per-blob cap (the source's bandwidth); 0: only the engine's */
 	struct sl_catalog *cat;      /* where rate-limit cool-downs persist; may be NULL */
-	const volatile int *stop;
+	const volatile int *stop;    /* ignored: the fetch engine's stop flag applies */
 };
 
 /* NULL + *cause on failure (bad base URL, allocation). No request is made yet. */
@@ -68,7 +72,9 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 void sl_registry_tags_free(char **tags, size_t n);
 
 /* Queue the download of blob `hex` of `size` bytes into the store (digest and size enforced, resumable).
- * `done` is called from sl_fetch_run() as for any fetch request. */
+ * `done` is called from sl_fetch_run() as for any fetch request, also when the blob's token could not be
+ * had (then with a result that carries no HTTP status). The first request to a registry waits for its
+ * /v2/ answer: call it outside fetch callbacks. */
 int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *hex, uint64_t size,
 			 void (*done)(void *arg, const struct sl_fetch_result *res), void *arg, char **cause);
 

@@ -517,26 +517,9 @@ done:
 	return rc;
 }
 
-static int take_text(gpgme_data_t d, struct sl_gpg_result *out)
-{
-	size_t len = 0;
-	char *p = gpgme_data_release_and_get_mem(d, &len);
-	char *text = malloc(len + 1);
-	if (!text) {
-		gpgme_free(p);
-		return -ENOMEM;
-	}
-	if (len > 0)
-		memcpy(text, p, len);
-	text[len] = '\0';
-	gpgme_free(p);
-	out->text = text;
-	out->len = len;
-	return 0;
-}
-
 static int fail_early(struct sl_gpg_result *out, int rc, const char *why)
 {
+	free(out->reason);
 	out->reason = strdup(why);
 	return out->reason ? rc : -ENOMEM;
 }
@@ -547,28 +530,100 @@ static bool starts_line(const char *p, size_t left, const char *s)
 	return left >= n && memcmp(p, s, n) == 0;
 }
 
-/* The input must be exactly one clear-signed block: it starts with the header and holds one header and one
- * signature armor. Concatenated blocks would otherwise hand the caller the text of more than one. */
-static const char *check_one_block(const char *p, size_t len)
+static const char clear_head[] = "-----BEGIN PGP SIGNED MESSAGE-----";
+
+/* Lines of p that start with s. */
+static size_t count_lines_starting(const char *p, size_t len, const char *s)
 {
-	static const char head[] = "-----BEGIN PGP SIGNED MESSAGE-----";
-	static const char armor[] = "-----BEGIN PGP ";
-	if (!starts_line(p, len, head))
-		return "not a clear-signed message (no '-----BEGIN PGP SIGNED MESSAGE-----' at the start)";
-	size_t heads = 0, armors = 0;
+	size_t n = 0;
 	for (size_t i = 0; i < len;) {
-		if (starts_line(p + i, len - i, head))
-			heads++;
-		if (starts_line(p + i, len - i, armor))
-			armors++;
+		if (starts_line(p + i, len - i, s))
+			n++;
 		const char *nl = memchr(p + i, '\n', len - i);
 		if (!nl)
 			break;
 		i = (size_t)(nl - p) + 1;
 	}
-	if (heads != 1 || armors != 2)
+	return n;
+}
+
+/* The input must be exactly one clear-signed block: it starts with the header and holds one header and one
+ * signature armor. Concatenated blocks would otherwise hand the caller the text of more than one. */
+static const char *check_one_block(const char *p, size_t len)
+{
+	if (!starts_line(p, len, clear_head))
+		return "not a clear-signed message (no '-----BEGIN PGP SIGNED MESSAGE-----' at the start)";
+	if (count_lines_starting(p, len, clear_head) != 1 || count_lines_starting(p, len, "-----BEGIN PGP ") != 2)
 		return "more than one OpenPGP block: refusing concatenated or nested signed messages";
 	return NULL;
+}
+
+/* The plaintext GPGME writes out, grown on demand up to SL_MAX_MEMORY_BODY: an opaque message may be
+ * compressed, and a few KiB must not inflate into gigabytes here. */
+struct plain_buf {
+	char *p;
+	size_t len, cap;
+	bool over, nomem;
+};
+
+static ssize_t plain_write(void *h, const void *src, size_t n)
+{
+	struct plain_buf *b = h;
+	if (n > SL_MAX_MEMORY_BODY - b->len) {
+		b->over = true;
+		errno = EFBIG;
+		return -1;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t want = b->cap ? b->cap : 4096;
+		while (want < b->len + n + 1)
+			want *= 2;
+		char *p = realloc(b->p, want);
+		if (!p) {
+			b->nomem = true;
+			errno = ENOMEM;
+			return -1;
+		}
+		b->p = p;
+		b->cap = want;
+	}
+	memcpy(b->p + b->len, src, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return (ssize_t)n;
+}
+
+/* A message that carries its signed text (clear-signed or opaque): the same signature rules as a detached
+ * signature, and out->text is what GPGME wrote out, never the input. */
+static int verify_embedded(struct sl_gpg *g, const void *data, size_t len, const char *kind,
+			   struct sl_gpg_result *out)
+{
+	struct plain_buf plain = { 0 };
+	struct gpgme_data_cbs cbs = { .write = plain_write };
+	gpgme_data_t in = NULL, pd = NULL;
+	gpgme_error_t err = gpgme_data_new_from_mem(&in, data, len, 0);
+	if (!err)
+		err = gpgme_data_new_from_cbs(&pd, &cbs, &plain);
+	int rc = err ? fail_early(out, -ENOMEM, "out of memory") : verify(g, in, NULL, pd, out);
+	gpgme_data_release(in);
+	gpgme_data_release(pd);
+	if (plain.over)
+		rc = fail_early(out, -SL_E_TOOBIG, "signed content larger than the cap");
+	else if (plain.nomem)
+		rc = fail_early(out, -ENOMEM, "out of memory");
+	if (rc == 0 && !plain.p) {
+		plain.p = calloc(1, 1);
+		rc = plain.p ? 0 : -ENOMEM;
+	}
+	if (rc < 0) {
+		free(plain.p);
+		out->fpr[0] = '\0';
+		sl_log_debug(NULL, "%s: %s verification failed: %s", g->homedir, kind, out->reason ? out->reason : "");
+		return rc;
+	}
+	out->text = plain.p;
+	out->len = plain.len;
+	return 0;
 }
 
 int sl_gpg_verify_clearsigned(struct sl_gpg *g, const void *data, size_t len, struct sl_gpg_result *out)
@@ -579,29 +634,35 @@ int sl_gpg_verify_clearsigned(struct sl_gpg *g, const void *data, size_t len, st
 	const char *why = check_one_block(data, len);
 	if (why)
 		return fail_early(out, -SL_E_SIGNATURE, why);
+	return verify_embedded(g, data, len, "clear-signed", out);
+}
 
-	gpgme_data_t in = NULL, plain = NULL;
-	gpgme_error_t err = gpgme_data_new_from_mem(&in, data, len, 0);
-	if (!err)
-		err = gpgme_data_new(&plain);
-	if (err) {
-		gpgme_data_release(in);
-		gpgme_data_release(plain);
-		return fail_early(out, -ENOMEM, "out of memory");
+int sl_gpg_verify_signed(struct sl_gpg *g, const void *data, size_t len, struct sl_gpg_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (len > SL_MAX_MEMORY_BODY)
+		return fail_early(out, -SL_E_TOOBIG, "signed message larger than the cap");
+	if (len == 0)
+		return fail_early(out, -SL_E_SIGNATURE, "empty signed message: not signed");
+	/* GPGME would verify a clear-signed block here too, without the one-block check above. Binary
+	 * OpenPGP starts with a packet tag (bit 7 set); armored text must open with a MESSAGE armor. The
+	 * signed text itself is never scanned: it may quote any header. */
+	const char *p = data, *armor = NULL;
+	for (size_t i = 0; !((unsigned char)p[0] & 0x80) && i < len;) {
+		if (starts_line(p + i, len - i, "-----BEGIN PGP ")) {
+			armor = p + i;
+			break;
+		}
+		const char *nl = memchr(p + i, '\n', len - i);
+		if (!nl)
+			break;
+		i = (size_t)(nl - p) + 1;
 	}
-	int rc = verify(g, in, NULL, plain, out);
-	gpgme_data_release(in);
-	int trc = take_text(plain, out);
-	if (rc == 0 && trc < 0)
-		rc = trc;
-	if (rc < 0) {
-		free(out->text);
-		out->text = NULL;
-		out->len = 0;
-		sl_log_debug(NULL, "%s: clear-signed verification failed: %s", g->homedir,
-			     out->reason ? out->reason : "");
-	}
-	return rc;
+	if (armor && !starts_line(armor, len - (size_t)(armor - p), "-----BEGIN PGP MESSAGE-----"))
+		return fail_early(out, -SL_E_SIGNATURE, starts_line(armor, len - (size_t)(armor - p), clear_head)
+				  ? "a clear-signed message where an opaque signed message (gpg --sign) belongs"
+				  : "armored, but not an OpenPGP MESSAGE block");
+	return verify_embedded(g, data, len, "signed message", out);
 }
 
 int sl_gpg_verify_detached(struct sl_gpg *g, const void *data, size_t len, const void *sig, size_t siglen,

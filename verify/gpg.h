@@ -9,8 +9,9 @@
  * is good, made by an unexpired, unrevoked key from the keyring whose primary fingerprint is allowed, with a
  * digest stronger than SHA-1. Any cryptographically bad signature fails the whole file, even next to good
  * ones; signatures by unknown, expired or revoked keys are noted in `reason` and otherwise ignored (archives
- * sign with several keys at once). For clear-signed input the caller must use only out->text, the plaintext
- * GPGME wrote out, never the raw input: text around the signed block is thereby irrelevant, and input that
+ * sign with several keys at once). The three forms (clear-signed, detached, opaque `gpg --sign`) share these
+ * rules. For clear-signed and opaque input the caller must use only out->text, the plaintext GPGME wrote
+ * out, never the raw input: text around the signed block is thereby irrelevant, and clear-signed input that
  * is not exactly one clear-signed block is refused.
  *
  * Ownership: sl_gpg_new() -> sl_gpg_free(); a result is released with sl_gpg_result_release() after
@@ -33,13 +34,17 @@ void sl_gpg_free(struct sl_gpg *g);
 
 struct sl_gpg_result {
 	char fpr[41];     /* primary fingerprint (uppercase) of the first accepted signer; "" on failure */
-	char *text;       /* heap, NUL-terminated: the signed bytes (clear-signed: GPGME's plaintext) */
+	char *text;       /* heap, NUL-terminated: the signed bytes (clear-signed, opaque: GPGME's plaintext) */
 	size_t len;       /* bytes in text, without the NUL */
 	char *reason;     /* heap: why it failed, or a summary of every signature checked */
 };
 
 /* One clear-signed block (InRelease). */
 int sl_gpg_verify_clearsigned(struct sl_gpg *g, const void *data, size_t len, struct sl_gpg_result *out);
+/* One opaque signed message (`gpg --sign`, binary or armored; e.g. a container simple signature): out->text
+ * is the signed payload GPGME wrote out, at most SL_MAX_MEMORY_BODY bytes once decompressed (-SL_E_TOOBIG
+ * beyond). A clear-signed block is refused here: it belongs to sl_gpg_verify_clearsigned and its checks. */
+int sl_gpg_verify_signed(struct sl_gpg *g, const void *data, size_t len, struct sl_gpg_result *out);
 /* Detached signature (Release + Release.gpg), binary or armored; out->text is a copy of data. */
 int sl_gpg_verify_detached(struct sl_gpg *g, const void *data, size_t len, const void *sig, size_t siglen,
 			   struct sl_gpg_result *out);

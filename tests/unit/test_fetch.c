@@ -20,6 +20,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "core/limits.h"
 #include "core/store.h"
 #include "syncd/fetch.h"
 #include "tests/unit/lib/upstream.h"
@@ -748,6 +749,180 @@ static void test_stop_flag(void **state)
 	free(rq);
 }
 
+/* ---- response header capture ---- */
+
+struct cap_got {
+	int calls, err;
+	long status;
+	bool has_captured;
+	char *val[4];          /* heap copies; NULL where the engine said absent */
+	char message[512];
+};
+
+static void on_cap(void *arg, const struct sl_fetch_result *r)
+{
+	struct cap_got *g = arg;
+	g->calls++;
+	g->err = r->err;
+	g->status = r->status;
+	g->has_captured = r->captured != NULL;
+	snprintf(g->message, sizeof g->message, "%s", r->message ? r->message : "");
+	for (size_t i = 0; r->captured && i < 4; i++) {
+		free(g->val[i]);
+		g->val[i] = r->captured[i] ? strdup(r->captured[i]) : NULL;
+	}
+}
+
+static void cap_release(struct cap_got *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < 4; j++)
+			free(g[i].val[j]);
+}
+
+static void cap_add(struct fx *x, struct cap_got *g, int port, const char *path, unsigned flags,
+		    const char *const *names)
+{
+	char url[256];
+	url_of(url, sizeof url, port, path);
+	struct sl_fetch_req r = { .url = url, .flags = flags, .expect_size = -1, .capture = names,
+				  .done = on_cap, .arg = g };
+	assert_int_equal(sl_fetch_add(x->f, &r), 0);
+}
+
+static void test_capture(void **state)
+{
+	struct fx *x = *state;
+	/* Values of 1023 bytes (the most SL_MAX_HEADER_VALUE holds) and 1024 bytes. */
+	char fit[SL_MAX_HEADER_VALUE], over[SL_MAX_HEADER_VALUE + 1];
+	memset(fit, 'f', sizeof fit - 1);
+	fit[sizeof fit - 1] = '\0';
+	memset(over, 'o', sizeof over - 1);
+	over[sizeof over - 1] = '\0';
+	char *script = NULL;
+	assert_true(asprintf(&script,
+		"{\"/ok\": {\"headers\": {\"Docker-Content-Digest\": \"sha256:abc\", \"Link\": \"</x>; rel=\\\"next\\\"\","
+		" \"RateLimit-Remaining\": \"%s\"}},"
+		" \"/auth\": {\"status\": 401, \"headers\": {\"WWW-Authenticate\": \"Bearer realm=\\\"http://t/\\\"\"}},"
+		" \"/over\": {\"headers\": {\"Link\": \"%s\"}},"
+		" \"/over401\": {\"status\": 401, \"headers\": {\"WWW-Authenticate\": \"%s\"}},"
+		" \"/hop\": {\"status\": 302, \"location\": \"/ok\", \"headers\": {\"WWW-Authenticate\": \"hop\"}}}",
+		fit, over, over) > 0);
+	start_py(x, script);
+	free(script);
+	make_file(x->up.root, "ok", 10, 50, (char[SL_SHA256_HEX]){ 0 });
+	make_file(x->up.root, "over", 10, 51, (char[SL_SHA256_HEX]){ 0 });
+	struct sl_fetch_opts o = opts_default();
+	engine(x, &o);
+	/* Names match case-insensitively; a name the response lacks is NULL. */
+	const char *names[] = { "docker-content-digest", "LINK", "WWW-Authenticate", "RateLimit-Remaining", NULL };
+	struct cap_got g[8] = { 0 };
+	cap_add(x, &g[0], x->up.port, "/ok", 0, names);
+	cap_add(x, &g[1], x->up.port, "/ok", SL_FETCH_HEAD, names);
+	cap_add(x, &g[2], x->up.port, "/auth", SL_FETCH_QUIET, names);
+	cap_add(x, &g[3], x->up.port, "/over", 0, names);
+	cap_add(x, &g[4], x->up.port, "/over401", 0, names);
+	cap_add(x, &g[5], x->up.port, "/hop", 0, names);
+	/* Without capture, no captured. */
+	struct sl_fetch_req plain = { .url = NULL, .expect_size = -1, .done = on_cap, .arg = &g[6] };
+	char url[128];
+	url_of(url, sizeof url, x->up.port, "/ok");
+	plain.url = url;
+	assert_int_equal(sl_fetch_add(x->f, &plain), 0);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+
+	for (int i = 0; i < 2; i++) {   /* GET and HEAD */
+		assert_int_equal(g[i].err, 0);
+		assert_true(g[i].has_captured);
+		assert_string_equal(g[i].val[0], "sha256:abc");
+		assert_string_equal(g[i].val[1], "</x>; rel=\"next\"");
+		assert_null(g[i].val[2]);
+		assert_string_equal(g[i].val[3], fit);
+	}
+	/* On an HTTP error the headers are there too: a 401's challenge. */
+	assert_int_equal(g[2].err, -SL_E_HTTP);
+	assert_int_equal(g[2].status, 401);
+	assert_string_equal(g[2].val[2], "Bearer realm=\"http://t/\"");
+	assert_null(g[2].val[0]);
+	/* One byte over: refused, not truncated, not retried; also on a 401. */
+	for (int i = 3; i < 5; i++) {
+		assert_int_equal(g[i].err, -SL_E_TOOBIG);
+		assert_non_null(strstr(g[i].message, i == 3 ? "LINK" : "WWW-Authenticate"));
+		assert_non_null(strstr(g[i].message, "longer than 1023 bytes"));
+		for (int j = 0; j < 4; j++)
+			assert_true(g[i].val[j] == NULL || strlen(g[i].val[j]) < SL_MAX_HEADER_VALUE);
+	}
+	assert_int_equal(g[4].status, 401);
+	struct sl_upstream_request *rq = NULL;
+	size_t n = 0;
+	assert_int_equal(sl_upstream_py_requests(&x->up, "/over", &rq, &n), 0);
+	assert_int_equal(n, 1);
+	free(rq);
+	/* After a redirect, only the final response's headers count. */
+	assert_int_equal(g[5].err, 0);
+	assert_null(g[5].val[2]);
+	assert_string_equal(g[5].val[0], "sha256:abc");
+	assert_int_equal(g[6].err, 0);
+	assert_false(g[6].has_captured);
+	/* Control requests count like any other (a redirect hop is part of its request). */
+	uint64_t requests = 0;
+	sl_fetch_stats(x->f, NULL, &requests);
+	assert_int_equal(requests, 7);
+	cap_release(g, 8);
+
+	/* More names than SL_MAX_FETCH_CAPTURE are refused up front. */
+	const char *many[SL_MAX_FETCH_CAPTURE + 2];
+	for (int i = 0; i <= SL_MAX_FETCH_CAPTURE; i++)
+		many[i] = "X-A";
+	many[SL_MAX_FETCH_CAPTURE + 1] = NULL;
+	struct sl_fetch_req r = { .url = url, .expect_size = -1, .capture = many, .done = on_cap, .arg = &g[7] };
+	assert_int_equal(sl_fetch_add(x->f, &r), -SL_E_TOOBIG);
+	many[SL_MAX_FETCH_CAPTURE] = NULL;
+	assert_int_equal(sl_fetch_add(x->f, &r), 0);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	assert_int_equal(g[7].err, 0);
+	cap_release(&g[7], 1);
+}
+
+/* Repeated header fields arrive joined, as RFC 9110 allows a recipient to combine them. */
+static void test_capture_repeated(void **state)
+{
+	struct fx *x = *state;
+	start_nginx(x, &(struct sl_upstream_nginx_opts){ .extra_conf =
+		"location = /two { add_header Link \"</a>; rel=prev\" always; add_header Link \"</b>; rel=next\" always;"
+		" return 200 \"x\"; }" });
+	engine(x, &(struct sl_fetch_opts){ .proxy = "", .stop = &g_stop });
+	const char *names[] = { "Link", NULL };
+	struct cap_got g = { 0 };
+	cap_add(x, &g, x->ngx.port, "/two", 0, names);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	assert_int_equal(g.err, 0);
+	assert_string_equal(g.val[0], "</a>; rel=prev, </b>; rel=next");
+	cap_release(&g, 1);
+}
+
+/* A request's own deadline beats the engine's (registry control requests: 60 s, not an hour). */
+static void test_request_timeout(void **state)
+{
+	struct fx *x = *state;
+	start_py(x, "{\"/stall\": {\"stall_after\": 0, \"stall\": 30}}");
+	char sha[SL_SHA256_HEX], url[128];
+	make_file(x->up.root, "stall", 10000, 52, sha);
+	struct sl_fetch_opts o = opts_default();
+	o.retries = 0;
+	o.low_speed_time_ms = 30000;
+	engine(x, &o);
+	url_of(url, sizeof url, x->up.port, "/stall");
+	struct sl_fetch_req r = { .url = url, .expect_size = -1, .timeout_ms = 1000, .done = on_done,
+				  .arg = &x->got[0] };
+	assert_int_equal(sl_fetch_add(x->f, &r), 0);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	assert_int_equal(x->got[0].err, -SL_E_TIMEOUT);
+	/* curl's words for the deadline, not for the low-speed window. */
+	if (!strstr(x->got[0].message, "timed out after"))
+		fail_msg("message '%s'", x->got[0].message);
+}
+
 static void test_url_host(void **state)
 {
 	(void)state;
@@ -778,6 +953,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_flag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capture_repeated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,17 +93,24 @@ static char *sign1(const char *fpr, enum sl_gpgtest_mode mode, const char *data,
 	return sl_gpgtest_sign(K.t, who, mode, data, strlen(data), 0, len);
 }
 
-static void expect_refused(struct sl_gpg *g, const char *signed_msg, size_t len, const char *why)
+/* `verify` refuses msg with `want`, no signer, no text, and a reason that mentions `why`. */
+static void expect_fails(int (*verify)(struct sl_gpg *, const void *, size_t, struct sl_gpg_result *),
+			 struct sl_gpg *g, const char *msg, size_t len, int want, const char *why)
 {
 	struct sl_gpg_result r;
-	int rc = sl_gpg_verify_clearsigned(g, signed_msg, len, &r);
-	assert_int_equal(rc, -SL_E_SIGNATURE);
+	int rc = verify(g, msg, len, &r);
+	assert_int_equal(rc, want);
 	assert_string_equal(r.fpr, "");
 	assert_null(r.text);
 	assert_non_null(r.reason);
 	if (!strstr(r.reason, why))
 		fail_msg("reason '%s' does not mention '%s'", r.reason, why);
 	sl_gpg_result_release(&r);
+}
+
+static void expect_refused(struct sl_gpg *g, const char *signed_msg, size_t len, const char *why)
+{
+	expect_fails(sl_gpg_verify_clearsigned, g, signed_msg, len, -SL_E_SIGNATURE, why);
 }
 
 static void test_clearsigned_good(void **state)
@@ -494,6 +501,139 @@ static void test_caps(void **state)
 	sl_gpg_free(NULL);
 }
 
+/* ---- opaque signed messages (gpg --sign) ---- */
+
+static void expect_signed(struct sl_gpg *g, const char *msg, size_t len, int want, const char *why)
+{
+	expect_fails(sl_gpg_verify_signed, g, msg, len, want, why);
+}
+
+static void test_signed_good(void **state)
+{
+	(void)state;
+	struct sl_gpg *g = open_allowed(K.keyring, K.a);
+	for (int armor = 0; armor < 2; armor++) {
+		sl_gpgtest_set_sign_option(K.t, armor ? "--armor" : NULL);
+		size_t len = 0;
+		char *msg = sign1(K.a, SL_GPGTEST_INLINE, text, &len);
+		/* Armored, or binary: an OpenPGP packet tag (bit 7 set) first. */
+		assert_true(armor ? strncmp(msg, "-----BEGIN PGP MESSAGE-----", 27) == 0 : (msg[0] & 0x80) != 0);
+		struct sl_gpg_result r;
+		assert_int_equal(sl_gpg_verify_signed(g, msg, len, &r), 0);
+		assert_string_equal(r.fpr, K.a);
+		assert_int_equal(r.len, strlen(text));
+		assert_memory_equal(r.text, text, r.len);
+		assert_int_equal(r.text[r.len], '\0');
+		assert_non_null(strstr(r.reason, "good signature by allowed key"));
+		sl_gpg_result_release(&r);
+		free(msg);
+	}
+	sl_gpgtest_set_sign_option(K.t, NULL);
+
+	/* An unknown key's signature beside the allowed one is noted and ignored, as for the other forms. */
+	const char *who[] = { K.u, K.s, NULL };
+	size_t len = 0;
+	char *msg = sl_gpgtest_sign(K.t, who, SL_GPGTEST_INLINE, text, strlen(text), 0, &len);
+	sl_gpg_free(g);
+	g = open_allowed(K.keyring, K.s);
+	struct sl_gpg_result r;
+	assert_int_equal(sl_gpg_verify_signed(g, msg, len, &r), 0);
+	assert_string_equal(r.fpr, K.s);   /* signed by the subkey, reported as the primary */
+	assert_non_null(strstr(r.reason, "unknown key"));
+	sl_gpg_result_release(&r);
+	free(msg);
+	sl_gpg_free(g);
+}
+
+static void test_signed_refused(void **state)
+{
+	(void)state;
+	struct sl_gpg *g = open_allowed(K.keyring, K.a);
+	size_t len = 0;
+	char *msg = sign1(K.u, SL_GPGTEST_INLINE, text, &len);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "unknown key");
+	free(msg);
+	msg = sign1(K.b, SL_GPGTEST_INLINE, text, &len);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "not an allowed signer");
+	free(msg);
+
+	/* Tampered literal data (uncompressed, so the text is there to change): a BAD signature. */
+	sl_gpgtest_set_sign_option(K.t, "--compress-algo=none");
+	msg = sign1(K.a, SL_GPGTEST_INLINE, text, &len);
+	sl_gpgtest_set_sign_option(K.t, NULL);
+	char *p = memmem(msg, len, "stable", 6);
+	assert_non_null(p);
+	p[0] = 'S';
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "BAD signature");
+	free(msg);
+
+	/* A weak digest, a key expired since it signed: the same judging as the other forms. */
+	sl_gpgtest_set_sign_option(K.t, "--digest-algo=SHA1");
+	msg = sign1(K.a, SL_GPGTEST_INLINE, text, &len);
+	sl_gpgtest_set_sign_option(K.t, NULL);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "weak digest");
+	free(msg);
+	sl_gpg_free(g);
+	g = open_allowed(K.keyring, K.e);
+	const char *e[] = { K.e, NULL };
+	msg = sl_gpgtest_sign(K.t, e, SL_GPGTEST_INLINE, text, strlen(text), time(NULL) - 30 * DAY + 60, &len);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "expired");
+	free(msg);
+	sl_gpg_free(g);
+	g = open_allowed(K.keyring, K.a);
+
+	/* A clear-signed block is not an opaque message, though its signature is good; nor is a detached
+	 * signature (no signed text inside), plain text, garbage or nothing. */
+	msg = sign1(K.a, SL_GPGTEST_CLEAR, text, &len);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "clear-signed");
+	char *lead = NULL;
+	assert_true(asprintf(&lead, "junk first\n%s", msg) > 0);
+	expect_signed(g, lead, strlen(lead), -SL_E_SIGNATURE, "clear-signed");
+	free(lead);
+	free(msg);
+	msg = sign1(K.a, SL_GPGTEST_DETACH, text, &len);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "");
+	free(msg);
+	msg = sign1(K.a, SL_GPGTEST_DETACH_ARMOR, text, &len);
+	expect_signed(g, msg, len, -SL_E_SIGNATURE, "not an OpenPGP MESSAGE block");
+	free(msg);
+	expect_signed(g, "Origin: Test\n", 13, -SL_E_SIGNATURE, "no OpenPGP signature found");
+	expect_signed(g, text, strlen(text), -SL_E_SIGNATURE, "clear-signed");   /* quotes the header */
+	expect_signed(g, "\x90\x01garbage", 9, -SL_E_SIGNATURE, "");
+	expect_signed(g, "", 0, -SL_E_SIGNATURE, "not signed");
+	sl_gpg_free(g);
+}
+
+static void test_signed_caps(void **state)
+{
+	(void)state;
+	struct sl_gpg *g = open_allowed(K.keyring, K.a);
+	/* A few KiB that gpg's compression turns back into more than SL_MAX_MEMORY_BODY: refused while
+	 * decompressing, not held in memory whole. */
+	size_t big = SL_MAX_MEMORY_BODY + 4096, len = 0;
+	char *zeros = calloc(1, big);
+	assert_non_null(zeros);
+	const char *who[] = { K.a, NULL };
+	char *msg = sl_gpgtest_sign(K.t, who, SL_GPGTEST_INLINE, zeros, big, 0, &len);
+	assert_true(len < (1u << 20));
+	expect_signed(g, msg, len, -SL_E_TOOBIG, "larger than the cap");
+	free(msg);
+	/* At the cap it passes. */
+	msg = sl_gpgtest_sign(K.t, who, SL_GPGTEST_INLINE, zeros, SL_MAX_MEMORY_BODY, 0, &len);
+	struct sl_gpg_result r;
+	assert_int_equal(sl_gpg_verify_signed(g, msg, len, &r), 0);
+	assert_int_equal(r.len, SL_MAX_MEMORY_BODY);
+	sl_gpg_result_release(&r);
+	free(msg);
+	free(zeros);
+	/* Input beyond the cap is refused before GPGME sees it. */
+	char *huge = calloc(1, SL_MAX_MEMORY_BODY + 1);
+	assert_non_null(huge);
+	expect_signed(g, huge, SL_MAX_MEMORY_BODY + 1, -SL_E_TOOBIG, "larger than the cap");
+	free(huge);
+	sl_gpg_free(g);
+}
+
 int main(void)
 {
 	/* The user's own GnuPG home must never be touched: point HOME somewhere that fails loudly. */
@@ -517,6 +657,9 @@ int main(void)
 		cmocka_unit_test(test_keyring_change_reimports),
 		cmocka_unit_test(test_bad_setup),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_signed_good),
+		cmocka_unit_test(test_signed_refused),
+		cmocka_unit_test(test_signed_caps),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }
