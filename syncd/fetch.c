@@ -27,6 +27,7 @@
 #define FETCH_INLINE_RA_S    30                  /* s: a Retry-After up to this is waited out as a retry */
 #define FETCH_COOLDOWN_403_S (24 * 3600)         /* s: a CDN ban (403) lasts hours; freshclam waits too */
 #define FETCH_ERROR_BODY     (64u << 10)         /* bytes of an error page read (and dropped) at most */
+#define FETCH_RECV_BUFFER    (256L << 10)        /* bytes per receive: fewer syscalls and callbacks on fast links */
 
 /* Token bucket in bytes. curl's own CURLOPT_MAX_RECV_SPEED_LARGE lets every new transfer burst (it
  * reads whatever the socket holds before it starts waiting) and re-credits its 3 s window when the limit
@@ -616,6 +617,8 @@ static int xfer_setup(struct xfer *x)
 	SET(CURLOPT_HEADERDATA, x);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, x);
+	/* curl's 16 KiB default costs a recv, a callback and a store write per 16 KiB on fast links */
+	SET(CURLOPT_BUFFERSIZE, FETCH_RECV_BUFFER);
 	SET(CURLOPT_PREREQFUNCTION, on_prereq);
 	SET(CURLOPT_PREREQDATA, x);
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
