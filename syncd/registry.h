@@ -34,18 +34,16 @@
 struct sl_catalog;
 struct sl_registry;
 
+/* Proxy, CA file, retries and the stop flag are the fetch engine's (sl_fetch_opts): every request goes
+ * through it. */
 struct sl_registry_opts {
 	const char *base;            /* http(s)://host[:port][/prefix], no trailing slash needed */
 	const char *username;        /* NULL: anonymous */
 	const char *password;        /* with username */
-	const char *proxy;           /* ignored: the fetch engine's proxy applies */
-	const char *ca_file;         /* ignored: the fetch engine's CA file applies */
 	int64_t timeout_ms;          /* deadline of one control request (not blobs); 0: 60 s */
-	unsigned retries;            /* ignored: the fetch engine's retries apply */
 	const char *log_source;
 	uint64_t bandwidth_bps;      /* per-blob cap (the source's bandwidth); 0: only the engine's */
 	struct sl_catalog *cat;      /* where rate-limit cool-downs persist; may be NULL */
-	const volatile int *stop;    /* ignored: the fetch engine's stop flag applies */
 };
 
 /* NULL + *cause on failure (bad base URL, allocation). No request is made yet. */

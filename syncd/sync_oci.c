@@ -508,25 +508,32 @@ static void blob_done(void *arg, const struct sl_fetch_result *res)
 
 static int fetch_blobs(struct oci_run *r, char **cause)
 {
-	for (size_t i = 0; i < r->nblob; i++) {
+	int queue_err = 0;
+	for (size_t i = 0; i < r->nblob && queue_err == 0; i++) {
 		const struct blob *b = &r->blobs[i];
 		if (store_has_sized(r->ctx->store, b->hex, b->size) || sl_strset_has(r->queued, b->hex))
 			continue;
 		int rc = sl_strset_add(r->queued, b->hex);
 		struct blob_arg *a = rc >= 0 ? malloc(sizeof *a) : NULL;
-		if (a == NULL)
-			return fail(cause, -ENOMEM, "out of memory");
+		if (a == NULL) {
+			queue_err = fail(cause, -ENOMEM, "out of memory");
+			break;
+		}
 		*a = (struct blob_arg){ r, i };
 		r->blobs_total++;
 		r->bytes_total += b->size;
 		rc = sl_registry_blob_add(r->reg, b->repo, b->hex, b->size, blob_done, a, cause);
 		if (rc < 0) {
 			free(a);
-			return rc;
+			queue_err = rc;
 		}
 	}
+	/* Run even after a queueing failure: the blobs already queued call back into `r`, so they must finish
+	 * (or fail fast, e.g. on a cool-down) before the run is freed. */
 	blob_progress(r);
 	int rc = sl_fetch_run(r->ctx->fetch);
+	if (queue_err < 0)
+		return queue_err;
 	if (rc < 0)
 		return fail(cause, rc, "interrupted while fetching blobs");
 	if (r->blob_err != 0)
@@ -896,9 +903,7 @@ static int oci_setup(struct oci_run *r, char **password, char **cause)
 	}
 	struct sl_registry_opts o = {
 		.base = src->registry, .username = src->username, .password = *password,
-		.proxy = src->proxy ? src->proxy : ctx->cfg->proxy, .ca_file = ctx->cfg->ca_file,
-		.timeout_ms = 60000, .retries = ctx->cfg->retries, .log_source = src->name, .cat = ctx->cat,
-		.stop = ctx->stop, .bandwidth_bps = src->bandwidth_bps,
+		.timeout_ms = 60000, .log_source = src->name, .cat = ctx->cat, .bandwidth_bps = src->bandwidth_bps,
 	};
 	r->reg = sl_registry_new(ctx->fetch, &o, cause);
 	if (r->reg == NULL)
