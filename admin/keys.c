@@ -35,18 +35,6 @@ struct sl_keys {
 	size_t n_retired;
 };
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (!cause)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 static bool normalize_fpr(const char *in, char out[41])
 {
@@ -135,7 +123,7 @@ static int check_socket_path(struct sl_keys *k, char **cause)
 	rc = gpgconf(k, "--list-dirs", "socketdir", dir, sizeof dir);
 	if (rc == 0 && strlen(dir) + strlen(LONGEST_SOCKET) < sizeof sa.sun_path)
 		return 0;
-	set_cause(cause, "%s: GnuPG home path too long for gpg-agent's socket (%zu bytes, at most %zu): "
+	sl_cause(cause, 0, "%s: GnuPG home path too long for gpg-agent's socket (%zu bytes, at most %zu): "
 		  "use a shorter gnupg_home or provide /run/user/%u", k->home, strlen(k->home),
 		  sizeof sa.sun_path - strlen(LONGEST_SOCKET) - 1, (unsigned)geteuid());
 	return -ENAMETOOLONG;
@@ -153,7 +141,7 @@ static int load_retired(struct sl_keys *k, char **cause)
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0) {
-		set_cause(cause, "%s: %s", path, sl_strerror(rc));
+		sl_cause(cause, 0, "%s: %s", path, sl_strerror(rc));
 		return rc;
 	}
 	free(k->retired);
@@ -168,7 +156,7 @@ static int load_retired(struct sl_keys *k, char **cause)
 		if (line[0] == '\0')
 			continue;
 		if (!normalize_fpr(line, k->retired[k->n_retired])) {
-			set_cause(cause, "%s: '%s' is not a fingerprint", path, line);
+			sl_cause(cause, 0, "%s: '%s' is not a fingerprint", path, line);
 			free(data);
 			return -SL_E_PARSE;
 		}
@@ -202,24 +190,24 @@ struct sl_keys *sl_keys_open(const char *gnupg_home, int allow_empty, char **cau
 	if (cause)
 		*cause = NULL;
 	if (!gnupg_home || !*gnupg_home) {
-		set_cause(cause, "no GnuPG home given");
+		sl_cause(cause, 0, "no GnuPG home given");
 		return NULL;
 	}
 	if (!gpgme_check_version(GPGME_VERSION) || gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) {
-		set_cause(cause, "no usable GPGME/gpg engine");
+		sl_cause(cause, 0, "no usable GPGME/gpg engine");
 		return NULL;
 	}
 	struct stat st;
 	if (stat(gnupg_home, &st) < 0) {
 		int rc = errno == ENOENT && allow_empty ? sl_fs_mkdirs(gnupg_home, 0700) : -errno;
 		if (rc < 0 || stat(gnupg_home, &st) < 0) {
-			set_cause(cause, "%s: GnuPG home: %s", gnupg_home, sl_strerror(rc < 0 ? rc : -errno));
+			sl_cause(cause, 0, "%s: GnuPG home: %s", gnupg_home, sl_strerror(rc < 0 ? rc : -errno));
 			return NULL;
 		}
 	}
 	/* Secret keys without passphrase: the directory is the only protection. */
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-		set_cause(cause, "%s: GnuPG home must be a directory owned by uid %u with mode 0700 (is %04o, uid %u)",
+		sl_cause(cause, 0, "%s: GnuPG home must be a directory owned by uid %u with mode 0700 (is %04o, uid %u)",
 			  gnupg_home, (unsigned)geteuid(), (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 		return NULL;
 	}
@@ -227,7 +215,7 @@ struct sl_keys *sl_keys_open(const char *gnupg_home, int allow_empty, char **cau
 	struct sl_keys *k = calloc(1, sizeof *k);
 	const char *gc = find_gpgconf();
 	if (!k || !(k->home = strdup(gnupg_home)) || !(k->gpgconf = strdup(gc ? gc : "/usr/bin/gpgconf"))) {
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		goto fail;
 	}
 	if (check_socket_path(k, cause) < 0 || load_retired(k, cause) < 0)
@@ -242,7 +230,7 @@ struct sl_keys *sl_keys_open(const char *gnupg_home, int allow_empty, char **cau
 	if (!err)
 		err = gpgme_set_pinentry_mode(k->ctx, GPGME_PINENTRY_MODE_LOOPBACK);
 	if (err) {
-		set_cause(cause, "%s: cannot set up GPGME: %s", k->home, gpgme_strerror(err));
+		sl_cause(cause, 0, "%s: cannot set up GPGME: %s", k->home, gpgme_strerror(err));
 		goto fail;
 	}
 	gpgme_set_offline(k->ctx, 1);
@@ -250,7 +238,7 @@ struct sl_keys *sl_keys_open(const char *gnupg_home, int allow_empty, char **cau
 		char fpr[1][41];
 		int n = sl_keys_signers(k, fpr, 1);
 		if (n <= 0) {
-			set_cause(cause, "%s: no usable secret signing key (run `sluice init`)", k->home);
+			sl_cause(cause, 0, "%s: no usable secret signing key (run `sluice init`)", k->home);
 			goto fail;
 		}
 	}

@@ -40,18 +40,6 @@ static const struct sl_publisher *const publishers[] = {
 #define KEYS_DIR "keys"
 #define KEYS_FILE "sluice.asc"
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (cause == NULL || *cause != NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 const struct sl_publisher *sl_publish_find(const char *format)
 {
@@ -322,7 +310,7 @@ static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
 		prev_snap = 0;
 		prev_gen = 0;
 	} else if (r < 0) {
-		set_cause(cause, "source %s: cannot read the published pointer: %s", ctx->src->name,
+		sl_cause(cause, 0, "source %s: cannot read the published pointer: %s", ctx->src->name,
 			  sl_strerror(r));
 		return r;
 	}
@@ -337,7 +325,7 @@ static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
 		enum sl_snap_state st = now.state;
 		sl_snapshot_info_release(&now);
 		if (!current) {
-			set_cause(cause, "snapshot %lld of %s is no longer the published one (now %s)",
+			sl_cause(cause, 0, "snapshot %lld of %s is no longer the published one (now %s)",
 				  (long long)snap, ctx->src->name, sl_snap_state_name(st));
 			return -SL_E_STATE;
 		}
@@ -345,7 +333,7 @@ static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
 		r = sl_catalog_snapshot_transition(ctx->cat, snap, (enum sl_snap_state)expect_state,
 						   SL_SNAP_PUBLISHED, reason);
 		if (r == -SL_E_STATE) {
-			set_cause(cause, "snapshot %lld of %s is no longer %s: another admin got there first",
+			sl_cause(cause, 0, "snapshot %lld of %s is no longer %s: another admin got there first",
 				  (long long)snap, ctx->src->name,
 				  sl_snap_state_name((enum sl_snap_state)expect_state));
 			return r;
@@ -358,7 +346,7 @@ static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
 			r = sl_catalog_snapshot_transition(ctx->cat, prev_snap, SL_SNAP_PUBLISHED,
 							   SL_SNAP_SUPERSEDED, why);
 			if (r < 0) {
-				set_cause(cause, "source %s: previously published snapshot %lld cannot be "
+				sl_cause(cause, 0, "source %s: previously published snapshot %lld cannot be "
 					  "superseded: %s", ctx->src->name, (long long)prev_snap, sl_strerror(r));
 				return r;
 			}
@@ -376,12 +364,12 @@ static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
 	/* A directory of that name can only be left from a crash before an earlier commit: unreferenced. */
 	r = sl_fs_rmtree(final);
 	if (r < 0) {
-		set_cause(cause, "%s: cannot remove stale generation: %s", final, sl_strerror(r));
+		sl_cause(cause, 0, "%s: cannot remove stale generation: %s", final, sl_strerror(r));
 		return r;
 	}
 	if (rename(built, final) < 0) {
 		r = -errno;
-		set_cause(cause, "rename %s -> %s: %s", built, final, strerror(errno));
+		sl_cause(cause, 0, "rename %s -> %s: %s", built, final, strerror(errno));
 		gen_name_out[0] = '\0';
 		return r;
 	}
@@ -415,7 +403,7 @@ static int export_keys(const struct sl_publish_ctx *ctx, char **cause)
 	size_t len = 0, old_len = 0;
 	r = sl_keys_export(ctx->keys, &armor, &len);
 	if (r < 0) {
-		set_cause(cause, "cannot export sluice's public keys: %s", sl_strerror(r));
+		sl_cause(cause, 0, "cannot export sluice's public keys: %s", sl_strerror(r));
 		return r;
 	}
 	if (sl_fs_read_file(path, SL_MAX_KEYRING_BYTES, &old, &old_len) == 0 && old_len == len &&
@@ -430,7 +418,7 @@ static int export_keys(const struct sl_publish_ctx *ctx, char **cause)
 		r = sl_fs_write_atomic(path, armor, len, 0644);
 	free(armor);
 	if (r < 0)
-		set_cause(cause, "%s: cannot write: %s", path, sl_strerror(r));
+		sl_cause(cause, 0, "%s: cannot write: %s", path, sl_strerror(r));
 	return r;
 }
 
@@ -447,12 +435,12 @@ static int build_generation(const struct sl_publish_ctx *ctx, const struct sl_pu
 		return r;
 	r = sl_fs_mkdirs(gendir, 0755);
 	if (r < 0) {
-		set_cause(cause, "%s: cannot create: %s", gendir, sl_strerror(r));
+		sl_cause(cause, 0, "%s: cannot create: %s", gendir, sl_strerror(r));
 		return r;
 	}
 	if (mkdtemp(built) == NULL || chmod(built, 0755) < 0) {
 		r = -errno;
-		set_cause(cause, "%s: cannot create build directory: %s", gendir, strerror(errno));
+		sl_cause(cause, 0, "%s: cannot create build directory: %s", gendir, strerror(errno));
 		return r;
 	}
 	r = pub->build(ctx, snap, built, cause);
@@ -461,13 +449,13 @@ static int build_generation(const struct sl_publish_ctx *ctx, const struct sl_pu
 		int fd = open(built, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || syncfs(fd) < 0) {
 			r = -errno;
-			set_cause(cause, "%s: cannot sync: %s", built, strerror(errno));
+			sl_cause(cause, 0, "%s: cannot sync: %s", built, strerror(errno));
 		}
 		if (fd >= 0)
 			close(fd);
 	}
 	if (r < 0) {
-		set_cause(cause, "snapshot %lld of %s: build failed: %s", (long long)snap, ctx->src->name,
+		sl_cause(cause, 0, "snapshot %lld of %s: build failed: %s", (long long)snap, ctx->src->name,
 			  sl_strerror(r));
 		sl_fs_rmtree(built);
 	}
@@ -483,7 +471,7 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 	const struct sl_source *src = ctx->src;
 	const struct sl_publisher *pub = sl_publish_find(src->format->name);
 	if (pub == NULL) {
-		set_cause(cause, "source %s: no publisher for format %s", src->name, src->format->name);
+		sl_cause(cause, 0, "source %s: no publisher for format %s", src->name, src->format->name);
 		return -SL_E_UNSUPPORTED;
 	}
 	if (expect_state != SL_SNAP_PENDING && expect_state != SL_SNAP_SUPERSEDED &&
@@ -493,24 +481,24 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 	int64_t sid;
 	int r = sl_catalog_source_id(ctx->cat, src->name, &sid);
 	if (r < 0) {
-		set_cause(cause, "source %s: not in the catalogue: %s", src->name, sl_strerror(r));
+		sl_cause(cause, 0, "source %s: not in the catalogue: %s", src->name, sl_strerror(r));
 		return r;
 	}
 	struct sl_snapshot_info info;
 	r = sl_catalog_snapshot_get(ctx->cat, snap_id, &info);
 	if (r < 0) {
-		set_cause(cause, "snapshot %lld: %s", (long long)snap_id, sl_strerror(r));
+		sl_cause(cause, 0, "snapshot %lld: %s", (long long)snap_id, sl_strerror(r));
 		return r;
 	}
 	if (info.source_id != sid) {
-		set_cause(cause, "snapshot %lld belongs to source %s, not %s", (long long)snap_id,
+		sl_cause(cause, 0, "snapshot %lld belongs to source %s, not %s", (long long)snap_id,
 			  info.source_name != NULL ? info.source_name : "?", src->name);
 		sl_snapshot_info_release(&info);
 		return -SL_E_NOTFOUND;
 	}
 	if ((int)info.state != expect_state) {
 		/* Checked again inside the transaction; this only spares a useless build. */
-		set_cause(cause, "snapshot %lld of %s is %s, not %s", (long long)snap_id, src->name,
+		sl_cause(cause, 0, "snapshot %lld of %s is %s, not %s", (long long)snap_id, src->name,
 			  sl_snap_state_name(info.state), sl_snap_state_name((enum sl_snap_state)expect_state));
 		sl_snapshot_info_release(&info);
 		return -SL_E_STATE;
@@ -531,7 +519,7 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 	int lock = -1;
 	r = lock_public(ctx->public_dir, &lock);
 	if (r < 0) {
-		set_cause(cause, "%s/%s: cannot lock: %s", ctx->public_dir, LOCK_FILE, sl_strerror(r));
+		sl_cause(cause, 0, "%s/%s: cannot lock: %s", ctx->public_dir, LOCK_FILE, sl_strerror(r));
 		sl_fs_rmtree(built);
 		sl_snapshot_info_release(&info);
 		return r;
@@ -553,7 +541,7 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 			sl_fs_rmtree(final);
 		sl_fs_rmtree(built);
 		unlock_public(lock);
-		set_cause(cause, "snapshot %lld of %s: cannot record the publication: %s", (long long)snap_id,
+		sl_cause(cause, 0, "snapshot %lld of %s: cannot record the publication: %s", (long long)snap_id,
 			  src->name, sl_strerror(r));
 		return r;
 	}
@@ -564,7 +552,7 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 		sl_log_err(src->name, "%s/%s/%s: published %s in the catalogue but cannot switch the link "
 			   "(run reconcile): %s", ctx->public_dir, src->format->name, src->name, gen_name,
 			   sl_strerror(r));
-		set_cause(cause, "%s/%s/%s: cannot switch to %s: %s", ctx->public_dir, src->format->name,
+		sl_cause(cause, 0, "%s/%s/%s: cannot switch to %s: %s", ctx->public_dir, src->format->name,
 			  src->name, gen_name, sl_strerror(r));
 		unlock_public(lock);
 		return r;

@@ -56,24 +56,12 @@ struct apt_build {
 	char **cause;
 };
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (cause == NULL || *cause != NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* ---- links (admin/publish_tree does the work; its cause becomes the build's) ---- */
 
 static int tree_failed(struct apt_build *b, int r)
 {
-	set_cause(b->cause, "%s", sl_tree_cause(b->tree));
+	sl_cause(b->cause, 0, "%s", sl_tree_cause(b->tree));
 	return r;
 }
 
@@ -92,7 +80,7 @@ static int link_by_hash(struct apt_build *b, const char *rel, const char *alg, c
 	char path[SL_MAX_PATH];
 	int n = snprintf(path, sizeof path, "%.*s%sby-hash/%s/%s", dlen, rel, dlen ? "/" : "", alg, hex);
 	if (n < 0 || (size_t)n >= sizeof path || sl_path_check_relative(path, (size_t)n) < 0) {
-		set_cause(b->cause, "%s: by-hash path too long or invalid", rel);
+		sl_cause(b->cause, 0, "%s: by-hash path too long or invalid", rel);
 		return -SL_E_BADNAME;
 	}
 	int r = sl_tree_alias(b->tree, rel, path);
@@ -146,7 +134,7 @@ static int add_release(struct apt_build *b, const struct sl_entry *e)
 		return 0;   /* Release.gpg: linked in verbatim, meaningless for resign */
 	size_t dlen = (size_t)(name - e->path) - 1;
 	if (strncmp(e->path, "dists/", 6) != 0 || dlen <= 6) {
-		set_cause(b->cause, "%s: release file outside dists/<suite>/", e->path);
+		sl_cause(b->cause, 0, "%s: release file outside dists/<suite>/", e->path);
 		return -SL_E_BADNAME;
 	}
 	for (size_t i = 0; i < b->nrels; i++) {
@@ -186,7 +174,7 @@ static int on_entry(void *arg, const struct sl_entry *e)
 {
 	struct apt_build *b = arg;
 	if (e->path == NULL || sl_path_check_relative(e->path, strlen(e->path)) < 0) {
-		set_cause(b->cause, "snapshot %lld: entry path \"%s\" is not a safe relative path", (long long)b->snap,
+		sl_cause(b->cause, 0, "snapshot %lld: entry path \"%s\" is not a safe relative path", (long long)b->snap,
 			  e->path != NULL ? e->path : "(null)");
 		return -SL_E_BADNAME;
 	}
@@ -209,7 +197,7 @@ static int on_entry(void *arg, const struct sl_entry *e)
 	}
 	if (strcmp(role, "index") == 0 || strcmp(role, "upstream-index") == 0)
 		return 0;   /* the other mode's indices */
-	set_cause(b->cause, "snapshot %lld: entry %s has role \"%s\", unknown to the APT publisher",
+	sl_cause(b->cause, 0, "snapshot %lld: entry %s has role \"%s\", unknown to the APT publisher",
 		  (long long)b->snap, e->path, role);
 	return -SL_E_UNSUPPORTED;
 }
@@ -228,7 +216,7 @@ static int assign_suites(struct apt_build *b)
 			}
 		}
 		if (best == SIZE_MAX) {
-			set_cause(b->cause, "snapshot %lld: index %s has no InRelease/Release entry for its suite",
+			sl_cause(b->cause, 0, "snapshot %lld: index %s has no InRelease/Release entry for its suite",
 				  (long long)b->snap, f->path);
 			return -SL_E_NOTFOUND;
 		}
@@ -236,7 +224,7 @@ static int assign_suites(struct apt_build *b)
 		b->rels[best].nfiles++;
 	}
 	if (b->nfiles == 0) {
-		set_cause(b->cause, "snapshot %lld has no '%s' entries (was it synced with another publish mode?)",
+		sl_cause(b->cause, 0, "snapshot %lld has no '%s' entries (was it synced with another publish mode?)",
 			  (long long)b->snap, b->resign ? "index" : "upstream-index");
 		return -SL_E_NOTFOUND;
 	}
@@ -292,7 +280,7 @@ static int hash_index(struct apt_build *b, struct apt_file *f)
 {
 	int fd = openat(sl_tree_dirfd(b->tree), f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		set_cause(b->cause, "%s/%s: %s", b->root, f->path, strerror(errno));
+		sl_cause(b->cause, 0, "%s/%s: %s", b->root, f->path, strerror(errno));
 		return -errno;
 	}
 	struct sl_hasher *h = sl_hasher_new(SL_HASH_MD5 | SL_HASH_SHA256 | SL_HASH_SHA512);
@@ -305,7 +293,7 @@ static int hash_index(struct apt_build *b, struct apt_file *f)
 			continue;
 		if (n < 0) {
 			r = -errno;
-			set_cause(b->cause, "%s/%s: read: %s", b->root, f->path, strerror(errno));
+			sl_cause(b->cause, 0, "%s/%s: read: %s", b->root, f->path, strerror(errno));
 		}
 		if (n <= 0)
 			break;
@@ -316,7 +304,7 @@ static int hash_index(struct apt_build *b, struct apt_file *f)
 	if (r == 0)
 		r = sl_hasher_final(h, f->md5, sha1, sha256, f->sha512);
 	if (r == 0 && (total != f->size || strcmp(sha256, f->sha256) != 0)) {
-		set_cause(b->cause, "%s: store object %s no longer matches its name (%" PRIu64 " bytes, sha256 %s)",
+		sl_cause(b->cause, 0, "%s: store object %s no longer matches its name (%" PRIu64 " bytes, sha256 %s)",
 			  f->path, f->sha256, total, sha256);
 		r = total != f->size ? -SL_E_SIZE : -SL_E_DIGEST;
 	}
@@ -336,19 +324,19 @@ static int meta_field(struct apt_build *b, const struct apt_rel *rel, json_t *me
 		return 0;
 	const char *s = json_string_value(v);
 	if (s == NULL) {
-		set_cause(b->cause, "%s: release meta \"%s\" is not a string", rel->dir, key);
+		sl_cause(b->cause, 0, "%s: release meta \"%s\" is not a string", rel->dir, key);
 		return -SL_E_PARSE;
 	}
 	size_t n = strlen(s);
 	if (n > SL_MAX_RELEASE_FIELD) {
-		set_cause(b->cause, "%s: release meta \"%s\" longer than %u bytes", rel->dir, key,
+		sl_cause(b->cause, 0, "%s: release meta \"%s\" longer than %u bytes", rel->dir, key,
 			  (unsigned)SL_MAX_RELEASE_FIELD);
 		return -SL_E_TOOBIG;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f || (token && c == ' ')) {
-			set_cause(b->cause, "%s: release meta \"%s\" has a forbidden character (0x%02x)", rel->dir,
+			sl_cause(b->cause, 0, "%s: release meta \"%s\" has a forbidden character (0x%02x)", rel->dir,
 				  key, c);
 			return -SL_E_PARSE;
 		}
@@ -394,7 +382,7 @@ static int components_archs(struct apt_build *b, size_t ri, struct sbuf *comps, 
 		const char *rel = b->files[i].path + dlen;
 		if (strchr(rel, ' ') != NULL) {
 			/* Release lines are space-separated: such a name cannot be listed. */
-			set_cause(b->cause, "%s: index path with a space", b->files[i].path);
+			sl_cause(b->cause, 0, "%s: index path with a space", b->files[i].path);
 			return -SL_E_BADNAME;
 		}
 		const char *bin = strstr(rel, "/binary-");
@@ -423,7 +411,7 @@ static int write_signed(struct apt_build *b, const char *dir, const char *name, 
 	size_t sig_len = 0;
 	int r = sl_keys_sign(b->ctx->keys, mode, release->p, release->len, &sig, &sig_len);
 	if (r < 0) {
-		set_cause(b->cause, "%s/%s: signing failed: %s", dir, name, sl_strerror(r));
+		sl_cause(b->cause, 0, "%s/%s: signing failed: %s", dir, name, sl_strerror(r));
 		free(sig);
 		return r;
 	}
@@ -451,13 +439,13 @@ static int write_release(struct apt_build *b, size_t ri, int64_t date)
 {
 	struct apt_rel *rel = &b->rels[ri];
 	if (rel->meta_json == NULL) {
-		set_cause(b->cause, "%s: the InRelease/Release entry carries no meta_json", rel->dir);
+		sl_cause(b->cause, 0, "%s: the InRelease/Release entry carries no meta_json", rel->dir);
 		return -SL_E_PARSE;
 	}
 	json_error_t jerr;
 	json_t *meta = json_loads(rel->meta_json, JSON_REJECT_DUPLICATES, &jerr);
 	if (meta == NULL || !json_is_object(meta)) {
-		set_cause(b->cause, "%s: release meta_json: %s", rel->dir, meta == NULL ? jerr.text : "not an object");
+		sl_cause(b->cause, 0, "%s: release meta_json: %s", rel->dir, meta == NULL ? jerr.text : "not an object");
 		json_decref(meta);
 		return -SL_E_PARSE;
 	}
@@ -498,7 +486,7 @@ static int write_release(struct apt_build *b, size_t ri, int64_t date)
 		hash_section(&s, b, ri, "SHA512", 2);
 		r = s.err;
 		if (r < 0)
-			set_cause(b->cause, "%s/Release: %s", rel->dir, sl_strerror(r));
+			sl_cause(b->cause, 0, "%s/Release: %s", rel->dir, sl_strerror(r));
 	}
 	json_decref(meta);
 	free(comps.p);
@@ -538,7 +526,7 @@ static int next_date(struct apt_build *b, int64_t *date)
 				    SL_PUBLISH_APT_DATE_KEY, v);
 		free(v);
 	} else if (r != -SL_E_NOTFOUND) {
-		set_cause(b->cause, "source %s: cannot read %s: %s", b->ctx->src->name, SL_PUBLISH_APT_DATE_KEY,
+		sl_cause(b->cause, 0, "source %s: cannot read %s: %s", b->ctx->src->name, SL_PUBLISH_APT_DATE_KEY,
 			  sl_strerror(r));
 		return r;
 	}
@@ -548,7 +536,7 @@ static int next_date(struct apt_build *b, int64_t *date)
 	snprintf(buf, sizeof buf, "%lld", (long long)*date);
 	r = sl_catalog_state_set(b->ctx->cat, sid, SL_PUBLISH_APT_DATE_KEY, buf);
 	if (r < 0)
-		set_cause(b->cause, "source %s: cannot record %s: %s", b->ctx->src->name, SL_PUBLISH_APT_DATE_KEY,
+		sl_cause(b->cause, 0, "source %s: cannot record %s: %s", b->ctx->src->name, SL_PUBLISH_APT_DATE_KEY,
 			  sl_strerror(r));
 	return r;
 }
@@ -587,7 +575,7 @@ static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 		.cause = cause,
 	};
 	if (b.resign && ctx->keys == NULL) {
-		set_cause(cause, "source %s: publish = resign needs sluice's signing key (sluice init)",
+		sl_cause(cause, 0, "source %s: publish = resign needs sluice's signing key (sluice init)",
 			  ctx->src->name);
 		return -SL_E_CONFIG;
 	}
@@ -596,7 +584,7 @@ static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 		return -EIO;
 	int r = sl_catalog_snapshot_entries(ctx->cat, snap_id, on_entry, &b);
 	if (r < 0)
-		set_cause(cause, "snapshot %lld: reading entries: %s", (long long)snap_id, sl_strerror(r));
+		sl_cause(cause, 0, "snapshot %lld: reading entries: %s", (long long)snap_id, sl_strerror(r));
 	if (r == 0)
 		r = assign_suites(&b);
 	if (r == 0)

@@ -33,19 +33,6 @@ struct sl_apt_solver {
 	size_t count;
 };
 
-static int failf(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char **cause, int err, const char *fmt, ...)
-{
-	if (cause != NULL && *cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return err;
-}
 
 static bool arch_name_ok(const char *a)
 {
@@ -63,23 +50,23 @@ struct sl_apt_solver *sl_apt_solver_new(const char *const *archs, size_t narchs,
 	if (cause != NULL)
 		*cause = NULL;
 	if (narchs == 0 || narchs > SL_MAX_DEBIAN_ARCHS) {
-		failf(cause, -SL_E_CONFIG, "between 1 and %d architectures are needed", SL_MAX_DEBIAN_ARCHS);
+		sl_cause(cause, -SL_E_CONFIG, "between 1 and %d architectures are needed", SL_MAX_DEBIAN_ARCHS);
 		return NULL;
 	}
 	for (size_t i = 0; i < narchs; i++)
 		if (!arch_name_ok(archs[i])) {
-			failf(cause, -SL_E_CONFIG, "invalid architecture '%.64s'", archs[i]);
+			sl_cause(cause, -SL_E_CONFIG, "invalid architecture '%.64s'", archs[i]);
 			return NULL;
 		}
 	struct sl_apt_solver *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
-		failf(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	s->pool = pool_create();
 	if (s->pool == NULL) {
 		free(s);
-		failf(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	pool_setdisttype(s->pool, DISTTYPE_DEB);
@@ -113,7 +100,7 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 	if (cause != NULL)
 		*cause = NULL;
 	if (s->closed)
-		return failf(cause, -SL_E_STATE, "index added after the closure was computed");
+		return sl_cause(cause, -SL_E_STATE, "index added after the closure was computed");
 	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, SL_MAX_INDEX_BYTES, cause);
 	if (r == NULL)
 		return -SL_E_ARCHIVE;
@@ -121,7 +108,7 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 	FILE *fp = fopencookie(r, "r", io);
 	if (fp == NULL) {
 		sl_decomp_reader_free(r);
-		return failf(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	}
 	/* One libsolv repo per index, so a failed index can be dropped whole; selection matches by name. */
 	Repo *repo = repo_create(s->pool, repo_name);
@@ -131,7 +118,7 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 	if (*sl_decomp_reader_error(r) != '\0') {
 		/* libsolv sees a read error as end of file: what it parsed is incomplete. */
 		ssize_t err = sl_decomp_reader_read(r, NULL, 1);
-		rc = failf(cause, err < 0 ? (int)err : -SL_E_ARCHIVE, "%s", sl_decomp_reader_error(r));
+		rc = sl_cause(cause, err < 0 ? (int)err : -SL_E_ARCHIVE, "%s", sl_decomp_reader_error(r));
 		repo_free(repo, 1);
 	}
 	sl_decomp_reader_free(r);
@@ -273,7 +260,7 @@ int sl_apt_solver_closure(struct sl_apt_solver *s, const char *const *names, siz
 	if (nunknown > 0) {
 		map_empty(&s->selected);
 		s->count = 0;
-		return failf(cause, -SL_E_NOTFOUND, "unknown package%s: %s", nunknown > 1 ? "s" : "", unknown);
+		return sl_cause(cause, -SL_E_NOTFOUND, "unknown package%s: %s", nunknown > 1 ? "s" : "", unknown);
 	}
 	return 0;
 }

@@ -16,19 +16,6 @@
 
 #define PKG_SHOW_MAX 80   /* bytes of an offending value quoted in a cause */
 
-static int failf(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char **cause, int err, const char *fmt, ...)
-{
-	if (cause != NULL && *cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return err;
-}
 
 static void show(struct sl_blob b, char out[PKG_SHOW_MAX + 4])
 {
@@ -127,45 +114,45 @@ int sl_apt_pkg_from_para(const struct sl_deb822_para *p, struct sl_apt_pkg *out,
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		struct sl_blob *dst = (struct sl_blob *)((char *)out + fields[i].off);
 		if (!sl_deb822_get(p, fields[i].name, dst) && fields[i].required)
-			return failf(cause, -SL_E_PARSE, "line %u: package '%s': no %s field", p->line, pkg,
+			return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': no %s field", p->line, pkg,
 				     fields[i].name);
 		if (fields[i].required && dst->len == 0)
-			return failf(cause, -SL_E_PARSE, "line %u: package '%s': empty %s field", p->line, pkg,
+			return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': empty %s field", p->line, pkg,
 				     fields[i].name);
 	}
 	if (!sl_deb822_get(p, "Size", &size))
-		return failf(cause, -SL_E_PARSE, "line %u: package '%s': no Size field", p->line, pkg);
+		return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': no Size field", p->line, pkg);
 	if (!name_ok(out->package))
-		return failf(cause, -SL_E_BADNAME, "line %u: invalid package name '%s'", p->line, pkg);
+		return sl_cause(cause, -SL_E_BADNAME, "line %u: invalid package name '%s'", p->line, pkg);
 	const char *why = NULL;
 	if (sl_debver_parse(out->version, NULL, &why) != 0) {
 		show(out->version, shown);
-		return failf(cause, -SL_E_PARSE, "line %u: package '%s': Version '%s': %s", p->line, pkg, shown, why);
+		return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': Version '%s': %s", p->line, pkg, shown, why);
 	}
 	if (!arch_ok(out->architecture)) {
 		show(out->architecture, shown);
-		return failf(cause, -SL_E_PARSE, "line %u: package '%s': invalid Architecture '%s'", p->line, pkg,
+		return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': invalid Architecture '%s'", p->line, pkg,
 			     shown);
 	}
 	if (sl_blob_to_u64(size, &out->size) != 0 || out->size > SL_MAX_ARTIFACT_BYTES) {
 		show(size, shown);
-		return failf(cause, -SL_E_PARSE, "line %u: package '%s': invalid Size '%s'", p->line, pkg, shown);
+		return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': invalid Size '%s'", p->line, pkg, shown);
 	}
 	if (!sha256_ok(out->sha256)) {
 		show(out->sha256, shown);
-		return failf(cause, -SL_E_PARSE, "line %u: package '%s': invalid SHA256 '%s'", p->line, pkg, shown);
+		return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': invalid SHA256 '%s'", p->line, pkg, shown);
 	}
 	why = filename_problem(out->filename);
 	if (why != NULL) {
 		show(out->filename, shown);
-		return failf(cause, -SL_E_BADNAME, "line %u: package '%s': Filename '%s' %s", p->line, pkg, shown,
+		return sl_cause(cause, -SL_E_BADNAME, "line %u: package '%s': Filename '%s' %s", p->line, pkg, shown,
 			     why);
 	}
 	if (out->multi_arch.p != NULL && !sl_blob_eq(out->multi_arch, "same") &&
 	    !sl_blob_eq(out->multi_arch, "foreign") && !sl_blob_eq(out->multi_arch, "allowed") &&
 	    !sl_blob_eq(out->multi_arch, "no")) {
 		show(out->multi_arch, shown);
-		return failf(cause, -SL_E_PARSE, "line %u: package '%s': invalid Multi-Arch '%s'", p->line, pkg,
+		return sl_cause(cause, -SL_E_PARSE, "line %u: package '%s': invalid Multi-Arch '%s'", p->line, pkg,
 			     shown);
 	}
 	return 0;
@@ -184,7 +171,7 @@ static int walk_para(void *arg, const struct sl_deb822_para *p)
 	struct walk *w = arg;
 	struct sl_apt_pkg pkg;
 	if (++w->count > SL_MAX_PACKAGES)
-		return failf(w->cause, -SL_E_TOOBIG, "line %u: more than %u packages in one index", p->line,
+		return sl_cause(w->cause, -SL_E_TOOBIG, "line %u: more than %u packages in one index", p->line,
 			     SL_MAX_PACKAGES);
 	int rc = sl_apt_pkg_from_para(p, &pkg, w->cause);
 	if (rc != 0)
@@ -207,15 +194,15 @@ int sl_apt_packages_foreach_fd(int fd, uint64_t max_out,
 	struct walk w = { .cb = cb, .arg = arg, .cause = cause };
 	w.d = sl_deb822_new(walk_para, &w);
 	if (w.d == NULL)
-		return failf(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	char *dcause = NULL;
 	int rc = sl_decomp_fd_cause(fd, max_out, walk_feed, &w, &dcause);
 	if (rc == 0)
 		rc = sl_deb822_finish(w.d);
 	if (rc != 0 && *sl_deb822_error(w.d) != '\0')
-		failf(cause, rc, "line %u: %s", sl_deb822_line(w.d), sl_deb822_error(w.d));
+		sl_cause(cause, rc, "line %u: %s", sl_deb822_line(w.d), sl_deb822_error(w.d));
 	else if (rc != 0 && dcause != NULL)
-		failf(cause, rc, "%s", dcause);
+		sl_cause(cause, rc, "%s", dcause);
 	free(dcause);
 	sl_deb822_free(w.d);
 	return rc;

@@ -26,19 +26,6 @@ struct rel_ctx {
 	size_t files_cap;
 };
 
-static int failf(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int failf(char **cause, int err, const char *fmt, ...)
-{
-	if (cause != NULL && *cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return err;
-}
 
 /* Printable excerpt of untrusted bytes for an error message. */
 static void show(struct sl_blob b, char out[RELEASE_SHOW_MAX + 4])
@@ -172,7 +159,7 @@ static int take_str(const struct sl_deb822_para *p, const char *name, char **dst
 		return 0;
 	for (size_t i = 0; i < v.len; i++)
 		if (v.p[i] < 0x20 || v.p[i] == 0x7f)
-			return failf(cause, -SL_E_PARSE, "line %u: %s: must be one line of printable text",
+			return sl_cause(cause, -SL_E_PARSE, "line %u: %s: must be one line of printable text",
 				     line_of(p, v.p), name);
 	*dst = sl_blob_strdup(v);
 	return *dst ? 0 : -ENOMEM;
@@ -186,7 +173,7 @@ static int take_date(const struct sl_deb822_para *p, const char *name, time_t *d
 		return 0;
 	if (sl_apt_date_parse((const char *)v.p, v.len, dst) != 0 || *dst == 0) {
 		show(v, shown);
-		return failf(cause, -SL_E_PARSE, "line %u: %s: bad date '%s'", line_of(p, v.p), name, shown);
+		return sl_cause(cause, -SL_E_PARSE, "line %u: %s: bad date '%s'", line_of(p, v.p), name, shown);
 	}
 	return 0;
 }
@@ -213,7 +200,7 @@ static int take_list(const struct sl_deb822_para *p, const char *name, bool is_a
 	while (sl_blob_token(&it, " \t\r\n", &tok))
 		count++;
 	if (count > SL_MAX_LIST_ITEMS)
-		return failf(cause, -SL_E_TOOBIG, "line %u: %s: too many entries", line_of(p, v.p), name);
+		return sl_cause(cause, -SL_E_TOOBIG, "line %u: %s: too many entries", line_of(p, v.p), name);
 	*dst = calloc(count + 1, sizeof(char *));
 	if (*dst == NULL)
 		return -ENOMEM;
@@ -222,7 +209,7 @@ static int take_list(const struct sl_deb822_para *p, const char *name, bool is_a
 		bool ok = is_arch ? arch_ok(tok) : sl_path_check_relative((const char *)tok.p, tok.len) == 0;
 		if (!ok) {
 			show(tok, shown);
-			return failf(cause, is_arch ? -SL_E_PARSE : -SL_E_BADNAME, "line %u: %s: invalid entry '%s'",
+			return sl_cause(cause, is_arch ? -SL_E_PARSE : -SL_E_BADNAME, "line %u: %s: invalid entry '%s'",
 				     line_of(p, tok.p), name, shown);
 		}
 		(*dst)[*n] = sl_blob_strdup(tok);
@@ -255,7 +242,7 @@ static int take_files(struct rel_ctx *c, const struct sl_deb822_para *p)
 	struct sl_blob v, it, line, hash, size, path, extra;
 	char shown[RELEASE_SHOW_MAX + 4];
 	if (!sl_deb822_get(p, "SHA256", &v))
-		return failf(c->cause, -SL_E_PARSE, "line %u: no SHA256 field", p->line);
+		return sl_cause(c->cause, -SL_E_PARSE, "line %u: no SHA256 field", p->line);
 	it = v;
 	while (sl_deb822_lines(&it, &line)) {
 		unsigned ln = line_of(p, line.p);
@@ -263,7 +250,7 @@ static int take_files(struct rel_ctx *c, const struct sl_deb822_para *p)
 		show(line, shown);
 		if (!sl_blob_token(&rest, " \t", &hash) || !sl_blob_token(&rest, " \t", &size) ||
 		    !sl_blob_token(&rest, " \t", &path) || sl_blob_token(&rest, " \t", &extra))
-			return failf(c->cause, -SL_E_PARSE, "line %u: SHA256: expected '<hash> <size> <path>', got '%s'",
+			return sl_cause(c->cause, -SL_E_PARSE, "line %u: SHA256: expected '<hash> <size> <path>', got '%s'",
 				     ln, shown);
 		if (r->nfiles == c->files_cap) {
 			size_t cap = c->files_cap ? c->files_cap * 2 : 64;
@@ -276,28 +263,28 @@ static int take_files(struct rel_ctx *c, const struct sl_deb822_para *p)
 		struct sl_apt_release_file *f = &r->files[r->nfiles];
 		memset(f, 0, sizeof(*f));
 		if (hash.len != 64)
-			return failf(c->cause, -SL_E_PARSE, "line %u: SHA256: bad hash in '%s'", ln, shown);
+			return sl_cause(c->cause, -SL_E_PARSE, "line %u: SHA256: bad hash in '%s'", ln, shown);
 		for (size_t i = 0; i < 64; i++) {
 			int h = hexval(hash.p[i]);
 			if (h < 0)
-				return failf(c->cause, -SL_E_PARSE, "line %u: SHA256: bad hash in '%s'", ln, shown);
+				return sl_cause(c->cause, -SL_E_PARSE, "line %u: SHA256: bad hash in '%s'", ln, shown);
 			f->sha256[i] = "0123456789abcdef"[h];
 		}
 		if (sl_blob_to_u64(size, &f->size) != 0)
-			return failf(c->cause, -SL_E_PARSE, "line %u: SHA256: bad size in '%s'", ln, shown);
+			return sl_cause(c->cause, -SL_E_PARSE, "line %u: SHA256: bad size in '%s'", ln, shown);
 		if (sl_path_check_relative((const char *)path.p, path.len) != 0)
-			return failf(c->cause, -SL_E_BADNAME, "line %u: SHA256: unsafe path in '%s'", ln, shown);
+			return sl_cause(c->cause, -SL_E_BADNAME, "line %u: SHA256: unsafe path in '%s'", ln, shown);
 		f->path = sl_blob_strdup(path);
 		if (f->path == NULL)
 			return -ENOMEM;
 		r->nfiles++;
 	}
 	if (r->nfiles == 0)
-		return failf(c->cause, -SL_E_PARSE, "line %u: SHA256 field lists no files", line_of(p, v.p));
+		return sl_cause(c->cause, -SL_E_PARSE, "line %u: SHA256 field lists no files", line_of(p, v.p));
 	qsort(r->files, r->nfiles, sizeof(r->files[0]), file_cmp);
 	for (size_t i = 1; i < r->nfiles; i++)
 		if (strcmp(r->files[i - 1].path, r->files[i].path) == 0)
-			return failf(c->cause, -SL_E_PARSE, "SHA256: '%.*s' listed twice", RELEASE_SHOW_MAX,
+			return sl_cause(c->cause, -SL_E_PARSE, "SHA256: '%.*s' listed twice", RELEASE_SHOW_MAX,
 				     r->files[i].path);
 	return 0;
 }
@@ -309,7 +296,7 @@ static int release_cb(void *arg, const struct sl_deb822_para *p)
 	struct sl_blob v;
 	int rc = 0;
 	if (c->paras++ > 0)
-		return failf(c->cause, -SL_E_PARSE, "line %u: more than one paragraph in a Release file", p->line);
+		return sl_cause(c->cause, -SL_E_PARSE, "line %u: more than one paragraph in a Release file", p->line);
 	static const struct {
 		const char *name;
 		size_t off;
@@ -336,7 +323,7 @@ static int release_cb(void *arg, const struct sl_deb822_para *p)
 	if (rc == 0)
 		rc = take_files(c, p);
 	if (rc == -ENOMEM)
-		failf(c->cause, rc, "out of memory");
+		sl_cause(c->cause, rc, "out of memory");
 	return rc;
 }
 
@@ -346,19 +333,19 @@ int sl_apt_release_parse(const void *text, size_t len, struct sl_apt_release *ou
 	if (cause != NULL)
 		*cause = NULL;
 	if (len > SL_MAX_RELEASE_BYTES)
-		return failf(cause, -SL_E_TOOBIG, "Release file larger than %u bytes", SL_MAX_RELEASE_BYTES);
+		return sl_cause(cause, -SL_E_TOOBIG, "Release file larger than %u bytes", SL_MAX_RELEASE_BYTES);
 	struct rel_ctx c = { .r = out, .cause = cause };
 	struct sl_deb822 *d = sl_deb822_new(release_cb, &c);
 	if (d == NULL)
-		return failf(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	int rc = sl_deb822_feed(d, text, len);
 	if (rc == 0)
 		rc = sl_deb822_finish(d);
 	if (rc != 0 && *sl_deb822_error(d) != '\0')
-		failf(cause, rc, "line %u: %s", sl_deb822_line(d), sl_deb822_error(d));
+		sl_cause(cause, rc, "line %u: %s", sl_deb822_line(d), sl_deb822_error(d));
 	sl_deb822_free(d);
 	if (rc == 0 && c.paras == 0)
-		rc = failf(cause, -SL_E_PARSE, "empty Release file");
+		rc = sl_cause(cause, -SL_E_PARSE, "empty Release file");
 	if (rc != 0)
 		sl_apt_release_release(out);
 	return rc;

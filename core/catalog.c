@@ -61,19 +61,6 @@ static const char *const run_outcome_names[] = {
 
 /* ---- shared helpers (catalog_int.h) ---- */
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (cause == NULL)
-		return;
-	free(*cause);
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
-
 int sl_cat_fail(struct sl_catalog *c, const char *op)
 {
 	sl_log_err(NULL, "catalogue %s: %s: %s", c->path, op, sqlite3_errmsg(c->db));
@@ -219,21 +206,21 @@ static int check_version(struct sl_catalog *c, int *version, char **cause)
 	int known = (int)sl_migrations_count, objects = 0;
 	if (pragma_int(c->db, "PRAGMA user_version", version) != SQLITE_OK ||
 	    pragma_int(c->db, "SELECT count(*) FROM sqlite_schema", &objects) != SQLITE_OK) {
-		set_cause(cause, "catalogue %s: cannot read schema version: %s", c->path, sqlite3_errmsg(c->db));
+		sl_cause(cause, 0, "catalogue %s: cannot read schema version: %s", c->path, sqlite3_errmsg(c->db));
 		return -SL_E_CATALOG;
 	}
 	if (*version > known) {
-		set_cause(cause, "catalogue %s: schema version %d is newer than this build of sluice knows "
+		sl_cause(cause, 0, "catalogue %s: schema version %d is newer than this build of sluice knows "
 			  "(%d); install the sluice version that wrote it", c->path, *version, known);
 		return -SL_E_UNSUPPORTED;
 	}
 	if (*version == 0 && objects > 0) {
-		set_cause(cause, "catalogue %s: not a sluice catalogue (tables present, user_version 0)",
+		sl_cause(cause, 0, "catalogue %s: not a sluice catalogue (tables present, user_version 0)",
 			  c->path);
 		return -SL_E_CATALOG;
 	}
 	if (c->readonly && *version < known) {
-		set_cause(cause, "catalogue %s: schema version %d is older than this build needs (%d) and a "
+		sl_cause(cause, 0, "catalogue %s: schema version %d is older than this build needs (%d) and a "
 			  "read-only open never migrates; run `sluice status` once to upgrade it",
 			  c->path, *version, known);
 		return -SL_E_STATE;
@@ -250,14 +237,14 @@ static int migrate(struct sl_catalog *c, char **cause)
 	if (ret != 0 || from == known || c->readonly)
 		return ret;
 	if (sqlite3_exec(c->db, "PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		set_cause(cause, "catalogue %s: cannot lock for migration: %s", c->path, sqlite3_errmsg(c->db));
+		sl_cause(cause, 0, "catalogue %s: cannot lock for migration: %s", c->path, sqlite3_errmsg(c->db));
 		return -SL_E_CATALOG;
 	}
 	ret = check_version(c, &from, cause); /* another process may have migrated meanwhile */
 	for (int v = from + 1; ret == 0 && v <= known; v++) {
 		const struct sl_migration *m = &sl_migrations[v - 1];
 		if (m->version != v || sqlite3_exec(c->db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
-			set_cause(cause, "catalogue %s: migration %s failed: %s", c->path, m->name,
+			sl_cause(cause, 0, "catalogue %s: migration %s failed: %s", c->path, m->name,
 				  sqlite3_errmsg(c->db));
 			ret = -SL_E_CATALOG;
 		}
@@ -265,24 +252,24 @@ static int migrate(struct sl_catalog *c, char **cause)
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", known);
 	if (ret == 0 && sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		set_cause(cause, "catalogue %s: cannot set schema version: %s", c->path, sqlite3_errmsg(c->db));
+		sl_cause(cause, 0, "catalogue %s: cannot set schema version: %s", c->path, sqlite3_errmsg(c->db));
 		ret = -SL_E_CATALOG;
 	}
 	int dangling = 0;
 	if (ret == 0 && (pragma_int(c->db, "SELECT count(*) FROM pragma_foreign_key_check", &dangling) !=
 			 SQLITE_OK || dangling != 0)) {
-		set_cause(cause, "catalogue %s: migration to %d leaves %d dangling references", c->path, known,
+		sl_cause(cause, 0, "catalogue %s: migration to %d leaves %d dangling references", c->path, known,
 			  dangling);
 		ret = -SL_E_CATALOG;
 	}
 	if (ret == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		set_cause(cause, "catalogue %s: cannot commit migration: %s", c->path, sqlite3_errmsg(c->db));
+		sl_cause(cause, 0, "catalogue %s: cannot commit migration: %s", c->path, sqlite3_errmsg(c->db));
 		ret = -SL_E_CATALOG;
 	}
 	if (ret != 0 && !sqlite3_get_autocommit(c->db))
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); /* failure already in *cause */
 	if (sqlite3_exec(c->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK && ret == 0) {
-		set_cause(cause, "catalogue %s: cannot enable foreign keys: %s", c->path, sqlite3_errmsg(c->db));
+		sl_cause(cause, 0, "catalogue %s: cannot enable foreign keys: %s", c->path, sqlite3_errmsg(c->db));
 		ret = -SL_E_CATALOG;
 	}
 	if (ret == 0 && from != known)
@@ -324,7 +311,7 @@ static int configure(struct sl_catalog *c, char **cause)
 		return 0;
 	}
 	if (!wal_mode(db)) {
-		set_cause(cause, "catalogue %s: cannot switch to WAL mode: %s", c->path, sqlite3_errmsg(db));
+		sl_cause(cause, 0, "catalogue %s: cannot switch to WAL mode: %s", c->path, sqlite3_errmsg(db));
 		return -SL_E_CATALOG;
 	}
 	/* Keep -wal and -shm after the last writer closes: sluice-served, which may not write to STATE,
@@ -337,7 +324,7 @@ static int configure(struct sl_catalog *c, char **cause)
 		goto fail;
 	return 0;
 fail:
-	set_cause(cause, "catalogue %s: cannot configure: %s", c->path, sqlite3_errmsg(db));
+	sl_cause(cause, 0, "catalogue %s: cannot configure: %s", c->path, sqlite3_errmsg(db));
 	return -SL_E_CATALOG;
 }
 
@@ -346,7 +333,7 @@ struct sl_catalog *sl_catalog_open(const char *path, unsigned flags, char **caus
 	if (cause != NULL)
 		*cause = NULL;
 	if ((flags & ~SL_CATALOG_READONLY) != 0) {
-		set_cause(cause, "catalogue %s: unknown open flags %#x", path, flags);
+		sl_cause(cause, 0, "catalogue %s: unknown open flags %#x", path, flags);
 		return NULL;
 	}
 	struct sl_catalog *c = calloc(1, sizeof *c);
@@ -354,7 +341,7 @@ struct sl_catalog *sl_catalog_open(const char *path, unsigned flags, char **caus
 	if (c == NULL || copy == NULL) {
 		free(c);
 		free(copy);
-		set_cause(cause, "catalogue %s: out of memory", path);
+		sl_cause(cause, 0, "catalogue %s: out of memory", path);
 		return NULL;
 	}
 	c->path = copy;
@@ -363,7 +350,7 @@ struct sl_catalog *sl_catalog_open(const char *path, unsigned flags, char **caus
 		     SQLITE_OPEN_NOMUTEX;
 	int rc = sqlite3_open_v2(path, &c->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
-		set_cause(cause, "catalogue %s: cannot open: %s", path,
+		sl_cause(cause, 0, "catalogue %s: cannot open: %s", path,
 			  c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -372,7 +359,7 @@ struct sl_catalog *sl_catalog_open(const char *path, unsigned flags, char **caus
 	return c;
 fail:
 	if (cause != NULL && *cause == NULL)
-		set_cause(cause, "catalogue %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "open failed");
+		sl_cause(cause, 0, "catalogue %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "open failed");
 	sl_catalog_free(c);
 	return NULL;
 }

@@ -1271,18 +1271,6 @@ static void free_raw(struct cfgp *p)
 	free(p->base);
 }
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (cause == NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* `base` is taken over (heap). */
 static struct sl_config *parse(const char *text, size_t len, const char *file, char *base, char **cause)
@@ -1294,7 +1282,7 @@ static struct sl_config *parse(const char *text, size_t len, const char *file, c
 	if (p.cfg == NULL || base == NULL) {
 		free(p.cfg);
 		free(base);
-		set_cause(cause, "%s: out of memory", file);
+		sl_cause(cause, 0, "%s: out of memory", file);
 		return NULL;
 	}
 	int r = ini_parse_stream(read_line, &p, on_value, &p);
@@ -1317,7 +1305,7 @@ static struct sl_config *parse(const char *text, size_t len, const char *file, c
 		else
 			free(p.err);
 		if (cause != NULL && *cause == NULL)
-			set_cause(cause, "%s: out of memory", file);
+			sl_cause(cause, 0, "%s: out of memory", file);
 		return NULL;
 	}
 	return p.cfg;
@@ -1328,7 +1316,7 @@ struct sl_config *sl_config_parse(const char *text, size_t len, const char *name
 	const char *file = name != NULL ? name : "<string>";
 	char *cwd = getcwd(NULL, 0);
 	if (cwd == NULL) {
-		set_cause(cause, "%s: cannot resolve relative paths: %s", file, strerror(errno));
+		sl_cause(cause, 0, "%s: cannot resolve relative paths: %s", file, strerror(errno));
 		return NULL;
 	}
 	struct sl_config *cfg = parse(text != NULL ? text : "", text != NULL ? len : 0, file, cwd, cause);
@@ -1337,7 +1325,7 @@ struct sl_config *sl_config_parse(const char *text, size_t len, const char *name
 	cfg->path = strdup(file);
 	if (cfg->path == NULL) {
 		sl_config_free(cfg);
-		set_cause(cause, "%s: out of memory", file);
+		sl_cause(cause, 0, "%s: out of memory", file);
 		return NULL;
 	}
 	return cfg;
@@ -1349,19 +1337,19 @@ static int read_config(const char *path, char **buf, size_t *len, char **cause)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int err = errno;
-		set_cause(cause, "%s: cannot open: %s", path, strerror(err));
+		sl_cause(cause, 0, "%s: cannot open: %s", path, strerror(err));
 		return -err;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		set_cause(cause, "%s: not a regular file", path);
+		sl_cause(cause, 0, "%s: not a regular file", path);
 		return -SL_E_CONFIG;
 	}
 	char *data = malloc(SL_MAX_CONFIG_BYTES + 1);
 	if (data == NULL) {
 		close(fd);
-		set_cause(cause, "%s: out of memory", path);
+		sl_cause(cause, 0, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	size_t got = 0;
@@ -1373,7 +1361,7 @@ static int read_config(const char *path, char **buf, size_t *len, char **cause)
 			int err = errno;
 			close(fd);
 			free(data);
-			set_cause(cause, "%s: read error: %s", path, strerror(err));
+			sl_cause(cause, 0, "%s: read error: %s", path, strerror(err));
 			return -err;
 		}
 		if (n == 0)
@@ -1383,7 +1371,7 @@ static int read_config(const char *path, char **buf, size_t *len, char **cause)
 	close(fd);
 	if (got > SL_MAX_CONFIG_BYTES) {
 		free(data);
-		set_cause(cause, "%s: larger than %u bytes; this is not a sluice configuration", path,
+		sl_cause(cause, 0, "%s: larger than %u bytes; this is not a sluice configuration", path,
 			  SL_MAX_CONFIG_BYTES);
 		return -SL_E_TOOBIG;
 	}
@@ -1406,7 +1394,7 @@ struct sl_config *sl_config_load(const char *path, char **cause)
 		free(cwd);
 	}
 	if (abs == NULL) {
-		set_cause(cause, "%s: cannot make the path absolute", path);
+		sl_cause(cause, 0, "%s: cannot make the path absolute", path);
 		return NULL;
 	}
 	char *text = NULL;

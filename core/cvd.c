@@ -231,24 +231,11 @@ int sl_cvd_dns_version(const char *txt, size_t len, const char *db, uint32_t *ve
 
 /* ---- body checks ---- */
 
-static int set_cause(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int set_cause(char **cause, int err, const char *fmt, ...)
-{
-	if (cause != NULL && *cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return err;
-}
 
 static int body_md5(int fd, char md5[33], char **cause)
 {
 	if (lseek(fd, SL_CVD_HEADER, SEEK_SET) < 0)
-		return set_cause(cause, -errno, "seek: %s", strerror(errno));
+		return sl_cause(cause, -errno, "seek: %s", strerror(errno));
 	struct sl_hasher *h = sl_hasher_new(SL_HASH_MD5);
 	uint8_t *buf = malloc(READ_CHUNK);
 	int r = (h == NULL || buf == NULL) ? -ENOMEM : 0;
@@ -257,7 +244,7 @@ static int body_md5(int fd, char md5[33], char **cause)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			r = set_cause(cause, -errno, "read: %s", strerror(errno));
+			r = sl_cause(cause, -errno, "read: %s", strerror(errno));
 		if (n <= 0)
 			break;
 		r = sl_hasher_update(h, buf, (size_t)n);
@@ -276,15 +263,15 @@ static int check_entry(struct archive_entry *e, char **cause)
 {
 	const char *name = archive_entry_pathname(e);
 	if (name == NULL)
-		return set_cause(cause, -SL_E_ARCHIVE, "tar entry without a name");
+		return sl_cause(cause, -SL_E_ARCHIVE, "tar entry without a name");
 	if (archive_entry_filetype(e) != AE_IFREG)
-		return set_cause(cause, -SL_E_ARCHIVE, "tar entry \"%.64s\" is not a regular file", name);
+		return sl_cause(cause, -SL_E_ARCHIVE, "tar entry \"%.64s\" is not a regular file", name);
 	/* ClamAV's databases are flat: one safe file name per entry, no directories. */
 	size_t n = strlen(name);
 	if (n == 0 || n > 255 || strchr(name, '/') != NULL || sl_path_check_relative(name, n) < 0)
-		return set_cause(cause, -SL_E_ARCHIVE, "tar entry name \"%.64s\" is not a plain file name", name);
+		return sl_cause(cause, -SL_E_ARCHIVE, "tar entry name \"%.64s\" is not a plain file name", name);
 	if (archive_entry_size(e) < 0)
-		return set_cause(cause, -SL_E_ARCHIVE, "tar entry \"%.64s\" has no size", name);
+		return sl_cause(cause, -SL_E_ARCHIVE, "tar entry \"%.64s\" has no size", name);
 	return 0;
 }
 
@@ -310,10 +297,10 @@ static int read_member(struct archive *a, struct archive_entry *e, uint8_t *buf,
 	snprintf(f->name, sizeof f->name, "%s", archive_entry_pathname(e));
 	for (uint64_t i = 0; i < out->entries; i++)
 		if (strcmp(out->files[i].name, f->name) == 0)
-			return set_cause(cause, -SL_E_ARCHIVE, "tar member \"%s\" appears twice", f->name);
+			return sl_cause(cause, -SL_E_ARCHIVE, "tar member \"%s\" appears twice", f->name);
 	bool info = is_info(f->name);
 	if (info && out->info != NULL)
-		return set_cause(cause, -SL_E_ARCHIVE, "more than one .info member");
+		return sl_cause(cause, -SL_E_ARCHIVE, "more than one .info member");
 	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
 	if (h == NULL)
 		return -ENOMEM;
@@ -325,13 +312,13 @@ static int read_member(struct archive *a, struct archive_entry *e, uint8_t *buf,
 		if (n == 0)
 			break;
 		if (n < 0) {
-			r = set_cause(cause, -SL_E_ARCHIVE, "body data (%s): %s", f->name, archive_error_string(a));
+			r = sl_cause(cause, -SL_E_ARCHIVE, "body data (%s): %s", f->name, archive_error_string(a));
 			break;
 		}
 		f->size += (uint64_t)n;
 		out->bytes += (uint64_t)n;
 		if (out->bytes > SL_MAX_CVD_UNPACKED) {
-			r = set_cause(cause, -SL_E_TOOBIG, "body unpacks to more than %llu bytes",
+			r = sl_cause(cause, -SL_E_TOOBIG, "body unpacks to more than %llu bytes",
 				      (unsigned long long)SL_MAX_CVD_UNPACKED);
 			break;
 		}
@@ -340,7 +327,7 @@ static int read_member(struct archive *a, struct archive_entry *e, uint8_t *buf,
 			break;
 		if (info) {
 			if (out->info_len + (size_t)n > SL_MAX_CVD_INFO) {
-				r = set_cause(cause, -SL_E_TOOBIG, "%s larger than %u bytes", f->name,
+				r = sl_cause(cause, -SL_E_TOOBIG, "%s larger than %u bytes", f->name,
 					      (unsigned)SL_MAX_CVD_INFO);
 				break;
 			}
@@ -389,7 +376,7 @@ static int info_header(const struct sl_cvd_header *h, const char *line, size_t l
 	int n = snprintf(want, sizeof want, "ClamAV-VDB:%s:%u:%u:%u:X:X:%s:%lld", h->time, h->version, h->sigs,
 			 h->flevel, h->builder, (long long)h->stime);
 	if (n < 0 || (size_t)n != len || memcmp(want, line, len) != 0)
-		return set_cause(cause, -SL_E_VERIFY, "the header does not match the signed .info's (\"%.*s\")",
+		return sl_cause(cause, -SL_E_VERIFY, "the header does not match the signed .info's (\"%.*s\")",
 				 (int)(len < 200 ? len : 200), line);
 	return 0;
 }
@@ -398,7 +385,7 @@ int sl_cvd_check_info(const struct sl_cvd_header *h, struct sl_cvd_body *b, size
 		      const char **dsig, size_t *dsig_len, char **cause)
 {
 	if (b->info == NULL)
-		return set_cause(cause, -SL_E_VERIFY, "no .info member: the content is not bound to the header");
+		return sl_cause(cause, -SL_E_VERIFY, "no .info member: the content is not bound to the header");
 	const char *p = b->info, *end = b->info + b->info_len;
 	bool first = true;
 	while (p < end) {
@@ -417,12 +404,12 @@ int sl_cvd_check_info(const struct sl_cvd_header *h, struct sl_cvd_body *b, size
 			*dsig_len = len - 5;
 			for (const char *q = p + len; q < end; q++)
 				if (*q != '\n' && *q != '\r')
-					return set_cause(cause, -SL_E_VERIFY, ".info has data after its DSIG line");
+					return sl_cause(cause, -SL_E_VERIFY, ".info has data after its DSIG line");
 			/* Every member but COPYING and the .info is listed. */
 			for (uint64_t i = 0; i < b->entries; i++) {
 				const char *nm = b->files[i].name;
 				if (!b->files[i].listed && strcmp(nm, "COPYING") != 0 && !is_info(nm))
-					return set_cause(cause, -SL_E_VERIFY, "%s is not listed in the .info", nm);
+					return sl_cause(cause, -SL_E_VERIFY, "%s is not listed in the .info", nm);
 			}
 			return 0;
 		} else {
@@ -430,28 +417,28 @@ int sl_cvd_check_info(const struct sl_cvd_header *h, struct sl_cvd_body *b, size
 			uint64_t size;
 			if (c1 == NULL || c2 == NULL || !parse_uint(c1 + 1, (size_t)(c2 - c1 - 1), UINT64_MAX >> 1, &size) ||
 			    !sl_digest_valid_sha256_n(c2 + 1, len - (size_t)(c2 + 1 - p)))
-				return set_cause(cause, -SL_E_VERIFY, ".info line \"%.*s\" is not name:size:sha256",
+				return sl_cause(cause, -SL_E_VERIFY, ".info line \"%.*s\" is not name:size:sha256",
 						 (int)(len < 100 ? len : 100), p);
 			struct sl_cvd_file *f = body_file(b, p, (size_t)(c1 - p));
 			if (f == NULL)
-				return set_cause(cause, -SL_E_VERIFY, ".info lists %.*s, which the body lacks",
+				return sl_cause(cause, -SL_E_VERIFY, ".info lists %.*s, which the body lacks",
 						 (int)(c1 - p < 100 ? c1 - p : 100), p);
 			if (f->size != size || memcmp(f->sha256, c2 + 1, 64) != 0)
-				return set_cause(cause, -SL_E_VERIFY, "%s: size or SHA-256 differs from the .info's",
+				return sl_cause(cause, -SL_E_VERIFY, "%s: size or SHA-256 differs from the .info's",
 						 f->name);
 			if (f->listed)
-				return set_cause(cause, -SL_E_VERIFY, "%s is listed twice in the .info", f->name);
+				return sl_cause(cause, -SL_E_VERIFY, "%s is listed twice in the .info", f->name);
 			f->listed = true;
 		}
 		p += (nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p));
 	}
-	return set_cause(cause, -SL_E_VERIFY, ".info has no DSIG line");
+	return sl_cause(cause, -SL_E_VERIFY, ".info has no DSIG line");
 }
 
 static int body_tar(int fd, struct sl_cvd_body *out, char **cause)
 {
 	if (lseek(fd, SL_CVD_HEADER, SEEK_SET) < 0)
-		return set_cause(cause, -errno, "seek: %s", strerror(errno));
+		return sl_cause(cause, -errno, "seek: %s", strerror(errno));
 	struct archive *a = archive_read_new();
 	if (a == NULL)
 		return -ENOMEM;
@@ -459,7 +446,7 @@ static int body_tar(int fd, struct sl_cvd_body *out, char **cause)
 	int r = 0;
 	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK || archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_open_fd(a, fd, SL_DECOMP_BLOCK) != ARCHIVE_OK)
-		r = set_cause(cause, -SL_E_ARCHIVE, "body is not a tar archive: %s", archive_error_string(a));
+		r = sl_cause(cause, -SL_E_ARCHIVE, "body is not a tar archive: %s", archive_error_string(a));
 	uint8_t *buf = r == 0 ? malloc(READ_CHUNK) : NULL;
 	if (r == 0 && buf == NULL)
 		r = -ENOMEM;
@@ -469,20 +456,20 @@ static int body_tar(int fd, struct sl_cvd_body *out, char **cause)
 		if (ar == ARCHIVE_EOF)
 			break;
 		if (ar != ARCHIVE_OK) {
-			r = set_cause(cause, -SL_E_ARCHIVE, "body is not a valid tar.gz: %s", archive_error_string(a));
+			r = sl_cause(cause, -SL_E_ARCHIVE, "body is not a valid tar.gz: %s", archive_error_string(a));
 			break;
 		}
 		r = check_entry(e, cause);
 		if (r < 0)
 			break;
 		if (out->entries >= SL_MAX_CVD_ENTRIES) {
-			r = set_cause(cause, -SL_E_TOOBIG, "more than %u files in the body", (unsigned)SL_MAX_CVD_ENTRIES);
+			r = sl_cause(cause, -SL_E_TOOBIG, "more than %u files in the body", (unsigned)SL_MAX_CVD_ENTRIES);
 			break;
 		}
 		r = read_member(a, e, buf, out, cause);
 	}
 	if (r == 0 && out->entries == 0)
-		r = set_cause(cause, -SL_E_ARCHIVE, "body is an empty archive");
+		r = sl_cause(cause, -SL_E_ARCHIVE, "body is an empty archive");
 	free(buf);
 	archive_read_free(a);
 	return r;
@@ -496,7 +483,7 @@ int sl_cvd_check_body(int fd, const struct sl_cvd_header *h, struct sl_cvd_body 
 	if (r < 0)
 		return r;
 	if (strcmp(md5, h->md5) != 0)
-		return set_cause(cause, -SL_E_DIGEST, "MD5 of the body is %s, the header says %s", md5, h->md5);
+		return sl_cause(cause, -SL_E_DIGEST, "MD5 of the body is %s, the header says %s", md5, h->md5);
 	return body_tar(fd, out, cause);
 }
 
@@ -515,7 +502,7 @@ int sl_cdiff_check_script(const uint8_t *p, const struct sl_cdiff *d, char **cau
 {
 	int fd = memfd_create("cdiff", MFD_CLOEXEC);
 	if (fd < 0)
-		return set_cause(cause, -errno, "memfd: %s", strerror(errno));
+		return sl_cause(cause, -errno, "memfd: %s", strerror(errno));
 	int r = sl_fs_write_all(fd, p + d->data_off, d->data_len);
 	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
 		r = -errno;
@@ -524,13 +511,13 @@ int sl_cdiff_check_script(const uint8_t *p, const struct sl_cdiff *d, char **cau
 	if (r == 0) {
 		r = sl_decomp_fd_cause(fd, d->script_len, count_bytes, &cs, &why);
 		if (r == -SL_E_TOOBIG)
-			r = set_cause(cause, r, "update script longer than the %llu bytes announced",
+			r = sl_cause(cause, r, "update script longer than the %llu bytes announced",
 				      (unsigned long long)d->script_len);
 		else if (r < 0)
-			r = set_cause(cause, r, "update script: %s", why != NULL ? why : sl_strerror(r));
+			r = sl_cause(cause, r, "update script: %s", why != NULL ? why : sl_strerror(r));
 	}
 	if (r == 0 && cs.n != d->script_len)
-		r = set_cause(cause, -SL_E_SIZE, "update script has %llu bytes, the header says %llu",
+		r = sl_cause(cause, -SL_E_SIZE, "update script has %llu bytes, the header says %llu",
 			      (unsigned long long)cs.n, (unsigned long long)d->script_len);
 	free(why);
 	close(fd);

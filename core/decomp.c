@@ -21,20 +21,6 @@ struct sl_decomp_reader {
 	char why[256];
 };
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (cause == NULL)
-		return;
-	free(*cause);
-	*cause = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 static const char *arch_msg(struct archive *a)
 {
@@ -65,12 +51,12 @@ static int enable_filters(struct archive *a, char **cause)
 	};
 	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
 		if (filters[i].fn(a) != ARCHIVE_OK) {
-			set_cause(cause, "libarchive has no built-in %s decoder", filters[i].name);
+			sl_cause(cause, 0, "libarchive has no built-in %s decoder", filters[i].name);
 			return -SL_E_UNSUPPORTED;
 		}
 	if (archive_read_support_format_raw(a) != ARCHIVE_OK ||
 	    archive_read_support_format_empty(a) != ARCHIVE_OK) {
-		set_cause(cause, "libarchive: %s", arch_msg(a));
+		sl_cause(cause, 0, "libarchive: %s", arch_msg(a));
 		return -SL_E_UNSUPPORTED;
 	}
 	return 0;
@@ -80,20 +66,20 @@ struct sl_decomp_reader *sl_decomp_reader_new(int fd, uint64_t max_out, char **c
 {
 	struct sl_decomp_reader *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		return NULL;
 	}
 	r->max_out = max_out;
 	r->a = archive_read_new();
 	if (r->a == NULL) {
 		free(r);
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		return NULL;
 	}
 	if (enable_filters(r->a, cause) != 0)
 		goto fail;
 	if (archive_read_open_fd(r->a, fd, SL_DECOMP_BLOCK) != ARCHIVE_OK) {
-		set_cause(cause, "cannot open compressed stream: %s", arch_msg(r->a));
+		sl_cause(cause, 0, "cannot open compressed stream: %s", arch_msg(r->a));
 		goto fail;
 	}
 	struct archive_entry *e;
@@ -101,7 +87,7 @@ struct sl_decomp_reader *sl_decomp_reader_new(int fd, uint64_t max_out, char **c
 	if (rc == ARCHIVE_EOF) {
 		r->eof = true;  /* empty input */
 	} else if (rc != ARCHIVE_OK) {
-		set_cause(cause, "cannot read compressed stream: %s", arch_msg(r->a));
+		sl_cause(cause, 0, "cannot read compressed stream: %s", arch_msg(r->a));
 		goto fail;
 	}
 	r->why[0] = '\0';
@@ -153,7 +139,7 @@ int sl_decomp_fd_cause(int fd, uint64_t max_out, int (*sink)(void *arg, const vo
 	uint8_t *buf = malloc(SL_DECOMP_BLOCK);
 	if (buf == NULL) {
 		sl_decomp_reader_free(r);
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		return -ENOMEM;
 	}
 	int rc = 0;
@@ -161,7 +147,7 @@ int sl_decomp_fd_cause(int fd, uint64_t max_out, int (*sink)(void *arg, const vo
 		ssize_t n = sl_decomp_reader_read(r, buf, SL_DECOMP_BLOCK);
 		if (n < 0) {
 			rc = (int)n;
-			set_cause(cause, "%s", sl_decomp_reader_error(r));
+			sl_cause(cause, 0, "%s", sl_decomp_reader_error(r));
 			break;
 		}
 		if (n == 0)
@@ -233,7 +219,7 @@ static int writer_setup(struct sl_comp_writer *w, enum sl_comp c, char **cause)
 	if (rc == ARCHIVE_OK) {
 		e = archive_entry_new();
 		if (e == NULL) {
-			set_cause(cause, "out of memory");
+			sl_cause(cause, 0, "out of memory");
 			return -ENOMEM;
 		}
 		archive_entry_set_filetype(e, AE_IFREG);
@@ -242,7 +228,7 @@ static int writer_setup(struct sl_comp_writer *w, enum sl_comp c, char **cause)
 		archive_entry_free(e);
 	}
 	if (rc != ARCHIVE_OK) {
-		set_cause(cause, "cannot set up %s compression: %s", c == SL_COMP_GZIP ? "gzip" : "xz", arch_msg(a));
+		sl_cause(cause, 0, "cannot set up %s compression: %s", c == SL_COMP_GZIP ? "gzip" : "xz", arch_msg(a));
 		return -SL_E_ARCHIVE;
 	}
 	return 0;
@@ -252,12 +238,12 @@ struct sl_comp_writer *sl_comp_writer_new(enum sl_comp c, int (*sink)(void *arg,
 					  void *arg, char **cause)
 {
 	if (c != SL_COMP_NONE && c != SL_COMP_GZIP && c != SL_COMP_XZ) {
-		set_cause(cause, "unknown compression %d", (int)c);
+		sl_cause(cause, 0, "unknown compression %d", (int)c);
 		return NULL;
 	}
 	struct sl_comp_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL) {
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		return NULL;
 	}
 	w->sink = sink;

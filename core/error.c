@@ -1,6 +1,8 @@
 /* error: text for sluice's error codes. */
 #include "core/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const sl_error_text[SL_E_MAX - SL_E_BASE] = {
@@ -40,4 +42,16 @@ const char *sl_strerror(int err)
 	if (e < SL_E_BASE)
 		return strerror(e);
 	return "unknown error";
+}
+
+int sl_cause(char **cause, int err, const char *fmt, ...)
+{
+	if (cause == NULL || *cause != NULL)
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+	return err;
 }

@@ -35,4 +35,10 @@ enum sl_err {
 /* Human-readable text for a negative code (-errno or -SL_E_*); never NULL. */
 const char *sl_strerror(int err);
 
+/* Explain a failure through an optional `char **cause` and return `err` unchanged, so a failing path is
+ * `return sl_cause(cause, -SL_E_PARSE, "line %u: ...", n);`. The first explanation wins: when *cause is
+ * already set (by a callee, which knows more) it is kept. cause may be NULL. *cause is heap (caller frees);
+ * on allocation failure it stays NULL. Where only the explanation matters, pass 0 as err. */
+int sl_cause(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

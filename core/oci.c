@@ -12,19 +12,6 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **cause, int rc, const char *fmt, ...)
-{
-	if (cause != NULL && *cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
 
 static const char *const manifest_types[] = {
 	SL_OCI_MT_DOCKER_MANIFEST, SL_OCI_MT_DOCKER_LIST, SL_OCI_MT_OCI_MANIFEST, SL_OCI_MT_OCI_INDEX, NULL,
@@ -172,25 +159,25 @@ int sl_oci_ref_parse(const char *item, struct sl_oci_ref *out, char **cause)
 	const char *slash = strrchr(item, '/');
 	const char *colon = strrchr(item, ':');
 	if (at == NULL && (colon == NULL || (slash != NULL && colon < slash)))
-		return fail(cause, -SL_E_BADNAME, "%s: needs a tag, tag pattern or digest", item);
+		return sl_cause(cause, -SL_E_BADNAME, "%s: needs a tag, tag pattern or digest", item);
 	const char *end = at != NULL ? at : colon;
 	size_t rlen = (size_t)(end - item);
 	if (rlen == 0 || rlen >= sizeof out->repo)
-		return fail(cause, -SL_E_BADNAME, "%s: invalid repository name", item);
+		return sl_cause(cause, -SL_E_BADNAME, "%s: invalid repository name", item);
 	memcpy(out->repo, item, rlen);
 	out->repo[rlen] = '\0';
 	if (!sl_oci_valid_repo(out->repo))
-		return fail(cause, -SL_E_BADNAME, "%s: invalid repository name (OCI distribution rules)", item);
+		return sl_cause(cause, -SL_E_BADNAME, "%s: invalid repository name (OCI distribution rules)", item);
 	if (at != NULL) {
 		out->kind = SL_OCI_REF_DIGEST;
 		if (sl_digest_parse_oci(at + 1, out->digest) != 0)
-			return fail(cause, -SL_E_BADNAME, "%s: digest is not sha256:<64 hex>", item);
+			return sl_cause(cause, -SL_E_BADNAME, "%s: digest is not sha256:<64 hex>", item);
 		return 0;
 	}
 	const char *tag = colon + 1;
 	size_t tlen = strlen(tag);
 	if (tlen == 0 || tlen >= sizeof out->tag)
-		return fail(cause, -SL_E_BADNAME, "%s: invalid tag", item);
+		return sl_cause(cause, -SL_E_BADNAME, "%s: invalid tag", item);
 	memcpy(out->tag, tag, tlen + 1);
 	if (strchr(tag, '*') != NULL) {
 		/* A pattern must be a valid tag once its stars stand for one tag character. */
@@ -198,12 +185,12 @@ int sl_oci_ref_parse(const char *item, struct sl_oci_ref *out, char **cause)
 		for (size_t i = 0; i <= tlen; i++)
 			probe[i] = tag[i] == '*' ? 'x' : tag[i];
 		if (!sl_oci_valid_tag(probe) && !(tag[0] == '*' && sl_oci_valid_tag(probe + 1)))
-			return fail(cause, -SL_E_BADNAME, "%s: invalid tag pattern", item);
+			return sl_cause(cause, -SL_E_BADNAME, "%s: invalid tag pattern", item);
 		out->kind = SL_OCI_REF_PATTERN;
 		return 0;
 	}
 	if (!sl_oci_valid_tag(tag))
-		return fail(cause, -SL_E_BADNAME, "%s: invalid tag", item);
+		return sl_cause(cause, -SL_E_BADNAME, "%s: invalid tag", item);
 	out->kind = SL_OCI_REF_TAG;
 	return 0;
 }
@@ -235,15 +222,15 @@ static int copy_str(char *dst, size_t cap, json_t *v, const char *what, bool req
 	dst[0] = '\0';
 	if (v == NULL) {
 		if (required)
-			return fail(cause, -SL_E_PARSE, "%s missing", what);
+			return sl_cause(cause, -SL_E_PARSE, "%s missing", what);
 		return 0;
 	}
 	const char *s = json_string_value(v);
 	if (s == NULL)
-		return fail(cause, -SL_E_PARSE, "%s is not a string", what);
+		return sl_cause(cause, -SL_E_PARSE, "%s is not a string", what);
 	size_t len = json_string_length(v);
 	if (len >= cap || strlen(s) != len)
-		return fail(cause, -SL_E_PARSE, "%s too long or contains NUL", what);
+		return sl_cause(cause, -SL_E_PARSE, "%s too long or contains NUL", what);
 	memcpy(dst, s, len + 1);
 	return 0;
 }
@@ -251,37 +238,37 @@ static int copy_str(char *dst, size_t cap, json_t *v, const char *what, bool req
 static int parse_desc(json_t *o, struct sl_oci_desc *d, bool child, const char *what, char **cause)
 {
 	if (!json_is_object(o))
-		return fail(cause, -SL_E_PARSE, "%s is not an object", what);
+		return sl_cause(cause, -SL_E_PARSE, "%s is not an object", what);
 	int rc = copy_str(d->media_type, sizeof d->media_type, json_object_get(o, "mediaType"), what, true,
 			  cause);
 	if (rc < 0)
 		return rc;
 	const char *digest = json_string_value(json_object_get(o, "digest"));
 	if (digest == NULL)
-		return fail(cause, -SL_E_PARSE, "%s: digest missing", what);
+		return sl_cause(cause, -SL_E_PARSE, "%s: digest missing", what);
 	if (strchr(digest, ':') != NULL && strncmp(digest, "sha256:", 7) != 0 &&
 	    strcspn(digest, "/.\\") == strlen(digest))
-		return fail(cause, -SL_E_UNSUPPORTED, "%s: digest algorithm of %.80s is not supported (sha256 only)",
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: digest algorithm of %.80s is not supported (sha256 only)",
 			    what, digest);
 	if (sl_digest_parse_oci(digest, d->digest) != 0)
-		return fail(cause, -SL_E_BADNAME, "%s: malformed digest %.80s", what, digest);
+		return sl_cause(cause, -SL_E_BADNAME, "%s: malformed digest %.80s", what, digest);
 	json_t *size = json_object_get(o, "size");
 	if (!json_is_integer(size) || json_integer_value(size) < 0 ||
 	    (uint64_t)json_integer_value(size) > SL_MAX_ARTIFACT_BYTES)
-		return fail(cause, -SL_E_PARSE, "%s: size missing, negative or over the cap", what);
+		return sl_cause(cause, -SL_E_PARSE, "%s: size missing, negative or over the cap", what);
 	d->size = (uint64_t)json_integer_value(size);
 	if (child) {
 		if (!sl_oci_manifest_type_known(d->media_type))
-			return fail(cause, -SL_E_UNSUPPORTED, "%s: unknown manifest media type %s", what, d->media_type);
+			return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: unknown manifest media type %s", what, d->media_type);
 		if (strcmp(d->media_type, SL_OCI_MT_OCI_INDEX) == 0 || strcmp(d->media_type, SL_OCI_MT_DOCKER_LIST) == 0)
-			return fail(cause, -SL_E_UNSUPPORTED, "%s: nested index", what);
+			return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: nested index", what);
 		if (d->size > SL_MAX_OCI_MANIFEST)
-			return fail(cause, -SL_E_TOOBIG, "%s: child manifest of %llu bytes exceeds the cap", what,
+			return sl_cause(cause, -SL_E_TOOBIG, "%s: child manifest of %llu bytes exceeds the cap", what,
 				    (unsigned long long)d->size);
 		json_t *pf = json_object_get(o, "platform");
 		if (pf != NULL) {
 			if (!json_is_object(pf))
-				return fail(cause, -SL_E_PARSE, "%s: platform is not an object", what);
+				return sl_cause(cause, -SL_E_PARSE, "%s: platform is not an object", what);
 			d->has_platform = true;
 			rc = copy_str(d->platform.os, sizeof d->platform.os, json_object_get(pf, "os"), "platform.os",
 				      true, cause);
@@ -296,10 +283,10 @@ static int parse_desc(json_t *o, struct sl_oci_desc *d, bool child, const char *
 			/* Platforms are shown and matched as "os/arch/variant": no separators inside. */
 			if (strchr(d->platform.os, '/') || strchr(d->platform.arch, '/') ||
 			    strchr(d->platform.variant, '/'))
-				return fail(cause, -SL_E_PARSE, "%s: '/' inside a platform field", what);
+				return sl_cause(cause, -SL_E_PARSE, "%s: '/' inside a platform field", what);
 		}
 	} else if (!sl_oci_blob_type_known(d->media_type)) {
-		return fail(cause, -SL_E_UNSUPPORTED, "%s: unknown media type %s", what, d->media_type);
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: unknown media type %s", what, d->media_type);
 	}
 	return 0;
 }
@@ -322,12 +309,12 @@ static void bare_type(const char *ct, char *buf, size_t cap)
 static int parse_root(json_t *root, const char *content_type, struct sl_oci_manifest *out, char **cause)
 {
 	if (!json_is_object(root))
-		return fail(cause, -SL_E_PARSE, "manifest is not a JSON object");
+		return sl_cause(cause, -SL_E_PARSE, "manifest is not a JSON object");
 	json_t *sv = json_object_get(root, "schemaVersion");
 	if (json_is_integer(sv) && json_integer_value(sv) == 1)
-		return fail(cause, -SL_E_UNSUPPORTED, "Docker schema 1 manifests are not supported");
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "Docker schema 1 manifests are not supported");
 	if (!json_is_integer(sv) || json_integer_value(sv) != 2)
-		return fail(cause, -SL_E_PARSE, "schemaVersion is not 2");
+		return sl_cause(cause, -SL_E_PARSE, "schemaVersion is not 2");
 	char body_mt[SL_OCI_MT_MAX], ct[SL_OCI_MT_MAX];
 	int rc = copy_str(body_mt, sizeof body_mt, json_object_get(root, "mediaType"), "mediaType", false, cause);
 	if (rc < 0)
@@ -342,23 +329,23 @@ static int parse_root(json_t *root, const char *content_type, struct sl_oci_mani
 		else
 			mt = manifests != NULL ? SL_OCI_MT_OCI_INDEX : SL_OCI_MT_OCI_MANIFEST;
 	} else if (sl_oci_manifest_type_known(ct) && strcmp(ct, body_mt) != 0) {
-		return fail(cause, -SL_E_MISMATCH, "Content-Type %s contradicts mediaType %s", ct, body_mt);
+		return sl_cause(cause, -SL_E_MISMATCH, "Content-Type %s contradicts mediaType %s", ct, body_mt);
 	}
 	if (!sl_oci_manifest_type_known(mt))
-		return fail(cause, -SL_E_UNSUPPORTED, "unknown manifest media type %.100s", mt);
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "unknown manifest media type %.100s", mt);
 	snprintf(out->media_type, sizeof out->media_type, "%s", mt);
 	bool index = strcmp(mt, SL_OCI_MT_OCI_INDEX) == 0 || strcmp(mt, SL_OCI_MT_DOCKER_LIST) == 0;
 	out->kind = index ? SL_OCI_INDEX : SL_OCI_IMAGE;
 	/* The shape must fit the type: an index with a config, or a manifest with children, is ambiguous
 	 * (the "confused deputy" of OCI's mediaType rule). */
 	if (index ? config != NULL : manifests != NULL)
-		return fail(cause, -SL_E_PARSE, "body shape contradicts media type %s", mt);
+		return sl_cause(cause, -SL_E_PARSE, "body shape contradicts media type %s", mt);
 	json_t *arr = json_object_get(root, index ? "manifests" : "layers");
 	if (!json_is_array(arr))
-		return fail(cause, -SL_E_PARSE, "%s is missing or not an array", index ? "manifests" : "layers");
+		return sl_cause(cause, -SL_E_PARSE, "%s is missing or not an array", index ? "manifests" : "layers");
 	size_t n = json_array_size(arr);
 	if (n > SL_MAX_OCI_DESCRIPTORS)
-		return fail(cause, -SL_E_TOOBIG, "%zu descriptors, more than %d", n, SL_MAX_OCI_DESCRIPTORS);
+		return sl_cause(cause, -SL_E_TOOBIG, "%zu descriptors, more than %d", n, SL_MAX_OCI_DESCRIPTORS);
 	if (!index) {
 		rc = parse_desc(config, &out->config, false, "config", cause);
 		if (rc < 0)
@@ -366,7 +353,7 @@ static int parse_root(json_t *root, const char *content_type, struct sl_oci_mani
 	}
 	out->descs = calloc(n ? n : 1, sizeof *out->descs);
 	if (out->descs == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		char what[64];
 		snprintf(what, sizeof what, "%s[%zu]", index ? "manifests" : "layers", i);
@@ -383,13 +370,13 @@ int sl_oci_parse(const void *data, size_t len, const char *content_type, struct 
 {
 	memset(out, 0, sizeof *out);
 	if (len > SL_MAX_OCI_MANIFEST)
-		return fail(cause, -SL_E_TOOBIG, "manifest of %zu bytes exceeds the %u byte cap", len,
+		return sl_cause(cause, -SL_E_TOOBIG, "manifest of %zu bytes exceeds the %u byte cap", len,
 			    SL_MAX_OCI_MANIFEST);
 	json_error_t jerr;
 	/* Duplicate keys would let two parsers (ours, a client's) see different manifests in one body. */
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return fail(cause, -SL_E_PARSE, "not JSON: %s (line %d)", jerr.text, jerr.line);
+		return sl_cause(cause, -SL_E_PARSE, "not JSON: %s (line %d)", jerr.text, jerr.line);
 	int rc = parse_root(root, content_type, out, cause);
 	json_decref(root);
 	if (rc < 0)

@@ -67,20 +67,6 @@ struct sl_store_writer {
 	int err;                          /* sticky: once a write failed, commit fails with it */
 };
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (cause == NULL)
-		return;
-	free(*cause);
-	*cause = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* "ab/abcdef..." for a digest already validated. */
 static void object_rel(const char *hex, char rel[3 + SL_SHA256_HEX])
@@ -151,17 +137,17 @@ struct sl_store *sl_store_open(const char *state_dir, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	if (state_dir == NULL || state_dir[0] == '\0') {
-		set_cause(cause, "no state directory given");
+		sl_cause(cause, 0, "no state directory given");
 		return NULL;
 	}
 	if (strlen(state_dir) + strlen("/store") >= STORE_ROOT_MAX) {
-		set_cause(cause, "state directory path is too long (%zu bytes)", strlen(state_dir));
+		sl_cause(cause, 0, "state directory path is too long (%zu bytes)", strlen(state_dir));
 		return NULL;
 	}
 	struct sl_store *st = calloc(1, sizeof *st);
 	if (st == NULL || asprintf(&st->root, "%s/store", state_dir) < 0) {
 		free(st);
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		return NULL;
 	}
 	st->root_fd = st->objects_fd = st->tmp_fd = st->partial_fd = -1;
@@ -182,11 +168,11 @@ struct sl_store *sl_store_open(const char *state_dir, char **cause)
 			rc = *fds[i] < 0 ? *fds[i] : 0;
 		}
 		if (rc != 0)
-			set_cause(cause, "cannot open %s/%s: %s", st->root, subs[i].name, sl_strerror(rc));
+			sl_cause(cause, 0, "cannot open %s/%s: %s", st->root, subs[i].name, sl_strerror(rc));
 	}
 	if (rc != 0) {
 		if (cause != NULL && *cause == NULL)
-			set_cause(cause, "cannot create %s: %s", st->root, sl_strerror(rc));
+			sl_cause(cause, 0, "cannot create %s: %s", st->root, sl_strerror(rc));
 		sl_store_free(st);
 		return NULL;
 	}
@@ -374,26 +360,26 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 	if (expect == NULL)
 		expect = &none;
 	if (flags & ~STORE_KNOWN_FLAGS) {
-		set_cause(cause, "unknown store writer flags 0x%x", flags);
+		sl_cause(cause, 0, "unknown store writer flags 0x%x", flags);
 		return -EINVAL;
 	}
 	/* The digest is untrusted (it came from upstream metadata): never echo it into a log line. */
 	if (expect->sha256 != NULL && !sl_digest_valid_sha256(expect->sha256)) {
-		set_cause(cause, "invalid expected SHA-256 digest");
+		sl_cause(cause, 0, "invalid expected SHA-256 digest");
 		return -SL_E_BADNAME;
 	}
 	if (expect->size < -1) {
-		set_cause(cause, "invalid expected size %" PRId64, expect->size);
+		sl_cause(cause, 0, "invalid expected size %" PRId64, expect->size);
 		return -EINVAL;
 	}
 	uint64_t cap = expect->max_size ? expect->max_size : SL_MAX_ARTIFACT_BYTES;
 	if (expect->size >= 0 && (uint64_t)expect->size > cap) {
-		set_cause(cause, "expected size %" PRId64 " exceeds the cap of %" PRIu64 " bytes", expect->size,
+		sl_cause(cause, 0, "expected size %" PRId64 " exceeds the cap of %" PRIu64 " bytes", expect->size,
 			  cap);
 		return -SL_E_TOOBIG;
 	}
 	if ((flags & SL_STORE_RESUMABLE) && expect->sha256 == NULL) {
-		set_cause(cause, "a resumable write needs an expected digest");
+		sl_cause(cause, 0, "a resumable write needs an expected digest");
 		return -EINVAL;
 	}
 	struct sl_store_writer *w = calloc(1, sizeof *w);
@@ -401,7 +387,7 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 		w->h = sl_hasher_new(SL_HASH_SHA256);
 	if (w == NULL || w->h == NULL) {
 		free(w);
-		set_cause(cause, "out of memory");
+		sl_cause(cause, 0, "out of memory");
 		return -ENOMEM;
 	}
 	w->st = st;
@@ -417,7 +403,7 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 		rc = open_temp(w);
 	}
 	if (rc < 0) {
-		set_cause(cause, "cannot create a temporary file in %s/%s: %s", st->root,
+		sl_cause(cause, 0, "cannot create a temporary file in %s/%s: %s", st->root,
 			  (flags & SL_STORE_RESUMABLE) ? "partial" : "tmp", sl_strerror(rc));
 		writer_destroy(w, false);
 		return rc;
@@ -434,7 +420,7 @@ struct sl_store_writer *sl_store_writer_new(struct sl_store *st, const struct sl
 		*cause = NULL;
 	int rc = writer_create(st, expect, flags, &w, cause);
 	if (rc != 0 && cause != NULL && *cause == NULL)
-		set_cause(cause, "cannot start a store write: %s", sl_strerror(rc));
+		sl_cause(cause, 0, "cannot start a store write: %s", sl_strerror(rc));
 	return w;
 }
 

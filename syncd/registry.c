@@ -72,19 +72,6 @@ struct sl_registry {
 	bool rl_logged;
 };
 
-static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **cause, int rc, const char *fmt, ...)
-{
-	if (cause != NULL && *cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int64_t mono_s(void)
 {
@@ -216,15 +203,15 @@ static int call(struct sl_registry *r, const char *url, unsigned flags, const ch
 	};
 	int rc = sl_fetch_add(r->f, &req);
 	if (rc == -SL_E_COOLDOWN)
-		return fail(cause, rc, "%s: the registry is cooling down (an earlier rate limit or Retry-After); "
+		return sl_cause(cause, rc, "%s: the registry is cooling down (an earlier rate limit or Retry-After); "
 			    "not contacted", url);
 	if (rc == 0)
 		rc = sl_fetch_run(r->f);
 	if (rc < 0)
-		return fail(cause, rc, "%s: %s", url, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: %s", url, sl_strerror(rc));
 	if (c->err == 0 || (c->err == -SL_E_HTTP && c->status >= 300))
 		return 0;
-	return fail(cause, c->err, "%s: %s", url, c->msg[0] ? c->msg : sl_strerror(c->err));
+	return sl_cause(cause, c->err, "%s: %s", url, c->msg[0] ? c->msg : sl_strerror(c->err));
 }
 
 /* ---- authentication ---- */
@@ -278,7 +265,7 @@ static int parse_challenge(struct sl_registry *r, const char *www, char *scope, 
 		return 0;
 	}
 	if (strncasecmp(www, "Bearer ", 7) != 0)
-		return fail(cause, -SL_E_UNSUPPORTED, "%s: unsupported authentication challenge '%.100s'", r->base, www);
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: unsupported authentication challenge '%.100s'", r->base, www);
 	const char *p = www + 7;
 	char key[32], val[SL_MAX_URL];
 	char realm[SL_MAX_URL] = "", service[sizeof r->service] = "";
@@ -294,7 +281,7 @@ static int parse_challenge(struct sl_registry *r, const char *www, char *scope, 
 	}
 	bool https = strncmp(realm, "https://", 8) == 0;
 	if (!https && !(strncmp(realm, "http://", 7) == 0 && !r->https))
-		return fail(cause, -SL_E_BADNAME, "%s: token realm '%.200s' is not %s", r->base, realm,
+		return sl_cause(cause, -SL_E_BADNAME, "%s: token realm '%.200s' is not %s", r->base, realm,
 			    r->https ? "https" : "http(s)");
 	snprintf(r->realm, sizeof r->realm, "%s", realm);
 	snprintf(r->service, sizeof r->service, "%s", service);
@@ -314,11 +301,11 @@ static int ping(struct sl_registry *r, char **cause)
 		else if (c.status == 401 && c.hdr[H_AUTH][0] != '\0')
 			rc = parse_challenge(r, c.hdr[H_AUTH], NULL, 0, cause);
 		else
-			rc = fail(cause, -SL_E_HTTP, "%s: not a registry v2 API (HTTP %ld)", url, c.status);
+			rc = sl_cause(cause, -SL_E_HTTP, "%s: not a registry v2 API (HTTP %ld)", url, c.status);
 	}
 	call_release(&c);
 	if (rc == 0 && r->mode == AUTH_BASIC && r->username == NULL)
-		rc = fail(cause, -SL_E_CONFIG, "%s asks for a user name and password (username, password_file)",
+		rc = sl_cause(cause, -SL_E_CONFIG, "%s asks for a user name and password (username, password_file)",
 			  r->base);
 	return rc;
 }
@@ -447,12 +434,12 @@ static int token_request(struct sl_registry *r, struct token *t, char **cause)
 	curl_free(esc_s);
 	curl_free(esc_v);
 	if (n < 0 || (size_t)n >= sizeof url)
-		return fail(cause, -SL_E_TOOBIG, "token URL too long");
+		return sl_cause(cause, -SL_E_TOOBIG, "token URL too long");
 	char auth[2048];
 	const char *hdrs[2] = { NULL, NULL };
 	if (r->username != NULL) {
 		if (basic_header(r, auth, sizeof auth) < 0)
-			return fail(cause, -SL_E_TOOBIG, "credentials too long");
+			return sl_cause(cause, -SL_E_TOOBIG, "credentials too long");
 		hdrs[0] = auth;
 	}
 	struct sl_fetch_req req = {
@@ -462,7 +449,7 @@ static int token_request(struct sl_registry *r, struct token *t, char **cause)
 	int rc = sl_fetch_add(r->f, &req);
 	explicit_bzero(auth, sizeof auth);
 	if (rc < 0)
-		return fail(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
 	t->pending = true;
 	return 0;
 }
@@ -477,7 +464,7 @@ static int auth_header(struct sl_registry *r, const struct token *t, char *buf, 
 		n = basic_header(r, buf, cap) < 0 ? -1 : 0;
 	else if (r->mode == AUTH_BEARER)
 		n = snprintf(buf, cap, "Authorization: Bearer %s", t->value);
-	return (n < 0 || (size_t)n >= cap) ? fail(cause, -SL_E_TOOBIG, "credentials or token too long") : 0;
+	return (n < 0 || (size_t)n >= cap) ? sl_cause(cause, -SL_E_TOOBIG, "credentials or token too long") : 0;
 }
 
 /* As auth_header, asking the registry and its token realm first when needed (waits for them). renew: the
@@ -492,17 +479,17 @@ static int auth_for(struct sl_registry *r, const char *repo, bool renew, char *b
 		return rc < 0 ? rc : auth_header(r, NULL, buf, cap, cause);
 	struct token *t = token_of(r, repo);
 	if (t == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	if (renew || !token_fresh(t)) {
 		rc = token_request(r, t, cause);
 		if (rc == 0)
 			rc = sl_fetch_run(r->f);
 		if (rc < 0)
-			return fail(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
+			return sl_cause(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
 		if (t->err < 0)
-			return fail(cause, t->err, "%s", t->msg);
+			return sl_cause(cause, t->err, "%s", t->msg);
 		if (!token_fresh(t))
-			return fail(cause, -SL_E_PARSE, "%s: token for %s expired on arrival", r->realm, t->scope);
+			return sl_cause(cause, -SL_E_PARSE, "%s: token for %s expired on arrival", r->realm, t->scope);
 	}
 	return auth_header(r, t, buf, cap, cause);
 }
@@ -544,12 +531,12 @@ static int call_auth(struct sl_registry *r, const char *repo, const char *url, u
 struct sl_registry *sl_registry_new(struct sl_fetch *f, const struct sl_registry_opts *o, char **cause)
 {
 	if (o == NULL || o->base == NULL) {
-		fail(cause, -EINVAL, "registry URL missing");
+		sl_cause(cause, -EINVAL, "registry URL missing");
 		return NULL;
 	}
 	struct sl_registry *r = calloc(1, sizeof *r);
 	if (r == NULL) {
-		fail(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	r->f = f;
@@ -563,7 +550,7 @@ struct sl_registry *sl_registry_new(struct sl_fetch *f, const struct sl_registry
 	r->log_source = o->log_source ? strdup(o->log_source) : NULL;
 	if (r->base == NULL || (o->username && !r->username) || (o->password && !r->password) ||
 	    (o->log_source && !r->log_source)) {
-		fail(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		sl_registry_free(r);
 		return NULL;
 	}
@@ -587,7 +574,7 @@ struct sl_registry *sl_registry_new(struct sl_fetch *f, const struct sl_registry
 	curl_free(port);
 	curl_url_cleanup(u);
 	if (rc < 0) {
-		fail(cause, rc, "registry URL '%s' is not http(s)://host[:port]", o->base);
+		sl_cause(cause, rc, "registry URL '%s' is not http(s)://host[:port]", o->base);
 		sl_registry_free(r);
 		return NULL;
 	}
@@ -634,18 +621,18 @@ int sl_registry_head(struct sl_registry *r, const char *repo, const char *ref, s
 	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256];
 	int rc = manifest_url(r, repo, ref, url, sizeof url);
 	if (rc < 0)
-		return fail(cause, rc, "%s:%s: invalid reference", repo, ref);
+		return sl_cause(cause, rc, "%s:%s: invalid reference", repo, ref);
 	struct call c = { 0 };
 	rc = call_auth(r, repo, url, SL_FETCH_HEAD | SL_FETCH_QUIET, "Accept: " SL_OCI_ACCEPT, 0, NULL, &c, cause);
 	if (rc == 0) {
 		if (c.status == 404)
-			rc = fail(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url);
+			rc = sl_cause(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url);
 		else if (c.status != 200)
-			rc = fail(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
+			rc = sl_cause(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
 	}
 	const char *digest = c.hdr[H_DIGEST];
 	if (rc == 0 && digest[0] != '\0' && sl_digest_parse_oci(digest, out->digest) != 0)
-		rc = fail(cause, -SL_E_BADNAME, "%s: malformed Docker-Content-Digest '%.100s'", url, digest);
+		rc = sl_cause(cause, -SL_E_BADNAME, "%s: malformed Docker-Content-Digest '%.100s'", url, digest);
 	if (rc == 0) {
 		bare(c.ctype, out->media_type, sizeof out->media_type);
 		if (sl_blob_to_u64(sl_blob_str(c.hdr[H_LENGTH]), &out->size) != 0)
@@ -665,22 +652,22 @@ int sl_registry_get_manifest(struct sl_registry *r, const char *repo, const char
 	snprintf(ref, sizeof ref, "sha256:%s", hex);
 	int rc = sl_digest_valid_sha256(hex) ? manifest_url(r, repo, ref, url, sizeof url) : -SL_E_BADNAME;
 	if (rc < 0)
-		return fail(cause, rc, "%s@%.80s: invalid reference", repo, hex);
+		return sl_cause(cause, rc, "%s@%.80s: invalid reference", repo, hex);
 	if (r->rl_remaining >= 0 && r->rl_remaining <= REG_RATE_RESERVE) {
 		int64_t wait = r->rl_window > 0 ? r->rl_window : REG_RATE_COOL_S;
 		char why[SL_MAX_URL + 128];
 		snprintf(why, sizeof why, "pull rate limit: %ld left of %ld, stopping before the limit", r->rl_remaining,
 			 r->rl_limit);
 		cooldown(r, wait, why);
-		return fail(cause, -SL_E_COOLDOWN, "%s: %s", r->origin, why);
+		return sl_cause(cause, -SL_E_COOLDOWN, "%s: %s", r->origin, why);
 	}
 	struct call c = { 0 };
 	rc = call_auth(r, repo, url, 0, "Accept: " SL_OCI_ACCEPT, SL_MAX_OCI_MANIFEST, hex, &c, cause);
 	if (rc == 0 && !c.rated && r->rl_remaining > 0)
 		r->rl_remaining--;   /* a GET counts; when the answer does not say so, HEADs told us the rest */
 	if (rc == 0 && c.err != 0)
-		rc = c.status == 404 ? fail(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url)
-				     : fail(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
+		rc = c.status == 404 ? sl_cause(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url)
+				     : sl_cause(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
 	if (rc < 0) {
 		call_release(&c);
 		return rc;
@@ -749,7 +736,7 @@ static int tags_page(const struct call *c, const char *url, char ***tags, size_t
 	json_t *arr = json_object_get(j, "tags");
 	int rc = 0;
 	if (!json_is_object(j) || (arr != NULL && !json_is_array(arr) && !json_is_null(arr)))
-		rc = fail(cause, -SL_E_PARSE, "%s: not a tag list", url);
+		rc = sl_cause(cause, -SL_E_PARSE, "%s: not a tag list", url);
 	for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++) {
 		const char *t = json_string_value(json_array_get(arr, i));
 		if (t == NULL || !sl_oci_valid_tag(t)) {
@@ -757,14 +744,14 @@ static int tags_page(const struct call *c, const char *url, char ***tags, size_t
 			continue;
 		}
 		if (*n >= SL_MAX_OCI_TAGS) {
-			rc = fail(cause, -SL_E_TOOBIG, "%s: more than %d tags", url, SL_MAX_OCI_TAGS);
+			rc = sl_cause(cause, -SL_E_TOOBIG, "%s: more than %d tags", url, SL_MAX_OCI_TAGS);
 			break;
 		}
 		char **v = realloc(*tags, (*n + 1) * sizeof *v);
 		if (v == NULL || (v[*n] = strdup(t)) == NULL) {
 			if (v != NULL)
 				*tags = v;
-			rc = fail(cause, -ENOMEM, "out of memory");
+			rc = sl_cause(cause, -ENOMEM, "out of memory");
 			break;
 		}
 		*tags = v;
@@ -779,7 +766,7 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 	*tags = NULL;
 	*n = 0;
 	if (!sl_oci_valid_repo(repo))
-		return fail(cause, -SL_E_BADNAME, "%.300s: invalid repository name", repo);
+		return sl_cause(cause, -SL_E_BADNAME, "%.300s: invalid repository name", repo);
 	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256];
 	snprintf(url, sizeof url, "%s/v2/%s/tags/list?n=%d", r->base, repo, REG_TAGS_PAGE);
 	struct call c = { 0 };
@@ -787,18 +774,18 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 	int rc = 0;
 	for (unsigned page = 0; rc == 0; page++) {
 		if (page >= REG_MAX_PAGES) {
-			rc = fail(cause, -SL_E_TOOBIG, "%s: more than %d pages of tags", repo, REG_MAX_PAGES);
+			rc = sl_cause(cause, -SL_E_TOOBIG, "%s: more than %d pages of tags", repo, REG_MAX_PAGES);
 			break;
 		}
 		rc = call_auth(r, repo, url, SL_FETCH_QUIET, NULL, REG_TAGS_BODY_MAX, NULL, &c, cause);
 		if (rc < 0)
 			break;
 		if (c.status == 404) {
-			rc = fail(cause, -SL_E_NOTFOUND, "%s: repository unknown (HTTP 404)", url);
+			rc = sl_cause(cause, -SL_E_NOTFOUND, "%s: repository unknown (HTTP 404)", url);
 			break;
 		}
 		if (c.status != 200) {
-			rc = fail(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
+			rc = sl_cause(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
 			break;
 		}
 		rc = tags_page(&c, url, tags, n, &dropped, cause);
@@ -809,7 +796,7 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 		if (lr == -SL_E_NOTFOUND)
 			break;
 		if (lr < 0) {
-			rc = fail(cause, lr, "%s: unusable Link header '%.200s'", url, c.hdr[H_LINK]);
+			rc = sl_cause(cause, lr, "%s: unusable Link header '%.200s'", url, c.hdr[H_LINK]);
 			break;
 		}
 		memcpy(url, next, sizeof url);
@@ -886,7 +873,7 @@ static int blob_send(struct blob_req *b, const struct token *t, char **cause)
 	struct sl_registry *r = b->r;
 	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256], auth[REG_TOKEN_MAX + 64];
 	if (blob_url(b, url, sizeof url) < 0)
-		return fail(cause, -SL_E_TOOBIG, "blob URL too long");
+		return sl_cause(cause, -SL_E_TOOBIG, "blob URL too long");
 	int rc = auth_header(r, t, auth, sizeof auth, cause);
 	if (rc < 0)
 		return rc;
@@ -900,7 +887,7 @@ static int blob_send(struct blob_req *b, const struct token *t, char **cause)
 	rc = sl_fetch_add(r->f, &req);
 	explicit_bzero(auth, sizeof auth);
 	if (rc < 0)
-		return fail(cause, rc, "%s: %s", url, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: %s", url, sl_strerror(rc));
 	return 0;
 }
 
@@ -934,7 +921,7 @@ static int blob_queue(struct blob_req *b, char **cause)
 		return blob_send(b, NULL, cause);
 	struct token *t = token_of(r, b->repo);
 	if (t == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	if (token_fresh(t) && !t->pending)
 		return blob_send(b, t, cause);
 	int rc = token_request(r, t, cause);
@@ -950,7 +937,7 @@ int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *he
 			 void (*done)(void *arg, const struct sl_fetch_result *res), void *arg, char **cause)
 {
 	if (!sl_oci_valid_repo(repo) || !sl_digest_valid_sha256(hex))
-		return fail(cause, -SL_E_BADNAME, "invalid blob reference");
+		return sl_cause(cause, -SL_E_BADNAME, "invalid blob reference");
 	/* The first request to a registry learns how it authenticates (and waits for that answer). */
 	if (r->mode == AUTH_UNKNOWN) {
 		int rc = ping(r, cause);
@@ -959,7 +946,7 @@ int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *he
 	}
 	struct blob_req *b = calloc(1, sizeof *b);
 	if (b == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	b->r = r;
 	snprintf(b->repo, sizeof b->repo, "%s", repo);
 	memcpy(b->hex, hex, SL_SHA256_HEX);

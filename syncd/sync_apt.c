@@ -89,20 +89,6 @@ static char *xstrdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char **cause, int rc, const char *fmt, ...)
-{
-	if (*cause == NULL) {
-		char buf[SL_MAX_REASON];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sizeof buf, fmt, ap);
-		va_end(ap);
-		*cause = strdup(buf);
-	}
-	return rc;
-}
-
 static int url_of(const struct apt_run *r, const char *suite, const char *rel, char *buf, size_t cap)
 {
 	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, suite, rel);
@@ -203,15 +189,15 @@ static int fetch_releases(struct apt_run *r, bool only_not_modified, char **caus
 		s->not_modified = false;
 		int rc = release_add(r, s, 0, !only_not_modified && s->conditional);
 		if (rc < 0)
-			return fail(cause, rc, "dists/%s/InRelease: %s", s->name, sl_strerror(rc));
+			return sl_cause(cause, rc, "dists/%s/InRelease: %s", s->name, sl_strerror(rc));
 	}
 	int rc = sl_fetch_run(r->ctx->fetch);
 	if (rc < 0)
-		return fail(cause, rc, "interrupted while fetching Release files");
+		return sl_cause(cause, rc, "interrupted while fetching Release files");
 	for (size_t i = 0; i < r->nsuites; i++) {
 		struct apt_suite *s = &r->suites[i];
 		if (s->err != 0)
-			return fail(cause, s->err, "dists/%s: %s", s->name, s->err_msg ? s->err_msg : "fetch failed");
+			return sl_cause(cause, s->err, "dists/%s: %s", s->name, s->err_msg ? s->err_msg : "fetch failed");
 	}
 	return 0;
 }
@@ -289,7 +275,7 @@ static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *g
 	sl_sync_check(ctx, subject, "openpgp-signature", rc == 0 ? g.fpr : NULL, rc == 0, "%s",
 		      g.reason ? g.reason : sl_strerror(rc));
 	if (rc < 0) {
-		fail(cause, -SL_E_SIGNATURE, "%s: signature refused: %s", subject, g.reason ? g.reason : sl_strerror(rc));
+		sl_cause(cause, -SL_E_SIGNATURE, "%s: signature refused: %s", subject, g.reason ? g.reason : sl_strerror(rc));
 		sl_gpg_result_release(&g);
 		return -SL_E_SIGNATURE;
 	}
@@ -301,7 +287,7 @@ static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *g
 	sl_gpg_result_release(&g);
 	if (rc < 0) {
 		sl_sync_check(ctx, subject, "release-format", s->signer, false, "%s", pcause ? pcause : sl_strerror(rc));
-		fail(cause, rc, "%s: %s", subject, pcause ? pcause : sl_strerror(rc));
+		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : sl_strerror(rc));
 		free(pcause);
 		return rc;
 	}
@@ -312,11 +298,11 @@ static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *g
 	};
 	rc = state_time(ctx, s->name, &pol.last_date);
 	if (rc < 0)
-		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	struct record_arg ra = { ctx, subject, s->signer };
 	rc = sl_apt_verify_release(&s->rel, &pol, record_check, &ra);
 	if (rc < 0)
-		return fail(cause, rc, "%s: %s", subject, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: %s", subject, sl_strerror(rc));
 
 	char *meta = release_meta(s);
 	if (meta == NULL)
@@ -330,7 +316,7 @@ static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *g
 		rc = add_blob_entry(r, gpath, s->sig, s->sig_len, "release", url, NULL);
 	}
 	if (rc < 0)
-		return fail(cause, rc, "%s: cannot store: %s", subject, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: cannot store: %s", subject, sl_strerror(rc));
 	return 0;
 }
 
@@ -345,11 +331,11 @@ static int plan_indices(struct apt_run *r, struct apt_suite *s, char **cause)
 		if (s->rel.ncomponents > 0 && !sl_apt_release_has_component(&s->rel, comp)) {
 			sl_sync_check(r->ctx, s->name, "component", s->signer, false,
 				      "component %s is not in the signed Release", comp);
-			return fail(cause, -SL_E_MISMATCH, "dists/%s: component %s not offered upstream", s->name, comp);
+			return sl_cause(cause, -SL_E_MISMATCH, "dists/%s: component %s not offered upstream", s->name, comp);
 		}
 		for (size_t a = 0; a < src->architectures.n; a++) {
 			if (r->nidx >= APT_MAX_INDICES)
-				return fail(cause, -SL_E_TOOBIG, "too many indices (max %d)", APT_MAX_INDICES);
+				return sl_cause(cause, -SL_E_TOOBIG, "too many indices (max %d)", APT_MAX_INDICES);
 			struct apt_index *ix = &r->idx[r->nidx];
 			memset(ix, 0, sizeof *ix);
 			ix->run = r;
@@ -364,7 +350,7 @@ static int plan_indices(struct apt_run *r, struct apt_suite *s, char **cause)
 			if (ix->file == NULL) {
 				sl_sync_check(r->ctx, s->name, "index-listed", s->signer, false,
 					      "no Packages index for %s/binary-%s in the signed Release", comp, ix->arch);
-				return fail(cause, -SL_E_NOTFOUND, "dists/%s: no index for %s/%s", s->name, comp,
+				return sl_cause(cause, -SL_E_NOTFOUND, "dists/%s: no index for %s/%s", s->name, comp,
 					    ix->arch);
 			}
 			r->nidx++;
@@ -592,7 +578,7 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 	int fd = -1;
 	int rc = index_fd(r, ix, &fd);
 	if (rc < 0)
-		return fail(cause, rc, "%s: not in the store: %s", subject, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: not in the store: %s", subject, sl_strerror(rc));
 	if (f.resign)
 		rc = open_outputs(&f);
 	char *pcause = NULL;
@@ -603,7 +589,7 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 		/* A hostile Filename or malformed stanza is a verification failure of the signed index. */
 		sl_sync_check(r->ctx, subject, "index-content", ix->suite->signer, false, "%s",
 			      pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
-		fail(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
+		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
 		free(pcause);
 		free(f.cause);
 		close_outputs(&f);
@@ -614,7 +600,7 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 		rc = commit_outputs(&f);
 		close_outputs(&f);
 		if (rc < 0) {
-			fail(cause, rc, "%s: cannot write filtered index: %s", subject, f.cause ? f.cause : sl_strerror(rc));
+			sl_cause(cause, rc, "%s: cannot write filtered index: %s", subject, f.cause ? f.cause : sl_strerror(rc));
 			free(f.cause);
 			return rc;
 		}
@@ -625,7 +611,7 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 		rc = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "upstream-index",
 				       "application/octet-stream", url, NULL);
 		if (rc < 0)
-			return fail(cause, rc, "%s: catalogue: %s", subject, sl_strerror(rc));
+			return sl_cause(cause, rc, "%s: catalogue: %s", subject, sl_strerror(rc));
 	}
 	free(f.cause);
 	sl_log_info(r->src->name, "%s: %llu package(s) selected", subject, (unsigned long long)f.kept);
@@ -645,7 +631,7 @@ static int select_packages(struct apt_run *r, char **cause)
 		int fd = -1;
 		int rc = index_fd(r, &r->idx[i], &fd);
 		if (rc < 0)
-			return fail(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
+			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 		rc = sl_apt_solver_add_index(r->solver, r->idx[i].suite->name, fd, cause);
 		close(fd);
 		if (rc < 0)
@@ -753,12 +739,12 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	if (rc == 0)
 		rc = sl_fetch_run(r->ctx->fetch);
 	if (rc == -SL_E_INTERRUPTED)
-		return fail(cause, rc, "interrupted while fetching pool files");
+		return sl_cause(cause, rc, "interrupted while fetching pool files");
 	if (r->pool_err != 0)
-		return fail(cause, r->pool_err, "%s: %s", r->pool_err_msg ? r->pool_err_msg : "pool",
+		return sl_cause(cause, r->pool_err, "%s: %s", r->pool_err_msg ? r->pool_err_msg : "pool",
 			    sl_strerror(r->pool_err));
 	if (rc < 0)
-		return fail(cause, rc, "pool: %s", sl_strerror(rc));
+		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
 	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
 	rc = sl_catalog_begin(r->ctx->cat);
 	for (size_t i = 0; rc == 0 && i < r->npool; i++) {
@@ -773,7 +759,7 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	else
 		sl_catalog_rollback(r->ctx->cat);
 	if (rc < 0)
-		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	sl_sync_check(r->ctx, "pool", "pool-files", NULL, true,
 		      "%zu file(s), %llu bytes: size and SHA-256 match the verified Packages indices", r->npool,
 		      (unsigned long long)r->pool_bytes_total);
@@ -855,7 +841,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	free(clean);
 	int rc = set_clean(r, false);
 	if (rc < 0)
-		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	for (size_t i = 0; i < r->nsuites; i++) {
 		time_t last = 0;
 		state_time(ctx, r->suites[i].name, &last);
@@ -882,7 +868,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	char home[SL_MAX_PATH];
 	rc = gpg_home(ctx, home, sizeof home);
 	if (rc < 0)
-		return fail(cause, rc, "state_dir path too long");
+		return sl_cause(cause, rc, "state_dir path too long");
 	struct sl_gpg *gpg = sl_gpg_new(home, src->keyring, (const char *const *)src->fingerprints.v,
 					src->fingerprints.n, cause);
 	if (gpg == NULL)
@@ -907,11 +893,11 @@ static int apt_sync(struct apt_run *r, char **cause)
 		}
 		rc = index_add(r, ix, by_hash);
 		if (rc < 0)
-			return fail(cause, rc, "index %s: %s", ix->rel_path, sl_strerror(rc));
+			return sl_cause(cause, rc, "index %s: %s", ix->rel_path, sl_strerror(rc));
 	}
 	rc = sl_fetch_run(ctx->fetch);
 	if (rc < 0)
-		return fail(cause, rc, "interrupted while fetching indices");
+		return sl_cause(cause, rc, "interrupted while fetching indices");
 	for (size_t i = 0; i < r->nidx; i++) {
 		struct apt_index *ix = &r->idx[i];
 		char subject[SL_MAX_PATH];
@@ -921,7 +907,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 			/* Bytes that contradict the signed Release are refused content, not a network failure. */
 			if (ix->err == -SL_E_DIGEST || ix->err == -SL_E_SIZE || ix->err == -SL_E_TOOBIG)
 				sl_sync_check(ctx, subject, "index-hash", ix->suite->signer, false, "%s", why);
-			return fail(cause, ix->err, "%s: %s", subject, why);
+			return sl_cause(cause, ix->err, "%s: %s", subject, why);
 		}
 		sl_sync_check(ctx, subject, "index-hash", ix->suite->signer, true,
 			      "size %llu and SHA-256 %s match the signed Release", (unsigned long long)ix->file->size,
@@ -940,7 +926,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 		else
 			sl_catalog_rollback(ctx->cat);
 		if (rc < 0)
-			return fail(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
+			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
 	rc = fetch_pool(r, cause);
 	if (rc < 0)
@@ -954,7 +940,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 		snprintf(val, sizeof val, "%lld", (long long)r->suites[i].rel.date);
 		rc = sl_catalog_state_set(ctx->cat, ctx->source_id, key, val);
 		if (rc < 0)
-			return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+			return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 		if (r->suites[i].rel.date > newest)
 			newest = r->suites[i].rel.date;
 	}
@@ -963,7 +949,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 		 r->npool);
 	rc = sl_catalog_snapshot_seal(ctx->cat, ctx->snap_id, (int64_t)newest, summary);
 	if (rc < 0)
-		return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	set_clean(r, true);
 	return 0;
 }
@@ -985,14 +971,14 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 	if (n < 0 || (size_t)n >= sizeof r->base) {
 		sl_strset_free(r->seen);
 		free(r);
-		return fail(cause, -SL_E_TOOBIG, "url too long");
+		return sl_cause(cause, -SL_E_TOOBIG, "url too long");
 	}
 	while (n > 0 && r->base[n - 1] == '/')
 		r->base[--n] = '\0';
 	if (src->suites.n > APT_MAX_SUITES) {
 		sl_strset_free(r->seen);
 		free(r);
-		return fail(cause, -SL_E_TOOBIG, "too many suites (max %d)", APT_MAX_SUITES);
+		return sl_cause(cause, -SL_E_TOOBIG, "too many suites (max %d)", APT_MAX_SUITES);
 	}
 	for (size_t i = 0; i < src->suites.n; i++)
 		r->suites[i].name = src->suites.v[i];

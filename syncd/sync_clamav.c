@@ -59,20 +59,6 @@ struct cl_run {
 	json_t *summary;
 };
 
-static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **cause, int rc, const char *fmt, ...)
-{
-	if (*cause == NULL) {
-		char buf[SL_MAX_REASON];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(buf, sizeof buf, fmt, ap);
-		va_end(ap);
-		*cause = strdup(buf);
-	}
-	return rc;
-}
 
 /* ---- one request at a time: ClamAV's CDN bans impatient clients ---- */
 
@@ -334,9 +320,9 @@ static int probe_http(struct cl_run *r, struct cl_db *d, char **cause)
 	struct one o;
 	int rc = fetch_one(r, name, SL_FETCH_CONDITIONAL, "0-511", SL_MAX_CVD_HEADER, &o, ims[0] ? hdrs : NULL);
 	if (rc < 0)
-		return fail(cause, rc, "%s/%s: %s", r->base, name, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s/%s: %s", r->base, name, sl_strerror(rc));
 	if (o.err != 0) {
-		rc = fail(cause, o.err, "%s/%s: %s%s", r->base, name, o.msg,
+		rc = sl_cause(cause, o.err, "%s/%s: %s%s", r->base, name, o.msg,
 			  o.err == -SL_E_TOOBIG ? " (the upstream ignored Range: bytes=0-511)" : "");
 	} else if (o.not_modified) {
 		d->remote = d->accepted;
@@ -345,7 +331,7 @@ static int probe_http(struct cl_run *r, struct cl_db *d, char **cause)
 		char why[256];
 		rc = sl_cvd_parse_header(o.body, o.len, &h, why, sizeof why);
 		if (rc < 0)
-			rc = fail(cause, rc, "%s/%s: header: %s", r->base, name, why);
+			rc = sl_cause(cause, rc, "%s/%s: header: %s", r->base, name, why);
 		else
 			d->remote = h.version;
 	}
@@ -383,7 +369,7 @@ static int add_entry(struct cl_run *r, const char *path, const char *sha, uint64
 	snprintf(url, sizeof url, "%s/%s", r->base, path);
 	int rc = sl_sync_add_entry(r->ctx, path, sha, size, role, "application/octet-stream", url, meta);
 	if (rc < 0)
-		return fail(cause, rc, "%s: cannot record the entry: %s", path, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: cannot record the entry: %s", path, sl_strerror(rc));
 	return 0;
 }
 
@@ -395,12 +381,12 @@ static int fetch_sign(struct cl_run *r, const struct cl_db *d, const char *sign_
 	struct one o;
 	int rc = fetch_one(r, sign_name, SL_FETCH_OPTIONAL, NULL, SL_MAX_CVD_SIGN_BYTES, &o, NULL);
 	if (rc < 0)
-		return fail(cause, rc, "%s: %s", sign_name, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: %s", sign_name, sl_strerror(rc));
 	if (o.status == 404 || (o.err != 0 && o.status == 404))
 		return 0;
 	if (o.err != 0) {
 		free(o.body);
-		return fail(cause, o.err, "%s/%s: %s", r->base, sign_name, o.msg);
+		return sl_cause(cause, o.err, "%s/%s: %s", r->base, sign_name, o.msg);
 	}
 	bool text = o.len > 0;
 	for (size_t i = 0; i < o.len && text; i++)
@@ -418,7 +404,7 @@ static int fetch_sign(struct cl_run *r, const struct cl_db *d, const char *sign_
 		rc = add_entry(r, sign_name, sha, o.len, "sign", meta, cause);
 		free(meta);
 	} else if (text) {
-		rc = fail(cause, rc, "%s: store: %s", sign_name, sl_strerror(rc));
+		rc = sl_cause(cause, rc, "%s: store: %s", sign_name, sl_strerror(rc));
 	}
 	free(o.body);
 	return rc;
@@ -514,7 +500,7 @@ static int verify_cvd(struct cl_run *r, const struct cl_db *d, const char *name,
 		close(fd);
 	if (!ok) {
 		discard(r, o->sha256);
-		return fail(cause, rc < 0 ? rc : -SL_E_VERIFY, "%s refused: see its verification records", name);
+		return sl_cause(cause, rc < 0 ? rc : -SL_E_VERIFY, "%s refused: see its verification records", name);
 	}
 	return 0;
 }
@@ -553,7 +539,7 @@ static int verify_cdiff(struct cl_run *r, const char *name, uint32_t want, const
 		free(cs);
 	}
 	if (!ok)
-		return fail(cause, rc < 0 ? rc : -SL_E_VERIFY, "%s refused: see its verification records", name);
+		return sl_cause(cause, rc < 0 ? rc : -SL_E_VERIFY, "%s refused: see its verification records", name);
 	return 0;
 }
 
@@ -567,7 +553,7 @@ static int carry_over(struct cl_run *r, const struct cl_db *d, char **cause)
 		if (p->db == NULL || strcmp(p->db, d->name) != 0)
 			continue;
 		if (!sl_store_has(r->ctx->store, p->sha256))
-			return fail(cause, -SL_E_NOTFOUND, "%s: store object %s of snapshot %lld is missing", p->path,
+			return sl_cause(cause, -SL_E_NOTFOUND, "%s: store object %s of snapshot %lld is missing", p->path,
 				    p->sha256, (long long)r->prev_snap);
 		int rc = add_entry(r, p->path, p->sha256, p->size, p->role, p->meta, cause);
 		if (rc < 0)
@@ -606,21 +592,21 @@ static int sync_cdiffs(struct cl_run *r, const struct cl_db *d, uint32_t top, ch
 		struct one o;
 		int rc = fetch_one(r, name, SL_FETCH_OPTIONAL, NULL, SL_MAX_CDIFF_BYTES, &o, NULL);
 		if (rc < 0)
-			return fail(cause, rc, "%s: %s", name, sl_strerror(rc));
+			return sl_cause(cause, rc, "%s: %s", name, sl_strerror(rc));
 		if (o.status == 404) {
 			free(o.body);
 			break;   /* the upstream keeps no older ones: the chain starts above */
 		}
 		if (o.err != 0) {
 			free(o.body);
-			return fail(cause, o.err, "%s/%s: %s", r->base, name, o.msg);
+			return sl_cause(cause, o.err, "%s/%s: %s", r->base, name, o.msg);
 		}
 		rc = verify_cdiff(r, name, k, &o, cause);
 		char sha[SL_SHA256_HEX];
 		if (rc == 0) {
 			rc = sl_store_put(r->ctx->store, o.body, o.len, NULL, sha);
 			if (rc < 0)
-				fail(cause, rc, "%s: store: %s", name, sl_strerror(rc));
+				sl_cause(cause, rc, "%s: store: %s", name, sl_strerror(rc));
 		}
 		if (rc == 0) {
 			char *meta = meta_of(d->name, k, NULL, NULL, NULL);
@@ -651,9 +637,9 @@ static int sync_db(struct cl_run *r, struct cl_db *d, char **cause)
 	struct one o;
 	int rc = fetch_one(r, name, SL_FETCH_TO_STORE, NULL, SL_MAX_ARTIFACT_BYTES, &o, NULL);
 	if (rc < 0)
-		return fail(cause, rc, "%s: %s", name, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: %s", name, sl_strerror(rc));
 	if (o.err != 0)
-		return fail(cause, o.err, "%s/%s: %s", r->base, name, o.msg);
+		return sl_cause(cause, o.err, "%s/%s: %s", r->base, name, o.msg);
 	struct sl_cvd_header h;
 	rc = verify_cvd(r, d, name, &o, &h, cause);
 	if (rc < 0)
@@ -726,13 +712,13 @@ static int accept_all(struct cl_run *r, char **cause)
 		snprintf(val, sizeof val, "%lld", (long long)r->dbs[i].remote);
 		int rc = sl_catalog_state_set(r->ctx->cat, r->ctx->source_id, key, val);
 		if (rc < 0)
-			return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+			return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	}
 	char *summary = json_dumps(r->summary, JSON_COMPACT | JSON_SORT_KEYS);
 	int rc = sl_catalog_snapshot_seal(r->ctx->cat, r->ctx->snap_id, r->newest_stime, summary);
 	free(summary);
 	if (rc < 0)
-		return fail(cause, rc, "snapshot %lld: seal: %s", (long long)r->ctx->snap_id, sl_strerror(rc));
+		return sl_cause(cause, rc, "snapshot %lld: seal: %s", (long long)r->ctx->snap_id, sl_strerror(rc));
 	return 0;
 }
 
@@ -743,7 +729,7 @@ static int run_dbs(struct cl_run *r, char **cause)
 		struct cl_db *d = &r->dbs[i];
 		int rc = state_version(r, d->name, &d->accepted);
 		if (rc < 0)
-			return fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+			return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 		if (!probe_dns(r, d)) {
 			rc = probe_http(r, d, cause);
 			if (rc < 0)
@@ -755,7 +741,7 @@ static int run_dbs(struct cl_run *r, char **cause)
 			sl_sync_check(r->ctx, subject, "version", NULL, false,
 				      "upstream announces version %lld, lower than %lld, the last accepted",
 				      (long long)d->remote, (long long)d->accepted);
-			return fail(cause, -SL_E_ROLLBACK, "%s: upstream version %lld is lower than %lld, the last "
+			return sl_cause(cause, -SL_E_ROLLBACK, "%s: upstream version %lld is lower than %lld, the last "
 				    "accepted", subject, (long long)d->remote, (long long)d->accepted);
 		}
 		d->changed = d->accepted == 0 || d->remote != d->accepted || !prev_has_version(r, d);
@@ -785,7 +771,7 @@ static int run_dbs(struct cl_run *r, char **cause)
 		}
 	}
 	if (r->ctx->checks_failed > 0)
-		return fail(cause, -SL_E_VERIFY, "%u check(s) failed", r->ctx->checks_failed);
+		return sl_cause(cause, -SL_E_VERIFY, "%u check(s) failed", r->ctx->checks_failed);
 	return accept_all(r, cause);
 }
 
@@ -798,16 +784,16 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 	while (ul > 0 && src->url[ul - 1] == '/')
 		ul--;
 	if (ul >= sizeof r.base)
-		return fail(cause, -SL_E_TOOBIG, "url too long");
+		return sl_cause(cause, -SL_E_TOOBIG, "url too long");
 	memcpy(r.base, src->url, ul);
 	for (size_t i = 0; i < src->databases.n; i++)
 		if (!sl_cvd_valid_dbname(src->databases.v[i]))
-			return fail(cause, -SL_E_CONFIG, "database name \"%s\" is not [a-z0-9][a-z0-9_-]*",
+			return sl_cause(cause, -SL_E_CONFIG, "database name \"%s\" is not [a-z0-9][a-z0-9_-]*",
 				    src->databases.v[i]);
 	char *kc = NULL;
 	r.keys = sl_clamav_keys_new(src->cvd_key, &kc);
 	if (r.keys == NULL) {
-		rc = fail(cause, -SL_E_CONFIG, "cvd_key: %s", kc != NULL ? kc : "cannot load");
+		rc = sl_cause(cause, -SL_E_CONFIG, "cvd_key: %s", kc != NULL ? kc : "cannot load");
 		free(kc);
 		return rc;
 	}
@@ -815,7 +801,7 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 	r.dbs = calloc(r.ndbs ? r.ndbs : 1, sizeof *r.dbs);
 	r.summary = json_object();
 	if (r.dbs == NULL || r.summary == NULL)
-		rc = fail(cause, -ENOMEM, "out of memory");
+		rc = sl_cause(cause, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < r.ndbs && rc == 0; i++)
 		r.dbs[i].name = src->databases.v[i];
 
@@ -830,14 +816,14 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 	if (rc == 0) {
 		rc = load_prev(&r);
 		if (rc < 0)
-			fail(cause, rc, "catalogue: previous snapshot: %s", sl_strerror(rc));
+			sl_cause(cause, rc, "catalogue: previous snapshot: %s", sl_strerror(rc));
 	}
 	if (rc == 0)
 		rc = run_dbs(&r, cause);
 	if (rc == 0 || rc == SL_SYNC_UNCHANGED) {
 		int s = sl_catalog_state_set(ctx->cat, ctx->source_id, STATE_CLEAN, "1");
 		if (s < 0)
-			rc = fail(cause, s, "catalogue: %s", sl_strerror(s));
+			rc = sl_cause(cause, s, "catalogue: %s", sl_strerror(s));
 	}
 	for (size_t i = 0; i < r.nprev; i++) {
 		free(r.prev[i].path);

@@ -87,19 +87,6 @@ struct oci_run {
 	char base[SL_MAX_URL];
 };
 
-static int fail(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **cause, int rc, const char *fmt, ...)
-{
-	if (*cause == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* Room for one more element of `size` bytes in *v (at most `max`). */
 static int grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
@@ -159,9 +146,9 @@ static int resolve_tag(struct oci_run *r, const char *repo, const char *tag, cha
 	if (rc < 0)
 		return rc;
 	if (h.digest[0] == '\0')
-		return fail(cause, -SL_E_UNSUPPORTED, "%s:%s: the registry sent no Docker-Content-Digest", repo, tag);
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s:%s: the registry sent no Docker-Content-Digest", repo, tag);
 	rc = add_img(r, repo, tag, h.digest, h.media_type, NULL);
-	return rc < 0 ? fail(cause, rc, "%s:%s: %s", repo, tag, sl_strerror(rc)) : 0;
+	return rc < 0 ? sl_cause(cause, rc, "%s:%s: %s", repo, tag, sl_strerror(rc)) : 0;
 }
 
 static int resolve(struct oci_run *r, char **cause)
@@ -207,11 +194,11 @@ static int resolve(struct oci_run *r, char **cause)
 			continue;
 		}
 		if (rc == 0 && h.digest[0] == '\0')
-			rc = fail(&c2, -SL_E_UNSUPPORTED, "%s:%s: no Docker-Content-Digest", r->imgs[i].repo, tag);
+			rc = sl_cause(&c2, -SL_E_UNSUPPORTED, "%s:%s: no Docker-Content-Digest", r->imgs[i].repo, tag);
 		if (rc == 0)
 			rc = add_img(r, r->imgs[i].repo, tag, h.digest, h.media_type, r->imgs[i].hex);
 		if (rc < 0) {
-			fail(cause, rc, "%s", c2 ? c2 : sl_strerror(rc));
+			sl_cause(cause, rc, "%s", c2 ? c2 : sl_strerror(rc));
 			free(c2);
 			return rc;
 		}
@@ -291,18 +278,18 @@ static int load_manifest(struct oci_run *r, const char *repo, const char *hex, c
 	int rc = 0;
 	if (strcmp(got, hex) != 0) {
 		sl_sync_check(ctx, subject, "manifest-digest", NULL, false, "bytes hash to sha256:%s", got);
-		rc = fail(cause, -SL_E_DIGEST, "%s: manifest bytes hash to sha256:%s", subject, got);
+		rc = sl_cause(cause, -SL_E_DIGEST, "%s: manifest bytes hash to sha256:%s", subject, got);
 	} else if (expect_size >= 0 && (uint64_t)expect_size != len) {
 		sl_sync_check(ctx, subject, "manifest-size", NULL, false, "%zu bytes, the index says %lld", len,
 			      (long long)expect_size);
-		rc = fail(cause, -SL_E_SIZE, "%s: %zu bytes, the index says %lld", subject, len, (long long)expect_size);
+		rc = sl_cause(cause, -SL_E_SIZE, "%s: %zu bytes, the index says %lld", subject, len, (long long)expect_size);
 	}
 	char *pcause = NULL;
 	if (rc == 0) {
 		rc = sl_oci_parse(data, len, ct[0] ? ct : hint, m, &pcause);
 		if (rc < 0) {
 			sl_sync_check(ctx, subject, "manifest-format", NULL, false, "%s", pcause ? pcause : sl_strerror(rc));
-			fail(cause, rc, "%s: %s", subject, pcause ? pcause : sl_strerror(rc));
+			sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : sl_strerror(rc));
 		}
 		free(pcause);
 	}
@@ -310,7 +297,7 @@ static int load_manifest(struct oci_run *r, const char *repo, const char *hex, c
 		struct sl_store_expect e = { hex, (int64_t)len, SL_MAX_OCI_MANIFEST };
 		rc = sl_store_put(ctx->store, data, len, &e, NULL);
 		if (rc < 0)
-			fail(cause, rc, "%s: cannot store: %s", subject, sl_strerror(rc));
+			sl_cause(cause, rc, "%s: cannot store: %s", subject, sl_strerror(rc));
 	}
 	if (rc < 0)
 		sl_oci_manifest_release(m);
@@ -404,7 +391,7 @@ static int process_index(struct oci_run *r, struct img *im, const struct sl_oci_
 		char subject[OCI_REPO_BUF + 200];
 		snprintf(subject, sizeof subject, "%s:%s", im->repo, im->tag[0] ? im->tag : im->hex);
 		sl_sync_check(r->ctx, subject, "platform", NULL, false, "no platform of the index is configured");
-		return fail(cause, -SL_E_MISMATCH, "%s: no platform of the index matches `platforms`", subject);
+		return sl_cause(cause, -SL_E_MISMATCH, "%s: no platform of the index matches `platforms`", subject);
 	}
 	im->narrowed = !all && nkept == 1;
 	if (im->narrowed) {
@@ -413,7 +400,7 @@ static int process_index(struct oci_run *r, struct img *im, const struct sl_oci_
 	} else {
 		int rc = add_man(r, im->repo, im->hex, ix->media_type, ix_len, im->tag[0] == '\0');
 		if (rc < 0)
-			return fail(cause, rc, "%s", sl_strerror(rc));
+			return sl_cause(cause, rc, "%s", sl_strerror(rc));
 	}
 	for (size_t i = 0; i < ix->n; i++) {
 		const struct sl_oci_desc *d = &ix->descs[i];
@@ -425,7 +412,7 @@ static int process_index(struct oci_run *r, struct img *im, const struct sl_oci_
 		if (rc < 0)
 			return rc;
 		if (strcmp(cm.media_type, d->media_type) != 0)
-			rc = fail(cause, -SL_E_MISMATCH, "%s@sha256:%s: media type %s, the index says %s", im->repo,
+			rc = sl_cause(cause, -SL_E_MISMATCH, "%s@sha256:%s: media type %s, the index says %s", im->repo,
 				  d->digest, cm.media_type, d->media_type);
 		if (rc == 0)
 			rc = add_man(r, im->repo, d->digest, cm.media_type, len, false);
@@ -433,7 +420,7 @@ static int process_index(struct oci_run *r, struct img *im, const struct sl_oci_
 			rc = add_image_blobs(r, im->repo, &cm);
 		sl_oci_manifest_release(&cm);
 		if (rc < 0)
-			return fail(cause, rc, "%s", sl_strerror(rc));
+			return sl_cause(cause, rc, "%s", sl_strerror(rc));
 		if (real_platform(d)) {
 			char pf[3 * SL_OCI_PLATFORM_MAX];
 			sl_oci_platform_format(&d->platform, pf, sizeof pf);
@@ -447,7 +434,7 @@ static int process_img(struct oci_run *r, struct img *im, char **cause)
 {
 	im->platforms = json_array();
 	if (im->platforms == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	struct sl_oci_manifest m;
 	size_t len = 0;
 	int rc = load_manifest(r, im->repo, im->hex, im->head_mt, -1, &m, &len, cause);
@@ -463,7 +450,7 @@ static int process_img(struct oci_run *r, struct img *im, char **cause)
 		if (rc == 0)
 			rc = add_image_blobs(r, im->repo, &m);
 		if (rc < 0)
-			fail(cause, rc, "%s: %s", im->repo, sl_strerror(rc));
+			sl_cause(cause, rc, "%s: %s", im->repo, sl_strerror(rc));
 	}
 	sl_oci_manifest_release(&m);
 	return rc;
@@ -516,7 +503,7 @@ static int fetch_blobs(struct oci_run *r, char **cause)
 		int rc = sl_strset_add(r->queued, b->hex);
 		struct blob_arg *a = rc >= 0 ? malloc(sizeof *a) : NULL;
 		if (a == NULL) {
-			queue_err = fail(cause, -ENOMEM, "out of memory");
+			queue_err = sl_cause(cause, -ENOMEM, "out of memory");
 			break;
 		}
 		*a = (struct blob_arg){ r, i };
@@ -535,12 +522,12 @@ static int fetch_blobs(struct oci_run *r, char **cause)
 	if (queue_err < 0)
 		return queue_err;
 	if (rc < 0)
-		return fail(cause, rc, "interrupted while fetching blobs");
+		return sl_cause(cause, rc, "interrupted while fetching blobs");
 	if (r->blob_err != 0)
-		return fail(cause, r->blob_err, "%s", r->blob_err_msg);
+		return sl_cause(cause, r->blob_err, "%s", r->blob_err_msg);
 	for (size_t i = 0; i < r->nblob; i++)
 		if (!store_has_sized(r->ctx->store, r->blobs[i].hex, r->blobs[i].size))
-			return fail(cause, -SL_E_NOTFOUND, "blob %s@sha256:%s missing after download", r->blobs[i].repo,
+			return sl_cause(cause, -SL_E_NOTFOUND, "blob %s@sha256:%s missing after download", r->blobs[i].repo,
 				    r->blobs[i].hex);
 	/* One record each for what passed (failures were recorded one by one): thousands of tags must not
 	 * mean thousands of rows in `sluice show`. */
@@ -709,14 +696,14 @@ static int check_signatures(struct oci_run *r, char **cause)
 				rc = check_cosign(r, im, sig, why, sizeof why);
 			sl_sync_check(r->ctx, subject, "cosign-signature", NULL, rc == 0, "%s", why);
 			if (rc < 0)
-				return fail(cause, -SL_E_SIGNATURE, "%s: cosign signature refused: %s", subject, why);
+				return sl_cause(cause, -SL_E_SIGNATURE, "%s: cosign signature refused: %s", subject, why);
 		}
 		if (src->signed_by != NULL) {
 			char fpr[41] = "";
 			int rc = check_simple(r, im, fpr, why, sizeof why);
 			sl_sync_check(r->ctx, subject, "simple-signing", rc == 0 ? fpr : NULL, rc == 0, "%s", why);
 			if (rc < 0)
-				return fail(cause, rc == -SL_E_TOOBIG || rc == -ENOMEM ? rc : -SL_E_SIGNATURE,
+				return sl_cause(cause, rc == -SL_E_TOOBIG || rc == -ENOMEM ? rc : -SL_E_SIGNATURE,
 					    "%s: simple-signing signature refused: %s", subject, why);
 		}
 	}
@@ -825,7 +812,7 @@ static int read_password(const char *path, char **out, char **cause)
 	size_t len = 0;
 	int rc = sl_fs_read_file(path, OCI_PASSWORD_MAX, out, &len);
 	if (rc < 0)
-		return fail(cause, rc, "%s: cannot read password_file: %s", path, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: cannot read password_file: %s", path, sl_strerror(rc));
 	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r'))
 		(*out)[--len] = '\0';
 	return 0;
@@ -840,7 +827,7 @@ static int oci_sync(struct oci_run *r, char **cause)
 	fingerprint(r);
 	char *now = state_text(r), *before = NULL;
 	if (now == NULL)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	bool same = sl_catalog_state_get(ctx->cat, ctx->source_id, SL_SYNC_OCI_STATE_KEY, &before) == 0 &&
 		    strcmp(before, now) == 0;
 	free(before);
@@ -866,7 +853,7 @@ static int oci_sync(struct oci_run *r, char **cause)
 		else
 			sl_catalog_rollback(ctx->cat);
 		if (rc < 0)
-			fail(cause, rc, "cannot record the snapshot's entries: %s", sl_strerror(rc));
+			sl_cause(cause, rc, "cannot record the snapshot's entries: %s", sl_strerror(rc));
 	}
 	if (rc == 0) {
 		char summary[256];
@@ -879,7 +866,7 @@ static int oci_sync(struct oci_run *r, char **cause)
 		if (rc == 0)
 			rc = sl_catalog_state_set(ctx->cat, ctx->source_id, SL_SYNC_OCI_STATE_KEY, now);
 		if (rc < 0)
-			fail(cause, rc, "catalogue: %s", sl_strerror(rc));
+			sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	}
 	free(now);
 	return rc;
@@ -890,7 +877,7 @@ static int oci_setup(struct oci_run *r, char **password, char **cause)
 	struct sl_sync_ctx *ctx = r->ctx;
 	const struct sl_source *src = r->src;
 	if (src->signed_by != NULL && src->url == NULL)
-		return fail(cause, -SL_E_CONFIG, "signed_by needs url = the simple-signing lookaside base URL");
+		return sl_cause(cause, -SL_E_CONFIG, "signed_by needs url = the simple-signing lookaside base URL");
 	if (src->url != NULL) {
 		int n = snprintf(r->base, sizeof r->base, "%s", src->url);
 		while (n > 0 && r->base[n - 1] == '/')
@@ -912,7 +899,7 @@ static int oci_setup(struct oci_run *r, char **password, char **cause)
 		char home[SL_MAX_PATH];
 		int n = snprintf(home, sizeof home, "%s/gnupg/%s", ctx->cfg->state_dir, src->name);
 		if (n < 0 || (size_t)n >= sizeof home)
-			return fail(cause, -SL_E_TOOBIG, "state_dir path too long");
+			return sl_cause(cause, -SL_E_TOOBIG, "state_dir path too long");
 		r->sig = sl_oci_sig_new(home, src->signed_by, src->cosign_key, cause);
 		if (r->sig == NULL)
 			return -SL_E_SIGNATURE;
@@ -922,7 +909,7 @@ static int oci_setup(struct oci_run *r, char **password, char **cause)
 	r->blob_seen = sl_strset_new();
 	r->queued = sl_strset_new();
 	if (!r->img_seen || !r->man_seen || !r->blob_seen || !r->queued)
-		return fail(cause, -ENOMEM, "out of memory");
+		return sl_cause(cause, -ENOMEM, "out of memory");
 	return 0;
 }
 

@@ -79,18 +79,6 @@ static void reason_add(struct reason *r, const char *fmt, ...)
 		r->len = sizeof r->buf - 1;
 }
 
-static void set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	if (!cause)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* 40 hex digits, either case -> uppercase. */
 static bool normalize_fpr(const char *in, char out[41])
@@ -114,12 +102,12 @@ static int init_gpgme(char **cause)
 {
 	/* gpgme_check_version() initialises the library; it must run before any other call. */
 	if (!gpgme_check_version(GPGME_VERSION)) {
-		set_cause(cause, "GPGME is older than %s", GPGME_VERSION);
+		sl_cause(cause, 0, "GPGME is older than %s", GPGME_VERSION);
 		return -SL_E_UNSUPPORTED;
 	}
 	gpgme_error_t err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
 	if (err) {
-		set_cause(cause, "no usable gpg engine: %s", gpgme_strerror(err));
+		sl_cause(cause, 0, "no usable gpg engine: %s", gpgme_strerror(err));
 		return -SL_E_UNSUPPORTED;
 	}
 	return 0;
@@ -139,17 +127,17 @@ static int prepare_home(const char *home, char **cause)
 {
 	int rc = sl_fs_mkdirs(home, 0700);
 	if (rc < 0) {
-		set_cause(cause, "%s: cannot create GnuPG home: %s", home, sl_strerror(rc));
+		sl_cause(cause, 0, "%s: cannot create GnuPG home: %s", home, sl_strerror(rc));
 		return rc;
 	}
 	struct stat st;
 	if (stat(home, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		set_cause(cause, "%s: not a directory", home);
+		sl_cause(cause, 0, "%s: not a directory", home);
 		return -ENOTDIR;
 	}
 	if ((st.st_mode & 077) != 0 && chmod(home, 0700) < 0) {
 		rc = -errno;
-		set_cause(cause, "%s: cannot restrict GnuPG home to 0700: %s", home, sl_strerror(rc));
+		sl_cause(cause, 0, "%s: cannot restrict GnuPG home to 0700: %s", home, sl_strerror(rc));
 		return rc;
 	}
 	char path[SL_MAX_PATH];
@@ -157,7 +145,7 @@ static int prepare_home(const char *home, char **cause)
 	if (rc == 0)
 		rc = sl_fs_write_atomic(path, gpg_conf_text, sizeof gpg_conf_text - 1, 0600);
 	if (rc < 0)
-		set_cause(cause, "%s: cannot write %s: %s", home, GPG_CONF, sl_strerror(rc));
+		sl_cause(cause, 0, "%s: cannot write %s: %s", home, GPG_CONF, sl_strerror(rc));
 	return rc;
 }
 
@@ -173,7 +161,7 @@ static int new_ctx(const char *home, gpgme_ctx_t *out, char **cause)
 	if (!err)
 		err = gpgme_set_ctx_flag(ctx, "trust-model", "always");
 	if (err) {
-		set_cause(cause, "%s: cannot set up GPGME: %s", home, gpgme_strerror(err));
+		sl_cause(cause, 0, "%s: cannot set up GPGME: %s", home, gpgme_strerror(err));
 		gpgme_release(ctx);
 		return gpg_err_code(err) == GPG_ERR_ENOMEM ? -ENOMEM : -SL_E_VERIFY;
 	}
@@ -191,7 +179,7 @@ static int sync_keyring(struct sl_gpg *g, char **cause)
 	size_t len = 0;
 	int rc = sl_fs_read_file(g->keyring, SL_MAX_KEYRING_BYTES, &data, &len);
 	if (rc < 0) {
-		set_cause(cause, "%s: cannot read keyring: %s", g->keyring, sl_strerror(rc));
+		sl_cause(cause, 0, "%s: cannot read keyring: %s", g->keyring, sl_strerror(rc));
 		return rc;
 	}
 	char hex[SL_SHA256_HEX];
@@ -200,7 +188,7 @@ static int sync_keyring(struct sl_gpg *g, char **cause)
 	char stamp_path[SL_MAX_PATH];
 	rc = path_in(stamp_path, sizeof stamp_path, g->homedir, KEYRING_STAMP);
 	if (rc < 0) {
-		set_cause(cause, "%s: path too long", g->homedir);
+		sl_cause(cause, 0, "%s: path too long", g->homedir);
 		goto out;
 	}
 	char *old = NULL;
@@ -221,7 +209,7 @@ static int sync_keyring(struct sl_gpg *g, char **cause)
 		if (rc == 0 && unlink(p) < 0 && errno != ENOENT)
 			rc = -errno;
 		if (rc < 0) {
-			set_cause(cause, "%s: cannot remove old %s: %s", g->homedir, keyring_files[i],
+			sl_cause(cause, 0, "%s: cannot remove old %s: %s", g->homedir, keyring_files[i],
 				  sl_strerror(rc));
 			goto out;
 		}
@@ -234,13 +222,13 @@ static int sync_keyring(struct sl_gpg *g, char **cause)
 	gpgme_data_release(kd);
 	gpgme_import_result_t ir = err ? NULL : gpgme_op_import_result(g->ctx);
 	if (err || !ir) {
-		set_cause(cause, "%s: import into %s failed: %s", g->keyring, g->homedir,
+		sl_cause(cause, 0, "%s: import into %s failed: %s", g->keyring, g->homedir,
 			  err ? gpgme_strerror(err) : "no result");
 		rc = -SL_E_VERIFY;
 		goto out;
 	}
 	if (ir->imported + ir->unchanged == 0) {
-		set_cause(cause, "%s: no usable OpenPGP public key in keyring (%d considered)", g->keyring,
+		sl_cause(cause, 0, "%s: no usable OpenPGP public key in keyring (%d considered)", g->keyring,
 			  ir->considered);
 		rc = -SL_E_SIGNATURE;
 		goto out;
@@ -250,7 +238,7 @@ static int sync_keyring(struct sl_gpg *g, char **cause)
 	line[SL_SHA256_HEX - 1] = '\n';
 	rc = sl_fs_write_atomic(stamp_path, line, SL_SHA256_HEX, 0600);
 	if (rc < 0) {
-		set_cause(cause, "%s: cannot write %s: %s", g->homedir, KEYRING_STAMP, sl_strerror(rc));
+		sl_cause(cause, 0, "%s: cannot write %s: %s", g->homedir, KEYRING_STAMP, sl_strerror(rc));
 		goto out;
 	}
 	sl_log_info(NULL, "%s: imported %d key(s) into %s", g->keyring, ir->imported + ir->unchanged,
@@ -278,7 +266,7 @@ static int check_allowed_present(struct sl_gpg *g, char **cause)
 				    g->keyring, g->allowed[i]);
 	}
 	if (g->n_allowed > 0 && found == 0) {
-		set_cause(cause, "%s: none of the %zu allowed fingerprints is a primary key of this keyring",
+		sl_cause(cause, 0, "%s: none of the %zu allowed fingerprints is a primary key of this keyring",
 			  g->keyring, g->n_allowed);
 		return -SL_E_CONFIG;
 	}
@@ -291,11 +279,11 @@ struct sl_gpg *sl_gpg_new(const char *homedir, const char *keyring_path, const c
 	if (cause)
 		*cause = NULL;
 	if (!homedir || !*homedir || !keyring_path || !*keyring_path || (n_allowed > 0 && !allowed_fprs)) {
-		set_cause(cause, "GnuPG home and keyring path are required");
+		sl_cause(cause, 0, "GnuPG home and keyring path are required");
 		return NULL;
 	}
 	if (n_allowed > SL_MAX_LIST_ITEMS) {
-		set_cause(cause, "%s: too many allowed fingerprints (%zu)", keyring_path, n_allowed);
+		sl_cause(cause, 0, "%s: too many allowed fingerprints (%zu)", keyring_path, n_allowed);
 		return NULL;
 	}
 	if (init_gpgme(cause) < 0)
@@ -315,7 +303,7 @@ struct sl_gpg *sl_gpg_new(const char *homedir, const char *keyring_path, const c
 	}
 	for (size_t i = 0; i < n_allowed; i++) {
 		if (!allowed_fprs[i] || !normalize_fpr(allowed_fprs[i], g->allowed[i])) {
-			set_cause(cause, "%s: allowed fingerprint '%s' is not 40 hex digits", keyring_path,
+			sl_cause(cause, 0, "%s: allowed fingerprint '%s' is not 40 hex digits", keyring_path,
 				  allowed_fprs[i] ? allowed_fprs[i] : "(null)");
 			goto fail;
 		}
@@ -332,7 +320,7 @@ struct sl_gpg *sl_gpg_new(const char *homedir, const char *keyring_path, const c
 		goto fail;
 	return g;
 nomem:
-	set_cause(cause, "out of memory");
+	sl_cause(cause, 0, "out of memory");
 fail:
 	sl_gpg_free(g);
 	return NULL;

@@ -28,19 +28,6 @@ struct sl_oci_sig {
 	EVP_PKEY *cosign;
 };
 
-static int fail(char **reason, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char **reason, int rc, const char *fmt, ...)
-{
-	if (reason != NULL && *reason == NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(reason, fmt, ap) < 0)
-			*reason = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int load_pem(const char *path, EVP_PKEY **out, char **cause)
 {
@@ -48,16 +35,16 @@ static int load_pem(const char *path, EVP_PKEY **out, char **cause)
 	size_t len = 0;
 	int rc = sl_fs_read_file(path, SIG_PEM_MAX, &pem, &len);
 	if (rc < 0)
-		return fail(cause, rc, "%s: cannot read: %s", path, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: cannot read: %s", path, sl_strerror(rc));
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
 	free(pem);
 	if (k == NULL)
-		return fail(cause, -SL_E_PARSE, "%s: not a PEM public key", path);
+		return sl_cause(cause, -SL_E_PARSE, "%s: not a PEM public key", path);
 	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
 		EVP_PKEY_free(k);
-		return fail(cause, -SL_E_UNSUPPORTED, "%s: cosign keys are ECDSA (this is another key type)", path);
+		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: cosign keys are ECDSA (this is another key type)", path);
 	}
 	*out = k;
 	return 0;
@@ -68,7 +55,7 @@ struct sl_oci_sig *sl_oci_sig_new(const char *gpg_home, const char *keyring, con
 {
 	struct sl_oci_sig *s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		fail(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	if (keyring != NULL) {
@@ -159,7 +146,7 @@ int sl_oci_sig_payload_check(const void *payload, size_t len, const char *type, 
 			     const char *tag, const char *hex, char **reason)
 {
 	if (len > SIG_PAYLOAD_MAX)
-		return fail(reason, -SL_E_TOOBIG, "signature payload of %zu bytes exceeds the cap", len);
+		return sl_cause(reason, -SL_E_TOOBIG, "signature payload of %zu bytes exceeds the cap", len);
 	json_error_t jerr;
 	json_t *j = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *crit = json_object_get(j, "critical");
@@ -171,17 +158,17 @@ int sl_oci_sig_payload_check(const void *payload, size_t len, const char *type, 
 	char dhex[SL_SHA256_HEX];
 	const char *why = NULL;
 	if (j == NULL)
-		rc = fail(reason, -SL_E_PARSE, "signature payload is not JSON: %s", jerr.text);
+		rc = sl_cause(reason, -SL_E_PARSE, "signature payload is not JSON: %s", jerr.text);
 	else if (ptype == NULL || ref == NULL || dig == NULL)
-		rc = fail(reason, -SL_E_PARSE, "signature payload lacks critical.type, identity or image digest");
+		rc = sl_cause(reason, -SL_E_PARSE, "signature payload lacks critical.type, identity or image digest");
 	else if (strcmp(ptype, type) != 0)
-		rc = fail(reason, -SL_E_PARSE, "signature payload type '%.80s', expected '%s'", ptype, type);
+		rc = sl_cause(reason, -SL_E_PARSE, "signature payload type '%.80s', expected '%s'", ptype, type);
 	else if (sl_digest_parse_oci(dig, dhex) != 0)
-		rc = fail(reason, -SL_E_PARSE, "signature payload digest '%.100s' is malformed", dig);
+		rc = sl_cause(reason, -SL_E_PARSE, "signature payload digest '%.100s' is malformed", dig);
 	else if (strcmp(dhex, hex) != 0)
-		rc = fail(reason, -SL_E_MISMATCH, "signature is for manifest sha256:%s, not sha256:%s", dhex, hex);
+		rc = sl_cause(reason, -SL_E_MISMATCH, "signature is for manifest sha256:%s, not sha256:%s", dhex, hex);
 	else if (!reference_matches(ref, repo, tag, hex, &why))
-		rc = fail(reason, -SL_E_MISMATCH, "%s: '%.200s' is not %s%s%s", why, ref, repo, tag ? ":" : "",
+		rc = sl_cause(reason, -SL_E_MISMATCH, "%s: '%.200s' is not %s%s%s", why, ref, repo, tag ? ":" : "",
 			  tag ? tag : "");
 	json_decref(j);
 	return rc;
@@ -194,21 +181,21 @@ int sl_oci_sig_simple(struct sl_oci_sig *s, const void *sig, size_t len, const c
 {
 	fpr[0] = '\0';
 	if (s == NULL || s->gpg == NULL)
-		return fail(reason, -SL_E_VERIFY, "no signed_by keyring configured");
+		return sl_cause(reason, -SL_E_VERIFY, "no signed_by keyring configured");
 	if (len == 0)
-		return fail(reason, -SL_E_SIGNATURE, "empty signature");
+		return sl_cause(reason, -SL_E_SIGNATURE, "empty signature");
 	if (len > SL_MAX_SIGNATURE_BYTES)
-		return fail(reason, -SL_E_TOOBIG, "signature of %zu bytes exceeds the cap", len);
+		return sl_cause(reason, -SL_E_TOOBIG, "signature of %zu bytes exceeds the cap", len);
 	struct sl_gpg_result res;
 	int rc = sl_gpg_verify_signed(s->gpg, sig, len, &res);
 	if (rc < 0) {
-		fail(reason, rc, "%s", res.reason ? res.reason : sl_strerror(rc));
+		sl_cause(reason, rc, "%s", res.reason ? res.reason : sl_strerror(rc));
 	} else {
 		/* Only the bytes GPGME vouched for were signed. */
 		rc = sl_oci_sig_payload_check(res.text, res.len, SL_OCI_SIG_SIMPLE_TYPE, repo, tag, hex, reason);
 		if (rc == 0) {
 			memcpy(fpr, res.fpr, 41);
-			fail(reason, 0, "good simple-signing signature by %s", fpr);
+			sl_cause(reason, 0, "good simple-signing signature by %s", fpr);
 		}
 	}
 	sl_gpg_result_release(&res);
@@ -240,27 +227,27 @@ int sl_oci_sig_cosign(struct sl_oci_sig *s, const void *payload, size_t len, con
 		      const char *repo, const char *hex, char **reason)
 {
 	if (s == NULL || s->cosign == NULL)
-		return fail(reason, -SL_E_VERIFY, "no cosign_key configured");
+		return sl_cause(reason, -SL_E_VERIFY, "no cosign_key configured");
 	if (sig_b64 == NULL)
-		return fail(reason, -SL_E_SIGNATURE, "cosign layer without a %s annotation", SL_OCI_SIG_COSIGN_ANNOTATION);
+		return sl_cause(reason, -SL_E_SIGNATURE, "cosign layer without a %s annotation", SL_OCI_SIG_COSIGN_ANNOTATION);
 	if (len > SIG_PAYLOAD_MAX)
-		return fail(reason, -SL_E_TOOBIG, "cosign payload of %zu bytes exceeds the cap", len);
+		return sl_cause(reason, -SL_E_TOOBIG, "cosign payload of %zu bytes exceeds the cap", len);
 	unsigned char der[SIG_B64_MAX];
 	size_t dlen = 0;
 	if (b64_decode(sig_b64, der, sizeof der, &dlen) < 0)
-		return fail(reason, -SL_E_SIGNATURE, "cosign signature is not base64");
+		return sl_cause(reason, -SL_E_SIGNATURE, "cosign signature is not base64");
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (md == NULL)
-		return fail(reason, -ENOMEM, "out of memory");
+		return sl_cause(reason, -ENOMEM, "out of memory");
 	int v = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, s->cosign) == 1
 			? EVP_DigestVerify(md, der, dlen, payload, len)
 			: -1;
 	EVP_MD_CTX_free(md);
 	if (v != 1)
-		return fail(reason, -SL_E_SIGNATURE, "cosign signature does not verify with cosign_key");
+		return sl_cause(reason, -SL_E_SIGNATURE, "cosign signature does not verify with cosign_key");
 	int rc = sl_oci_sig_payload_check(payload, len, SL_OCI_SIG_COSIGN_TYPE, repo, NULL, hex, reason);
 	if (rc == 0)
-		fail(reason, 0, "good cosign signature by cosign_key");
+		sl_cause(reason, 0, "good cosign signature by cosign_key");
 	return rc;
 }
 
@@ -269,7 +256,7 @@ int sl_oci_sig_cosign_manifest(struct sl_oci_sig *s, const void *manifest, size_
 			       void *arg, const char *repo, const char *hex, char **reason)
 {
 	if (len > SL_MAX_OCI_MANIFEST)
-		return fail(reason, -SL_E_TOOBIG, "signature manifest of %zu bytes exceeds the cap", len);
+		return sl_cause(reason, -SL_E_TOOBIG, "signature manifest of %zu bytes exceeds the cap", len);
 	json_t *j = json_loadb(manifest, len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *layers = json_object_get(j, "layers");
 	int rc = -SL_E_SIGNATURE;
@@ -293,8 +280,8 @@ int sl_oci_sig_cosign_manifest(struct sl_oci_sig *s, const void *manifest, size_
 	}
 	json_decref(j);
 	if (why == NULL && rc != 0)
-		fail(&why, rc, "no usable %s layer with a signature", SL_OCI_SIG_COSIGN_LAYER);
-	fail(reason, rc, "%s", why ? why : "");
+		sl_cause(&why, rc, "no usable %s layer with a signature", SL_OCI_SIG_COSIGN_LAYER);
+	sl_cause(reason, rc, "%s", why ? why : "");
 	free(why);
 	return rc;
 }
