@@ -43,6 +43,10 @@ if [ ! -f "$conf" ]; then
 		echo "state_dir = $state"
 		echo "[served]"
 		echo "listen = $listen"
+		if [ "$(id -u)" -eq 0 ]; then
+			echo "; started as root, sluice-served binds, then drops to this user: it only reads the tree"
+			echo "user = nobody"
+		fi
 		if [ -n "${url:-}" ]; then
 			echo "[source debian]"
 			echo "type = apt"
@@ -68,6 +72,8 @@ if [ ! -f "$conf" ]; then
 fi
 "$bin/admin/sluice" -c "$conf" -n
 "$bin/admin/sluice" -c "$conf" init
+# sluice-served (as nobody when started as root) reads the published tree and the catalogue, nothing else.
+chmod 755 "$state"
 for src in $(awk -F'[][ ]+' '/^\[source /{print $3}' "$conf"); do
 	"$bin/admin/sluice" -c "$conf" sync "$src" || echo "run: sync of $src did not complete (see above); sluice-syncd retries on schedule"
 done
