@@ -430,6 +430,8 @@ int sl_served_start(struct sl_served *s, char **cause)
 	struct MHD_OptionItem opts[24];
 	size_t n = 0;
 #define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) }
+	/* First, so libmicrohttpd reports even the handling of the options below through our log. */
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s);
 	OPT(MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->served_max_connections ? cfg->served_max_connections : 1024, NULL);
 	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip ? cfg->max_connections_per_ip : 64,
@@ -439,7 +441,6 @@ int sl_served_start(struct sl_served *s, char **cause)
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, s);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s);
 	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL);
-	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s);
 	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
 	if (threads > 1)
 		OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
