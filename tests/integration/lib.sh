@@ -16,6 +16,9 @@
 #                                   SL_UPSTREAM_PORT, SL_UPSTREAM_ROOT, SL_UPSTREAM_SCRIPT, SL_UPSTREAM_LOG
 #   sl_upstream_script JSON         replace upstream.py's script (read on every request)
 #   sl_upstream_count PATH          print how many requests upstream.py logged for PATH
+#   sl_served_user_line [PATH...]   print the [served] line a config needs here: as root "user = nobody"
+#                                   (served refuses root), making $SL_TMP traversable and PATHs readable
+#                                   for that user; nothing otherwise. Use: served_user=$(sl_served_user_line)
 #   sl_log MESSAGE                  progress line on stderr
 #   sl_skip MESSAGE                 exit 77 (ctest: skipped)
 #   sl_fail MESSAGE                 print and exit 1
@@ -38,6 +41,16 @@ SL_TEST_NAME=$(basename "$0" .sh)
 sl_log() { printf '%s: %s\n' "$SL_TEST_NAME" "$*" >&2; }
 sl_skip() { sl_log "SKIP: $*"; exit 77; }
 sl_fail() { sl_log "FAIL: $*"; exit 1; }
+
+# As root sluice-served binds, then drops to `nobody`, who must still reach the state dir and keyring.
+sl_served_user_line() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	chmod 755 "$SL_TMP" || return 1
+	if [ $# -gt 0 ]; then
+		chmod -R a+rX "$@" || return 1
+	fi
+	echo "user = nobody"
+}
 
 SL_PIDS=()
 SL_CLEANUP_HOOKS=()   # functions run at cleanup, before the temp dir goes (sl_on_cleanup FN)

@@ -25,9 +25,7 @@ sl_start_nginx "$up"
 state=$SL_TMP/state
 port=$(sl_free_port)
 conf=$SL_TMP/sluice.conf
-served_user=
-# As root, sluice-served insists on dropping to an unprivileged user, who must be able to read the tree.
-[ "$(id -u)" -eq 0 ] && served_user="user = nobody" && chmod 755 "$SL_TMP"
+served_user=$(sl_served_user_line)
 cat >"$conf" <<CONF
 [sluice]
 state_dir = $state

@@ -30,8 +30,7 @@ curl -sf --max-time 15 -o /dev/null "$url/dists/$suite/InRelease" ||
 state=$SL_TMP/state
 port=$(sl_free_port)
 conf=$SL_TMP/sluice.conf
-served_user=
-[ "$(id -u)" -eq 0 ] && served_user="user = nobody" && chmod 755 "$SL_TMP"
+served_user=$(sl_served_user_line)
 cat >"$conf" <<CONF
 [sluice]
 state_dir = $state

@@ -18,8 +18,7 @@ oci_push "oci:$lay:v1-amd64" test/app:v1
 oci_push "oci:$lay:v1-amd64" test/app:latest
 oci_push --all "oci:$lay:multi" test/multi:v1
 
-served_user=
-[ "$(id -u)" -eq 0 ] && served_user="user = nobody" && chmod 755 "$SL_TMP"
+served_user=$(sl_served_user_line)
 port=$(sl_free_port)
 state=$SL_TMP/state
 conf=$SL_TMP/sluice.conf

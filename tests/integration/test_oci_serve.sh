@@ -61,12 +61,7 @@ sl_log "tree: alpine:3.20 $D_V1, multi:1 $D_MULTI, legacy:1 (v2s2) $D_V2S2"
 
 # --- sluice-served ---------------------------------------------------------------------------------------
 PORT=$(sl_free_port)
-USER_LINE=
-if [ "$(id -u)" = 0 ]; then
-	USER_LINE="user = nobody"   # served refuses root; nobody must read the tree
-	chmod 0755 "$SL_TMP"
-	chmod -R a+rX "$STATE"
-fi
+USER_LINE=$(sl_served_user_line "$STATE")
 cat >"$SL_TMP/sluice.conf" <<EOF
 [sluice]
 state_dir = $STATE

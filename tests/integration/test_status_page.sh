@@ -24,8 +24,7 @@ state=$SL_TMP/state
 port=$(sl_free_port)
 conf=$SL_TMP/sluice.conf
 : >"$SL_TMP/keyring.gpg"
-served_user=
-[ "$(id -u)" -eq 0 ] && served_user="user = nobody" && chmod 755 "$SL_TMP" && chmod 644 "$SL_TMP/keyring.gpg"
+served_user=$(sl_served_user_line "$SL_TMP/keyring.gpg")
 cat >"$conf" <<CONF
 [sluice]
 state_dir = $state

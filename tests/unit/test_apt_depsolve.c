@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,52 +21,25 @@
 #include "core/decomp.h"
 #include "core/error.h"
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/sl_depsolve_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int file_sink(void *arg, const void *data, size_t len)
-{
-	return fwrite(data, 1, len, arg) == len ? 0 : -SL_E_TOOBIG;
-}
+#include "tests/unit/lib/testfile.h"
+#include "tests/unit/lib/tmpdir.h"
 
 /* The fixture, xz-compressed with our writer (so decompression is on the path), or cut short. */
 static int open_fixture(const char *name, bool cut)
 {
-	const char *dir = getenv("SL_TEST_DATA");
-	assert_non_null(dir);
+	char rel[256];
+	snprintf(rel, sizeof rel, "apt/%s", name);
+	size_t n;
+	char *text = sl_test_read_data(rel, &n);
 	char path[4096];
-	snprintf(path, sizeof path, "%s/apt/%s", dir, name);
-	FILE *in = fopen(path, "rb");
-	assert_non_null(in);
-	char buf[65536];
-	size_t n = fread(buf, 1, sizeof buf, in);
-	fclose(in);
-	snprintf(path, sizeof path, "%s/%s.xz", tmpdir, name);
-	FILE *out = fopen(path, "wb");
-	assert_non_null(out);
-	struct sl_comp_writer *w = sl_comp_writer_new(SL_COMP_XZ, file_sink, out, NULL);
-	assert_non_null(w);
-	assert_int_equal(sl_comp_writer_write(w, buf, n), 0);
-	assert_int_equal(sl_comp_writer_finish(w), 0);
-	sl_comp_writer_free(w);
-	long size = ftell(out);
-	assert_int_equal(fclose(out), 0);
-	if (cut)
-		assert_int_equal(truncate(path, size / 2), 0);
+	snprintf(path, sizeof path, "%s/%s.xz", sl_test_tmpdir_group(), name);
+	sl_test_write_compressed(path, SL_COMP_XZ, text, n);
+	free(text);
+	if (cut) {
+		struct stat st;
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(truncate(path, st.st_size / 2), 0);
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	return fd;
@@ -243,7 +217,7 @@ static void compare_with_apt(struct sl_apt_solver *s, const struct host *h, cons
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	char status[128], cmd[1024];
-	snprintf(status, sizeof status, "%s/status", tmpdir);
+	snprintf(status, sizeof status, "%s/status", sl_test_tmpdir_group());
 	FILE *f = fopen(status, "w");
 	assert_non_null(f);
 	fclose(f);
@@ -317,5 +291,5 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_superset_of_real_apt),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sl_test_tmpdir_group_setup, sl_test_tmpdir_group_teardown);
 }

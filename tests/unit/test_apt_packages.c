@@ -19,38 +19,8 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/sl_aptpkg_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *read_data(const char *name, size_t *len)
-{
-	const char *dir = getenv("SL_TEST_DATA");
-	assert_non_null(dir);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/apt/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *data = malloc(1u << 20);
-	assert_non_null(data);
-	*len = fread(data, 1, (1u << 20) - 1, f);
-	data[*len] = '\0';
-	fclose(f);
-	return data;
-}
+#include "tests/unit/lib/testfile.h"
+#include "tests/unit/lib/tmpdir.h"
 
 struct seen {
 	unsigned n;
@@ -77,23 +47,11 @@ static int seen_cb(void *arg, const struct sl_apt_pkg *pkg, const struct sl_deb8
 	return 0;
 }
 
-static int write_sink(void *arg, const void *data, size_t len)
-{
-	return fwrite(data, 1, len, arg) == len ? 0 : -EIO;
-}
-
 static int open_compressed(const char *name, enum sl_comp c, const void *text, size_t len)
 {
 	char path[256];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	struct sl_comp_writer *w = sl_comp_writer_new(c, write_sink, f, NULL);
-	assert_non_null(w);
-	assert_int_equal(sl_comp_writer_write(w, text, len), 0);
-	assert_int_equal(sl_comp_writer_finish(w), 0);
-	sl_comp_writer_free(w);
-	assert_int_equal(fclose(f), 0);
+	snprintf(path, sizeof path, "%s/%s", sl_test_tmpdir_group(), name);
+	sl_test_write_compressed(path, c, text, len);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	return fd;
@@ -103,7 +61,7 @@ static void test_real_sample_any_compression(void **state)
 {
 	(void)state;
 	size_t len;
-	char *text = read_data("Packages.sample", &len);
+	char *text = sl_test_read_data("apt/Packages.sample", &len);
 	static const enum sl_comp comps[] = { SL_COMP_NONE, SL_COMP_GZIP, SL_COMP_XZ };
 	for (size_t i = 0; i < 3; i++) {
 		int fd = open_compressed("Packages", comps[i], text, len);
@@ -334,5 +292,5 @@ int main(void)
 		cmocka_unit_test(test_bad_stanza_stops_walk),
 		cmocka_unit_test(test_host_indices_validate),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sl_test_tmpdir_group_setup, sl_test_tmpdir_group_teardown);
 }

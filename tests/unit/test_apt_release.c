@@ -13,27 +13,13 @@
 #include "core/apt_release.h"
 #include "core/error.h"
 
-static char *read_data(const char *name, size_t *len)
-{
-	const char *dir = getenv("SL_TEST_DATA");
-	assert_non_null(dir);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/apt/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *data = malloc(1u << 20);
-	assert_non_null(data);
-	*len = fread(data, 1, (1u << 20) - 1, f);
-	data[*len] = '\0';
-	fclose(f);
-	return data;
-}
+#include "tests/unit/lib/testfile.h"
 
 static void test_real_release(void **state)
 {
 	(void)state;
 	size_t len;
-	char *text = read_data("Release.bookworm-security", &len);
+	char *text = sl_test_read_data("apt/Release.bookworm-security", &len);
 	struct sl_apt_release r;
 	char *cause = NULL;
 	int rc = sl_apt_release_parse(text, len, &r, &cause);

@@ -2,7 +2,6 @@
  * machine (also raced by two processes), seals, foreign keys, recovery, the published pointer and the
  * small state tables. The audit log has its own program, test_catalog_audit.c. */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,24 +22,21 @@
 #include "core/error.h"
 #include "core/migrations.h"
 
+#include "tests/unit/lib/tmpdir.h"
+
 struct fx {
-	char dir[64];
-	char db[128];
+	char *dir;
+	char db[1024];
 	struct sl_catalog *c;
 	int64_t src;
 };
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/sl-catalog-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = sl_test_tmpdir_new();
+	assert_non_null(f->dir);
 	snprintf(f->db, sizeof f->db, "%s/catalog.db", f->dir);
 	char *cause = NULL;
 	f->c = sl_catalog_open(f->db, 0, &cause);
@@ -55,7 +51,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 	sl_catalog_free(f->c);
-	nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	sl_test_tmpdir_free(f->dir);
 	free(f);
 	return 0;
 }
@@ -162,7 +158,7 @@ static void test_open_fresh(void **state)
 	sqlite3_close(h);
 	/* Reopening a current file changes nothing; -wal and -shm outlive the writer for read-only users. */
 	sl_catalog_free(f->c);
-	char side[160];
+	char side[1040];
 	snprintf(side, sizeof side, "%s-shm", f->db);
 	assert_int_equal(access(side, F_OK), 0);
 	snprintf(side, sizeof side, "%s-wal", f->db);
@@ -179,7 +175,7 @@ static void test_migrate_from_each_version(void **state)
 {
 	struct fx *f = *state;
 	for (size_t k = 0; k <= sl_migrations_count; k++) {
-		char db[160], sql[128];
+		char db[4096], sql[128];
 		snprintf(db, sizeof db, "%s/v%zu.db", f->dir, k);
 		assert_int_equal(raw(db, "PRAGMA journal_mode = WAL"), SQLITE_OK);
 		for (size_t i = 0; i < k; i++)
@@ -226,7 +222,7 @@ static void test_newer_version_refused(void **state)
 static void test_foreign_file_refused(void **state)
 {
 	struct fx *f = *state;
-	char db[160];
+	char db[4096];
 	snprintf(db, sizeof db, "%s/other.db", f->dir);
 	assert_int_equal(raw(db, "CREATE TABLE t(x)"), SQLITE_OK);
 	char *cause = NULL;
@@ -262,7 +258,7 @@ static void test_readonly(void **state)
 	assert_int_equal(sl_catalog_source_id(f->c, "other", &id), -SL_E_NOTFOUND);
 
 	/* Read-only never migrates: an older (here: empty) file is refused and left as it was. */
-	char db[160];
+	char db[4096];
 	snprintf(db, sizeof db, "%s/old.db", f->dir);
 	assert_int_equal(raw(db, "PRAGMA user_version = 0"), SQLITE_OK);
 	assert_null(sl_catalog_open(db, SL_CATALOG_READONLY, &cause));

@@ -2,7 +2,6 @@
  * formula in schemas/README.md, tampering done with the SQLite C API (edit, delete, reorder) caught by
  * sl_catalog_audit_verify at the right entry, the triggers, and two processes appending at once. */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,25 +20,22 @@
 #include "core/catalog.h"
 #include "core/error.h"
 
+#include "tests/unit/lib/tmpdir.h"
+
 #define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct fx {
-	char dir[64];
-	char db[128];
+	char *dir;
+	char db[1024];
 	struct sl_catalog *c;
 };
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/sl-audit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = sl_test_tmpdir_new();
+	assert_non_null(f->dir);
 	snprintf(f->db, sizeof f->db, "%s/catalog.db", f->dir);
 	f->c = sl_catalog_open(f->db, 0, NULL);
 	assert_non_null(f->c);
@@ -51,7 +47,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 	sl_catalog_free(f->c);
-	nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	sl_test_tmpdir_free(f->dir);
 	free(f);
 	return 0;
 }

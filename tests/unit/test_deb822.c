@@ -14,6 +14,8 @@
 #include "core/error.h"
 #include "core/limits.h"
 
+#include "tests/unit/lib/testfile.h"
+
 /* Paragraphs flattened to text: "line|name=value|name=value\n" with value bytes escaped. */
 struct dump {
 	char *s;
@@ -87,22 +89,6 @@ static int parse_steps(const char *text, size_t len, size_t step, struct dump *o
 	return rc;
 }
 
-static char *read_data(const char *name, size_t *len)
-{
-	const char *dir = getenv("SL_TEST_DATA");
-	assert_non_null(dir);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/apt/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *data = malloc(1u << 20);
-	assert_non_null(data);
-	*len = fread(data, 1, (1u << 20) - 1, f);
-	data[*len] = '\0';
-	fclose(f);
-	return data;
-}
-
 static void check_chunking(const char *text, size_t len, bool comments)
 {
 	struct dump whole = { 0 };
@@ -131,7 +117,7 @@ static void test_real_packages_any_chunking(void **state)
 {
 	(void)state;
 	size_t len;
-	char *text = read_data("Packages.sample", &len);
+	char *text = sl_test_read_data("apt/Packages.sample", &len);
 	check_chunking(text, len, false);
 	struct dump d = { 0 };
 	assert_int_equal(parse_steps(text, len, 7, &d, NULL, NULL, false), 0);
@@ -145,7 +131,7 @@ static void test_real_release_any_chunking(void **state)
 {
 	(void)state;
 	size_t len;
-	char *text = read_data("Release.bookworm-security", &len);
+	char *text = sl_test_read_data("apt/Release.bookworm-security", &len);
 	check_chunking(text, len, false);
 	free(text);
 }

@@ -16,6 +16,9 @@
 #include "core/decomp.h"
 #include "core/error.h"
 
+#include "tests/unit/lib/testfile.h"
+#include "tests/unit/lib/tmpdir.h"
+
 struct buf {
 	uint8_t *p;
 	size_t len, cap;
@@ -38,37 +41,17 @@ static int buf_sink(void *arg, const void *data, size_t len)
 	return 0;
 }
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/sl_decomp_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static void write_file(const char *name, const void *data, size_t len)
 {
 	char path[256];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	snprintf(path, sizeof path, "%s/%s", sl_test_tmpdir_group(), name);
+	sl_test_write_file(path, data, len);
 }
 
 static int open_tmp(const char *name)
 {
 	char path[256];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", sl_test_tmpdir_group(), name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	return fd;
@@ -77,7 +60,7 @@ static int open_tmp(const char *name)
 static int sh(const char *what)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "cd '%s' && %s", tmpdir, what);
+	snprintf(cmd, sizeof cmd, "cd '%s' && %s", sl_test_tmpdir_group(), what);
 	return system(cmd);
 }
 
@@ -331,5 +314,5 @@ int main(void)
 		cmocka_unit_test(test_bomb_capped),
 		cmocka_unit_test(test_sink_errors_propagate),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sl_test_tmpdir_group_setup, sl_test_tmpdir_group_teardown);
 }

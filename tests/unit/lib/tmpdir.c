@@ -50,3 +50,26 @@ void sl_test_tmpdir_free(char *path)
 		fprintf(stderr, "tmpdir: cannot remove %s: %s\n", path, sl_strerror(rc));
 	free(path);
 }
+
+/* One directory per test program: cmocka runs the group in one process, one case at a time. */
+static char *group_dir;
+
+int sl_test_tmpdir_group_setup(void **state)
+{
+	(void)state;
+	group_dir = sl_test_tmpdir_new();
+	return group_dir != NULL ? 0 : -1;
+}
+
+int sl_test_tmpdir_group_teardown(void **state)
+{
+	(void)state;
+	sl_test_tmpdir_free(group_dir);
+	group_dir = NULL;
+	return 0;
+}
+
+const char *sl_test_tmpdir_group(void)
+{
+	return group_dir;
+}
