@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct sl_keys {
 	char *gpgconf;       /* path of gpgconf, from GPGME's engine list */
 	char (*retired)[41];
 	size_t n_retired;
+	int lock_fd;         /* flock on HOME/.sluice-lock, held from open to free */
 };
 
 
@@ -185,6 +187,25 @@ static const char *find_gpgconf(void)
 	return NULL;
 }
 
+/* One user of the key home at a time, across processes: sl_keys_free() stops the gpg-agent, which would
+ * cut off another administrator signing at the same moment (two concurrent approvals). Publishing is short,
+ * so the second one simply waits. */
+static int lock_home(struct sl_keys *k, char **cause)
+{
+	char path[SL_MAX_PATH];
+	int n = snprintf(path, sizeof path, "%s/.sluice-lock", k->home);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return sl_cause(cause, -SL_E_TOOBIG, "%s: path too long", k->home);
+	k->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (k->lock_fd < 0)
+		return sl_cause(cause, -errno, "%s: %s", path, strerror(errno));
+	while (flock(k->lock_fd, LOCK_EX) != 0) {
+		if (errno != EINTR)
+			return sl_cause(cause, -errno, "%s: cannot lock: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
 struct sl_keys *sl_keys_open(const char *gnupg_home, int allow_empty, char **cause)
 {
 	if (cause)
@@ -218,7 +239,8 @@ struct sl_keys *sl_keys_open(const char *gnupg_home, int allow_empty, char **cau
 		sl_cause(cause, 0, "out of memory");
 		goto fail;
 	}
-	if (check_socket_path(k, cause) < 0 || load_retired(k, cause) < 0)
+	k->lock_fd = -1;
+	if (lock_home(k, cause) < 0 || check_socket_path(k, cause) < 0 || load_retired(k, cause) < 0)
 		goto fail;
 
 	gpgme_error_t err = gpgme_new(&k->ctx);
@@ -258,6 +280,8 @@ void sl_keys_free(struct sl_keys *k)
 		if (gpgconf(k, "--kill", "gpg-agent", NULL, 0) < 0)
 			sl_log_warn(NULL, "%s: could not stop gpg-agent", k->home);
 	}
+	if (k->lock_fd >= 0)
+		close(k->lock_fd); /* releases the flock, after the agent is gone */
 	free(k->home);
 	free(k->gpgconf);
 	free(k->retired);

@@ -104,6 +104,10 @@ apt_fixture_sign() {
 	rm -f "$d/InRelease" "$d/Release.gpg"
 	gpg --homedir "$APT_KEYS/$key" --batch --yes --quiet --clearsign -o "$d/InRelease" "$d/Release"
 	gpg --homedir "$APT_KEYS/$key" --batch --yes --quiet -abs -o "$d/Release.gpg" "$d/Release"
+	# A strictly newer mtime on every signing: nginx derives ETag and Last-Modified from mtime and size, and
+	# an equally long InRelease rewritten within the same second would rightly be answered 304.
+	APT_FIXTURE_SEQ=$((${APT_FIXTURE_SEQ:-0} + 1))
+	touch -d "@$(($(date +%s) + APT_FIXTURE_SEQ))" "$d/InRelease" "$d/Release" "$d/Release.gpg"
 }
 
 # RFC 2822 date N seconds from now, as Debian writes it.
