@@ -435,6 +435,18 @@ static void hash_section(struct sbuf *s, const struct apt_build *b, size_t ri, c
 	}
 }
 
+/* The file's mtime is its Date. apt revalidates InRelease with If-Modified-Since alone, so two
+ * publications within one second must still differ in Last-Modified: Date strictly increases (next_date). */
+static int stamp(struct apt_build *b, const char *dir, const char *name, int64_t date)
+{
+	char path[SL_MAX_PATH];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	const struct timespec ts[2] = { { .tv_sec = (time_t)date }, { .tv_sec = (time_t)date } };
+	if (utimensat(sl_tree_dirfd(b->tree), path, ts, AT_SYMLINK_NOFOLLOW) != 0)
+		return sl_cause(b->cause, -errno, "%s: cannot set its time to its Date: %s", path, strerror(errno));
+	return 0;
+}
+
 static int write_release(struct apt_build *b, size_t ri, int64_t date)
 {
 	struct apt_rel *rel = &b->rels[ri];
@@ -502,6 +514,9 @@ static int write_release(struct apt_build *b, size_t ri, int64_t date)
 		r = write_signed(b, rel->dir, "InRelease", SL_SIGN_CLEAR, &s);
 	if (r == 0)
 		r = write_signed(b, rel->dir, "Release.gpg", SL_SIGN_DETACHED, &s);
+	static const char *const stamped[] = { "Release", "InRelease", "Release.gpg" };
+	for (unsigned i = 0; r == 0 && i < 3; i++)
+		r = stamp(b, rel->dir, stamped[i], date);
 	free(s.p);
 	return r;
 }

@@ -207,10 +207,15 @@ S approve "$snap2" --reason "second import"
 apt_client_run "$client" update
 apt_client_run "$client" download hello
 date2=$(curl -sf "$base/apt/fix/dists/$SUITE/InRelease" | sed -n 's/^Date: //p')
-sleep 1
+lm2=$(curl -sfI "$base/apt/fix/dists/$SUITE/InRelease" | tr -d '\r' | sed -n 's/^Last-Modified: //p')
+# No pause: a rollback within the same second must still reach apt, which revalidates with
+# If-Modified-Since alone, so both Date and Last-Modified must move forward.
 S rollback fix --reason "testing rollback"
 date3=$(curl -sf "$base/apt/fix/dists/$SUITE/InRelease" | sed -n 's/^Date: //p')
+lm3=$(curl -sfI "$base/apt/fix/dists/$SUITE/InRelease" | tr -d '\r' | sed -n 's/^Last-Modified: //p')
 [ "$(date -d "$date3" +%s)" -gt "$(date -d "$date2" +%s)" ] || sl_fail "rollback did not get a newer Date ($date2 -> $date3)"
+[ "$(date -d "$lm3" +%s)" -gt "$(date -d "$lm2" +%s)" ] ||
+	sl_fail "rollback did not get a newer Last-Modified ($lm2 -> $lm3): apt would keep the old lists"
 apt_client_run "$client" update
 rm -f "$client/dl/"*.deb
 apt_client_run "$client" download sl
