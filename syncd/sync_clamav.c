@@ -301,7 +301,7 @@ static int probe_http(struct cl_run *r, struct cl_db *d, char **cause)
 	/* The fetch engine leaves ranged requests unconditional (its ranges are resumes), so the header is
 	 * sent here: the upstream's own Last-Modified from the last clean run, else, as freshclam does, the
 	 * build time of the CVD accepted last. CONDITIONAL makes a 304 an answer, not an error. */
-	char ims[80] = "";
+	char ims[96] = "";      /* "If-Modified-Since: " + an HTTP date (< 64 bytes, checked) */
 	if (r->conditional && d->accepted > 0) {
 		char url[SL_MAX_URL + SL_MAX_REL_PATH], *lm = NULL;
 		snprintf(url, sizeof url, "%s/%s", r->base, name);
