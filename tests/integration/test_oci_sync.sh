@@ -86,7 +86,7 @@ python3 - "$SL_UPSTREAM_SCRIPT" <<EOF
 import json, sys
 mt = "$oci_mt"
 def m(d, **extra): return {"body": "{}", "headers": dict({"Docker-Content-Digest": "sha256:" + d, "Content-Type": mt}, **extra)}
-s = {"/v2/": {"status": 401, "body": "{}", "headers": {"WWW-Authenticate": 'Basic realm="stub"'}},
+s = {"/v2/": {"status": 401, "body": "{}", "headers": {"WWW-Authenticate": 'Basic realm="sluice-test"'}},
      "/v2/evil/app/manifests/v1": m("../../../../etc/passwd"),
      "/v2/big/app/manifests/v1": m("$big_hex"),
      "/v2/cdn/app/manifests/v1": m("$cdn_man"),
@@ -154,31 +154,31 @@ signed_by = $APT_KEYS/intruder.gpg
 type = oci
 registry = http://127.0.0.1:$SL_UPSTREAM_PORT
 images = evil/app:v1
-username = stub
+username = mirror-reader
 password_file = $OCI_PASS_FILE
 [source big]
 type = oci
 registry = http://127.0.0.1:$SL_UPSTREAM_PORT
 images = big/app:v1
-username = stub
+username = mirror-reader
 password_file = $OCI_PASS_FILE
 [source cdn]
 type = oci
 registry = http://127.0.0.1:$SL_UPSTREAM_PORT
 images = cdn/app:v1
-username = stub
+username = mirror-reader
 password_file = $OCI_PASS_FILE
 [source paged]
 type = oci
 registry = http://127.0.0.1:$SL_UPSTREAM_PORT
 images = pg/app:a*
-username = stub
+username = mirror-reader
 password_file = $OCI_PASS_FILE
 [source limited]
 type = oci
 registry = http://localhost:$SL_UPSTREAM_PORT
 images = rl/app:v1
-username = stub
+username = mirror-reader
 password_file = $OCI_PASS_FILE
 [source cosigned]
 type = oci
