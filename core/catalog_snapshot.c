@@ -187,6 +187,18 @@ static int snap_owner(struct sl_catalog *c, int64_t snap_id, int64_t *source_id,
 	return ret;
 }
 
+/* After a conditional UPDATE or DELETE of one snapshot (ret, n from sl_cat_run): 0 when it changed the row;
+ * otherwise -SL_E_STATE when the snapshot exists in another state, -SL_E_NOTFOUND when it does not. */
+static int one_row_or_state(struct sl_catalog *c, int64_t snap_id, int ret, int n)
+{
+	if (ret != 0 || n == 1)
+		return ret;
+	int64_t source_id;
+	enum sl_snap_state now;
+	ret = snap_owner(c, snap_id, &source_id, &now);
+	return ret == 0 ? -SL_E_STATE : ret;
+}
+
 /* content_digest = SHA-256 over "path\0sha256\n" for every entry in bytewise path order. A path never
  * holds NUL and the digest is fixed-length hex, so two different entry lists never encode alike. */
 static int seal_digest(struct sl_catalog *c, int64_t snap_id, char hex[SL_SHA256_HEX], uint64_t *n,
@@ -287,12 +299,7 @@ int sl_catalog_snapshot_transition(struct sl_catalog *c, int64_t snap_id, enum s
 	 * the row; the other finds the new state and gets -SL_E_STATE. */
 	int n = 0;
 	int ret = sl_cat_run(c, ST_SNAP_TRANSITION, s, "snapshot transition", &n);
-	if (ret != 0 || n == 1)
-		return ret;
-	int64_t source_id;
-	enum sl_snap_state now;
-	ret = snap_owner(c, snap_id, &source_id, &now);
-	return ret == 0 ? -SL_E_STATE : ret;
+	return one_row_or_state(c, snap_id, ret, n);
 }
 
 static int snap_fill(sqlite3_stmt *s, struct sl_snapshot_info *out)
@@ -463,12 +470,7 @@ int sl_catalog_snapshot_delete(struct sl_catalog *c, int64_t snap_id)
 	}
 	int n = 0;
 	int ret = sl_cat_run(c, ST_SNAP_DELETE, s, "snapshot delete", &n);
-	if (ret != 0 || n == 1)
-		return ret;
-	int64_t source_id;
-	enum sl_snap_state state;
-	ret = snap_owner(c, snap_id, &source_id, &state);
-	return ret == 0 ? -SL_E_STATE : ret;
+	return one_row_or_state(c, snap_id, ret, n);
 }
 
 int sl_catalog_digest_referenced(struct sl_catalog *c, const char *sha256, bool *out)
