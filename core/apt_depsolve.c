@@ -185,19 +185,19 @@ static void candidates(struct sl_apt_solver *s, const Solvable *from, Id dep, Qu
 	}
 }
 
-static void select_into(struct sl_apt_solver *s, Queue *q, Queue *todo)
+static void select_into(struct sl_apt_solver *s, Queue *q, Queue *work)
 {
 	for (int i = 0; i < q->count; i++) {
 		Id p = q->elements[i];
 		if (!MAPTST(&s->selected, p)) {
 			MAPSET(&s->selected, p);
 			s->count++;
-			queue_push(todo, p);
+			queue_push(work, p);
 		}
 	}
 }
 
-static void follow(struct sl_apt_solver *s, Id from_p, Queue *todo, Queue *q)
+static void follow(struct sl_apt_solver *s, Id from_p, Queue *work, Queue *q)
 {
 	Pool *pool = s->pool;
 	Solvable *from = pool->solvables + from_p;
@@ -218,7 +218,7 @@ static void follow(struct sl_apt_solver *s, Id from_p, Queue *todo, Queue *q)
 		}
 		if (q->count == 0 && !(ISRELDEP(dep) && GETRELDEP(pool, dep)->flags == REL_OR))
 			candidates(s, from, dep, q);
-		select_into(s, q, todo);
+		select_into(s, q, work);
 	}
 }
 
@@ -235,8 +235,8 @@ int sl_apt_solver_closure(struct sl_apt_solver *s, const char *const *names, siz
 	map_free(&s->selected);
 	map_init(&s->selected, pool->nsolvables);
 	s->count = 0;
-	Queue todo, q;
-	queue_init(&todo);
+	Queue work, q;
+	queue_init(&work);
 	queue_init(&q);
 	char unknown[DEPSOLVE_MAX_UNKNOWN] = "";
 	size_t nunknown = 0;
@@ -251,11 +251,11 @@ int sl_apt_solver_closure(struct sl_apt_solver *s, const char *const *names, siz
 			nunknown++;
 			continue;
 		}
-		select_into(s, &q, &todo);
+		select_into(s, &q, &work);
 	}
-	for (int i = 0; i < todo.count; i++)   /* todo grows while we walk it */
-		follow(s, todo.elements[i], &todo, &q);
-	queue_free(&todo);
+	for (int i = 0; i < work.count; i++)   /* the work list grows while we walk it */
+		follow(s, work.elements[i], &work, &q);
+	queue_free(&work);
 	queue_free(&q);
 	if (nunknown > 0) {
 		map_empty(&s->selected);
