@@ -588,14 +588,25 @@ int sl_store_put(struct sl_store *st, const void *data, size_t len, const struct
 
 /* ---- readers ---------------------------------------------------------------------------------------- */
 
-bool sl_store_has(struct sl_store *st, const char *sha256)
+static bool stat_object(struct sl_store *st, const char *sha256, struct stat *sb)
 {
 	char rel[3 + SL_SHA256_HEX];
-	struct stat sb;
 	if (st == NULL || !sl_digest_valid_sha256(sha256))
 		return false;
 	object_rel(sha256, rel);
-	return fstatat(st->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
+	return fstatat(st->objects_fd, rel, sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb->st_mode);
+}
+
+bool sl_store_has(struct sl_store *st, const char *sha256)
+{
+	struct stat sb;
+	return stat_object(st, sha256, &sb);
+}
+
+bool sl_store_has_size(struct sl_store *st, const char *sha256, uint64_t size)
+{
+	struct stat sb;
+	return stat_object(st, sha256, &sb) && (uint64_t)sb.st_size == size;
 }
 
 int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap)

@@ -82,6 +82,10 @@ int sl_store_put(struct sl_store *st, const void *data, size_t len, const struct
 		 char digest_out[SL_SHA256_HEX]);
 /* True when the object exists (the digest is validated first; invalid = false). */
 bool sl_store_has(struct sl_store *st, const char *sha256);
+/* The same, and the object has exactly `size` bytes: what a syncer asks before skipping a download. The size
+ * check is cheap and catches objects torn by a power loss before sl_store_sync() (see above); a later
+ * commit of the same object repairs them. */
+bool sl_store_has_size(struct sl_store *st, const char *sha256, uint64_t size);
 /* Path of an object into buf. -SL_E_BADNAME for an invalid digest, -SL_E_TOOBIG if buf is short. */
 int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap);
 /* Open an object read-only; *fd_out owned by the caller. -SL_E_NOTFOUND when absent. */

@@ -507,14 +507,6 @@ static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb
 	return pool_push(r, path, sha, p->size, meta);
 }
 
-static int index_fd(struct apt_run *r, const struct apt_index *ix, int *fd)
-{
-	uint64_t size = 0;
-	int rc = sl_store_open_object(r->ctx->store, ix->sha256, fd, &size);
-	(void)size;
-	return rc;
-}
-
 static int open_outputs(struct filter_state *f)
 {
 	static const enum sl_comp comps[3] = { SL_COMP_NONE, SL_COMP_GZIP, SL_COMP_XZ };
@@ -576,7 +568,7 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 	char subject[SL_MAX_PATH];
 	snprintf(subject, sizeof subject, "dists/%s/%s", ix->suite->name, ix->rel_path);
 	int fd = -1;
-	int rc = index_fd(r, ix, &fd);
+	int rc = sl_store_open_object(r->ctx->store, ix->sha256, &fd, NULL);
 	if (rc < 0)
 		return sl_cause(cause, rc, "%s: not in the store: %s", subject, sl_strerror(rc));
 	if (f.resign)
@@ -629,7 +621,7 @@ static int select_packages(struct apt_run *r, char **cause)
 		return -SL_E_VERIFY;
 	for (size_t i = 0; i < r->nidx; i++) {
 		int fd = -1;
-		int rc = index_fd(r, &r->idx[i], &fd);
+		int rc = sl_store_open_object(r->ctx->store, r->idx[i].sha256, &fd, NULL);
 		if (rc < 0)
 			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 		rc = sl_apt_solver_add_index(r->solver, r->idx[i].suite->name, fd, cause);
@@ -683,24 +675,12 @@ static void pool_done(void *arg, const struct sl_fetch_result *res)
 		pool_fill(r);
 }
 
-/* Already in the store with the size the signed index promises. The size check is cheap and catches
- * objects torn by a power loss before the store was synced (the commit of a re-download repairs them). */
-static bool store_has_sized(struct sl_store *st, const char *sha256, uint64_t size)
-{
-	int fd = -1;
-	uint64_t have = 0;
-	if (sl_store_open_object(st, sha256, &fd, &have) < 0)
-		return false;
-	close(fd);
-	return have == size;
-}
-
 /* Keep at most APT_POOL_WINDOW requests queued; the engine's connection caps do the real pacing. */
 static int pool_fill(struct apt_run *r)
 {
 	while (r->pool_next < r->npool && r->pool_next - r->pool_done < APT_POOL_WINDOW) {
 		struct pool_item *it = &r->pool[r->pool_next++];
-		if (store_has_sized(r->ctx->store, it->sha256, it->size)) {
+		if (sl_store_has_size(r->ctx->store, it->sha256, it->size)) {
 			r->pool_done++;
 			r->pool_bytes_done += it->size;
 			continue;
@@ -887,7 +867,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	for (size_t i = 0; i < r->nidx; i++) {
 		struct apt_index *ix = &r->idx[i];
 		bool by_hash = ix->suite->rel.acquire_by_hash;
-		if (store_has_sized(ctx->store, ix->file->sha256, ix->file->size)) {
+		if (sl_store_has_size(ctx->store, ix->file->sha256, ix->file->size)) {
 			memcpy(ix->sha256, ix->file->sha256, SL_SHA256_HEX);
 			continue;
 		}

@@ -105,16 +105,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
 	return 0;
 }
 
-static bool store_has_sized(struct sl_store *st, const char *hex, uint64_t size)
-{
-	int fd = -1;
-	uint64_t have = 0;
-	if (sl_store_open_object(st, hex, &fd, &have) < 0)
-		return false;
-	close(fd);
-	return have == size;
-}
-
 /* ---- resolving references ---------------------------------------------------------------------- */
 
 static int add_img(struct oci_run *r, const char *repo, const char *tag, const char *hex, const char *mt,
@@ -498,7 +488,7 @@ static int fetch_blobs(struct oci_run *r, char **cause)
 	int queue_err = 0;
 	for (size_t i = 0; i < r->nblob && queue_err == 0; i++) {
 		const struct blob *b = &r->blobs[i];
-		if (store_has_sized(r->ctx->store, b->hex, b->size) || sl_strset_has(r->queued, b->hex))
+		if (sl_store_has_size(r->ctx->store, b->hex, b->size) || sl_strset_has(r->queued, b->hex))
 			continue;
 		int rc = sl_strset_add(r->queued, b->hex);
 		struct blob_arg *a = rc >= 0 ? malloc(sizeof *a) : NULL;
@@ -526,7 +516,7 @@ static int fetch_blobs(struct oci_run *r, char **cause)
 	if (r->blob_err != 0)
 		return sl_cause(cause, r->blob_err, "%s", r->blob_err_msg);
 	for (size_t i = 0; i < r->nblob; i++)
-		if (!store_has_sized(r->ctx->store, r->blobs[i].hex, r->blobs[i].size))
+		if (!sl_store_has_size(r->ctx->store, r->blobs[i].hex, r->blobs[i].size))
 			return sl_cause(cause, -SL_E_NOTFOUND, "blob %s@sha256:%s missing after download", r->blobs[i].repo,
 				    r->blobs[i].hex);
 	/* One record each for what passed (failures were recorded one by one): thousands of tags must not

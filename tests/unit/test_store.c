@@ -134,6 +134,10 @@ static void test_put_read(void **state)
 	assert_int_equal(sl_store_put(f->st, data, OBJ_LEN, &ex, got), 0);
 	assert_string_equal(got, hex);
 	assert_true(sl_store_has(f->st, hex));
+	assert_true(sl_store_has_size(f->st, hex, OBJ_LEN));
+	assert_false(sl_store_has_size(f->st, hex, OBJ_LEN - 1)); /* a torn object does not count */
+	assert_false(sl_store_has_size(f->st, hex, OBJ_LEN + 1));
+	assert_false(sl_store_has_size(f->st, "../../etc/passwd", OBJ_LEN));
 
 	char path[4096], want[4096];
 	assert_int_equal(sl_store_object_path(f->st, hex, path, sizeof path), 0);
@@ -177,6 +181,7 @@ static void test_put_read(void **state)
 	char missing[SL_SHA256_HEX];
 	sl_digest_sha256("missing", 7, missing);
 	assert_false(sl_store_has(f->st, missing));
+	assert_false(sl_store_has_size(f->st, missing, 0));
 	assert_int_equal(sl_store_open_object(f->st, missing, &fd, &size), -SL_E_NOTFOUND);
 	assert_int_equal(sl_store_check(f->st, missing, NULL), -SL_E_NOTFOUND);
 	assert_int_equal(sl_store_remove(f->st, hex), 0);
