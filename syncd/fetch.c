@@ -1175,6 +1175,19 @@ int sl_fetch_run(struct sl_fetch *f)
 	}
 }
 
+uint8_t *sl_fetch_body_dup(const struct sl_fetch_result *r, size_t *len)
+{
+	size_t n = r->body != NULL ? r->body_len : 0;
+	uint8_t *copy = malloc(n + 1);
+	if (copy == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(copy, r->body, n);
+	copy[n] = '\0';
+	*len = n;
+	return copy;
+}
+
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests)
 {
 	if (bytes)

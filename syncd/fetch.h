@@ -101,6 +101,9 @@ struct sl_fetch *sl_fetch_new(const struct sl_fetch_opts *opts, struct sl_catalo
 void sl_fetch_free(struct sl_fetch *f);
 /* Queue a request. -SL_E_COOLDOWN immediately (done is not called) if its host is cooling down. */
 int sl_fetch_add(struct sl_fetch *f, const struct sl_fetch_req *req);
+/* A result's body is borrowed for the callback only; this is the copy a caller keeps: heap, NUL-terminated,
+ * its length in *len (an absent body gives ""). NULL on allocation failure. */
+uint8_t *sl_fetch_body_dup(const struct sl_fetch_result *r, size_t *len);
 /* Run until every queued request (including ones added from callbacks) is done, or *stop is set.
  * 0, or -SL_E_INTERRUPTED. Per-request errors are reported to their callbacks, not here. */
 int sl_fetch_run(struct sl_fetch *f);

@@ -171,15 +171,12 @@ static void call_done(void *arg, const struct sl_fetch_result *res)
 	c->rated = note_rate(c->r, res->captured ? res->captured[H_RL_LIMIT] : NULL,
 			     res->captured ? res->captured[H_RL_REMAINING] : NULL);
 	if (res->err == 0 && res->body != NULL) {
-		c->body = malloc(res->body_len + 1);
+		c->body = sl_fetch_body_dup(res, &c->len);
 		if (c->body == NULL) {
 			c->err = -ENOMEM;
 			snprintf(c->msg, sizeof c->msg, "out of memory");
 			return;
 		}
-		memcpy(c->body, res->body, res->body_len);
-		c->body[res->body_len] = '\0';
-		c->len = res->body_len;
 		bare(res->content_type ? res->content_type : "", c->ctype, sizeof c->ctype);
 	}
 }

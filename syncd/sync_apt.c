@@ -168,14 +168,9 @@ static void release_done(void *arg, const struct sl_fetch_result *res)
 		uint8_t **dst = q->which == 2 ? &s->sig : &s->body;
 		size_t *dlen = q->which == 2 ? &s->sig_len : &s->body_len;
 		free(*dst);
-		*dst = malloc(res->body_len + 1);
-		if (*dst == NULL) {
+		*dst = sl_fetch_body_dup(res, dlen);
+		if (*dst == NULL)
 			set_err(&s->err, &s->err_msg, -ENOMEM, "out of memory");
-		} else {
-			memcpy(*dst, res->body, res->body_len);
-			(*dst)[res->body_len] = '\0';
-			*dlen = res->body_len;
-		}
 	}
 	free(q);
 }

@@ -83,15 +83,12 @@ static void one_done(void *arg, const struct sl_fetch_result *res)
 	snprintf(o->sha256, sizeof o->sha256, "%s", res->sha256);
 	snprintf(o->msg, sizeof o->msg, "%s", res->message != NULL ? res->message : sl_strerror(res->err));
 	if (res->err == 0 && res->body != NULL) {
-		o->body = malloc(res->body_len + 1);
+		o->body = sl_fetch_body_dup(res, &o->len);
 		if (o->body == NULL) {
 			o->err = -ENOMEM;
 			snprintf(o->msg, sizeof o->msg, "out of memory");
 			return;
 		}
-		memcpy(o->body, res->body, res->body_len);
-		o->body[res->body_len] = '\0';
-		o->len = res->body_len;
 	}
 }
 

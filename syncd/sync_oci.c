@@ -596,13 +596,9 @@ static void sigdl_done(void *arg, const struct sl_fetch_result *res)
 	d->status = res->status;
 	snprintf(d->msg, sizeof d->msg, "%s", res->message ? res->message : "");
 	if (res->err == 0 && res->body != NULL) {
-		d->body = malloc(res->body_len + 1);
-		if (d->body != NULL) {
-			memcpy(d->body, res->body, res->body_len);
-			d->len = res->body_len;
-		} else {
+		d->body = sl_fetch_body_dup(res, &d->len);
+		if (d->body == NULL)
 			d->err = -ENOMEM;
-		}
 	}
 }
 

@@ -936,10 +936,33 @@ static void test_url_host(void **state)
 	assert_int_equal(sl_fetch_url_host("http://a-very-long-host-name.example.org/", h, 8), -SL_E_TOOBIG);
 }
 
+/* The copy a callback keeps of a borrowed memory body: exact bytes (NULs included), terminated. */
+static void test_body_dup(void **state)
+{
+	(void)state;
+	static const uint8_t bytes[] = { 'a', 0, 'b' };
+	struct sl_fetch_result r = { .body = bytes, .body_len = sizeof bytes };
+	size_t len = 99;
+	uint8_t *copy = sl_fetch_body_dup(&r, &len);
+	assert_non_null(copy);
+	assert_int_equal(len, 3);
+	assert_memory_equal(copy, bytes, 3);
+	assert_int_equal(copy[3], 0);
+	assert_ptr_not_equal(copy, bytes);
+	free(copy);
+	struct sl_fetch_result none = { 0 };
+	copy = sl_fetch_body_dup(&none, &len);
+	assert_non_null(copy);
+	assert_int_equal(len, 0);
+	assert_int_equal(copy[0], 0);
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url_host),
+		cmocka_unit_test(test_body_dup),
 		cmocka_unit_test_setup_teardown(test_parallel_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_bodies, setup, teardown),
