@@ -62,6 +62,23 @@ int sl_fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int sl_fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* Directory part of path into buf ("." when there is none). */
 static int dir_of(const char *path, char *buf, size_t cap)
 {

@@ -4,6 +4,7 @@
 #define SL_FSUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* mkdir -p with `mode` for every directory created. */
@@ -14,6 +15,8 @@ int sl_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 int sl_fs_read_file(const char *path, size_t cap, char **data, size_t *len);
 /* write(2) all of len bytes, retrying short writes and EINTR. 0 or -errno. */
 int sl_fs_write_all(int fd, const void *data, size_t len);
+/* pwrite(2) all of len bytes at offset off (the file position is not moved). 0 or -errno. */
+int sl_fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
 /* fsync a directory so a rename in it is durable. */
 int sl_fs_fsync_dir(const char *dir);
 /* Remove a tree (no symlink following). Missing path is success. */

@@ -45,7 +45,14 @@
 #define SL_MAX_REDIRECTS         5                 /* HTTP redirects followed per request */
 #define SL_MAX_HEADER_VALUE      1024              /* bytes kept from one response header (ETag, Date) */
 #define SL_MAX_FETCH_CAPTURE     16                /* response headers one fetch request may capture: the registry client uses 6 */
+#define SL_FETCH_RESUME_MIN_BYTES (4u << 20)      /* bytes: smaller downloads restart from 0 after a failure instead of keeping a named partial (a .deb is ~ 300 KiB) */
 #define SL_MAX_COOLDOWN_S        (7 * 86400)       /* s: longest Retry-After / cool-down honoured (hostile upstream) */
+
+/* Store writes */
+#define SL_WRITEQ_BUFS           12                /* write-behind buffers per fetch engine: one filling per download, the rest queued */
+#define SL_WRITEQ_BUF_BYTES      (256u << 10)      /* bytes per write-behind buffer: one pwrite; 12 x 256 KiB = 3 MiB of RSS */
+#define SL_WRITEQ_THREADS        2                 /* write-behind threads: the page-cache copy and ext4's inode allocation outweigh receiving and hashing */
+#define SL_WRITEQ_SPARES         16                /* temp files opened ahead: several per download in flight */
 
 /* Serving */
 #define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */

@@ -22,6 +22,7 @@
 #include "core/fsutil.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/writeq.h"
 
 #define STORE_TMP_STALE_SEC     (24 * 3600)     /* seconds: a tmp/ file this old belongs to a dead writer */
 #define STORE_PARTIAL_STALE_SEC (7 * 24 * 3600) /* seconds: a partial nobody resumed for a week is dropped */
@@ -65,6 +66,8 @@ struct sl_store_writer {
 	uint64_t offset;
 	unsigned flags;
 	int err;                          /* sticky: once a write failed, commit fails with it */
+	struct sl_writeq *q;              /* write-behind (sl_store_writer_behind), or NULL */
+	struct sl_writeq_file wf;
 };
 
 
@@ -211,15 +214,17 @@ static int open_temp(struct sl_store_writer *w)
 {
 	struct sl_store *st = w->st;
 	if (!(w->flags & SL_STORE_NAMED_TEMP) && st->tmpfile) {
-		int fd = openat(st->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		int fd = w->q != NULL ? sl_writeq_tmpfile(w->q, st->tmp_fd)
+				      : openat(st->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			w->fd = fd;
 			w->kind = WRITER_TMPFILE;
 			return 0;
 		}
+		int err = w->q != NULL ? -fd : errno;
 		/* No O_TMPFILE on this filesystem: one failed call per writer, then the named temp. */
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return -errno;
+		if (err != EOPNOTSUPP && err != EISDIR && err != EINVAL)
+			return -err;
 	}
 	for (int i = 0; i < STORE_TEMP_RETRIES; i++) {
 		uint64_t rnd;
@@ -329,9 +334,30 @@ static int open_partial(struct sl_store_writer *w)
 	return 0;
 }
 
+/* Wait for the bytes still queued for the write-behind thread; its first failure becomes the writer's. */
+static int writer_drain(struct sl_store_writer *w)
+{
+	if (w->q != NULL) {
+		int rc = sl_writeq_file_drain(w->q, &w->wf);
+		w->q = NULL;
+		if (rc != 0 && w->err == 0)
+			w->err = rc;
+	}
+	return w->err;
+}
+
+/* Write-behind: the queue's thread hashes each buffer just before writing it. */
+static int hash_consume(void *arg, const void *data, size_t len)
+{
+	return sl_hasher_update(arg, data, len);
+}
+
 /* Unlink what the writer owns (unless a partial is kept), close and free. */
 static void writer_destroy(struct sl_store_writer *w, bool keep_partial)
 {
+	/* A partial is kept only if every byte the hasher saw reached the file. */
+	if (writer_drain(w) != 0)
+		keep_partial = false;
 	if (w->fd >= 0) {
 		if (w->kind == WRITER_PARTIAL && keep_partial) {
 			/* Drop bytes of a failed write that the hasher never saw, so the prefix matches. A
@@ -351,7 +377,7 @@ static void writer_destroy(struct sl_store_writer *w, bool keep_partial)
 }
 
 static int writer_create(struct sl_store *st, const struct sl_store_expect *expect, unsigned flags,
-			 struct sl_store_writer **out, char **cause)
+			 struct sl_writeq *q, struct sl_store_writer **out, char **cause)
 {
 	static const struct sl_store_expect none = { NULL, -1, 0 };
 	*out = NULL;
@@ -392,6 +418,7 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 	}
 	w->st = st;
 	w->fd = -1;
+	w->q = q;
 	w->flags = flags;
 	w->cap = cap;
 	w->expect_size = expect->size;
@@ -408,6 +435,8 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 		writer_destroy(w, false);
 		return rc;
 	}
+	if (q != NULL)
+		sl_writeq_file_init(&w->wf, w->fd, w->size, hash_consume, w->h);
 	*out = w;
 	return 0;
 }
@@ -415,13 +444,30 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 struct sl_store_writer *sl_store_writer_new(struct sl_store *st, const struct sl_store_expect *expect,
 					    unsigned flags, char **cause)
 {
+	return sl_store_writer_new_behind(st, expect, flags, NULL, cause);
+}
+
+struct sl_store_writer *sl_store_writer_new_behind(struct sl_store *st, const struct sl_store_expect *expect,
+						   unsigned flags, struct sl_writeq *q, char **cause)
+{
 	struct sl_store_writer *w;
 	if (cause != NULL)
 		*cause = NULL;
-	int rc = writer_create(st, expect, flags, &w, cause);
+	int rc = writer_create(st, expect, flags, q, &w, cause);
 	if (rc != 0 && cause != NULL && *cause == NULL)
 		sl_cause(cause, 0, "cannot start a store write: %s", sl_strerror(rc));
 	return w;
+}
+
+void sl_store_writer_flush(struct sl_store_writer *w)
+{
+	if (w != NULL && w->q != NULL)
+		sl_writeq_file_flush(w->q, &w->wf);
+}
+
+bool sl_store_writer_busy(struct sl_store_writer *w)
+{
+	return w != NULL && w->q != NULL && sl_writeq_file_busy(w->q, &w->wf);
 }
 
 uint64_t sl_store_writer_offset(const struct sl_store_writer *w)
@@ -451,9 +497,14 @@ int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t le
 		w->err = -SL_E_TOOBIG;
 		return w->err;
 	}
-	int rc = sl_fs_write_all(w->fd, data, len);
-	if (rc == 0)
-		rc = sl_hasher_update(w->h, data, len);
+	int rc;
+	if (w->q != NULL) {
+		rc = sl_writeq_append(w->q, &w->wf, data, len);   /* hashed by the queue (hash_consume) */
+	} else {
+		rc = sl_fs_write_all(w->fd, data, len);
+		if (rc == 0)
+			rc = sl_hasher_update(w->h, data, len);
+	}
 	if (rc != 0) {
 		w->err = rc;
 		return rc;
@@ -547,7 +598,7 @@ int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_
 		digest_out[0] = '\0';
 	if (w == NULL)
 		return -EINVAL;
-	int rc = w->err;
+	int rc = writer_drain(w);
 	if (rc == 0 && w->expect_size >= 0 && w->size != (uint64_t)w->expect_size)
 		rc = -SL_E_SIZE;
 	if (rc == 0)
@@ -575,7 +626,7 @@ int sl_store_put(struct sl_store *st, const void *data, size_t len, const struct
 	struct sl_store_writer *w;
 	if (digest_out != NULL)
 		digest_out[0] = '\0';
-	int rc = writer_create(st, expect, 0, &w, NULL);
+	int rc = writer_create(st, expect, 0, NULL, &w, NULL);
 	if (rc != 0)
 		return rc;
 	rc = sl_store_writer_write(w, data, len);

@@ -26,6 +26,7 @@
 
 struct sl_store;
 struct sl_store_writer;
+struct sl_writeq;
 
 struct sl_store_expect {
 	const char *sha256;   /* expected lowercase hex, or NULL: accept any (locally generated data) */
@@ -65,6 +66,16 @@ int sl_store_sync(struct sl_store *st);
  * sl_store_writer_offset() says how many. */
 struct sl_store_writer *sl_store_writer_new(struct sl_store *st, const struct sl_store_expect *expect,
 					    unsigned flags, char **cause);
+/* The same, with write-behind: the bytes are written by q's background thread (core/writeq.h) and the temp
+ * file comes from its spares; hashing and the size checks stay with the caller, so a refused byte is
+ * never queued. Commit and abort first wait for the queued writes (a failed one fails the commit and
+ * drops a resumable partial). q (may be NULL: plain writer) must outlive the writer. */
+struct sl_store_writer *sl_store_writer_new_behind(struct sl_store *st, const struct sl_store_expect *expect,
+						   unsigned flags, struct sl_writeq *q, char **cause);
+/* Hand a write-behind writer's gathered bytes to the queue now, without waiting (all bytes are in). */
+void sl_store_writer_flush(struct sl_store_writer *w);
+/* True while a write-behind writer still has bytes gathered or queued: its commit would wait for them. */
+bool sl_store_writer_busy(struct sl_store_writer *w);
 uint64_t sl_store_writer_offset(const struct sl_store_writer *w);
 /* Bytes written so far (including a resumed prefix). */
 uint64_t sl_store_writer_size(const struct sl_store_writer *w);

@@ -3,6 +3,7 @@
  * concurrent writers of one object all succeed; resumable writes continue from their partial; corruption
  * on disk is detected; hostile digests are refused by every entry point. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +25,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/store.h"
+#include "core/writeq.h"
 #include "tests/unit/lib/tmpdir.h"
 
 #define OBJ_LEN (300u * 1024 + 17)   /* bytes: several writes, odd size */
@@ -761,6 +764,116 @@ static void test_open_errors(void **state)
 	assert_null(sl_store_open(NULL, NULL));
 }
 
+/* Write-behind writers (the fetch engine's): the same bytes, digests and failures as plain writers, with
+ * several writers of different objects interleaved on one queue and the temp files coming from its spares. */
+static void test_write_behind(void **state)
+{
+	struct fx *f = *state;
+	char *cause = NULL;
+	struct sl_writeq *q = sl_writeq_new(&cause);
+	assert_non_null(q);
+	enum { N = 5 };
+	uint8_t *data[N];
+	char want[N][SL_SHA256_HEX];
+	struct sl_store_writer *w[N];
+	for (int i = 0; i < N; i++) {
+		data[i] = make_data(OBJ_LEN + (size_t)i * 4099, 40 + (uint32_t)i);
+		sl_digest_sha256(data[i], OBJ_LEN + (size_t)i * 4099, want[i]);
+		struct sl_store_expect ex = { .sha256 = want[i], .size = (int64_t)(OBJ_LEN + (size_t)i * 4099) };
+		/* The last one expects other bytes: its commit must fail and leave nothing. */
+		if (i == N - 1)
+			ex.sha256 = want[0];
+		w[i] = sl_store_writer_new_behind(f->st, &ex, i % 2 ? SL_STORE_DEFER_SYNC : 0, q, &cause);
+		assert_non_null(w[i]);
+	}
+	/* Interleave odd-sized chunks, some larger than a write-behind buffer. */
+	size_t off[N] = { 0 };
+	for (bool more = true; more;) {
+		more = false;
+		for (int i = 0; i < N; i++) {
+			size_t len = OBJ_LEN + (size_t)i * 4099, step = (i + 1) * 70001u;
+			if (off[i] == len)
+				continue;
+			if (step > len - off[i])
+				step = len - off[i];
+			assert_int_equal(sl_store_writer_write(w[i], data[i] + off[i], step), 0);
+			off[i] += step;
+			more = true;
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		char got[SL_SHA256_HEX];
+		int rc = sl_store_writer_commit(w[i], got);
+		if (i == N - 1) {
+			assert_int_equal(rc, -SL_E_DIGEST);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_string_equal(got, want[i]);
+		uint8_t *back = NULL;
+		size_t n = 0;
+		assert_int_equal(sl_store_read(f->st, want[i], 1u << 24, &back, &n), 0);
+		assert_int_equal(n, OBJ_LEN + (size_t)i * 4099);
+		assert_memory_equal(back, data[i], n);
+		free(back);
+	}
+	assert_int_equal(files_in(f, "objects"), N - 1);
+	assert_int_equal(files_in(f, "tmp"), 0);
+	/* A resumable write-behind writer keeps exactly what it wrote when aborted, and resumes from it. */
+	uint8_t *big = make_data(OBJ_LEN, 77);
+	char bsha[SL_SHA256_HEX];
+	sl_digest_sha256(big, OBJ_LEN, bsha);
+	struct sl_store_expect bex = { .sha256 = bsha, .size = OBJ_LEN };
+	struct sl_store_writer *r = sl_store_writer_new_behind(f->st, &bex, SL_STORE_RESUMABLE, q, NULL);
+	assert_non_null(r);
+	write_chunks(r, big, 200000);
+	assert_false(sl_store_writer_busy(NULL));
+	sl_store_writer_abort(r, true);
+	r = sl_store_writer_new_behind(f->st, &bex, SL_STORE_RESUMABLE, q, NULL);
+	assert_non_null(r);
+	assert_int_equal(sl_store_writer_offset(r), 200000);
+	write_chunks(r, big + 200000, OBJ_LEN - 200000);
+	assert_int_equal(sl_store_writer_commit(r, NULL), 0);
+	assert_int_equal(files_in(f, "partial"), 0);
+	free(big);
+	for (int i = 0; i < N; i++)
+		free(data[i]);
+	sl_writeq_free(q);
+}
+
+/* A write the disk refuses (here: a full filesystem, simulated with RLIMIT_FSIZE) fails the commit of a
+ * write-behind writer with the error, and nothing is published. Run in a child: the limit is per process. */
+static void test_write_behind_error(void **state)
+{
+	struct fx *f = *state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = { 100000, 100000 };
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(10);
+		struct sl_writeq *q = sl_writeq_new(NULL);
+		uint8_t *data = make_data(OBJ_LEN, 5);
+		struct sl_store_expect ex = { .size = OBJ_LEN };
+		struct sl_store_writer *w = sl_store_writer_new_behind(f->st, &ex, 0, q, NULL);
+		if (q == NULL || w == NULL)
+			_exit(11);
+		int rc = 0;
+		for (size_t off = 0; off < OBJ_LEN && rc == 0; off += 50000)
+			rc = sl_store_writer_write(w, data + off, OBJ_LEN - off < 50000 ? OBJ_LEN - off : 50000);
+		int crc = sl_store_writer_commit(w, NULL);
+		sl_writeq_free(q);
+		free(data);
+		_exit(crc == -EFBIG ? 0 : 12);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_store_empty(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -782,6 +895,8 @@ int main(void)
 		T(test_invalid_digests),
 		T(test_foreach),
 		T(test_open_errors),
+		T(test_write_behind),
+		T(test_write_behind_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

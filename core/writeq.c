@@ -1,0 +1,324 @@
+/* writeq: a fixed pool of buffers, a FIFO of filled ones, and threads that pwrite() them (positional
+ * writes need no order, even within one file) and keep a few temp files open ahead. */
+#include "core/writeq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/limits.h"
+
+struct sl_writeq_buf {
+	struct sl_writeq_buf *next;
+	struct sl_writeq_file *wf;
+	uint64_t off;
+	size_t len;
+	uint8_t data[SL_WRITEQ_BUF_BYTES];
+};
+
+struct sl_writeq {
+	pthread_mutex_t mu;
+	pthread_cond_t work;                 /* to the thread: a buffer was queued, or stop */
+	pthread_cond_t done;                 /* to producers: a buffer is free again, a file's pending fell */
+	struct sl_writeq_buf *free_list;
+	struct sl_writeq_buf *head, *tail;   /* queued, oldest first */
+	unsigned inflight;                   /* buffers queued or being written */
+	bool stop;
+	int spare_dir;                       /* directory of the spare temp files, -1 until asked (borrowed) */
+	bool spare_failed;                   /* O_TMPFILE refused there: stop trying */
+	bool spare_busy;                     /* a thread is opening one */
+	unsigned nspares;
+	int spares[SL_WRITEQ_SPARES];        /* O_TMPFILE inodes opened ahead in spare_dir */
+	pthread_t threads[SL_WRITEQ_THREADS];
+	unsigned nthreads;
+	struct sl_writeq_buf *bufs[SL_WRITEQ_BUFS];
+};
+
+static bool want_spare(const struct sl_writeq *q)
+{
+	return q->spare_dir >= 0 && !q->spare_failed && !q->stop && q->nspares < SL_WRITEQ_SPARES;
+}
+
+/* Open one spare temp file. Called with the lock held; drops it around the open. */
+static void make_spare(struct sl_writeq *q)
+{
+	int dir = q->spare_dir;
+	pthread_mutex_unlock(&q->mu);
+	int fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	pthread_mutex_lock(&q->mu);
+	if (fd < 0)
+		q->spare_failed = true;   /* the producer's own open reports the reason */
+	else if (q->nspares < SL_WRITEQ_SPARES)
+		q->spares[q->nspares++] = fd;
+	else
+		close(fd);
+}
+
+/* The oldest queued buffer of a file no other thread is working on (a file's buffers are consumed in
+ * order, one at a time, so its consume callback sees its bytes in order). Unlinked from the queue. */
+static struct sl_writeq_buf *pick(struct sl_writeq *q)
+{
+	struct sl_writeq_buf *prev = NULL;
+	for (struct sl_writeq_buf *b = q->head; b != NULL; prev = b, b = b->next) {
+		if (b->wf->active)
+			continue;
+		if (prev != NULL)
+			prev->next = b->next;
+		else
+			q->head = b->next;
+		if (q->tail == b)
+			q->tail = prev;
+		return b;
+	}
+	return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+	struct sl_writeq *q = arg;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		/* Spares come first, made by one thread at a time: the producer opens one per download and
+		 * would otherwise allocate the inode itself. */
+		if (want_spare(q) && !q->spare_busy) {
+			q->spare_busy = true;
+			make_spare(q);
+			q->spare_busy = false;
+			continue;
+		}
+		struct sl_writeq_buf *b = pick(q);
+		if (b == NULL) {
+			if (q->stop && q->head == NULL)
+				break;
+			pthread_cond_wait(&q->work, &q->mu);
+			continue;
+		}
+		struct sl_writeq_file *wf = b->wf;
+		wf->active = true;
+		pthread_mutex_unlock(&q->mu);
+		int rc = wf->consume != NULL ? wf->consume(wf->consume_arg, b->data, b->len) : 0;
+		if (rc == 0)
+			rc = sl_fs_pwrite_all(wf->fd, b->data, b->len, b->off);
+		pthread_mutex_lock(&q->mu);
+		if (rc != 0 && wf->err == 0)
+			wf->err = rc;
+		wf->active = false;
+		wf->pending--;
+		q->inflight--;
+		b->wf = NULL;
+		b->next = q->free_list;
+		q->free_list = b;
+		pthread_cond_broadcast(&q->done);
+		if (q->head != NULL)
+			pthread_cond_signal(&q->work);   /* a buffer of this file may have been waiting for us */
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+struct sl_writeq *sl_writeq_new(char **cause)
+{
+	struct sl_writeq *q = calloc(1, sizeof *q);
+	if (q == NULL) {
+		sl_cause(cause, 0, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < SL_WRITEQ_BUFS; i++) {
+		q->bufs[i] = malloc(sizeof *q->bufs[i]);
+		if (q->bufs[i] == NULL) {
+			for (size_t j = 0; j < i; j++)
+				free(q->bufs[j]);
+			free(q);
+			sl_cause(cause, 0, "out of memory");
+			return NULL;
+		}
+		q->bufs[i]->next = q->free_list;
+		q->free_list = q->bufs[i];
+	}
+	q->spare_dir = -1;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->work, NULL);
+	pthread_cond_init(&q->done, NULL);
+	/* The thread inherits this mask: every signal stays with the producer (SIGTERM finishes the write). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = 0;
+	for (unsigned i = 0; i < SL_WRITEQ_THREADS && rc == 0; i++) {
+		rc = pthread_create(&q->threads[i], NULL, writer_main, q);
+		if (rc == 0)
+			q->nthreads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (q->nthreads > 0)
+		return q;   /* fewer threads than asked still work */
+	sl_cause(cause, 0, "cannot start a store write thread: %s", strerror(rc));
+	pthread_cond_destroy(&q->done);
+	pthread_cond_destroy(&q->work);
+	pthread_mutex_destroy(&q->mu);
+	for (size_t i = 0; i < SL_WRITEQ_BUFS; i++)
+		free(q->bufs[i]);
+	free(q);
+	return NULL;
+}
+
+void sl_writeq_free(struct sl_writeq *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stop = true;
+	pthread_cond_broadcast(&q->work);
+	pthread_mutex_unlock(&q->mu);
+	for (unsigned i = 0; i < q->nthreads; i++)
+		pthread_join(q->threads[i], NULL);
+	for (unsigned i = 0; i < q->nspares; i++)
+		close(q->spares[i]);   /* unnamed: the inodes go with them */
+	pthread_cond_destroy(&q->done);
+	pthread_cond_destroy(&q->work);
+	pthread_mutex_destroy(&q->mu);
+	for (size_t i = 0; i < SL_WRITEQ_BUFS; i++)
+		free(q->bufs[i]);
+	free(q);
+}
+
+int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd)
+{
+	pthread_mutex_lock(&q->mu);
+	if (q->spare_dir < 0) {
+		q->spare_dir = dirfd;
+		pthread_cond_signal(&q->work);
+	}
+	int fd = -1;
+	if (dirfd == q->spare_dir && q->nspares > 0) {
+		fd = q->spares[--q->nspares];
+		pthread_cond_signal(&q->work);   /* make another */
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (fd < 0)
+		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return fd >= 0 ? fd : -errno;
+}
+
+void sl_writeq_file_init(struct sl_writeq_file *wf, int fd, uint64_t off,
+			 int (*consume)(void *arg, const void *data, size_t len), void *arg)
+{
+	*wf = (struct sl_writeq_file){ .fd = fd, .off = off, .consume = consume, .consume_arg = arg };
+}
+
+/* Queue the file's filled buffer. Called with the lock held. */
+static void submit_locked(struct sl_writeq *q, struct sl_writeq_file *wf)
+{
+	struct sl_writeq_buf *b = wf->fill;
+	wf->fill = NULL;
+	b->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = b;
+	else
+		q->head = b;
+	q->tail = b;
+	wf->pending++;
+	q->inflight++;
+	pthread_cond_signal(&q->work);
+}
+
+/* No buffer is free and none will come back (every one is some file's partial fill): write these bytes on
+ * the caller's thread, after the file's own queued ones, so its consumer still sees them in order. Called
+ * with the lock held; drops it around the write. */
+static int write_direct(struct sl_writeq *q, struct sl_writeq_file *wf, const uint8_t *p, size_t len)
+{
+	while (wf->pending > 0)
+		pthread_cond_wait(&q->done, &q->mu);
+	if (wf->err != 0)
+		return wf->err;
+	pthread_mutex_unlock(&q->mu);
+	int rc = wf->consume != NULL ? wf->consume(wf->consume_arg, p, len) : 0;
+	if (rc == 0)
+		rc = sl_fs_pwrite_all(wf->fd, p, len, wf->off);
+	pthread_mutex_lock(&q->mu);
+	wf->off += len;
+	if (rc != 0 && wf->err == 0)
+		wf->err = rc;
+	return wf->err;
+}
+
+int sl_writeq_append(struct sl_writeq *q, struct sl_writeq_file *wf, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	pthread_mutex_lock(&q->mu);
+	int err = wf->err;
+	while (err == 0 && len > 0) {
+		if (wf->fill == NULL) {
+			while (q->free_list == NULL && q->inflight > 0)
+				pthread_cond_wait(&q->done, &q->mu);
+			if (q->free_list == NULL) {
+				err = write_direct(q, wf, p, len);
+				break;
+			}
+			struct sl_writeq_buf *b = q->free_list;
+			q->free_list = b->next;
+			b->wf = wf;
+			b->off = wf->off;
+			b->len = 0;
+			wf->fill = b;
+		}
+		/* Only this producer touches its fill until it is queued: copy without the lock. */
+		struct sl_writeq_buf *b = wf->fill;
+		pthread_mutex_unlock(&q->mu);
+		size_t n = sizeof b->data - b->len;
+		if (n > len)
+			n = len;
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		wf->off += n;
+		p += n;
+		len -= n;
+		pthread_mutex_lock(&q->mu);
+		if (b->len == sizeof b->data)
+			submit_locked(q, wf);
+		err = wf->err;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return err;
+}
+
+void sl_writeq_file_flush(struct sl_writeq *q, struct sl_writeq_file *wf)
+{
+	pthread_mutex_lock(&q->mu);
+	if (wf->fill != NULL && wf->fill->len > 0) {
+		submit_locked(q, wf);
+	} else if (wf->fill != NULL) {
+		wf->fill->wf = NULL;
+		wf->fill->next = q->free_list;
+		q->free_list = wf->fill;
+		wf->fill = NULL;
+		pthread_cond_broadcast(&q->done);
+	}
+	pthread_mutex_unlock(&q->mu);
+}
+
+int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf)
+{
+	sl_writeq_file_flush(q, wf);
+	pthread_mutex_lock(&q->mu);
+	while (wf->pending > 0)
+		pthread_cond_wait(&q->done, &q->mu);
+	int err = wf->err;
+	pthread_mutex_unlock(&q->mu);
+	return err;
+}
+
+bool sl_writeq_file_busy(struct sl_writeq *q, const struct sl_writeq_file *wf)
+{
+	pthread_mutex_lock(&q->mu);
+	bool busy = wf->pending > 0 || wf->fill != NULL;
+	pthread_mutex_unlock(&q->mu);
+	return busy;
+}
