@@ -20,6 +20,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/writeq.h"
 
 #define FETCH_UA             "sluice/" SLUICE_VERSION " (+air-gapped mirror)"
 #define FETCH_POLL_MS        50                  /* ms: longest sleep, bounds how late *stop is seen */
@@ -89,8 +90,11 @@ struct sl_fetch {
 	struct sl_store *st;
 	CURLM *multi;
 	struct xlist pending, active;
+	struct xlist settling;      /* bodies complete, their write-behind not yet: committed once idle */
 	struct fetch_host *hosts;
 	struct bucket bw;           /* global cap */
+	struct sl_writeq *wq;       /* write-behind for store bodies, started with the first one */
+	bool wq_failed;             /* could not start it: bodies are written on this thread */
 	uint64_t bytes, requests;
 	uint64_t rng;
 };
@@ -400,13 +404,34 @@ static int refuse(struct xfer *x, int err, const char *fmt, ...)
 
 static unsigned writer_flags(const struct xfer *x)
 {
+	/* A small object is cheaper to fetch again than to keep in a named, locked partial file. */
+	bool big = x->req.expect_size < 0 || (uint64_t)x->req.expect_size >= x->f->opts.resume_min_bytes;
 	bool resumable = (x->req.flags & SL_FETCH_RESUMABLE) && x->req.expect_sha256 != NULL &&
-			 x->req.range == NULL;
+			 x->req.range == NULL && big;
 	unsigned flags = resumable ? SL_STORE_RESUMABLE : 0;
 #ifdef SL_STORE_DEFER_SYNC
 	flags |= SL_STORE_DEFER_SYNC;
 #endif
 	return flags;
+}
+
+/* A store writer for x's body. Its bytes are written by the write-behind thread, so that this (event loop)
+ * thread receives and hashes while the kernel copies the previous buffers into the page cache. */
+static struct sl_store_writer *writer_new(struct xfer *x, char **cause)
+{
+	struct sl_fetch *f = x->f;
+	struct sl_store_expect e = { x->req.expect_sha256, x->req.expect_size, x->cap };
+	if (f->wq == NULL && !f->wq_failed) {
+		char *why = NULL;
+		f->wq = sl_writeq_new(&why);
+		if (f->wq == NULL) {
+			sl_log_warn(f->log_source, "writing downloads without a write-behind thread: %s",
+				    why ? why : "?");
+			f->wq_failed = true;
+		}
+		free(why);
+	}
+	return sl_store_writer_new_behind(f->st, &e, writer_flags(x), f->wq, cause);
 }
 
 /* First body bytes of an attempt: now the status is known, decide where the body goes. */
@@ -425,8 +450,7 @@ static int body_begin(struct xfer *x)
 		sl_log_info(f->log_source, "%s: server ignored Range, restarting from 0", x->req.url);
 		sl_store_writer_abort(x->w, false);
 		char *cause = NULL;
-		struct sl_store_expect e = { x->req.expect_sha256, x->req.expect_size, x->cap };
-		x->w = sl_store_writer_new(f->st, &e, writer_flags(x), &cause);
+		x->w = writer_new(x, &cause);
 		if (x->w == NULL) {
 			refuse(x, -EIO, "cannot restart the store write: %s", cause ? cause : "?");
 			free(cause);
@@ -534,10 +558,7 @@ static int add_header(struct curl_slist **l, const char *name, const char *value
 
 static int open_writer(struct xfer *x, char **cause)
 {
-	struct sl_fetch *f = x->f;
-	struct sl_store_expect e = { x->req.expect_sha256, x->req.expect_size, x->cap };
-	unsigned flags = writer_flags(x);
-	x->w = sl_store_writer_new(f->st, &e, flags, cause);
+	x->w = writer_new(x, cause);
 	if (x->w == NULL)
 		return -EIO;
 	x->offset = sl_store_writer_offset(x->w);
@@ -546,7 +567,7 @@ static int open_writer(struct xfer *x, char **cause)
 	bool drop = x->no_resume || (x->req.expect_size >= 0 && x->offset >= (uint64_t)x->req.expect_size);
 	if (x->offset > 0 && drop) {
 		sl_store_writer_abort(x->w, false);
-		x->w = sl_store_writer_new(f->st, &e, flags, cause);
+		x->w = writer_new(x, cause);
 		if (x->w == NULL)
 			return -EIO;
 		x->offset = sl_store_writer_offset(x->w);
@@ -844,6 +865,8 @@ static int complete_ok(struct sl_fetch *f, struct xfer *x)
 	return 0;
 }
 
+static void xfer_judge(struct sl_fetch *f, struct xfer *x, CURLcode cc);
+
 static void xfer_done(struct sl_fetch *f, struct xfer *x, CURLcode cc)
 {
 	curl_multi_remove_handle(f->multi, x->easy);
@@ -853,6 +876,37 @@ static void xfer_done(struct sl_fetch *f, struct xfer *x, CURLcode cc)
 		x->host->unsent--;
 	if (x->status == 0)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	/* A complete body whose last bytes are still being written: commit it later (settle()) rather than
+	 * wait here, so this thread goes on receiving; the connection is free for the next request now. */
+	sl_store_writer_flush(x->w);
+	if (cc == CURLE_OK && !x->abort_err && !x->restart && x->status >= 200 && x->status < 300 &&
+	    sl_store_writer_busy(x->w)) {
+		xlist_push(&f->settling, x);
+		return;
+	}
+	xfer_judge(f, x, cc);
+}
+
+/* Commit the settling transfers whose writes are done (all of them, waiting, when `wait`). */
+static bool settle(struct sl_fetch *f, bool wait)
+{
+	bool any = false;
+	struct xfer *x = f->settling.head;
+	while (x != NULL) {
+		struct xfer *next = x->next;
+		if (wait || !sl_store_writer_busy(x->w)) {
+			xlist_remove(&f->settling, x);
+			xfer_judge(f, x, CURLE_OK);
+			any = true;
+		}
+		x = next;
+	}
+	return any;
+}
+
+/* What a finished attempt amounts to: success (committed), a retry, or a failure. */
+static void xfer_judge(struct sl_fetch *f, struct xfer *x, CURLcode cc)
+{
 	long st = x->status;
 	bool transient = false, can_retry = x->retries < f->opts.retries;
 	int err = 0;
@@ -987,6 +1041,12 @@ static void abort_all(struct sl_fetch *f, int err)
 		}
 		xfer_finish(f, x, err, "interrupted");
 	}
+	while ((x = f->settling.head) != NULL) {
+		xlist_remove(&f->settling, x);
+		sl_store_writer_abort(x->w, true);
+		x->w = NULL;
+		xfer_finish(f, x, err, "interrupted");
+	}
 	while ((x = f->pending.head) != NULL) {
 		xlist_remove(&f->pending, x);
 		xfer_finish(f, x, err, "interrupted");
@@ -1005,6 +1065,7 @@ void sl_fetch_free(struct sl_fetch *f)
 	}
 	if (f->multi)
 		curl_multi_cleanup(f->multi);
+	sl_writeq_free(f->wq);   /* after abort_all: every writer has drained */
 	free(f->user_agent);
 	free(f->proxy);
 	free(f->ca_file);
@@ -1142,8 +1203,12 @@ int sl_fetch_run(struct sl_fetch *f)
 			return -SL_E_INTERRUPTED;
 		}
 		int64_t wait = start_ready(f), uw = unpause(f);
-		if (f->active.n == 0 && f->pending.n == 0)
-			return 0;
+		if (f->active.n == 0 && f->pending.n == 0) {
+			if (f->settling.n == 0)
+				return 0;
+			settle(f, true);   /* nothing else to do: wait for the writes (callbacks may add more) */
+			continue;
+		}
 		wait = uw < wait ? uw : wait;
 		int running = 0;
 		CURLMcode mc = curl_multi_perform(f->multi, &running);
@@ -1163,11 +1228,13 @@ int sl_fetch_run(struct sl_fetch *f)
 			xfer_done(f, x, m->data.result);
 			progressed = true;
 		}
-		if (progressed)
+		if (settle(f, false) || progressed)
 			continue;
 		long ct = -1;
 		curl_multi_timeout(f->multi, &ct);
 		int timeout = (int)wait;
+		if (f->settling.n > 0 && timeout > 1)
+			timeout = 1;   /* the write-behind thread does not wake curl: look again soon */
 		if (ct >= 0 && ct < timeout)
 			timeout = (int)ct;
 		if (timeout > 0)

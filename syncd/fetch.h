@@ -44,6 +44,8 @@ struct sl_fetch_opts {
 	int64_t connect_timeout_ms;      /* 0: 30 s */
 	unsigned retries;                /* transient-error retries per request */
 	int64_t retry_base_ms;           /* first backoff (0: 1 s), doubled each time, with jitter */
+	uint64_t resume_min_bytes;       /* SL_FETCH_RESUMABLE only for bodies of unknown size or at least
+					  * this many bytes (0: all); smaller ones start over after a failure */
 	const volatile int *stop;        /* when *stop becomes non-zero, run() aborts transfers and returns */
 	const char *log_source;          /* source name for log lines */
 };

@@ -281,6 +281,7 @@ static void fetch_opts_from_config(const struct sl_config *cfg, const struct sl_
 	o->low_speed_time_ms = cfg->low_speed_time_ms;
 	o->transfer_timeout_ms = cfg->transfer_timeout_ms;
 	o->retries = cfg->retries;
+	o->resume_min_bytes = SL_FETCH_RESUME_MIN_BYTES;
 	o->stop = stop;
 	o->log_source = src->name;
 }
