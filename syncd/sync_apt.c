@@ -14,6 +14,7 @@
 #include "core/apt_packages.h"
 #include "core/apt_release.h"
 #include "core/catalog.h"
+#include "core/compjob.h"
 #include "core/config.h"
 #include "core/decomp.h"
 #include "core/error.h"
@@ -58,6 +59,7 @@ struct apt_index {
 	int err;
 	char *err_msg;
 	char sha256[SL_SHA256_HEX];
+	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
 };
 
 struct pool_item {
@@ -403,34 +405,18 @@ static void index_done(void *arg, const struct sl_fetch_result *res)
 
 /* ---- phase 3: selection and index filtering ------------------------------------------------------- */
 
-struct out_file {
-	struct sl_store_writer *w;
-	struct sl_comp_writer *cw;   /* NULL for the plain file */
-};
-
-static int out_sink(void *arg, const void *data, size_t len)
-{
-	return sl_store_writer_write(arg, data, len);
-}
-
 struct filter_state {
 	struct apt_run *r;
 	struct apt_index *ix;
 	bool resign;
-	struct out_file out[3];      /* Packages, Packages.gz, Packages.xz */
+	struct sl_store_writer *out;   /* the filtered Packages (resign) */
 	uint64_t kept;
 	char *cause;
 };
 
 static int filter_write(struct filter_state *f, const void *data, size_t len)
 {
-	for (int i = 0; i < 3; i++) {
-		int rc = f->out[i].cw ? sl_comp_writer_write(f->out[i].cw, data, len)
-				      : sl_store_writer_write(f->out[i].w, data, len);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return sl_store_writer_write(f->out, data, len);
 }
 
 static char *pool_meta(const struct sl_apt_pkg *p, const struct apt_index *ix)
@@ -502,59 +488,58 @@ static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb
 	return pool_push(r, path, sha, p->size, meta);
 }
 
-static int open_outputs(struct filter_state *f)
+static const enum sl_comp index_comps[2] = { SL_COMP_GZIP, SL_COMP_XZ };
+static const char *const index_ext[2] = { ".gz", ".xz" };
+static const char *const index_media[2] = { "application/gzip", "application/x-xz" };
+
+static void index_path(const struct apt_index *ix, const char *ext, char *buf, size_t cap)
 {
-	static const enum sl_comp comps[3] = { SL_COMP_NONE, SL_COMP_GZIP, SL_COMP_XZ };
-	for (int i = 0; i < 3; i++) {
-		struct sl_store_expect ex = { .sha256 = NULL, .size = -1, .max_size = SL_MAX_INDEX_BYTES };
-		f->out[i].w = sl_store_writer_new(f->r->ctx->store, &ex, SL_STORE_DEFER_SYNC, &f->cause);
-		if (f->out[i].w == NULL)
-			return -SL_E_VERIFY;
-		if (comps[i] != SL_COMP_NONE) {
-			f->out[i].cw = sl_comp_writer_new(comps[i], out_sink, f->out[i].w, &f->cause);
-			if (f->out[i].cw == NULL)
-				return -SL_E_ARCHIVE;
-		}
-	}
-	return 0;
+	snprintf(buf, cap, "dists/%s/%s/binary-%s/Packages%s", ix->suite->name, ix->comp, ix->arch, ext);
 }
 
-static void close_outputs(struct filter_state *f)
+/* Commit the filtered Packages and start making its .gz and .xz from it (see finish_compressed). */
+static int commit_output(struct filter_state *f)
 {
-	for (int i = 0; i < 3; i++) {
-		sl_comp_writer_free(f->out[i].cw);
-		f->out[i].cw = NULL;
-		sl_store_writer_abort(f->out[i].w, false);
-		f->out[i].w = NULL;
-	}
-}
-
-static int commit_outputs(struct filter_state *f)
-{
-	static const char *const ext[3] = { "", ".gz", ".xz" };
-	static const char *const media[3] = { "text/plain", "application/gzip", "application/x-xz" };
 	struct apt_index *ix = f->ix;
-	for (int i = 0; i < 3; i++) {
-		if (f->out[i].cw != NULL) {
-			int rc = sl_comp_writer_finish(f->out[i].cw);
-			sl_comp_writer_free(f->out[i].cw);
-			f->out[i].cw = NULL;
-			if (rc < 0)
-				return rc;
-		}
-		uint64_t size = sl_store_writer_size(f->out[i].w);
-		char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
-		int rc = sl_store_writer_commit(f->out[i].w, sha);
-		f->out[i].w = NULL;
-		if (rc < 0)
-			return rc;
-		snprintf(path, sizeof path, "dists/%s/%s/binary-%s/Packages%s", ix->suite->name, ix->comp, ix->arch,
-			 ext[i]);
-		rc = sl_sync_add_entry(f->r->ctx, path, sha, size, "index", media[i], NULL, NULL);
-		if (rc < 0)
-			return rc;
+	uint64_t size = sl_store_writer_size(f->out);
+	char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
+	int rc = sl_store_writer_commit(f->out, sha);
+	f->out = NULL;
+	if (rc < 0)
+		return rc;
+	index_path(ix, "", path, sizeof path);
+	rc = sl_sync_add_entry(f->r->ctx, path, sha, size, "index", "text/plain", NULL, NULL);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		ix->jobs[i] = sl_compjob_start(f->r->ctx->store, sha, index_comps[i], SL_MAX_INDEX_BYTES, &f->cause);
+		if (ix->jobs[i] == NULL)
+			rc = -ENOMEM;
 	}
-	return 0;
+	return rc;
+}
+
+/* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
+static int finish_compressed(struct apt_run *r, char **cause)
+{
+	int rc = 0;
+	for (size_t i = 0; i < r->nidx; i++) {
+		struct apt_index *ix = &r->idx[i];
+		for (int k = 0; k < 2; k++) {
+			if (ix->jobs[k] == NULL)
+				continue;
+			char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
+			uint64_t size = 0;
+			char *why = NULL;
+			int jr = sl_compjob_finish(ix->jobs[k], sha, &size, &why);
+			ix->jobs[k] = NULL;
+			index_path(ix, index_ext[k], path, sizeof path);
+			if (jr == 0 && rc == 0)
+				jr = sl_sync_add_entry(r->ctx, path, sha, size, "index", index_media[k], NULL, NULL);
+			if (jr < 0 && rc == 0)
+				rc = sl_cause(cause, jr, "cannot write %s: %s", path, why ? why : sl_strerror(jr));
+			free(why);
+		}
+	}
+	return rc;
 }
 
 static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
@@ -566,8 +551,12 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 	int rc = sl_store_open_object(r->ctx->store, ix->sha256, &fd, NULL);
 	if (rc < 0)
 		return sl_cause(cause, rc, "%s: not in the store: %s", subject, sl_strerror(rc));
-	if (f.resign)
-		rc = open_outputs(&f);
+	if (f.resign) {
+		struct sl_store_expect ex = { .sha256 = NULL, .size = -1, .max_size = SL_MAX_INDEX_BYTES };
+		f.out = sl_store_writer_new(r->ctx->store, &ex, SL_STORE_DEFER_SYNC, &f.cause);
+		if (f.out == NULL)
+			rc = -SL_E_VERIFY;
+	}
 	char *pcause = NULL;
 	if (rc == 0)
 		rc = sl_apt_packages_foreach_fd(fd, SL_MAX_INDEX_BYTES, filter_pkg, &f, &pcause);
@@ -579,13 +568,12 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
 		free(pcause);
 		free(f.cause);
-		close_outputs(&f);
+		sl_store_writer_abort(f.out, false);
 		return rc;
 	}
 	free(pcause);
 	if (f.resign) {
-		rc = commit_outputs(&f);
-		close_outputs(&f);
+		rc = commit_output(&f);
 		if (rc < 0) {
 			sl_cause(cause, rc, "%s: cannot write filtered index: %s", subject, f.cause ? f.cause : sl_strerror(rc));
 			free(f.cause);
@@ -753,6 +741,9 @@ static void run_release(struct apt_run *r)
 		if (s->parsed)
 			sl_apt_release_release(&s->rel);
 	}
+	char *ignored = NULL;
+	finish_compressed(r, &ignored);   /* a run that failed early still waits for its jobs */
+	free(ignored);
 	for (size_t i = 0; i < r->nidx; i++)
 		free(r->idx[i].err_msg);
 	for (size_t i = 0; i < r->npool; i++) {
@@ -904,6 +895,8 @@ static int apt_sync(struct apt_run *r, char **cause)
 			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
 	rc = fetch_pool(r, cause);
+	if (rc == 0)
+		rc = finish_compressed(r, cause);
 	if (rc < 0)
 		return rc;
 
