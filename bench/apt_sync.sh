@@ -4,8 +4,9 @@
 # bench/work/debs), indexes and signs it, serves it with nginx on 127.0.0.1, then measures
 #   aptly mirror update + aptly snapshot create + aptly publish snapshot
 #   sluice sync + sluice approve (publish)
-# and an unchanged re-sync, printing wall time, CPU time, peak RSS and the ratios.
-# Usage: bench/apt_sync.sh [COUNT] [MAX_MB]      (defaults: 2500 packages, ~500 MB)
+# and an unchanged re-sync, printing wall time, CPU time, peak RSS and the ratios. The initial syncs run
+# BENCH_ROUNDS times (default 3) in alternating order and the medians are compared.
+# Usage: [BENCH_ROUNDS=N] [BENCH_WORK=DIR] bench/apt_sync.sh [COUNT] [MAX_MB]   (defaults: 2500 packages, ~500 MB)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-2500}
@@ -70,22 +71,24 @@ measure() {   # NAME CMD... (no shell functions) -> appends "NAME wall user+sys 
 	echo "$name $wall $(echo "$user + $sys" | bc) $rss" >>"$SL_TMP/results"
 }
 
-# ---- aptly
-aroot=$SL_TMP/aptly
-mkdir -p "$aroot"
-cat >"$aroot/aptly.conf" <<CONF
+# ---- aptly and sluice, ROUNDS times in alternating order (ABBA...): on this kind of machine the second
+# writer of 500 MB in a row pays for fresh memory and inodes that the first one got cheaply, so a single
+# ordered run favours whoever goes first. Each round starts from empty state; the previous round's output is
+# deleted first. Medians are reported; the last round's state is then published and re-synced.
+rounds=${BENCH_ROUNDS:-3}
+aptly_round() {   # ROUND
+	aroot=$SL_TMP/aptly
+	rm -rf "$aroot"
+	mkdir -p "$aroot"
+	cat >"$aroot/aptly.conf" <<CONF
 { "rootDir": "$aroot", "downloadConcurrency": 4, "architectures": ["$arch"], "gpgDisableVerify": false,
   "gpgDisableSign": false, "gpgProvider": "gpg" }
 CONF
-APTLY=(aptly -config="$aroot/aptly.conf")
-A() { "${APTLY[@]}" "$@"; }
-A mirror create -keyring="$APT_KEYS/upstream.gpg" -architectures="$arch" bench "$url" stable main >/dev/null
-measure aptly_mirror_update "${APTLY[@]}" mirror update -keyring="$APT_KEYS/upstream.gpg" bench
-A snapshot create s1 from mirror bench >/dev/null
-measure aptly_publish "${APTLY[@]}" publish snapshot -keyring="$APT_KEYS/upstream.gpg" -distribution=stable \
-	-gpg-key="$(gpg --batch --list-secret-keys --with-colons | awk -F: '/^fpr/{print $10; exit}')" s1
-
-# ---- sluice
+	APTLY=(aptly -config="$aroot/aptly.conf")
+	"${APTLY[@]}" mirror create -keyring="$APT_KEYS/upstream.gpg" -architectures="$arch" bench "$url" stable \
+		main >/dev/null
+	measure "aptly_mirror_update.$1" "${APTLY[@]}" mirror update -keyring="$APT_KEYS/upstream.gpg" bench
+}
 state=$SL_TMP/state
 conf=$SL_TMP/sluice.conf
 cat >"$conf" <<CONF
@@ -104,8 +107,19 @@ keyring = $APT_KEYS/upstream.gpg
 CONF
 SLUICE=("$SL_ADMIN" -c "$conf")
 S() { "${SLUICE[@]}" "$@"; }
-S init >/dev/null
-measure sluice_sync "${SLUICE[@]}" sync bench
+sluice_round() {   # ROUND
+	rm -rf "$state"
+	S init >/dev/null
+	measure "sluice_sync.$1" "${SLUICE[@]}" sync bench
+}
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then aptly_round "$r"; sluice_round "$r"; else sluice_round "$r"; aptly_round "$r"; fi
+done
+
+A() { "${APTLY[@]}" "$@"; }
+A snapshot create s1 from mirror bench >/dev/null
+measure aptly_publish "${APTLY[@]}" publish snapshot -keyring="$APT_KEYS/upstream.gpg" -distribution=stable \
+	-gpg-key="$(gpg --batch --list-secret-keys --with-colons | awk -F: '/^fpr/{print $10; exit}')" s1
 snap=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 measure sluice_publish "${SLUICE[@]}" approve "$snap" --reason bench
 before=$(wc -l <"$SL_NGINX_DIR/access.log")
@@ -113,23 +127,30 @@ measure sluice_resync "${SLUICE[@]}" sync bench
 resync_requests=$(($(wc -l <"$SL_NGINX_DIR/access.log") - before))
 
 # ---- report
-python3 - "$SL_TMP/results" "$ndebs" "$size_mb" "$resync_requests" <<'PY'
-import sys
-r = {}
+python3 - "$SL_TMP/results" "$ndebs" "$size_mb" "$resync_requests" "$rounds" <<'PY'
+import statistics, sys
+runs = {}
 for line in open(sys.argv[1]):
     n, w, c, m = line.split()
-    r[n] = (float(w), float(c), int(m) / 1024)
-n, mb, req = sys.argv[2], sys.argv[3], sys.argv[4]
-print(f"\nAPT benchmark: {n} packages, {mb} MB, upstream nginx on loopback")
+    runs.setdefault(n.split(".")[0], []).append((float(w), float(c), int(m) / 1024))
+n, mb, req, rounds = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+def med(k):
+    v = runs[k]
+    return tuple(statistics.median(x[i] for x in v) for i in range(3))
+print(f"\nAPT benchmark: {n} packages, {mb} MB, upstream nginx on loopback; initial sync: median of {rounds} "
+      "rounds in alternating order")
+for k in ("aptly_mirror_update", "sluice_sync"):
+    print(f"  {k:22} wall s per round: " + " ".join(f"{x[0]:.2f}" for x in runs[k]))
 print(f"{'':24} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}")
 for k in ("aptly_mirror_update", "sluice_sync", "aptly_publish", "sluice_publish", "sluice_resync"):
-    w, c, m = r[k]
+    w, c, m = med(k)
     print(f"{k:24} {w:8.2f} {c:8.2f} {m:12.1f}")
-a, s = r["aptly_mirror_update"], r["sluice_sync"]
+a, s = med("aptly_mirror_update"), med("sluice_sync")
+rss = max(x[2] for x in runs["sluice_sync"])
 print(f"\ninitial sync  wall ratio sluice/aptly = {s[0]/a[0]:.2f}  (target <= 0.5)")
 print(f"initial sync  cpu  ratio sluice/aptly = {s[1]/max(a[1],0.01):.2f}  (target <= 1.0)")
-print(f"initial sync  peak RSS sluice = {s[2]:.1f} MB (target <= 32), aptly = {a[2]:.1f} MB")
-ap, sp = r["aptly_publish"], r["sluice_publish"]
+print(f"initial sync  peak RSS sluice = {rss:.1f} MB, largest of the rounds (target <= 32), aptly = {a[2]:.1f} MB")
+ap, sp = med("aptly_publish"), med("sluice_publish")
 print(f"publish       sluice {sp[0]:.2f} s (target <= 0.5), aptly {ap[0]:.2f} s, ratio {sp[0]/ap[0]:.2f}")
-print(f"re-sync       unchanged upstream: {r['sluice_resync'][0]:.3f} s (target < 0.2), {req} request(s) (target 1 per suite)")
+print(f"re-sync       unchanged upstream: {med('sluice_resync')[0]:.3f} s (target < 0.2), {req} request(s) (target 1 per suite)")
 PY
