@@ -558,7 +558,7 @@ static int next_date(struct apt_build *b, int64_t *date)
 
 static int finish_resign(struct apt_build *b)
 {
-	int64_t date;
+	int64_t date = 0;
 	int r = next_date(b, &date);
 	for (size_t i = 0; i < b->nrels && r == 0; i++)
 		if (b->rels[i].nfiles > 0)

@@ -1,5 +1,5 @@
-/* writeq: a fixed pool of buffers, a FIFO of filled ones, and threads that pwrite() them (positional
- * writes need no order, even within one file) and keep a few temp files open ahead. */
+/* writeq: a fixed pool of buffers, a FIFO of filled ones, and threads that consume and pwrite() them (one
+ * thread per file at a time, in order; different files in parallel) and keep a few temp files open ahead. */
 #include "core/writeq.h"
 
 #include <errno.h>
@@ -25,7 +25,7 @@ struct sl_writeq_buf {
 
 struct sl_writeq {
 	pthread_mutex_t mu;
-	pthread_cond_t work;                 /* to the thread: a buffer was queued, or stop */
+	pthread_cond_t work;                 /* to the threads: a buffer was queued or a file freed, or stop */
 	pthread_cond_t done;                 /* to producers: a buffer is free again, a file's pending fell */
 	struct sl_writeq_buf *free_list;
 	struct sl_writeq_buf *head, *tail;   /* queued, oldest first */
