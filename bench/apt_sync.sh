@@ -147,7 +147,9 @@ for k in ("aptly_mirror_update", "sluice_sync", "aptly_publish", "sluice_publish
     print(f"{k:24} {w:8.2f} {c:8.2f} {m:12.1f}")
 a, s = med("aptly_mirror_update"), med("sluice_sync")
 rss = max(x[2] for x in runs["sluice_sync"])
-print(f"\ninitial sync  wall ratio sluice/aptly = {s[0]/a[0]:.2f}  (target <= 0.5)")
+pairs = [x[0] / y[0] for x, y in zip(runs["sluice_sync"], runs["aptly_mirror_update"])]
+print(f"\ninitial sync  wall ratio sluice/aptly = {s[0]/a[0]:.2f}  (target <= 0.5); per round: "
+      + " ".join(f"{x:.2f}" for x in pairs) + f", median {statistics.median(pairs):.2f}")
 print(f"initial sync  cpu  ratio sluice/aptly = {s[1]/max(a[1],0.01):.2f}  (target <= 1.0)")
 print(f"initial sync  peak RSS sluice = {rss:.1f} MB, largest of the rounds (target <= 32), aptly = {a[2]:.1f} MB")
 ap, sp = med("aptly_publish"), med("sluice_publish")

@@ -435,8 +435,11 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 		writer_destroy(w, false);
 		return rc;
 	}
-	if (q != NULL)
+	if (q != NULL) {
 		sl_writeq_file_init(&w->wf, w->fd, w->size, hash_consume, w->h);
+		/* Without a per-object fdatasync, write-back would wait for sl_store_sync(): start it early. */
+		w->wf.writeback = (flags & SL_STORE_DEFER_SYNC) != 0;
+	}
 	*out = w;
 	return 0;
 }

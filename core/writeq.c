@@ -20,6 +20,7 @@ struct sl_writeq_buf {
 	struct sl_writeq_file *wf;
 	uint64_t off;
 	size_t len;
+	bool last;                           /* queued by flush: start the file's write-back after it */
 	uint8_t data[SL_WRITEQ_BUF_BYTES];
 };
 
@@ -106,6 +107,10 @@ static void *writer_main(void *arg)
 		int rc = wf->consume != NULL ? wf->consume(wf->consume_arg, b->data, b->len) : 0;
 		if (rc == 0)
 			rc = sl_fs_pwrite_all(wf->fd, b->data, b->len, b->off);
+		/* The file is complete: start its write-back now (asynchronous), so that a later sync of the
+		 * store finds little left to write. */
+		if (rc == 0 && b->last && wf->writeback)
+			(void)sync_file_range(wf->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		pthread_mutex_lock(&q->mu);
 		if (rc != 0 && wf->err == 0)
 			wf->err = rc;
@@ -267,6 +272,7 @@ int sl_writeq_append(struct sl_writeq *q, struct sl_writeq_file *wf, const void 
 			b->wf = wf;
 			b->off = wf->off;
 			b->len = 0;
+			b->last = false;
 			wf->fill = b;
 		}
 		/* Only this producer touches its fill until it is queued: copy without the lock. */
@@ -293,6 +299,7 @@ void sl_writeq_file_flush(struct sl_writeq *q, struct sl_writeq_file *wf)
 {
 	pthread_mutex_lock(&q->mu);
 	if (wf->fill != NULL && wf->fill->len > 0) {
+		wf->fill->last = true;
 		submit_locked(q, wf);
 	} else if (wf->fill != NULL) {
 		wf->fill->wf = NULL;

@@ -31,6 +31,7 @@ struct sl_writeq_file {
 	int (*consume)(void *arg, const void *data, size_t len);
 	void *consume_arg;
 	bool active;                  /* a thread is on one of its buffers (under the queue's lock) */
+	bool writeback;               /* set after init: start write-back once flushed (sync_file_range) */
 	unsigned pending;             /* buffers queued or being written (under the queue's lock) */
 	int err;                      /* first failed write, -errno (under the queue's lock) */
 };
