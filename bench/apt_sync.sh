@@ -65,20 +65,23 @@ export GNUPGHOME=$APT_KEYS/upstream
 measure() {   # NAME CMD... (no shell functions) -> appends "NAME wall user+sys maxrss_kb" to $SL_TMP/results
 	local name=$1
 	shift
+	# Whatever the previous step left dirty is written now, not during (or by the syncfs of) this one.
+	sync
 	/usr/bin/time -f "%e %U %S %M" -o "$SL_TMP/time.$name" "$@" >"$SL_TMP/out.$name" 2>&1 ||
 		{ cat "$SL_TMP/out.$name"; sl_fail "$name failed"; }
 	read -r wall user sys rss <"$SL_TMP/time.$name"
 	echo "$name $wall $(echo "$user + $sys" | bc) $rss" >>"$SL_TMP/results"
 }
 
-# ---- aptly and sluice, ROUNDS times in alternating order (ABBA...): on this kind of machine the second
+# ---- aptly and sluice, ROUNDS times in alternating order (ABAB...): on this kind of machine the second
 # writer of 500 MB in a row pays for fresh memory and inodes that the first one got cheaply, so a single
-# ordered run favours whoever goes first. Each round starts from empty state; the previous round's output is
-# deleted first. Medians are reported; the last round's state is then published and re-synced.
+# ordered run favours whoever goes first. Each round starts from empty state in a new directory; nothing is
+# deleted between rounds (ext4 makes the next inode allocations scan past recently deleted inodes, which
+# would tax whoever runs right after a deletion). Medians are reported; the last round's state is then
+# published and re-synced.
 rounds=${BENCH_ROUNDS:-3}
 aptly_round() {   # ROUND
-	aroot=$SL_TMP/aptly
-	rm -rf "$aroot"
+	aroot=$SL_TMP/aptly.$1
 	mkdir -p "$aroot"
 	cat >"$aroot/aptly.conf" <<CONF
 { "rootDir": "$aroot", "downloadConcurrency": 4, "architectures": ["$arch"], "gpgDisableVerify": false,
@@ -89,9 +92,10 @@ CONF
 		main >/dev/null
 	measure "aptly_mirror_update.$1" "${APTLY[@]}" mirror update -keyring="$APT_KEYS/upstream.gpg" bench
 }
-state=$SL_TMP/state
-conf=$SL_TMP/sluice.conf
-cat >"$conf" <<CONF
+sluice_conf() {   # ROUND
+	state=$SL_TMP/state.$1
+	conf=$SL_TMP/sluice.$1.conf
+	cat >"$conf" <<CONF
 [sluice]
 state_dir = $state
 log_level = warn
@@ -105,10 +109,11 @@ components = main
 architectures = $arch
 keyring = $APT_KEYS/upstream.gpg
 CONF
-SLUICE=("$SL_ADMIN" -c "$conf")
+	SLUICE=("$SL_ADMIN" -c "$conf")
+}
 S() { "${SLUICE[@]}" "$@"; }
 sluice_round() {   # ROUND
-	rm -rf "$state"
+	sluice_conf "$1"
 	S init >/dev/null
 	measure "sluice_sync.$1" "${SLUICE[@]}" sync bench
 }
