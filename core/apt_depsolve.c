@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <solv/bitmap.h>
 #include <solv/knownid.h>
@@ -89,10 +90,106 @@ void sl_apt_solver_free(struct sl_apt_solver *s)
 	free(s);
 }
 
-static ssize_t cookie_read(void *cookie, char *buf, size_t size)
+/* What libsolv is fed: only the fields the closure reads. repo_deb would otherwise keep every
+ * description, checksum and file name of a 64k-package index in the pool (tens of MB). */
+static const char *const lean_fields[] = { "Package", "Version", "Architecture", "Multi-Arch",
+					   "Depends", "Pre-Depends", "Provides" };
+#define LEAN_NAME_MAX 32   /* bytes: longer field names are not among lean_fields */
+
+struct lean_reader {
+	struct sl_decomp_reader *r;
+	size_t in_off, in_len;
+	bool line_start;          /* the next byte starts a line */
+	bool in_name;             /* inside a field name, not yet decided */
+	bool keep;                /* the current field (with its continuation lines) is passed on */
+	size_t name_len;
+	size_t pend_off, pend_len;
+	char name[LEAN_NAME_MAX + 1];
+	char pend[LEAN_NAME_MAX + 2];
+	uint8_t in[SL_DECOMP_BLOCK];
+};
+
+static bool lean_keep(const char *name, size_t len)
 {
-	ssize_t n = sl_decomp_reader_read(cookie, buf, size);
-	return n < 0 ? -1 : n;
+	for (size_t i = 0; i < sizeof lean_fields / sizeof lean_fields[0]; i++)
+		if (strlen(lean_fields[i]) == len && strncasecmp(lean_fields[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Copy to buf the kept lines of the index: blank lines (stanza ends), kept fields and their continuation
+ * lines. Malformed lines (no colon) are dropped, as libsolv would ignore them. */
+static ssize_t lean_read(void *cookie, char *buf, size_t size)
+{
+	struct lean_reader *l = cookie;
+	size_t out = 0;
+	while (out < size) {
+		if (l->pend_off < l->pend_len) {
+			size_t n = l->pend_len - l->pend_off;
+			n = n < size - out ? n : size - out;
+			memcpy(buf + out, l->pend + l->pend_off, n);
+			l->pend_off += n;
+			out += n;
+			continue;
+		}
+		if (l->in_off == l->in_len) {
+			ssize_t n = sl_decomp_reader_read(l->r, l->in, sizeof l->in);
+			if (n < 0)
+				return -1;
+			if (n == 0)
+				break;
+			l->in_off = 0;
+			l->in_len = (size_t)n;
+		}
+		const uint8_t *p = l->in + l->in_off;
+		size_t avail = l->in_len - l->in_off;
+		if (l->line_start) {
+			if (p[0] == '\n') {
+				buf[out++] = '\n';
+				l->keep = false;
+				l->in_off++;
+				continue;
+			}
+			l->line_start = false;
+			l->in_name = p[0] != ' ' && p[0] != '\t';   /* else a continuation of the current field */
+			l->name_len = 0;
+		}
+		if (l->in_name) {
+			uint8_t c = p[0];
+			l->in_off++;
+			if (c == ':') {
+				l->in_name = false;
+				l->keep = l->name_len <= LEAN_NAME_MAX && lean_keep(l->name, l->name_len);
+				if (l->keep) {
+					memcpy(l->pend, l->name, l->name_len);
+					l->pend[l->name_len] = ':';
+					l->pend_off = 0;
+					l->pend_len = l->name_len + 1;
+				}
+			} else if (c == '\n') {
+				l->in_name = false;
+				l->keep = false;
+				l->line_start = true;
+			} else if (l->name_len <= LEAN_NAME_MAX) {
+				if (l->name_len < LEAN_NAME_MAX)
+					l->name[l->name_len] = (char)c;
+				l->name_len++;
+			}
+			continue;
+		}
+		/* The rest of a line: passed on or skipped whole, up to and including its newline. */
+		const uint8_t *nl = memchr(p, '\n', avail);
+		size_t n = nl != NULL ? (size_t)(nl - p) + 1 : avail;
+		if (l->keep) {
+			n = n < size - out ? n : size - out;
+			memcpy(buf + out, p, n);
+			out += n;
+		}
+		l->in_off += n;
+		if (n > 0 && p[n - 1] == '\n')
+			l->line_start = true;
+	}
+	return (ssize_t)out;
 }
 
 int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int fd, char **cause)
@@ -104,9 +201,16 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, SL_MAX_INDEX_BYTES, cause);
 	if (r == NULL)
 		return -SL_E_ARCHIVE;
-	cookie_io_functions_t io = { .read = cookie_read };
-	FILE *fp = fopencookie(r, "r", io);
+	struct lean_reader *l = calloc(1, sizeof *l);
+	cookie_io_functions_t io = { .read = lean_read };
+	FILE *fp = NULL;
+	if (l != NULL) {
+		l->r = r;
+		l->line_start = true;
+		fp = fopencookie(l, "r", io);
+	}
 	if (fp == NULL) {
+		free(l);
 		sl_decomp_reader_free(r);
 		return sl_cause(cause, -ENOMEM, "out of memory");
 	}
@@ -121,6 +225,7 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 		rc = sl_cause(cause, err < 0 ? (int)err : -SL_E_ARCHIVE, "%s", sl_decomp_reader_error(r));
 		repo_free(repo, 1);
 	}
+	free(l);
 	sl_decomp_reader_free(r);
 	return rc;
 }

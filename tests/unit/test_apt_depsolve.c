@@ -130,6 +130,54 @@ static void test_closure_rules(void **state)
 	sl_apt_solver_free(NULL);
 }
 
+/* libsolv is fed only the fields the closure reads: a continuation line that looks like a field (inside a
+ * Description) is not one, a Depends folded over two lines keeps its second line, names are compared
+ * without case, and an overlong unknown field name is skipped. */
+static void test_field_filter(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"Package: app\nVersion: 1.0\nArchitecture: amd64\nDescription: an app\n"
+		" Depends: ghost\n .\n Provides: libz\n"
+		"X-A-Field-Name-Much-Longer-Than-Thirty-Two-Bytes: Depends: ghost\n"
+		"depends: libx,\n liby (>= 2)\nFilename: pool/a/app_1.0_amd64.deb\n\n"
+		"Package: libx\nVersion: 1\nArchitecture: amd64\n\n"
+		"Package: liby\nVersion: 2\nArchitecture: amd64\n\n"
+		"Package: liby\nVersion: 1\nArchitecture: amd64\n\n"
+		"Package: ghost\nVersion: 1\nArchitecture: amd64\n\n"
+		"Package: zz\nVersion: 1\nArchitecture: amd64\nDepends: libz\n";
+	char path[4096];
+	snprintf(path, sizeof path, "%s/filter.xz", sl_test_tmpdir_group());
+	sl_test_write_compressed(path, SL_COMP_XZ, text, sizeof text - 1);
+	static const char *const archs[] = { "amd64" };
+	char *cause = NULL;
+	struct sl_apt_solver *s = sl_apt_solver_new(archs, 1, &cause);
+	assert_non_null(s);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(sl_apt_solver_add_index(s, "base", fd, &cause), 0);
+	close(fd);
+	const char *names[] = { "app" };
+	assert_int_equal(sl_apt_solver_closure(s, names, 1, &cause), 0);
+	assert_true(sel(s, "base", "app", "1.0", "amd64"));
+	assert_true(sel(s, "base", "libx", "1", "amd64"));
+	assert_true(sel(s, "base", "liby", "2", "amd64"));
+	assert_false(sel(s, "base", "liby", "1", "amd64"));   /* (>= 2) came from the continuation line */
+	assert_false(sel(s, "base", "ghost", "1", "amd64"));
+	assert_int_equal(sl_apt_solver_count(s), 3);
+	sl_apt_solver_free(s);
+	/* "Provides: libz" was description text: zz's dependency has no provider. */
+	s = sl_apt_solver_new(archs, 1, NULL);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(sl_apt_solver_add_index(s, "base", fd, NULL), 0);
+	close(fd);
+	const char *z[] = { "zz" };
+	assert_int_equal(sl_apt_solver_closure(s, z, 1, NULL), 0);
+	assert_false(sel(s, "base", "app", "1.0", "amd64"));
+	assert_int_equal(sl_apt_solver_count(s), 1);
+	sl_apt_solver_free(s);
+}
+
 static void test_bad_inputs(void **state)
 {
 	(void)state;
@@ -288,6 +336,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_closure_rules),
+		cmocka_unit_test(test_field_filter),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_superset_of_real_apt),
 	};
