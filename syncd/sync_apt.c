@@ -894,6 +894,10 @@ static int apt_sync(struct apt_run *r, char **cause)
 		if (rc < 0)
 			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
+	/* The selection is applied: the solver's pool, a run's largest allocation with `packages =`, goes
+	 * before the downloads and the compression jobs add theirs (peak RSS is the larger, not the sum). */
+	sl_apt_solver_free(r->solver);
+	r->solver = NULL;
 	rc = fetch_pool(r, cause);
 	if (rc == 0)
 		rc = finish_compressed(r, cause);
