@@ -1,7 +1,8 @@
 /* fetch: syncd's HTTP engine. One curl multi handle drives every transfer; this file decides when a
- * request may start (connection caps, per-host interval, backoff, cool-downs), where its body goes
- * (store writer or capped memory) and what a failure means (retry, resume, restart, give up). */
-#include "syncd/fetch.h"
+ * request may start (connection caps, per-host interval, backoff, cool-downs) and what the end of an
+ * attempt means (commit, retry, resume, restart, give up). What arrives on the way (headers, body bytes,
+ * into a store writer or capped memory) is fetch_body.c's. */
+#include "syncd/fetch_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,79 +28,9 @@
 #define FETCH_MAX_BACKOFF_MS (5 * 60 * 1000)     /* ms: a retry never waits longer than 5 min */
 #define FETCH_INLINE_RA_S    30                  /* s: a Retry-After up to this is waited out as a retry */
 #define FETCH_COOLDOWN_403_S (24 * 3600)         /* s: a CDN ban (403) lasts hours; freshclam waits too */
-#define FETCH_ERROR_BODY     (64u << 10)         /* bytes of an error page read (and dropped) at most */
 #define FETCH_RECV_BUFFER    (256L << 10)        /* bytes per receive: fewer syscalls and callbacks on fast links */
 
-/* Token bucket in bytes. curl's own CURLOPT_MAX_RECV_SPEED_LARGE lets every new transfer burst (it
- * reads whatever the socket holds before it starts waiting) and re-credits its 3 s window when the limit
- * changes, so a sync of many small files would ignore the cap; one engine-wide bucket that pauses the
- * transfer drawing on it (CURL_WRITEFUNC_PAUSE) holds the cap exactly and shares it among all. */
-struct bucket {
-	uint64_t rate;           /* bytes/s; 0: unlimited */
-	double tokens;           /* may go negative by one write: that debt is repaid before the next */
-	int64_t last;            /* monotonic ms of the last refill */
-};
-
-struct fetch_host {
-	struct fetch_host *next;
-	char name[256];
-	int64_t next_start;      /* monotonic ms: no request to this host starts before this */
-	int64_t cooldown_until;  /* Unix s; 0: none */
-	unsigned active;         /* transfers in flight */
-	unsigned unsent;         /* started but request not yet on the wire (interval is measured from sends) */
-	bool cooldown_loaded;
-};
-
-struct xfer {
-	struct xfer *prev, *next;   /* in f->pending or f->active */
-	struct sl_fetch *f;
-	struct fetch_host *host;
-	struct sl_fetch_req req;    /* strings owned */
-	CURL *easy;
-	struct curl_slist *hdrs;
-	struct sl_store_writer *w;
-	uint8_t *mem;
-	size_t mem_len, mem_cap;
-	uint64_t cap;               /* body cap (whole object) */
-	uint64_t offset;            /* bytes resumed from a partial in this attempt */
-	uint64_t got;               /* body bytes received in this attempt */
-	int64_t not_before;         /* monotonic ms (backoff) */
-	unsigned attempts, retries;
-	struct bucket bw;           /* per-request cap */
-	bool https, body_started, sent, no_resume, discard, restart, paused;
-	int abort_err;              /* set by the body callback when it refused bytes */
-	long status;
-	char etag[SL_MAX_HEADER_VALUE], last_modified[SL_MAX_HEADER_VALUE], content_type[SL_MAX_HEADER_VALUE];
-	size_t ncap;                /* names in req.capture */
-	char (*cap_val)[SL_MAX_HEADER_VALUE];   /* per name: the current response's value */
-	uint32_t cap_seen;          /* bit i: capture[i] present in the current response */
-	char retry_after[128], content_range[128];
-	char errbuf[CURL_ERROR_SIZE];
-	char msg[512];
-};
-
-struct xlist {
-	struct xfer *head, *tail;
-	unsigned n;
-};
-
-struct sl_fetch {
-	struct sl_fetch_opts opts;
-	char *user_agent, *proxy, *ca_file, *log_source;
-	struct sl_catalog *cat;
-	struct sl_store *st;
-	CURLM *multi;
-	struct xlist pending, active;
-	struct xlist settling;      /* bodies complete, their write-behind not yet: committed once idle */
-	struct fetch_host *hosts;
-	struct bucket bw;           /* global cap */
-	struct sl_writeq *wq;       /* write-behind for store bodies, started with the first one */
-	bool wq_failed;             /* could not start it: bodies are written on this thread */
-	uint64_t bytes, requests;
-	uint64_t rng;
-};
-
-static int64_t now_ms(void)
+int64_t sl_fx_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -289,10 +220,10 @@ static void bucket_init(struct bucket *b, uint64_t rate)
 {
 	b->rate = rate;
 	b->tokens = 0;
-	b->last = now_ms();
+	b->last = sl_fx_now_ms();
 }
 
-static void bucket_refill(struct bucket *b, int64_t now)
+void sl_fx_bucket_refill(struct bucket *b, int64_t now)
 {
 	if (b->rate == 0)
 		return;
@@ -305,239 +236,11 @@ static void bucket_refill(struct bucket *b, int64_t now)
 }
 
 /* ms until the bucket allows a write again; 0: now. */
-static int64_t bucket_wait(const struct bucket *b)
+int64_t sl_fx_bucket_wait(const struct bucket *b)
 {
 	if (b->rate == 0 || b->tokens > 0)
 		return 0;
 	return (int64_t)(-b->tokens * 1000 / (double)b->rate) + 1;
-}
-
-/* ---- callbacks ---- */
-
-static int refuse(struct xfer *x, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Keep a header the caller asked for; repeated fields are joined with ", " (RFC 9110 5.3). -1 when the
- * value outgrows its buffer: the request fails rather than hand over a cut value. */
-static int capture(struct xfer *x, struct sl_blob name, struct sl_blob value)
-{
-	for (size_t i = 0; i < x->ncap; i++) {
-		if (!sl_blob_eq_nocase(name, x->req.capture[i]))
-			continue;
-		char *v = x->cap_val[i];
-		size_t have = (x->cap_seen & (1u << i)) ? strlen(v) : 0, sep = have ? 2 : 0;
-		if (have + sep + value.len >= SL_MAX_HEADER_VALUE)
-			return refuse(x, -SL_E_TOOBIG, "response header %s longer than %d bytes", x->req.capture[i],
-				      SL_MAX_HEADER_VALUE - 1);
-		memcpy(v + have, ", ", sep);
-		memcpy(v + have + sep, value.p, value.len);
-		v[have + sep + value.len] = '\0';
-		x->cap_seen |= 1u << i;
-		return 0;
-	}
-	return 0;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct xfer *x = arg;
-	size_t len = size * n;
-	struct sl_blob line = { (const uint8_t *)p, len }, name;
-	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		/* A new response (redirect hop, 1xx): forget the previous one's headers. */
-		x->etag[0] = x->last_modified[0] = x->content_type[0] = '\0';
-		x->retry_after[0] = x->content_range[0] = '\0';
-		x->cap_seen = 0;
-		return len;
-	}
-	if (!sl_blob_split(&line, ':', &name))
-		return len;
-	name = sl_blob_trim(name);
-	struct sl_blob value = sl_blob_trim(line);
-	if (capture(x, name, value) != 0)
-		return 0;   /* refused: curl aborts the transfer, abort_err says why */
-	char *dst = NULL;
-	size_t cap = 0;
-	if (sl_blob_eq_nocase(name, "etag")) {
-		dst = x->etag;
-		cap = sizeof x->etag;
-	} else if (sl_blob_eq_nocase(name, "last-modified")) {
-		dst = x->last_modified;
-		cap = sizeof x->last_modified;
-	} else if (sl_blob_eq_nocase(name, "content-type")) {
-		dst = x->content_type;
-		cap = sizeof x->content_type;
-	} else if (sl_blob_eq_nocase(name, "retry-after")) {
-		dst = x->retry_after;
-		cap = sizeof x->retry_after;
-	} else if (sl_blob_eq_nocase(name, "content-range")) {
-		dst = x->content_range;
-		cap = sizeof x->content_range;
-	}
-	/* An oversized validator is dropped rather than truncated: a truncated ETag never matches. */
-	if (dst != NULL && sl_blob_copy(value, dst, cap) != 0)
-		dst[0] = '\0';
-	return len;
-}
-
-static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
-{
-	struct xfer *x = arg;
-	if (!x->sent) {
-		x->sent = true;
-		x->host->unsent--;
-	}
-	int64_t next = now_ms() + x->f->opts.request_interval_ms;
-	if (next > x->host->next_start)
-		x->host->next_start = next;
-	return CURL_PREREQFUNC_OK;
-}
-
-static int refuse(struct xfer *x, int err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(x->msg, sizeof x->msg, fmt, ap);
-	va_end(ap);
-	x->abort_err = err;
-	return -1;
-}
-
-static unsigned writer_flags(const struct xfer *x)
-{
-	/* A small object is cheaper to fetch again than to keep in a named, locked partial file. */
-	bool big = x->req.expect_size < 0 || (uint64_t)x->req.expect_size >= x->f->opts.resume_min_bytes;
-	bool resumable = (x->req.flags & SL_FETCH_RESUMABLE) && x->req.expect_sha256 != NULL &&
-			 x->req.range == NULL && big;
-	unsigned flags = resumable ? SL_STORE_RESUMABLE : 0;
-#ifdef SL_STORE_DEFER_SYNC
-	flags |= SL_STORE_DEFER_SYNC;
-#endif
-	return flags;
-}
-
-/* A store writer for x's body. Its bytes are written by the write-behind thread, so that this (event loop)
- * thread receives and hashes while the kernel copies the previous buffers into the page cache. */
-static struct sl_store_writer *writer_new(struct xfer *x, char **cause)
-{
-	struct sl_fetch *f = x->f;
-	struct sl_store_expect e = { x->req.expect_sha256, x->req.expect_size, x->cap };
-	if (f->wq == NULL && !f->wq_failed) {
-		char *why = NULL;
-		f->wq = sl_writeq_new(&why);
-		if (f->wq == NULL) {
-			sl_log_warn(f->log_source, "writing downloads without a write-behind thread: %s",
-				    why ? why : "?");
-			f->wq_failed = true;
-		}
-		free(why);
-	}
-	return sl_store_writer_new_behind(f->st, &e, writer_flags(x), f->wq, cause);
-}
-
-/* First body bytes of an attempt: now the status is known, decide where the body goes. */
-static int body_begin(struct xfer *x)
-{
-	struct sl_fetch *f = x->f;
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
-	if (x->status < 200 || x->status >= 300) {
-		x->discard = true;   /* an error page is never content */
-		return 0;
-	}
-	if (x->status == 206 && x->offset == 0 && x->req.range == NULL)
-		return refuse(x, -SL_E_HTTP, "partial content (206) to a request without Range");
-	if (x->offset > 0 && x->status == 200) {
-		/* The server ignored Range: the whole body follows, start the object over. */
-		sl_log_info(f->log_source, "%s: server ignored Range, restarting from 0", x->req.url);
-		sl_store_writer_abort(x->w, false);
-		char *cause = NULL;
-		x->w = writer_new(x, &cause);
-		if (x->w == NULL) {
-			refuse(x, -EIO, "cannot restart the store write: %s", cause ? cause : "?");
-			free(cause);
-			return -1;
-		}
-		x->offset = sl_store_writer_offset(x->w);
-	} else if (x->offset > 0 && x->status == 206) {
-		uint64_t start = 0;
-		if (sscanf(x->content_range, "bytes %" SCNu64 "-", &start) != 1 || start != x->offset) {
-			x->restart = true;
-			return refuse(x, -SL_E_HTTP, "Content-Range does not start at %" PRIu64, x->offset);
-		}
-	}
-	curl_off_t cl = -1;
-	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-	if (cl >= 0 && !(x->req.flags & SL_FETCH_HEAD)) {
-		uint64_t total = x->offset + (uint64_t)cl;
-		if (x->req.expect_size >= 0 && x->req.range == NULL && total != (uint64_t)x->req.expect_size)
-			return refuse(x, -SL_E_SIZE, "upstream announces %" PRIu64 " bytes, expected %" PRIu64,
-				      total, (uint64_t)x->req.expect_size);
-		if (total > x->cap)
-			return refuse(x, -SL_E_TOOBIG, "upstream announces %" PRIu64 " bytes, cap is %" PRIu64,
-				      total, x->cap);
-	}
-	return 0;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct xfer *x = arg;
-	struct sl_fetch *f = x->f;
-	size_t len = size * n;
-	if (f->bw.rate || x->bw.rate) {
-		int64_t now = now_ms();
-		bucket_refill(&f->bw, now);
-		bucket_refill(&x->bw, now);
-		if (bucket_wait(&f->bw) || bucket_wait(&x->bw)) {
-			x->paused = true;   /* curl keeps these bytes and hands them over again on unpause */
-			return CURL_WRITEFUNC_PAUSE;
-		}
-		f->bw.tokens -= (double)len;
-		x->bw.tokens -= (double)len;
-	}
-	f->bytes += len;
-	if (!x->body_started) {
-		x->body_started = true;
-		if (body_begin(x) != 0)
-			return 0;
-	}
-	if (x->abort_err)
-		return 0;
-	if (x->discard) {
-		x->got += len;
-		return x->got > FETCH_ERROR_BODY ? 0 : len;
-	}
-	uint64_t total = x->offset + x->got + len;
-	if (x->req.expect_size >= 0 && x->req.range == NULL && total > (uint64_t)x->req.expect_size)
-		return (size_t)(refuse(x, -SL_E_SIZE, "upstream sent more than the expected %" PRId64 " bytes",
-				       x->req.expect_size) + 1);
-	if (total > x->cap)
-		return (size_t)(refuse(x, -SL_E_TOOBIG, "body exceeds the cap of %" PRIu64 " bytes", x->cap) + 1);
-	if (x->w != NULL) {
-		int rc = sl_store_writer_write(x->w, p, len);
-		if (rc != 0) {
-			x->abort_err = rc;
-			snprintf(x->msg, sizeof x->msg, "store write failed: %s", sl_strerror(rc));
-			return 0;
-		}
-	} else {
-		if (x->mem_len + len + 1 > x->mem_cap) {
-			size_t want = x->mem_cap ? x->mem_cap : 16384;
-			while (want < x->mem_len + len + 1)
-				want *= 2;
-			uint8_t *m = realloc(x->mem, want);
-			if (m == NULL) {
-				x->abort_err = -ENOMEM;
-				snprintf(x->msg, sizeof x->msg, "out of memory");
-				return 0;
-			}
-			x->mem = m;
-			x->mem_cap = want;
-		}
-		memcpy(x->mem + x->mem_len, p, len);
-		x->mem_len += len;
-	}
-	x->got += len;
-	return len;
 }
 
 /* ---- starting a transfer ---- */
@@ -556,24 +259,6 @@ static int add_header(struct curl_slist **l, const char *name, const char *value
 	return 0;
 }
 
-static int open_writer(struct xfer *x, char **cause)
-{
-	x->w = writer_new(x, cause);
-	if (x->w == NULL)
-		return -EIO;
-	x->offset = sl_store_writer_offset(x->w);
-	/* A partial we must not trust (after a 416 or a digest mismatch) or one that is already complete
-	 * (crash before commit; "bytes N-" would be unsatisfiable) is dropped, and the write starts at 0. */
-	bool drop = x->no_resume || (x->req.expect_size >= 0 && x->offset >= (uint64_t)x->req.expect_size);
-	if (x->offset > 0 && drop) {
-		sl_store_writer_abort(x->w, false);
-		x->w = writer_new(x, cause);
-		if (x->w == NULL)
-			return -EIO;
-		x->offset = sl_store_writer_offset(x->w);
-	}
-	return 0;
-}
 
 static int xfer_setup(struct xfer *x)
 {
@@ -634,13 +319,13 @@ static int xfer_setup(struct xfer *x)
 	SET(CURLOPT_LOW_SPEED_LIMIT, (long)(o->low_speed_bps ? o->low_speed_bps : 1024));
 	/* curl counts the low-speed window in whole seconds; round up so it is never shorter than asked. */
 	SET(CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_time_ms ? o->low_speed_time_ms : 30000) + 999) / 1000);
-	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERFUNCTION, sl_fx_on_header);
 	SET(CURLOPT_HEADERDATA, x);
-	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEFUNCTION, sl_fx_on_body);
 	SET(CURLOPT_WRITEDATA, x);
 	/* curl's 16 KiB default costs a recv, a callback and a store write per 16 KiB on fast links */
 	SET(CURLOPT_BUFFERSIZE, FETCH_RECV_BUFFER);
-	SET(CURLOPT_PREREQFUNCTION, on_prereq);
+	SET(CURLOPT_PREREQFUNCTION, sl_fx_on_prereq);
 	SET(CURLOPT_PREREQDATA, x);
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	if (range[0])
@@ -669,7 +354,7 @@ static void xfer_start(struct sl_fetch *f, struct xfer *x)
 	char *cause = NULL;
 	int rc = 0;
 	if ((x->req.flags & SL_FETCH_TO_STORE) && !(x->req.flags & SL_FETCH_HEAD))
-		rc = open_writer(x, &cause);
+		rc = sl_fx_open_writer(x, &cause);
 	if (rc == 0)
 		rc = xfer_setup(x);
 	if (rc == 0 && curl_multi_add_handle(f->multi, x->easy) != CURLM_OK)
@@ -684,7 +369,7 @@ static void xfer_start(struct sl_fetch *f, struct xfer *x)
 	xlist_push(&f->active, x);
 	x->host->active++;
 	x->host->unsent++;
-	int64_t next = now_ms() + f->opts.request_interval_ms;
+	int64_t next = sl_fx_now_ms() + f->opts.request_interval_ms;
 	if (next > x->host->next_start)
 		x->host->next_start = next;
 }
@@ -800,7 +485,7 @@ static void xfer_again(struct sl_fetch *f, struct xfer *x, int64_t delay, const 
 	x->easy = NULL;
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
-	x->not_before = now_ms() + delay;
+	x->not_before = sl_fx_now_ms() + delay;
 	sl_log_info(f->log_source, "%s: %s; retrying in %" PRId64 " ms", x->req.url, why, delay);
 	xlist_push(&f->pending, x);
 }
@@ -943,7 +628,7 @@ static void xfer_judge(struct sl_fetch *f, struct xfer *x, CURLcode cc)
 		snprintf(x->msg, sizeof x->msg, "HTTP %ld", st);
 		if ((st == 429 || st == 503) && ra >= 0) {
 			if (ra <= FETCH_INLINE_RA_S && can_retry) {
-				int64_t next = now_ms() + ra * 1000;
+				int64_t next = sl_fx_now_ms() + ra * 1000;
 				if (next > x->host->next_start)
 					x->host->next_start = next;
 				x->retries++;
@@ -1017,7 +702,7 @@ struct sl_fetch *sl_fetch_new(const struct sl_fetch_opts *opts, struct sl_catalo
 		curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)f->opts.max_per_host);
 		curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 		if (getrandom(&f->rng, sizeof f->rng, 0) != (ssize_t)sizeof f->rng || f->rng == 0)
-			f->rng = (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull | 1;
+			f->rng = (uint64_t)sl_fx_now_ms() * 0x9e3779b97f4a7c15ull | 1;
 		return f;
 	}
 	if (cause)
@@ -1139,19 +824,19 @@ static bool share_too_small(const struct sl_fetch *f)
 /* Unpause transfers the buckets allow again; returns ms until the next one could resume. */
 static int64_t unpause(struct sl_fetch *f)
 {
-	int64_t now = now_ms(), wait = FETCH_POLL_MS;
-	bucket_refill(&f->bw, now);
+	int64_t now = sl_fx_now_ms(), wait = FETCH_POLL_MS;
+	sl_fx_bucket_refill(&f->bw, now);
 	for (struct xfer *x = f->active.head; x; x = x->next) {
 		if (!x->paused)
 			continue;
-		bucket_refill(&x->bw, now);
-		int64_t w = bucket_wait(&f->bw) > bucket_wait(&x->bw) ? bucket_wait(&f->bw) : bucket_wait(&x->bw);
+		sl_fx_bucket_refill(&x->bw, now);
+		int64_t w = sl_fx_bucket_wait(&f->bw) > sl_fx_bucket_wait(&x->bw) ? sl_fx_bucket_wait(&f->bw) : sl_fx_bucket_wait(&x->bw);
 		if (w > 0) {
 			wait = w < wait ? w : wait;
 			continue;
 		}
 		x->paused = false;
-		curl_easy_pause(x->easy, CURLPAUSE_CONT);   /* may call on_body, which may pause again */
+		curl_easy_pause(x->easy, CURLPAUSE_CONT);   /* may call sl_fx_on_body, which may pause again */
 	}
 	return wait;
 }
@@ -1159,7 +844,7 @@ static int64_t unpause(struct sl_fetch *f)
 /* Start what may start; returns ms until a waiting request could start (FETCH_POLL_MS if unknown). */
 static int64_t start_ready(struct sl_fetch *f)
 {
-	int64_t now = now_ms(), wait = FETCH_POLL_MS;
+	int64_t now = sl_fx_now_ms(), wait = FETCH_POLL_MS;
 	struct xfer *x = f->pending.head, *next;
 	for (; x != NULL; x = next) {
 		next = x->next;

@@ -1,0 +1,100 @@
+/* fetch_int: what the fetch engine's own files share (fetch.c: scheduling, politeness, the end of an
+ * attempt; fetch_body.c: curl's callbacks, where a response's headers and body go). Not for use outside
+ * syncd/fetch*.c. */
+#ifndef SL_FETCH_INT_H
+#define SL_FETCH_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "core/limits.h"
+#include "syncd/fetch.h"
+
+#define FETCH_ERROR_BODY     (64u << 10)         /* bytes of an error page read (and dropped) at most */
+
+/* Token bucket in bytes. curl's own CURLOPT_MAX_RECV_SPEED_LARGE lets every new transfer burst (it
+ * reads whatever the socket holds before it starts waiting) and re-credits its 3 s window when the limit
+ * changes, so a sync of many small files would ignore the cap; one engine-wide bucket that pauses the
+ * transfer drawing on it (CURL_WRITEFUNC_PAUSE) holds the cap exactly and shares it among all. */
+struct bucket {
+	uint64_t rate;           /* bytes/s; 0: unlimited */
+	double tokens;           /* may go negative by one write: that debt is repaid before the next */
+	int64_t last;            /* monotonic ms of the last refill */
+};
+
+struct fetch_host {
+	struct fetch_host *next;
+	char name[256];
+	int64_t next_start;      /* monotonic ms: no request to this host starts before this */
+	int64_t cooldown_until;  /* Unix s; 0: none */
+	unsigned active;         /* transfers in flight */
+	unsigned unsent;         /* started but request not yet on the wire (interval is measured from sends) */
+	bool cooldown_loaded;
+};
+
+struct xfer {
+	struct xfer *prev, *next;   /* in f->pending or f->active */
+	struct sl_fetch *f;
+	struct fetch_host *host;
+	struct sl_fetch_req req;    /* strings owned */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct sl_store_writer *w;
+	uint8_t *mem;
+	size_t mem_len, mem_cap;
+	uint64_t cap;               /* body cap (whole object) */
+	uint64_t offset;            /* bytes resumed from a partial in this attempt */
+	uint64_t got;               /* body bytes received in this attempt */
+	int64_t not_before;         /* monotonic ms (backoff) */
+	unsigned attempts, retries;
+	struct bucket bw;           /* per-request cap */
+	bool https, body_started, sent, no_resume, discard, restart, paused;
+	int abort_err;              /* set by the body callback when it refused bytes */
+	long status;
+	char etag[SL_MAX_HEADER_VALUE], last_modified[SL_MAX_HEADER_VALUE], content_type[SL_MAX_HEADER_VALUE];
+	size_t ncap;                /* names in req.capture */
+	char (*cap_val)[SL_MAX_HEADER_VALUE];   /* per name: the current response's value */
+	uint32_t cap_seen;          /* bit i: capture[i] present in the current response */
+	char retry_after[128], content_range[128];
+	char errbuf[CURL_ERROR_SIZE];
+	char msg[512];
+};
+
+struct xlist {
+	struct xfer *head, *tail;
+	unsigned n;
+};
+
+struct sl_fetch {
+	struct sl_fetch_opts opts;
+	char *user_agent, *proxy, *ca_file, *log_source;
+	struct sl_catalog *cat;
+	struct sl_store *st;
+	CURLM *multi;
+	struct xlist pending, active;
+	struct xlist settling;      /* bodies complete, their write-behind not yet: committed once idle */
+	struct fetch_host *hosts;
+	struct bucket bw;           /* global cap */
+	struct sl_writeq *wq;       /* write-behind for store bodies, started with the first one */
+	bool wq_failed;             /* could not start it: bodies are written on this thread */
+	uint64_t bytes, requests;
+	uint64_t rng;
+};
+
+/* Monotonic milliseconds. */
+int64_t sl_fx_now_ms(void);
+/* Token bucket: add what accrued since the last refill; ms to wait before the next write (0: go). */
+void sl_fx_bucket_refill(struct bucket *b, int64_t now);
+int64_t sl_fx_bucket_wait(const struct bucket *b);
+
+/* curl callbacks (CURLOPT_HEADERFUNCTION, CURLOPT_WRITEFUNCTION, CURLOPT_PREREQFUNCTION); arg is the xfer. */
+size_t sl_fx_on_header(char *p, size_t size, size_t n, void *arg);
+size_t sl_fx_on_body(char *p, size_t size, size_t n, void *arg);
+int sl_fx_on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port);
+/* The store writer for x's body (resuming a partial where allowed): 0, or -EIO with *cause. */
+int sl_fx_open_writer(struct xfer *x, char **cause);
+
+#endif
