@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "core/strset.h"
+#include "syncd/apt_pool.h"
 #include "syncd/fetch.h"
 #include "verify/apt_verify.h"
 #include "verify/gpg.h"
@@ -62,11 +63,6 @@ struct apt_index {
 	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
 };
 
-struct pool_item {
-	char *path, *sha256, *meta;
-	uint64_t size;
-};
-
 struct apt_run {
 	struct sl_sync_ctx *ctx;
 	const struct sl_source *src;
@@ -77,9 +73,11 @@ struct apt_run {
 	size_t nidx;
 	struct sl_apt_solver *solver;
 	/* pool phase */
-	struct pool_item *pool;
-	size_t npool, pool_cap, pool_next, pool_done;
-	uint64_t pool_bytes_total, pool_bytes_done;
+	struct sl_apt_pool *pool;           /* the files to fetch, in a temporary file (see apt_pool.h) */
+	struct sl_apt_pool_item pool_it;    /* scratch for reading it */
+	size_t pool_queued, pool_done;
+	bool pool_end;                      /* every item has been queued */
+	uint64_t pool_bytes_done;
 	int pool_err;
 	char *pool_err_msg;
 	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
@@ -432,33 +430,6 @@ static char *pool_meta(const struct sl_apt_pkg *p, const struct apt_index *ix)
 	return txt;
 }
 
-static int pool_push(struct apt_run *r, const char *path, const char *sha, uint64_t size, char *meta)
-{
-	if (r->npool == r->pool_cap) {
-		size_t ncap = r->pool_cap ? r->pool_cap * 2 : 256;
-		if (ncap > SL_MAX_PACKAGES)
-			return -SL_E_TOOBIG;
-		struct pool_item *np = realloc(r->pool, ncap * sizeof *np);
-		if (np == NULL)
-			return -ENOMEM;
-		r->pool = np;
-		r->pool_cap = ncap;
-	}
-	struct pool_item *it = &r->pool[r->npool];
-	it->path = strdup(path);
-	it->sha256 = strdup(sha);
-	it->meta = meta;
-	it->size = size;
-	if (it->path == NULL || it->sha256 == NULL) {
-		free(it->path);
-		free(it->sha256);
-		return -ENOMEM;
-	}
-	r->npool++;
-	r->pool_bytes_total += size;
-	return 0;
-}
-
 static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb822_para *para)
 {
 	struct filter_state *f = arg;
@@ -485,7 +456,9 @@ static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb
 	char *meta = pool_meta(p, f->ix);
 	if (meta == NULL)
 		return -ENOMEM;
-	return pool_push(r, path, sha, p->size, meta);
+	rc = sl_apt_pool_add(r->pool, path, sha, p->size, meta);
+	free(meta);
+	return rc;
 }
 
 static const enum sl_comp index_comps[2] = { SL_COMP_GZIP, SL_COMP_XZ };
@@ -627,15 +600,16 @@ static int pool_fill(struct apt_run *r);
 
 struct pool_req {
 	struct apt_run *r;
-	struct pool_item *it;
+	uint64_t size;
+	char path[];   /* for the messages */
 };
 
 static void pool_progress(struct apt_run *r)
 {
 	struct sl_sync_ctx *ctx = r->ctx;
 	if (ctx->progress != NULL)
-		ctx->progress(ctx->progress_arg, "pool", r->pool_done, r->npool, r->pool_bytes_done,
-			      r->pool_bytes_total);
+		ctx->progress(ctx->progress_arg, "pool", r->pool_done, sl_apt_pool_count(r->pool),
+			      r->pool_bytes_done, sl_apt_pool_bytes(r->pool));
 }
 
 static void pool_done(void *arg, const struct sl_fetch_result *res)
@@ -643,14 +617,14 @@ static void pool_done(void *arg, const struct sl_fetch_result *res)
 	struct pool_req *q = arg;
 	struct apt_run *r = q->r;
 	r->pool_done++;
-	r->pool_bytes_done += q->it->size;
+	r->pool_bytes_done += q->size;
 	if (res->err != 0) {
 		/* Content that contradicts the signed index is a verification failure; an unreachable file is a
 		 * fetch failure (the run fails either way, nothing is published). */
 		if (res->err == -SL_E_DIGEST || res->err == -SL_E_SIZE || res->err == -SL_E_TOOBIG)
-			sl_sync_check(r->ctx, q->it->path, "pool-file", NULL, false, "%s",
+			sl_sync_check(r->ctx, q->path, "pool-file", NULL, false, "%s",
 				      res->message ? res->message : sl_strerror(res->err));
-		set_err(&r->pool_err, &r->pool_err_msg, res->err, q->it->path);
+		set_err(&r->pool_err, &r->pool_err_msg, res->err, q->path);
 	}
 	free(q);
 	pool_progress(r);
@@ -661,8 +635,16 @@ static void pool_done(void *arg, const struct sl_fetch_result *res)
 /* Keep at most APT_POOL_WINDOW requests queued; the engine's connection caps do the real pacing. */
 static int pool_fill(struct apt_run *r)
 {
-	while (r->pool_next < r->npool && r->pool_next - r->pool_done < APT_POOL_WINDOW) {
-		struct pool_item *it = &r->pool[r->pool_next++];
+	struct sl_apt_pool_item *it = &r->pool_it;
+	while (!r->pool_end && r->pool_queued - r->pool_done < APT_POOL_WINDOW) {
+		int rc = sl_apt_pool_next(r->pool, it);
+		if (rc <= 0) {
+			r->pool_end = true;
+			if (rc < 0)
+				set_err(&r->pool_err, &r->pool_err_msg, rc, "pool list");
+			return rc;
+		}
+		r->pool_queued++;
 		if (sl_store_has_size(r->ctx->store, it->sha256, it->size)) {
 			r->pool_done++;
 			r->pool_bytes_done += it->size;
@@ -672,10 +654,13 @@ static int pool_fill(struct apt_run *r)
 		int n = snprintf(url, sizeof url, "%s/%s", r->base, it->path);
 		if (n < 0 || (size_t)n >= sizeof url)
 			return -SL_E_TOOBIG;
-		struct pool_req *q = malloc(sizeof *q);
+		size_t plen = strlen(it->path) + 1;
+		struct pool_req *q = malloc(sizeof *q + plen);
 		if (q == NULL)
 			return -ENOMEM;
-		*q = (struct pool_req){ r, it };
+		q->r = r;
+		q->size = it->size;
+		memcpy(q->path, it->path, plen);
 		struct sl_fetch_req req = {
 			.url = url,
 			.flags = SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE,
@@ -686,10 +671,10 @@ static int pool_fill(struct apt_run *r)
 			.done = pool_done,
 			.arg = q,
 		};
-		int rc = sl_fetch_add(r->ctx->fetch, &req);
+		rc = sl_fetch_add(r->ctx->fetch, &req);
 		if (rc < 0) {
+			set_err(&r->pool_err, &r->pool_err_msg, rc, q->path);
 			free(q);
-			set_err(&r->pool_err, &r->pool_err_msg, rc, it->path);
 			return rc;
 		}
 	}
@@ -698,7 +683,9 @@ static int pool_fill(struct apt_run *r)
 
 static int fetch_pool(struct apt_run *r, char **cause)
 {
-	int rc = pool_fill(r);
+	int rc = sl_apt_pool_rewind(r->pool);
+	if (rc == 0)
+		rc = pool_fill(r);
 	if (rc == 0)
 		rc = sl_fetch_run(r->ctx->fetch);
 	if (rc == -SL_E_INTERRUPTED)
@@ -709,14 +696,19 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	if (rc < 0)
 		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
 	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
-	rc = sl_catalog_begin(r->ctx->cat);
-	for (size_t i = 0; rc == 0 && i < r->npool; i++) {
-		struct pool_item *it = &r->pool[i];
+	rc = sl_apt_pool_rewind(r->pool);
+	if (rc == 0)
+		rc = sl_catalog_begin(r->ctx->cat);
+	struct sl_apt_pool_item *it = &r->pool_it;
+	int more = rc == 0 ? sl_apt_pool_next(r->pool, it) : 0;
+	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
 		char url[APT_URL_CAP];
 		snprintf(url, sizeof url, "%s/%s", r->base, it->path);
 		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool",
 				       "application/vnd.debian.binary-package", url, it->meta);
 	}
+	if (rc == 0 && more < 0)
+		rc = more;
 	if (rc == 0)
 		rc = sl_catalog_commit(r->ctx->cat);
 	else
@@ -724,8 +716,8 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	sl_sync_check(r->ctx, "pool", "pool-files", NULL, true,
-		      "%zu file(s), %llu bytes: size and SHA-256 match the verified Packages indices", r->npool,
-		      (unsigned long long)r->pool_bytes_total);
+		      "%zu file(s), %llu bytes: size and SHA-256 match the verified Packages indices",
+		      sl_apt_pool_count(r->pool), (unsigned long long)sl_apt_pool_bytes(r->pool));
 	return 0;
 }
 
@@ -746,12 +738,7 @@ static void run_release(struct apt_run *r)
 	free(ignored);
 	for (size_t i = 0; i < r->nidx; i++)
 		free(r->idx[i].err_msg);
-	for (size_t i = 0; i < r->npool; i++) {
-		free(r->pool[i].path);
-		free(r->pool[i].sha256);
-		free(r->pool[i].meta);
-	}
-	free(r->pool);
+	sl_apt_pool_free(r->pool);
 	sl_strset_free(r->seen);
 	free(r->pool_err_msg);
 	sl_apt_solver_free(r->solver);
@@ -883,6 +870,14 @@ static int apt_sync(struct apt_run *r, char **cause)
 	rc = select_packages(r, cause);
 	if (rc < 0)
 		return rc;
+	char tmp[SL_MAX_PATH];
+	snprintf(tmp, sizeof tmp, "%s/tmp", sl_store_root(ctx->store));
+	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r->pool = tfd >= 0 ? sl_apt_pool_new(tfd, cause) : NULL;
+	if (tfd >= 0)
+		close(tfd);
+	if (r->pool == NULL)
+		return sl_cause(cause, -EIO, "cannot start the pool list in %s", tmp);
 	for (size_t i = 0; i < r->nidx; i++) {
 		rc = sl_catalog_begin(ctx->cat);
 		if (rc == 0)
@@ -918,7 +913,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	}
 	char summary[256];
 	snprintf(summary, sizeof summary, "{\"suites\":%zu,\"indices\":%zu,\"pool_files\":%zu}", r->nsuites, r->nidx,
-		 r->npool);
+		 sl_apt_pool_count(r->pool));
 	rc = sl_catalog_snapshot_seal(ctx->cat, ctx->snap_id, (int64_t)newest, summary);
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));

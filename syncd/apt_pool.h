@@ -1,0 +1,38 @@
+/* apt_pool: the list of pool files an APT snapshot needs, kept in an unlinked temporary file instead of
+ * memory, so that a run's memory does not grow with the index (Debian main lists 63,000 files; held in
+ * memory they cost ~330 bytes each). Items are appended while the indices are filtered and read back in
+ * order, as many times as needed (the downloads, then the catalogue).
+ *
+ * Ownership: sl_apt_pool_new() -> sl_apt_pool_free(). A read item's strings live in the item struct.
+ * Failure: -errno or -SL_E_TOOBIG (a field over its cap); NULL + *cause from new. Nothing is logged. */
+#ifndef SL_APT_POOL_H
+#define SL_APT_POOL_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/limits.h"
+
+#define SL_APT_POOL_META_MAX 1024   /* bytes of one item's catalogue metadata (JSON: package, version...) */
+
+struct sl_apt_pool;
+
+struct sl_apt_pool_item {
+	char path[SL_MAX_REL_PATH];
+	char sha256[SL_SHA256_HEX];
+	uint64_t size;
+	char meta[SL_APT_POOL_META_MAX];
+};
+
+/* The temporary file goes into dirfd (O_TMPFILE, or a name unlinked at once where that is refused). */
+struct sl_apt_pool *sl_apt_pool_new(int dirfd, char **cause);
+void sl_apt_pool_free(struct sl_apt_pool *p);
+int sl_apt_pool_add(struct sl_apt_pool *p, const char *path, const char *sha256, uint64_t size, const char *meta);
+size_t sl_apt_pool_count(const struct sl_apt_pool *p);
+uint64_t sl_apt_pool_bytes(const struct sl_apt_pool *p);
+/* Read from the first item (again). Appending ends with the first rewind (-EINVAL after). */
+int sl_apt_pool_rewind(struct sl_apt_pool *p);
+/* The next item: 1, 0 at the end, or a negative code. */
+int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it);
+
+#endif
