@@ -22,6 +22,9 @@
 #include "core/error.h"
 #include "core/limits.h"
 
+struct sl_apt_prune;
+static void prune_free(struct sl_apt_prune *p);
+
 #define DEPSOLVE_MAX_UNKNOWN 512  /* bytes of unknown names listed in a cause */
 
 struct sl_apt_solver {
@@ -32,6 +35,8 @@ struct sl_apt_solver {
 	Map selected;
 	bool closed;                 /* whatprovides built and `selected` valid */
 	size_t count;
+	struct sl_apt_prune *prune;  /* names the closure can reach (sl_apt_solver_prune), or NULL */
+	bool indexed;                /* an index was added: too late to prune */
 };
 
 
@@ -87,6 +92,7 @@ void sl_apt_solver_free(struct sl_apt_solver *s)
 		return;
 	map_free(&s->selected);
 	pool_free(s->pool);
+	prune_free(s->prune);
 	free(s);
 }
 
@@ -192,15 +198,251 @@ static ssize_t lean_read(void *cookie, char *buf, size_t size)
 	return (ssize_t)out;
 }
 
-int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int fd, char **cause)
+/* ---- pruning: a name-level graph that cuts the indices down before libsolv sees them ---------------- */
+
+/* Names interned in one arena, found through an open-addressing table of ids. */
+struct names {
+	char *arena;
+	size_t arena_len, arena_cap;
+	uint32_t *off;            /* per id: offset of its NUL-terminated name in arena */
+	uint32_t n, cap;
+	uint32_t *slot;           /* ids + 1, 0: empty */
+	uint32_t nslot;           /* power of two */
+};
+
+struct edges {
+	uint32_t (*e)[2];
+	size_t n, cap;
+};
+
+struct sl_apt_prune {
+	struct names names;
+	struct edges dep;         /* package name -> every name in its Depends and Pre-Depends */
+	struct edges prov;        /* provided name -> providing package name */
+	uint8_t *kept;            /* per id, after the closure */
+};
+
+static uint64_t name_hash(const char *p, size_t len)
 {
-	if (cause != NULL)
-		*cause = NULL;
-	if (s->closed)
-		return sl_cause(cause, -SL_E_STATE, "index added after the closure was computed");
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
+	return h;
+}
+
+static int64_t name_find(const struct names *t, const char *p, size_t len)
+{
+	if (t->nslot == 0)
+		return -1;
+	for (uint32_t i = (uint32_t)name_hash(p, len) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
+		uint32_t v = t->slot[i];
+		if (v == 0)
+			return -1;
+		const char *s = t->arena + t->off[v - 1];
+		if (strncmp(s, p, len) == 0 && s[len] == '\0')
+			return v - 1;
+	}
+}
+
+static int64_t name_intern(struct names *t, const char *p, size_t len)
+{
+	int64_t id = name_find(t, p, len);
+	if (id >= 0)
+		return id;
+	if (len > SL_MAX_NAME * 4 || t->n >= SL_MAX_PACKAGES * 2)
+		return -SL_E_TOOBIG;
+	if ((t->n + 1) * 2 > t->nslot) {
+		uint32_t ns = t->nslot ? t->nslot * 2 : 1u << 14;
+		uint32_t *slot = calloc(ns, sizeof *slot);
+		if (slot == NULL)
+			return -ENOMEM;
+		for (uint32_t k = 0; k < t->n; k++) {
+			const char *s = t->arena + t->off[k];
+			uint32_t i = (uint32_t)name_hash(s, strlen(s)) & (ns - 1);
+			while (slot[i] != 0)
+				i = (i + 1) & (ns - 1);
+			slot[i] = k + 1;
+		}
+		free(t->slot);
+		t->slot = slot;
+		t->nslot = ns;
+	}
+	if (t->n == t->cap) {
+		uint32_t nc = t->cap ? t->cap * 2 : 4096;
+		uint32_t *off = realloc(t->off, nc * sizeof *off);
+		if (off == NULL)
+			return -ENOMEM;
+		t->off = off;
+		t->cap = nc;
+	}
+	if (t->arena_len + len + 1 > t->arena_cap) {
+		size_t nc = t->arena_cap ? t->arena_cap * 2 : 1u << 16;
+		while (nc < t->arena_len + len + 1)
+			nc *= 2;
+		char *a = realloc(t->arena, nc);
+		if (a == NULL)
+			return -ENOMEM;
+		t->arena = a;
+		t->arena_cap = nc;
+	}
+	memcpy(t->arena + t->arena_len, p, len);
+	t->arena[t->arena_len + len] = '\0';
+	t->off[t->n] = (uint32_t)t->arena_len;
+	t->arena_len += len + 1;
+	uint32_t i = (uint32_t)name_hash(p, len) & (t->nslot - 1);
+	while (t->slot[i] != 0)
+		i = (i + 1) & (t->nslot - 1);
+	t->slot[i] = t->n + 1;
+	return t->n++;
+}
+
+static int edge_add(struct edges *g, uint32_t from, uint32_t to)
+{
+	if (g->n == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 4096;
+		void *e = realloc(g->e, nc * sizeof *g->e);
+		if (e == NULL)
+			return -ENOMEM;
+		g->e = e;
+		g->cap = nc;
+	}
+	g->e[g->n][0] = from;
+	g->e[g->n][1] = to;
+	g->n++;
+	return 0;
+}
+
+static int edge_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Every name in a dependency or Provides list: "a (>= 1) | b:any, c" -> a, b, c. */
+static int each_name(struct sl_apt_prune *p, const char *v, size_t len, uint32_t pkg, bool provides)
+{
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == ',' || v[i] == '|'))
+			i++;
+		size_t start = i;
+		while (i < len && v[i] != ' ' && v[i] != '\t' && v[i] != '\n' && v[i] != ',' && v[i] != '|' &&
+		       v[i] != '(' && v[i] != ':' && v[i] != '[')
+			i++;
+		size_t end = i;
+		/* Skip the rest of this item (version, architecture qualifier). */
+		while (i < len && v[i] != ',' && v[i] != '|')
+			i++;
+		if (end == start)
+			continue;
+		int64_t id = name_intern(&p->names, v + start, end - start);
+		if (id < 0)
+			return (int)id;
+		int rc = provides ? edge_add(&p->prov, (uint32_t)id, pkg) : edge_add(&p->dep, pkg, (uint32_t)id);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One stanza's lean fields (Package first or not): record its names and edges. */
+static int scan_stanza(struct sl_apt_prune *p, const char *st, size_t len)
+{
+	const char *pkg = NULL;
+	size_t pkg_len = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		int64_t id = -1;
+		if (pass == 1) {
+			if (pkg == NULL)
+				return 0;   /* no Package: libsolv skips it too */
+			id = name_intern(&p->names, pkg, pkg_len);
+			if (id < 0)
+				return (int)id;
+		}
+		for (size_t i = 0; i < len;) {
+			/* A field: "Name: value" plus continuation lines. */
+			size_t eol = i;
+			while (eol < len && !(st[eol] == '\n' && (eol + 1 >= len || (st[eol + 1] != ' ' && st[eol + 1] != '\t'))))
+				eol++;
+			const char *colon = memchr(st + i, ':', eol - i);
+			if (colon != NULL) {
+				size_t nlen = (size_t)(colon - (st + i));
+				const char *v = colon + 1;
+				size_t vlen = (size_t)(st + eol - v);
+				if (pass == 0 && nlen == 7 && strncasecmp(st + i, "Package", 7) == 0) {
+					while (vlen > 0 && (*v == ' ' || *v == '\t'))
+						v++, vlen--;
+					while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+						vlen--;
+					pkg = v;
+					pkg_len = vlen;
+				} else if (pass == 1) {
+					bool prov = nlen == 8 && strncasecmp(st + i, "Provides", 8) == 0;
+					bool dep = (nlen == 7 && strncasecmp(st + i, "Depends", 7) == 0) ||
+						   (nlen == 11 && strncasecmp(st + i, "Pre-Depends", 11) == 0);
+					int rc = prov || dep ? each_name(p, v, vlen, (uint32_t)id, prov) : 0;
+					if (rc < 0)
+						return rc;
+				}
+			}
+			i = eol + 1;
+		}
+	}
+	return 0;
+}
+
+/* Read stanzas (their lean lines, without the blank line) from a lean FILE, one callback each. */
+static int each_stanza(FILE *fp, int (*cb)(void *arg, const char *st, size_t len), void *arg)
+{
+	char *line = NULL, *st = NULL;
+	size_t line_cap = 0, st_len = 0, st_cap = 0;
+	int rc = 0;
+	for (;;) {
+		ssize_t n = getline(&line, &line_cap, fp);
+		bool end = n < 0 || (n == 1 && line[0] == '\n');
+		if (end && st_len > 0) {
+			rc = cb(arg, st, st_len);
+			st_len = 0;
+		}
+		if (rc < 0 || n < 0)
+			break;
+		if (end)
+			continue;
+		if (st_len + (size_t)n > SL_MAX_DEB822_PARA) {
+			rc = -SL_E_TOOBIG;
+			break;
+		}
+		if (st_len + (size_t)n > st_cap) {
+			size_t nc = st_cap ? st_cap * 2 : 4096;
+			while (nc < st_len + (size_t)n)
+				nc *= 2;
+			char *b = realloc(st, nc);
+			if (b == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			st = b;
+			st_cap = nc;
+		}
+		memcpy(st + st_len, line, (size_t)n);
+		st_len += (size_t)n;
+	}
+	free(line);
+	free(st);
+	return rc;
+}
+
+static int scan_cb(void *arg, const char *st, size_t len)
+{
+	return scan_stanza(arg, st, len);
+}
+
+/* Open fd as a FILE of its lean lines (see lean_read). */
+static FILE *lean_open(int fd, struct lean_reader **lout, char **cause)
+{
 	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, SL_MAX_INDEX_BYTES, cause);
 	if (r == NULL)
-		return -SL_E_ARCHIVE;
+		return NULL;
 	struct lean_reader *l = calloc(1, sizeof *l);
 	cookie_io_functions_t io = { .read = lean_read };
 	FILE *fp = NULL;
@@ -212,21 +454,266 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 	if (fp == NULL) {
 		free(l);
 		sl_decomp_reader_free(r);
-		return sl_cause(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, 0, "out of memory");
+		return NULL;
 	}
-	/* One libsolv repo per index, so a failed index can be dropped whole; selection matches by name. */
-	Repo *repo = repo_create(s->pool, repo_name);
-	repo_add_debpackages(repo, fp, 0);
-	fclose(fp);
+	*lout = l;
+	return fp;
+}
+
+/* After fclose: the decompressor's error, if any (libsolv and getline see one as the end of the file). */
+static int lean_close(struct lean_reader *l, char **cause)
+{
 	int rc = 0;
-	if (*sl_decomp_reader_error(r) != '\0') {
-		/* libsolv sees a read error as end of file: what it parsed is incomplete. */
-		ssize_t err = sl_decomp_reader_read(r, NULL, 1);
-		rc = sl_cause(cause, err < 0 ? (int)err : -SL_E_ARCHIVE, "%s", sl_decomp_reader_error(r));
-		repo_free(repo, 1);
+	if (*sl_decomp_reader_error(l->r) != '\0') {
+		ssize_t err = sl_decomp_reader_read(l->r, NULL, 1);
+		rc = sl_cause(cause, err < 0 ? (int)err : -SL_E_ARCHIVE, "%s", sl_decomp_reader_error(l->r));
 	}
+	sl_decomp_reader_free(l->r);
 	free(l);
-	sl_decomp_reader_free(r);
+	return rc;
+}
+
+static void prune_free(struct sl_apt_prune *p)
+{
+	if (p == NULL)
+		return;
+	free(p->names.arena);
+	free(p->names.off);
+	free(p->names.slot);
+	free(p->dep.e);
+	free(p->prov.e);
+	free(p->kept);
+	free(p);
+}
+
+/* Mark every name reachable from `names` through dependency and provider edges. */
+static int prune_close(struct sl_apt_prune *p, const char *const *names, size_t n)
+{
+	uint32_t nn = p->names.n;
+	p->kept = calloc(nn ? nn : 1, 1);
+	uint32_t *queue = malloc((nn ? nn : 1) * sizeof *queue);
+	size_t *dep_at = calloc((size_t)nn + 1, sizeof *dep_at), *prov_at = calloc((size_t)nn + 1, sizeof *prov_at);
+	int rc = p->kept && queue && dep_at && prov_at ? 0 : -ENOMEM;
+	if (rc == 0) {
+		/* Edges sorted by their source, with each source's first edge: a compact adjacency list. */
+		qsort(p->dep.e, p->dep.n, sizeof *p->dep.e, edge_cmp);
+		qsort(p->prov.e, p->prov.n, sizeof *p->prov.e, edge_cmp);
+		for (size_t i = 0; i < p->dep.n; i++)
+			dep_at[p->dep.e[i][0] + 1]++;
+		for (size_t i = 0; i < p->prov.n; i++)
+			prov_at[p->prov.e[i][0] + 1]++;
+		for (uint32_t i = 0; i < nn; i++) {
+			dep_at[i + 1] += dep_at[i];
+			prov_at[i + 1] += prov_at[i];
+		}
+		size_t head = 0, tail = 0;
+		for (size_t i = 0; i < n; i++) {
+			int64_t id = name_find(&p->names, names[i], strlen(names[i]));
+			if (id >= 0 && !p->kept[id]) {
+				p->kept[id] = 1;
+				queue[tail++] = (uint32_t)id;
+			}
+		}
+		while (head < tail) {
+			uint32_t v = queue[head++];
+			for (size_t k = dep_at[v]; k < dep_at[v + 1]; k++) {
+				uint32_t t = p->dep.e[k][1];
+				if (!p->kept[t]) {
+					p->kept[t] = 1;
+					queue[tail++] = t;
+				}
+			}
+			for (size_t k = prov_at[v]; k < prov_at[v + 1]; k++) {
+				uint32_t t = p->prov.e[k][1];
+				if (!p->kept[t]) {
+					p->kept[t] = 1;
+					queue[tail++] = t;
+				}
+			}
+		}
+	}
+	free(queue);
+	free(dep_at);
+	free(prov_at);
+	/* The graph is no longer needed: only names and marks stay for the stanza filter. */
+	free(p->dep.e);
+	free(p->prov.e);
+	p->dep = (struct edges){ 0 };
+	p->prov = (struct edges){ 0 };
+	return rc;
+}
+
+static bool prune_keep(const struct sl_apt_prune *p, const char *name, size_t len)
+{
+	int64_t id = name_find(&p->names, name, len);
+	return id >= 0 && p->kept[id];
+}
+
+int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, const char *const *names, size_t n,
+			char **cause)
+{
+	if (cause != NULL)
+		*cause = NULL;
+	if (s->closed || s->indexed || s->prune != NULL)
+		return sl_cause(cause, -SL_E_STATE, "pruning after indices were added");
+	struct sl_apt_prune *p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return sl_cause(cause, -ENOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; i < nfds && rc == 0; i++) {
+		struct lean_reader *l = NULL;
+		FILE *fp = lean_open(fds[i], &l, cause);
+		if (fp == NULL) {
+			rc = -SL_E_ARCHIVE;
+			break;
+		}
+		rc = each_stanza(fp, scan_cb, p);
+		fclose(fp);
+		int lr = lean_close(l, cause);
+		if (rc == 0)
+			rc = lr;
+		else
+			sl_cause(cause, rc, "%s", sl_strerror(rc));
+	}
+	if (rc == 0)
+		rc = prune_close(p, names, n);
+	if (rc < 0) {
+		prune_free(p);
+		return rc;
+	}
+	s->prune = p;
+	return 0;
+}
+
+/* What libsolv reads when the solver is pruned: the lean stanzas whose Package is kept. */
+struct stanza_reader {
+	FILE *in;
+	const struct sl_apt_prune *p;
+	char *line, *st;
+	size_t line_cap, st_len, st_cap, st_off;
+	bool ready, eof;
+};
+
+static bool stanza_kept(const struct stanza_reader *z)
+{
+	for (size_t i = 0; i < z->st_len;) {
+		const char *l = z->st + i;
+		const char *nl = memchr(l, '\n', z->st_len - i);
+		size_t len = nl != NULL ? (size_t)(nl - l) : z->st_len - i;
+		if (len > 8 && strncasecmp(l, "Package:", 8) == 0) {
+			const char *v = l + 8;
+			size_t vl = len - 8;
+			while (vl > 0 && (*v == ' ' || *v == '\t'))
+				v++, vl--;
+			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			return prune_keep(z->p, v, vl);
+		}
+		i += len + 1;
+	}
+	return false;
+}
+
+static int stanza_append(struct stanza_reader *z, const char *b, size_t n)
+{
+	if (z->st_len + n > SL_MAX_DEB822_PARA)
+		return -1;
+	if (z->st_len + n > z->st_cap) {
+		size_t nc = z->st_cap ? z->st_cap * 2 : 4096;
+		while (nc < z->st_len + n)
+			nc *= 2;
+		char *s = realloc(z->st, nc);
+		if (s == NULL)
+			return -1;
+		z->st = s;
+		z->st_cap = nc;
+	}
+	memcpy(z->st + z->st_len, b, n);
+	z->st_len += n;
+	return 0;
+}
+
+static ssize_t stanza_read(void *cookie, char *buf, size_t size)
+{
+	struct stanza_reader *z = cookie;
+	size_t out = 0;
+	while (out < size) {
+		if (z->ready) {
+			size_t n = z->st_len - z->st_off < size - out ? z->st_len - z->st_off : size - out;
+			memcpy(buf + out, z->st + z->st_off, n);
+			z->st_off += n;
+			out += n;
+			if (z->st_off == z->st_len) {
+				z->ready = false;
+				z->st_len = z->st_off = 0;
+			}
+			continue;
+		}
+		if (z->eof)
+			break;
+		for (;;) {
+			ssize_t n = getline(&z->line, &z->line_cap, z->in);
+			if (n < 0)
+				z->eof = true;
+			if (n < 0 || (n == 1 && z->line[0] == '\n')) {
+				if (z->st_len > 0 && stanza_kept(z)) {
+					if (stanza_append(z, "\n", 1) != 0)
+						return -1;
+					z->ready = true;
+				} else {
+					z->st_len = 0;
+				}
+				break;
+			}
+			if (stanza_append(z, z->line, (size_t)n) != 0)
+				return -1;
+		}
+	}
+	return (ssize_t)out;
+}
+
+int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int fd, char **cause)
+{
+	if (cause != NULL)
+		*cause = NULL;
+	if (s->closed)
+		return sl_cause(cause, -SL_E_STATE, "index added after the closure was computed");
+	s->indexed = true;
+	struct lean_reader *l = NULL;
+	FILE *fp = lean_open(fd, &l, cause);
+	if (fp == NULL)
+		return -SL_E_ARCHIVE;
+	struct stanza_reader z = { .in = fp, .p = s->prune };
+	FILE *zp = NULL;
+	if (s->prune != NULL) {
+		cookie_io_functions_t io = { .read = stanza_read };
+		zp = fopencookie(&z, "r", io);
+	}
+	int rc = 0;
+	if (s->prune != NULL && zp == NULL) {
+		rc = sl_cause(cause, -ENOMEM, "out of memory");
+	} else {
+		/* One libsolv repo per index, so a failed index can be dropped whole; selection matches by name. */
+		Repo *repo = repo_create(s->pool, repo_name);
+		repo_add_debpackages(repo, zp != NULL ? zp : fp, 0);
+		if (zp != NULL)
+			fclose(zp);
+		bool cut = zp != NULL && !z.eof;   /* the stanza filter gave up (a stanza over its cap, memory) */
+		fclose(fp);
+		rc = lean_close(l, cause);
+		l = NULL;
+		if (rc == 0 && cut)
+			rc = sl_cause(cause, -SL_E_TOOBIG, "a stanza larger than %u bytes", SL_MAX_DEB822_PARA);
+		if (rc != 0)
+			repo_free(repo, 1);
+	}
+	if (l != NULL) {
+		fclose(fp);
+		lean_close(l, NULL);
+	}
+	free(z.line);
+	free(z.st);
 	return rc;
 }
 

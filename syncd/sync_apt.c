@@ -575,17 +575,33 @@ static int select_packages(struct apt_run *r, char **cause)
 	r->solver = sl_apt_solver_new((const char *const *)src->architectures.v, src->architectures.n, cause);
 	if (r->solver == NULL)
 		return -SL_E_VERIFY;
-	for (size_t i = 0; i < r->nidx; i++) {
-		int fd = -1;
-		int rc = sl_store_open_object(r->ctx->store, r->idx[i].sha256, &fd, NULL);
+	/* Two passes over the indices: the first finds, by name, what the closure can reach, so that libsolv
+	 * loads a few hundred stanzas instead of a whole archive (memory stays flat with the index). */
+	int fds[APT_MAX_INDICES];
+	int rc = 0;
+	size_t nfds = r->nidx;
+	for (size_t i = 0; i < nfds; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < nfds && rc == 0; i++) {
+		rc = sl_store_open_object(r->ctx->store, r->idx[i].sha256, &fds[i], NULL);
 		if (rc < 0)
-			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
-		rc = sl_apt_solver_add_index(r->solver, r->idx[i].suite->name, fd, cause);
-		close(fd);
-		if (rc < 0)
-			return rc;
+			sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
-	int rc = sl_apt_solver_closure(r->solver, (const char *const *)src->packages.v, src->packages.n, cause);
+	if (rc == 0)
+		rc = sl_apt_solver_prune(r->solver, fds, nfds, (const char *const *)src->packages.v, src->packages.n,
+					 cause);
+	for (size_t i = 0; i < nfds && rc == 0; i++) {
+		if (lseek(fds[i], 0, SEEK_SET) != 0)
+			rc = sl_cause(cause, -errno, "index %s: %s", r->idx[i].rel_path, strerror(errno));
+		if (rc == 0)
+			rc = sl_apt_solver_add_index(r->solver, r->idx[i].suite->name, fds[i], cause);
+	}
+	for (size_t i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (rc < 0)
+		return rc;
+	rc = sl_apt_solver_closure(r->solver, (const char *const *)src->packages.v, src->packages.n, cause);
 	if (rc < 0)
 		return rc;
 	sl_log_info(src->name, "dependency closure of %zu requested package(s): %zu package version(s)",

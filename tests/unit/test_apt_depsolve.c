@@ -60,6 +60,25 @@ static struct sl_apt_solver *fixture_solver(void)
 	return s;
 }
 
+/* The same indices, pruned for `names` first (sl_apt_solver_prune reads them once more). */
+static struct sl_apt_solver *fixture_solver_pruned(const char *const *names, size_t n)
+{
+	static const char *const archs[] = { "amd64", "i386" };
+	char *cause = NULL;
+	struct sl_apt_solver *s = sl_apt_solver_new(archs, 2, &cause);
+	assert_non_null(s);
+	int fds[2] = { open_fixture("Packages.depsolve-base", false), open_fixture("Packages.depsolve-updates", false) };
+	if (sl_apt_solver_prune(s, fds, 2, names, n, &cause) != 0)
+		fail_msg("prune: %s", cause);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(lseek(fds[i], 0, SEEK_SET), 0);
+	assert_int_equal(sl_apt_solver_add_index(s, "base", fds[0], &cause), 0);
+	assert_int_equal(sl_apt_solver_add_index(s, "updates", fds[1], &cause), 0);
+	close(fds[0]);
+	close(fds[1]);
+	return s;
+}
+
 static bool sel(struct sl_apt_solver *s, const char *repo, const char *p, const char *v, const char *a)
 {
 	return sl_apt_solver_selected(s, repo, sl_blob_str(p), sl_blob_str(v), sl_blob_str(a));
@@ -178,6 +197,40 @@ static void test_field_filter(void **state)
 	sl_apt_solver_free(s);
 }
 
+/* Pruning never changes a closure: the same versions are selected with and without it, for each request
+ * of the rules test (alternatives, virtual names, multiarch, update suites, unknown names). */
+static void test_pruned_same_closure(void **state)
+{
+	(void)state;
+	static const char *const sets[][3] = {
+		{ "app", NULL, NULL }, { "needs-samearch", NULL, NULL }, { "mail-transport-agent", "libfoo", NULL },
+		{ "app", "nope", "zip" },
+	};
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+		size_t n = 0;
+		while (n < 3 && sets[k][n] != NULL)
+			n++;
+		struct sl_apt_solver *full = fixture_solver(), *cut = fixture_solver_pruned(sets[k], n);
+		char *ca = NULL, *cb = NULL;
+		int a = sl_apt_solver_closure(full, sets[k], n, &ca), b = sl_apt_solver_closure(cut, sets[k], n, &cb);
+		if (a != b)
+			fail_msg("%s: %d (%s) vs pruned %d (%s)", sets[k][0], a, ca ? ca : "", b, cb ? cb : "");
+		free(ca);
+		free(cb);
+		assert_int_equal(a, b);
+		assert_int_equal(sl_apt_solver_count(full), sl_apt_solver_count(cut));
+		sl_apt_solver_free(full);
+		sl_apt_solver_free(cut);
+	}
+	/* Pruning is refused once an index is in. */
+	struct sl_apt_solver *s = fixture_solver();
+	const char *names[] = { "app" };
+	char *cause = NULL;
+	assert_int_equal(sl_apt_solver_prune(s, NULL, 0, names, 1, &cause), -SL_E_STATE);
+	free(cause);
+	sl_apt_solver_free(s);
+}
+
 static void test_bad_inputs(void **state)
 {
 	(void)state;
@@ -214,7 +267,15 @@ struct host {
 	size_t nrepos;
 };
 
+static struct sl_apt_solver *host_solver_pruned(struct host *h, const char *const *names, size_t n);
+
 static struct sl_apt_solver *host_solver(struct host *h)
+{
+	return host_solver_pruned(h, NULL, 0);
+}
+
+/* names == NULL: the whole indices go to libsolv; else they are pruned for the closure of names. */
+static struct sl_apt_solver *host_solver_pruned(struct host *h, const char *const *names, size_t n)
 {
 	glob_t g;
 	if (glob("/var/lib/apt/lists/*_binary-amd64_Packages*", 0, NULL, &g) != 0)
@@ -226,6 +287,21 @@ static struct sl_apt_solver *host_solver(struct host *h)
 	struct timespec t0, t1;
 	getrusage(RUSAGE_SELF, &ru0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (names != NULL) {
+		int fds[8];
+		size_t nf = 0;
+		for (size_t i = 0; i < g.gl_pathc && nf < 8; i++) {
+			fds[nf] = open(g.gl_pathv[i], O_RDONLY | O_CLOEXEC);
+			assert_true(fds[nf] >= 0);
+			nf++;
+		}
+		char *cause = NULL;
+		if (sl_apt_solver_prune(s, fds, nf, names, n, &cause) != 0)
+			fail_msg("prune: %s", cause);
+		for (size_t i = 0; i < nf; i++)
+			close(fds[i]);
+	}
+	h->nrepos = 0;
 	for (size_t i = 0; i < g.gl_pathc && h->nrepos < 8; i++) {
 		/* ..._dists_<suite>_main_binary-amd64_Packages.lz4 -> repo "<suite>_main" */
 		const char *d = strstr(g.gl_pathv[i], "_dists_");
@@ -241,7 +317,7 @@ static struct sl_apt_solver *host_solver(struct host *h)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &ru1);
-	printf("libsolv: %zu indices loaded in %.2f s, peak RSS %ld -> %ld MiB\n", g.gl_pathc,
+	printf("libsolv%s: %zu indices loaded in %.2f s, peak RSS %ld -> %ld MiB\n", names ? " (pruned)" : "", g.gl_pathc,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, ru0.ru_maxrss / 1024,
 	       ru1.ru_maxrss / 1024);
 	globfree(&g);
@@ -326,10 +402,27 @@ static void test_superset_of_real_apt(void **state)
 		printf("no amd64 Packages lists in /var/lib/apt/lists; skipped\n");
 		skip();
 	}
-	compare_with_apt(s, &h, "openssh-server");
-	compare_with_apt(s, &h, "nginx");
-	compare_with_apt(s, &h, "curl ca-certificates");
+	static const char *const sets[] = { "openssh-server", "nginx", "curl ca-certificates" };
+	size_t full_count[3];
+	for (size_t i = 0; i < 3; i++) {
+		compare_with_apt(s, &h, sets[i]);
+		full_count[i] = sl_apt_solver_count(s);
+	}
 	sl_apt_solver_free(s);
+	/* Pruned for each request: the same closure, still a superset of apt's. */
+	for (size_t i = 0; i < 3; i++) {
+		char buf[128];
+		const char *names[4];
+		size_t n = 0;
+		snprintf(buf, sizeof buf, "%s", sets[i]);
+		for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && n < 4; t = strtok_r(NULL, " ", &save))
+			names[n++] = t;
+		struct host hp = { 0 };
+		struct sl_apt_solver *p = host_solver_pruned(&hp, names, n);
+		compare_with_apt(p, &hp, sets[i]);
+		assert_int_equal(sl_apt_solver_count(p), full_count[i]);
+		sl_apt_solver_free(p);
+	}
 }
 
 int main(void)
@@ -337,6 +430,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_closure_rules),
 		cmocka_unit_test(test_field_filter),
+		cmocka_unit_test(test_pruned_same_closure),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_superset_of_real_apt),
 	};
