@@ -497,8 +497,10 @@ static int prune_close(struct sl_apt_prune *p, const char *const *names, size_t 
 	int rc = p->kept && queue && dep_at && prov_at ? 0 : -ENOMEM;
 	if (rc == 0) {
 		/* Edges sorted by their source, with each source's first edge: a compact adjacency list. */
-		qsort(p->dep.e, p->dep.n, sizeof *p->dep.e, edge_cmp);
-		qsort(p->prov.e, p->prov.n, sizeof *p->prov.e, edge_cmp);
+		if (p->dep.n > 0)   /* qsort's base must not be NULL, even for 0 elements */
+			qsort(p->dep.e, p->dep.n, sizeof *p->dep.e, edge_cmp);
+		if (p->prov.n > 0)
+			qsort(p->prov.e, p->prov.n, sizeof *p->prov.e, edge_cmp);
 		for (size_t i = 0; i < p->dep.n; i++)
 			dep_at[p->dep.e[i][0] + 1]++;
 		for (size_t i = 0; i < p->prov.n; i++)
