@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <solv/bitmap.h>
 #include <solv/knownid.h>
@@ -215,11 +216,27 @@ struct edges {
 	size_t n, cap;
 };
 
+/* The first pass keeps each index's lean stanzas in an unlinked temp file, so the second pass (add_index)
+ * needs no decompressor: the xz decoder of a Debian index alone is 9 MiB. Matched to the index by inode. */
+struct lean_copy {
+	dev_t dev;
+	ino_t ino;
+	FILE *fp;
+};
+
+struct flat {
+	uint32_t *v;
+	size_t n, cap;
+};
+
 struct sl_apt_prune {
 	struct names names;
-	struct edges dep;         /* package name -> every name in its Depends and Pre-Depends */
+	struct flat deps;         /* per stanza: package id, count, then every name in Depends/Pre-Depends */
 	struct edges prov;        /* provided name -> providing package name */
 	uint8_t *kept;            /* per id, after the closure */
+	size_t stanza_at;         /* the current stanza's record in deps */
+	struct lean_copy *copies;
+	size_t ncopies;
 };
 
 static uint64_t name_hash(const char *p, size_t len)
@@ -312,6 +329,20 @@ static int edge_add(struct edges *g, uint32_t from, uint32_t to)
 	return 0;
 }
 
+static int flat_push(struct flat *f, uint32_t x)
+{
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap + f->cap / 2 : 8192;   /* x1.5: less slack than doubling */
+		uint32_t *v = realloc(f->v, nc * sizeof *v);
+		if (v == NULL)
+			return -ENOMEM;
+		f->v = v;
+		f->cap = nc;
+	}
+	f->v[f->n++] = x;
+	return 0;
+}
+
 static int edge_cmp(const void *a, const void *b)
 {
 	const uint32_t *x = a, *y = b;
@@ -338,9 +369,11 @@ static int each_name(struct sl_apt_prune *p, const char *v, size_t len, uint32_t
 		int64_t id = name_intern(&p->names, v + start, end - start);
 		if (id < 0)
 			return (int)id;
-		int rc = provides ? edge_add(&p->prov, (uint32_t)id, pkg) : edge_add(&p->dep, pkg, (uint32_t)id);
+		int rc = provides ? edge_add(&p->prov, (uint32_t)id, pkg) : flat_push(&p->deps, (uint32_t)id);
 		if (rc < 0)
 			return rc;
+		if (!provides)
+			p->deps.v[p->stanza_at + 1]++;   /* the stanza's count */
 	}
 	return 0;
 }
@@ -358,6 +391,12 @@ static int scan_stanza(struct sl_apt_prune *p, const char *st, size_t len)
 			id = name_intern(&p->names, pkg, pkg_len);
 			if (id < 0)
 				return (int)id;
+			p->stanza_at = p->deps.n;
+			int rc = flat_push(&p->deps, (uint32_t)id);
+			if (rc == 0)
+				rc = flat_push(&p->deps, 0);
+			if (rc < 0)
+				return rc;
 		}
 		for (size_t i = 0; i < len;) {
 			/* A field: "Name: value" plus continuation lines. */
@@ -432,9 +471,19 @@ static int each_stanza(FILE *fp, int (*cb)(void *arg, const char *st, size_t len
 	return rc;
 }
 
+struct scan_arg {
+	struct sl_apt_prune *p;
+	FILE *copy;   /* or NULL */
+};
+
 static int scan_cb(void *arg, const char *st, size_t len)
 {
-	return scan_stanza(arg, st, len);
+	struct scan_arg *a = arg;
+	if (a->copy != NULL && (fwrite(st, 1, len, a->copy) != len || fputc('\n', a->copy) == EOF)) {
+		fclose(a->copy);   /* no copy: add_index decompresses the index again */
+		a->copy = NULL;
+	}
+	return scan_stanza(a->p, st, len);
 }
 
 /* Open fd as a FILE of its lean lines (see lean_read). */
@@ -481,9 +530,13 @@ static void prune_free(struct sl_apt_prune *p)
 	free(p->names.arena);
 	free(p->names.off);
 	free(p->names.slot);
-	free(p->dep.e);
+	free(p->deps.v);
 	free(p->prov.e);
 	free(p->kept);
+	for (size_t i = 0; i < p->ncopies; i++)
+		if (p->copies[i].fp != NULL)
+			fclose(p->copies[i].fp);
+	free(p->copies);
 	free(p);
 }
 
@@ -491,24 +544,38 @@ static void prune_free(struct sl_apt_prune *p)
 static int prune_close(struct sl_apt_prune *p, const char *const *names, size_t n)
 {
 	uint32_t nn = p->names.n;
+	size_t nrec = 0;
+	for (size_t r = 0; r + 1 < p->deps.n; r += 2 + p->deps.v[r + 1])
+		nrec++;
 	p->kept = calloc(nn ? nn : 1, 1);
 	uint32_t *queue = malloc((nn ? nn : 1) * sizeof *queue);
-	size_t *dep_at = calloc((size_t)nn + 1, sizeof *dep_at), *prov_at = calloc((size_t)nn + 1, sizeof *prov_at);
-	int rc = p->kept && queue && dep_at && prov_at ? 0 : -ENOMEM;
+	uint32_t *rec_at = calloc((size_t)nn + 1, sizeof *rec_at), *recs = malloc((nrec ? nrec : 1) * sizeof *recs);
+	size_t *prov_at = calloc((size_t)nn + 1, sizeof *prov_at);
+	int rc = p->kept && queue && rec_at && recs && prov_at ? 0 : -ENOMEM;
 	if (rc == 0) {
-		/* Edges sorted by their source, with each source's first edge: a compact adjacency list. */
-		if (p->dep.n > 0)   /* qsort's base must not be NULL, even for 0 elements */
-			qsort(p->dep.e, p->dep.n, sizeof *p->dep.e, edge_cmp);
-		if (p->prov.n > 0)
+		/* Each package name's stanza records, and each provided name's providers, as compact lists. */
+		for (size_t r = 0; r + 1 < p->deps.n; r += 2 + p->deps.v[r + 1])
+			rec_at[p->deps.v[r] + 1]++;
+		for (uint32_t i = 0; i < nn; i++)
+			rec_at[i + 1] += rec_at[i];
+		uint32_t *fill = calloc((size_t)nn + 1, sizeof *fill);
+		if (fill == NULL) {
+			rc = -ENOMEM;
+		} else {
+			for (size_t r = 0; r + 1 < p->deps.n; r += 2 + p->deps.v[r + 1]) {
+				uint32_t pkg = p->deps.v[r];
+				recs[rec_at[pkg] + fill[pkg]++] = (uint32_t)r;
+			}
+			free(fill);
+		}
+		if (p->prov.n > 0)   /* qsort's base must not be NULL, even for 0 elements */
 			qsort(p->prov.e, p->prov.n, sizeof *p->prov.e, edge_cmp);
-		for (size_t i = 0; i < p->dep.n; i++)
-			dep_at[p->dep.e[i][0] + 1]++;
 		for (size_t i = 0; i < p->prov.n; i++)
 			prov_at[p->prov.e[i][0] + 1]++;
-		for (uint32_t i = 0; i < nn; i++) {
-			dep_at[i + 1] += dep_at[i];
+		for (uint32_t i = 0; i < nn; i++)
 			prov_at[i + 1] += prov_at[i];
-		}
+	}
+	if (rc == 0) {
 		size_t head = 0, tail = 0;
 		for (size_t i = 0; i < n; i++) {
 			int64_t id = name_find(&p->names, names[i], strlen(names[i]));
@@ -519,11 +586,14 @@ static int prune_close(struct sl_apt_prune *p, const char *const *names, size_t 
 		}
 		while (head < tail) {
 			uint32_t v = queue[head++];
-			for (size_t k = dep_at[v]; k < dep_at[v + 1]; k++) {
-				uint32_t t = p->dep.e[k][1];
-				if (!p->kept[t]) {
-					p->kept[t] = 1;
-					queue[tail++] = t;
+			for (uint32_t k = rec_at[v]; k < rec_at[v + 1]; k++) {
+				const uint32_t *r = p->deps.v + recs[k];
+				for (uint32_t j = 0; j < r[1]; j++) {
+					uint32_t t = r[2 + j];
+					if (!p->kept[t]) {
+						p->kept[t] = 1;
+						queue[tail++] = t;
+					}
 				}
 			}
 			for (size_t k = prov_at[v]; k < prov_at[v + 1]; k++) {
@@ -536,12 +606,13 @@ static int prune_close(struct sl_apt_prune *p, const char *const *names, size_t 
 		}
 	}
 	free(queue);
-	free(dep_at);
+	free(rec_at);
+	free(recs);
 	free(prov_at);
 	/* The graph is no longer needed: only names and marks stay for the stanza filter. */
-	free(p->dep.e);
+	free(p->deps.v);
 	free(p->prov.e);
-	p->dep = (struct edges){ 0 };
+	p->deps = (struct flat){ 0 };
 	p->prov = (struct edges){ 0 };
 	return rc;
 }
@@ -563,6 +634,9 @@ int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, co
 	if (p == NULL)
 		return sl_cause(cause, -ENOMEM, "out of memory");
 	int rc = 0;
+	p->copies = calloc(nfds ? nfds : 1, sizeof *p->copies);
+	if (p->copies == NULL)
+		rc = sl_cause(cause, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < nfds && rc == 0; i++) {
 		struct lean_reader *l = NULL;
 		FILE *fp = lean_open(fds[i], &l, cause);
@@ -570,7 +644,15 @@ int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, co
 			rc = -SL_E_ARCHIVE;
 			break;
 		}
-		rc = each_stanza(fp, scan_cb, p);
+		struct scan_arg a = { .p = p, .copy = tmpfile() };
+		rc = each_stanza(fp, scan_cb, &a);
+		struct stat sb;
+		if (a.copy != NULL && (fflush(a.copy) != 0 || fstat(fds[i], &sb) != 0)) {
+			fclose(a.copy);
+			a.copy = NULL;
+		}
+		if (a.copy != NULL)
+			p->copies[p->ncopies++] = (struct lean_copy){ sb.st_dev, sb.st_ino, a.copy };
 		fclose(fp);
 		int lr = lean_close(l, cause);
 		if (rc == 0)
@@ -683,7 +765,24 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 		return sl_cause(cause, -SL_E_STATE, "index added after the closure was computed");
 	s->indexed = true;
 	struct lean_reader *l = NULL;
-	FILE *fp = lean_open(fd, &l, cause);
+	FILE *fp = NULL;
+	struct lean_copy *copy = NULL;
+	struct stat sb;
+	if (s->prune != NULL && fstat(fd, &sb) == 0)
+		for (size_t i = 0; i < s->prune->ncopies && copy == NULL; i++)
+			if (s->prune->copies[i].fp != NULL && s->prune->copies[i].dev == sb.st_dev &&
+			    s->prune->copies[i].ino == sb.st_ino)
+				copy = &s->prune->copies[i];
+	if (copy != NULL) {
+		fp = copy->fp;   /* the first pass's lean stanzas: no decompression */
+		copy->fp = NULL;
+		if (fseeko(fp, 0, SEEK_SET) != 0) {
+			fclose(fp);
+			fp = NULL;
+		}
+	}
+	if (fp == NULL)
+		fp = lean_open(fd, &l, cause);
 	if (fp == NULL)
 		return -SL_E_ARCHIVE;
 	struct stanza_reader z = { .in = fp, .p = s->prune };
@@ -695,6 +794,9 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 	int rc = 0;
 	if (s->prune != NULL && zp == NULL) {
 		rc = sl_cause(cause, -ENOMEM, "out of memory");
+		fclose(fp);
+		if (l != NULL)
+			lean_close(l, NULL);
 	} else {
 		/* One libsolv repo per index, so a failed index can be dropped whole; selection matches by name. */
 		Repo *repo = repo_create(s->pool, repo_name);
@@ -703,16 +805,11 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 			fclose(zp);
 		bool cut = zp != NULL && !z.eof;   /* the stanza filter gave up (a stanza over its cap, memory) */
 		fclose(fp);
-		rc = lean_close(l, cause);
-		l = NULL;
+		rc = l != NULL ? lean_close(l, cause) : 0;
 		if (rc == 0 && cut)
 			rc = sl_cause(cause, -SL_E_TOOBIG, "a stanza larger than %u bytes", SL_MAX_DEB822_PARA);
 		if (rc != 0)
 			repo_free(repo, 1);
-	}
-	if (l != NULL) {
-		fclose(fp);
-		lean_close(l, NULL);
 	}
 	free(z.line);
 	free(z.st);
