@@ -889,8 +889,14 @@ int sl_fetch_run(struct sl_fetch *f)
 		}
 		int64_t wait = start_ready(f), uw = unpause(f);
 		if (f->active.n == 0 && f->pending.n == 0) {
-			if (f->settling.n == 0)
+			if (f->settling.n == 0) {
+				/* Idle: the write-behind threads, buffers and spare temp files go until the next
+				 * store download, so a syncer's work between fetch phases (a dependency solve) does
+				 * not carry them. */
+				sl_writeq_free(f->wq);
+				f->wq = NULL;
 				return 0;
+			}
 			settle(f, true);   /* nothing else to do: wait for the writes (callbacks may add more) */
 			continue;
 		}

@@ -78,7 +78,7 @@ struct sl_fetch {
 	struct xlist settling;      /* bodies complete, their write-behind not yet: committed once idle */
 	struct fetch_host *hosts;
 	struct bucket bw;           /* global cap */
-	struct sl_writeq *wq;       /* write-behind for store bodies, started with the first one */
+	struct sl_writeq *wq;       /* write-behind for store bodies: started with the first one, freed when idle */
 	bool wq_failed;             /* could not start it: bodies are written on this thread */
 	uint64_t bytes, requests;
 	uint64_t rng;
