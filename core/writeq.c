@@ -128,6 +128,17 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Free what new set up, once no thread runs. */
+static void destroy(struct sl_writeq *q)
+{
+	pthread_cond_destroy(&q->done);
+	pthread_cond_destroy(&q->work);
+	pthread_mutex_destroy(&q->mu);
+	for (size_t i = 0; i < SL_WRITEQ_BUFS; i++)
+		free(q->bufs[i]);
+	free(q);
+}
+
 struct sl_writeq *sl_writeq_new(char **cause)
 {
 	struct sl_writeq *q = calloc(1, sizeof *q);
@@ -165,12 +176,7 @@ struct sl_writeq *sl_writeq_new(char **cause)
 	if (q->nthreads > 0)
 		return q;   /* fewer threads than asked still work */
 	sl_cause(cause, 0, "cannot start a store write thread: %s", strerror(rc));
-	pthread_cond_destroy(&q->done);
-	pthread_cond_destroy(&q->work);
-	pthread_mutex_destroy(&q->mu);
-	for (size_t i = 0; i < SL_WRITEQ_BUFS; i++)
-		free(q->bufs[i]);
-	free(q);
+	destroy(q);
 	return NULL;
 }
 
@@ -186,12 +192,7 @@ void sl_writeq_free(struct sl_writeq *q)
 		pthread_join(q->threads[i], NULL);
 	for (unsigned i = 0; i < q->nspares; i++)
 		close(q->spares[i]);   /* unnamed: the inodes go with them */
-	pthread_cond_destroy(&q->done);
-	pthread_cond_destroy(&q->work);
-	pthread_mutex_destroy(&q->mu);
-	for (size_t i = 0; i < SL_WRITEQ_BUFS; i++)
-		free(q->bufs[i]);
-	free(q);
+	destroy(q);
 }
 
 int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd)
