@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <solv/bitmap.h>
 #include <solv/knownid.h>
@@ -21,6 +22,7 @@
 
 #include "core/decomp.h"
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "core/limits.h"
 
 struct sl_apt_prune;
@@ -216,8 +218,9 @@ struct edges {
 	size_t n, cap;
 };
 
-/* The first pass keeps each index's lean stanzas in an unlinked temp file, so the second pass (add_index)
- * needs no decompressor: the xz decoder of a Debian index alone is 9 MiB. Matched to the index by inode. */
+/* The first pass keeps each index's lean stanzas in an unlinked temp file (in the caller's directory), so
+ * the second pass (add_index) needs no decompressor: the xz decoder of a Debian index alone is 9 MiB.
+ * Matched to the index by inode. */
 struct lean_copy {
 	dev_t dev;
 	ino_t ino;
@@ -366,6 +369,15 @@ static int each_name(struct sl_apt_prune *p, const char *v, size_t len, uint32_t
 	return 0;
 }
 
+/* A field value without its surrounding blanks. */
+static void trim_blanks(const char **v, size_t *len)
+{
+	while (*len > 0 && (**v == ' ' || **v == '\t'))
+		(*v)++, (*len)--;
+	while (*len > 0 && ((*v)[*len - 1] == ' ' || (*v)[*len - 1] == '\t'))
+		(*len)--;
+}
+
 /* One stanza's lean fields (Package first or not): record its names and edges. */
 static int scan_stanza(struct sl_apt_prune *p, const char *st, size_t len)
 {
@@ -397,10 +409,7 @@ static int scan_stanza(struct sl_apt_prune *p, const char *st, size_t len)
 				const char *v = colon + 1;
 				size_t vlen = (size_t)(st + eol - v);
 				if (pass == 0 && nlen == 7 && strncasecmp(st + i, "Package", 7) == 0) {
-					while (vlen > 0 && (*v == ' ' || *v == '\t'))
-						v++, vlen--;
-					while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-						vlen--;
+					trim_blanks(&v, &vlen);
 					pkg = v;
 					pkg_len = vlen;
 				} else if (pass == 1) {
@@ -418,45 +427,61 @@ static int scan_stanza(struct sl_apt_prune *p, const char *st, size_t len)
 	return 0;
 }
 
-/* Read stanzas (their lean lines, without the blank line) from a lean FILE, one callback each. */
+/* A stanza gathered from a FILE of lean lines: its lines, without the blank line that ends it. */
+struct stanza_buf {
+	FILE *in;
+	char *line, *st;
+	size_t line_cap, len, cap;
+};
+
+/* Gather the next stanza into b->st/b->len: 1, 0 at the end of the file, -SL_E_TOOBIG or -ENOMEM. */
+static int stanza_next(struct stanza_buf *b)
+{
+	b->len = 0;
+	for (;;) {
+		ssize_t n = getline(&b->line, &b->line_cap, b->in);
+		if (n < 0 || (n == 1 && b->line[0] == '\n')) {
+			if (b->len > 0)
+				return 1;
+			if (n < 0)
+				return 0;
+			continue;
+		}
+		if (b->len + (size_t)n > SL_MAX_DEB822_PARA)
+			return -SL_E_TOOBIG;
+		if (b->len + (size_t)n > b->cap) {
+			size_t nc = b->cap ? b->cap * 2 : 4096;
+			while (nc < b->len + (size_t)n)
+				nc *= 2;
+			char *st = realloc(b->st, nc);
+			if (st == NULL)
+				return -ENOMEM;
+			b->st = st;
+			b->cap = nc;
+		}
+		memcpy(b->st + b->len, b->line, (size_t)n);
+		b->len += (size_t)n;
+	}
+}
+
+static void stanza_buf_release(struct stanza_buf *b)
+{
+	free(b->line);
+	free(b->st);
+}
+
+/* Call cb for every stanza of a lean FILE. */
 static int each_stanza(FILE *fp, int (*cb)(void *arg, const char *st, size_t len), void *arg)
 {
-	char *line = NULL, *st = NULL;
-	size_t line_cap = 0, st_len = 0, st_cap = 0;
-	int rc = 0;
-	for (;;) {
-		ssize_t n = getline(&line, &line_cap, fp);
-		bool end = n < 0 || (n == 1 && line[0] == '\n');
-		if (end && st_len > 0) {
-			rc = cb(arg, st, st_len);
-			st_len = 0;
-		}
-		if (rc < 0 || n < 0)
+	struct stanza_buf b = { .in = fp };
+	int rc;
+	while ((rc = stanza_next(&b)) > 0) {
+		rc = cb(arg, b.st, b.len);
+		if (rc < 0)
 			break;
-		if (end)
-			continue;
-		if (st_len + (size_t)n > SL_MAX_DEB822_PARA) {
-			rc = -SL_E_TOOBIG;
-			break;
-		}
-		if (st_len + (size_t)n > st_cap) {
-			size_t nc = st_cap ? st_cap * 2 : 4096;
-			while (nc < st_len + (size_t)n)
-				nc *= 2;
-			char *b = realloc(st, nc);
-			if (b == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			st = b;
-			st_cap = nc;
-		}
-		memcpy(st + st_len, line, (size_t)n);
-		st_len += (size_t)n;
 	}
-	free(line);
-	free(st);
-	return rc;
+	stanza_buf_release(&b);
+	return rc < 0 ? rc : 0;
 }
 
 struct scan_arg {
@@ -611,7 +636,7 @@ static bool prune_keep(const struct sl_apt_prune *p, const char *name, size_t le
 }
 
 int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, const char *const *names, size_t n,
-			char **cause)
+			int tmp_dirfd, char **cause)
 {
 	if (cause != NULL)
 		*cause = NULL;
@@ -631,7 +656,10 @@ int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, co
 			rc = -SL_E_ARCHIVE;
 			break;
 		}
-		struct scan_arg a = { .p = p, .copy = tmpfile() };
+		int cfd = tmp_dirfd >= 0 ? sl_fs_tmpfile(tmp_dirfd) : -1;
+		struct scan_arg a = { .p = p, .copy = cfd >= 0 ? fdopen(cfd, "w+") : NULL };
+		if (cfd >= 0 && a.copy == NULL)
+			close(cfd);
 		rc = each_stanza(fp, scan_cb, &a);
 		struct stat sb;
 		if (a.copy != NULL && (fflush(a.copy) != 0 || fstat(fds[i], &sb) != 0)) {
@@ -659,50 +687,28 @@ int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, co
 
 /* What libsolv reads when the solver is pruned: the lean stanzas whose Package is kept. */
 struct stanza_reader {
-	FILE *in;
+	struct stanza_buf b;
 	const struct sl_apt_prune *p;
-	char *line, *st;
-	size_t line_cap, st_len, st_cap, st_off;
+	size_t off;                 /* of the kept stanza being handed out, up to b.len + 1 (its blank line) */
 	bool ready, eof;
 };
 
 static bool stanza_kept(const struct stanza_reader *z)
 {
-	for (size_t i = 0; i < z->st_len;) {
-		const char *l = z->st + i;
-		const char *nl = memchr(l, '\n', z->st_len - i);
-		size_t len = nl != NULL ? (size_t)(nl - l) : z->st_len - i;
+	const char *st = z->b.st;
+	for (size_t i = 0; i < z->b.len;) {
+		const char *l = st + i;
+		const char *nl = memchr(l, '\n', z->b.len - i);
+		size_t len = nl != NULL ? (size_t)(nl - l) : z->b.len - i;
 		if (len > 8 && strncasecmp(l, "Package:", 8) == 0) {
 			const char *v = l + 8;
 			size_t vl = len - 8;
-			while (vl > 0 && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
+			trim_blanks(&v, &vl);
 			return prune_keep(z->p, v, vl);
 		}
 		i += len + 1;
 	}
 	return false;
-}
-
-static int stanza_append(struct stanza_reader *z, const char *b, size_t n)
-{
-	if (z->st_len + n > SL_MAX_DEB822_PARA)
-		return -1;
-	if (z->st_len + n > z->st_cap) {
-		size_t nc = z->st_cap ? z->st_cap * 2 : 4096;
-		while (nc < z->st_len + n)
-			nc *= 2;
-		char *s = realloc(z->st, nc);
-		if (s == NULL)
-			return -1;
-		z->st = s;
-		z->st_cap = nc;
-	}
-	memcpy(z->st + z->st_len, b, n);
-	z->st_len += n;
-	return 0;
 }
 
 static ssize_t stanza_read(void *cookie, char *buf, size_t size)
@@ -711,35 +717,26 @@ static ssize_t stanza_read(void *cookie, char *buf, size_t size)
 	size_t out = 0;
 	while (out < size) {
 		if (z->ready) {
-			size_t n = z->st_len - z->st_off < size - out ? z->st_len - z->st_off : size - out;
-			memcpy(buf + out, z->st + z->st_off, n);
-			z->st_off += n;
-			out += n;
-			if (z->st_off == z->st_len) {
+			if (z->off < z->b.len) {
+				size_t n = z->b.len - z->off < size - out ? z->b.len - z->off : size - out;
+				memcpy(buf + out, z->b.st + z->off, n);
+				z->off += n;
+				out += n;
+			} else {
+				buf[out++] = '\n';   /* the blank line that ends the stanza */
 				z->ready = false;
-				z->st_len = z->st_off = 0;
 			}
 			continue;
 		}
 		if (z->eof)
 			break;
-		for (;;) {
-			ssize_t n = getline(&z->line, &z->line_cap, z->in);
-			if (n < 0)
-				z->eof = true;
-			if (n < 0 || (n == 1 && z->line[0] == '\n')) {
-				if (z->st_len > 0 && stanza_kept(z)) {
-					if (stanza_append(z, "\n", 1) != 0)
-						return -1;
-					z->ready = true;
-				} else {
-					z->st_len = 0;
-				}
-				break;
-			}
-			if (stanza_append(z, z->line, (size_t)n) != 0)
-				return -1;
-		}
+		int rc = stanza_next(&z->b);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			z->eof = true;
+		else if (stanza_kept(z))
+			z->ready = true, z->off = 0;
 	}
 	return (ssize_t)out;
 }
@@ -772,7 +769,7 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 		fp = lean_open(fd, &l, cause);
 	if (fp == NULL)
 		return -SL_E_ARCHIVE;
-	struct stanza_reader z = { .in = fp, .p = s->prune };
+	struct stanza_reader z = { .b = { .in = fp }, .p = s->prune };
 	FILE *zp = NULL;
 	if (s->prune != NULL) {
 		cookie_io_functions_t io = { .read = stanza_read };
@@ -798,8 +795,7 @@ int sl_apt_solver_add_index(struct sl_apt_solver *s, const char *repo_name, int 
 		if (rc != 0)
 			repo_free(repo, 1);
 	}
-	free(z.line);
-	free(z.st);
+	stanza_buf_release(&z.b);
 	return rc;
 }
 

@@ -31,9 +31,11 @@ struct sl_apt_solver *sl_apt_solver_new(const char *const *archs, size_t narchs,
  * them again to add_index, rewound) and keep for libsolv only the stanzas the closure of `names` can reach
  * by name: every alternative, every provider, every version and architecture of a reached name, so the
  * closure is the same as without pruning; libsolv then holds hundreds of stanzas instead of an archive.
+ * The lean stanzas read here are kept in unlinked temp files in tmp_dirfd, so add_index need not
+ * decompress again (tmp_dirfd < 0, or a failed temp file: it does).
  * 0, or -SL_E_ARCHIVE / -SL_E_TOOBIG / -SL_E_STATE / -ENOMEM with *cause. */
 int sl_apt_solver_prune(struct sl_apt_solver *s, const int *fds, size_t nfds, const char *const *names, size_t n,
-			char **cause);
+			int tmp_dirfd, char **cause);
 /* Add a Packages index (any compression) read from fd, which stays the caller's. repo_name groups
  * indices (the suite); it may be used for several indices. Must come before sl_apt_solver_closure.
  * 0, or -SL_E_ARCHIVE / -SL_E_TOOBIG / -SL_E_STATE / -ENOMEM with *cause; a failed index adds nothing. */

@@ -5,11 +5,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,11 +48,12 @@ int sl_fs_mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
-int sl_fs_write_all(int fd, const void *data, size_t len)
+/* write(2) (off < 0) or pwrite(2) at off until all of len is written, retrying EINTR. */
+static int write_loop(int fd, const void *data, size_t len, int64_t off)
 {
 	const char *p = data;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -58,25 +61,44 @@ int sl_fs_write_all(int fd, const void *data, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
 
+int sl_fs_write_all(int fd, const void *data, size_t len)
+{
+	return write_loop(fd, data, len, -1);
+}
+
 int sl_fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 {
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+	if (off > INT64_MAX)
+		return -EINVAL;
+	return write_loop(fd, data, len, (int64_t)off);
+}
+
+int sl_fs_tmpfile(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	for (int i = 0; i < 16; i++) {
+		uint64_t rnd = 0;
+		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+			rnd = (uint64_t)getpid() << 20 ^ (uint64_t)i;
+		char name[64];
+		snprintf(name, sizeof name, ".tmp.%016" PRIx64, rnd);
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			unlinkat(dirfd, name, 0);
+			return fd;
 		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
+		if (errno != EEXIST)
+			return -errno;
 	}
-	return 0;
+	return -EEXIST;
 }
 
 /* Directory part of path into buf ("." when there is none). */

@@ -17,6 +17,9 @@ int sl_fs_read_file(const char *path, size_t cap, char **data, size_t *len);
 int sl_fs_write_all(int fd, const void *data, size_t len);
 /* pwrite(2) all of len bytes at offset off (the file position is not moved). 0 or -errno. */
 int sl_fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
+/* An unnamed read-write temporary file in dirfd, mode 0600: O_TMPFILE, or a random name unlinked at once
+ * where the filesystem refuses that. fd (the caller's) or -errno. */
+int sl_fs_tmpfile(int dirfd);
 /* fsync a directory so a rename in it is durable. */
 int sl_fs_fsync_dir(const char *dir);
 /* Remove a tree (no symlink following). Missing path is success. */

@@ -2,16 +2,14 @@
 #include "syncd/apt_pool.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/fsutil.h"
 
 struct sl_apt_pool {
 	FILE *fp;
@@ -27,32 +25,10 @@ struct rec {
 	char sha256[SL_SHA256_HEX - 1];
 };
 
-static int open_temp(int dirfd)
-{
-	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd >= 0 ? fd : -errno;
-	for (int i = 0; i < 16; i++) {
-		uint64_t rnd = 0;
-		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
-			rnd = (uint64_t)getpid() << 20 ^ (uint64_t)i;
-		char name[64];
-		snprintf(name, sizeof name, "pool.%016" PRIx64, rnd);
-		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			unlinkat(dirfd, name, 0);
-			return fd;
-		}
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -EEXIST;
-}
-
 struct sl_apt_pool *sl_apt_pool_new(int dirfd, char **cause)
 {
 	struct sl_apt_pool *p = calloc(1, sizeof *p);
-	int fd = p != NULL ? open_temp(dirfd) : -ENOMEM;
+	int fd = p != NULL ? sl_fs_tmpfile(dirfd) : -ENOMEM;
 	if (fd >= 0) {
 		p->fp = fdopen(fd, "w+");
 		if (p->fp == NULL) {

@@ -566,7 +566,7 @@ static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
 	return 0;
 }
 
-static int select_packages(struct apt_run *r, char **cause)
+static int select_packages(struct apt_run *r, int tmp_dirfd, char **cause)
 {
 	const struct sl_source *src = r->src;
 	if (src->packages.n == 0)
@@ -589,7 +589,7 @@ static int select_packages(struct apt_run *r, char **cause)
 	}
 	if (rc == 0)
 		rc = sl_apt_solver_prune(r->solver, fds, nfds, (const char *const *)src->packages.v, src->packages.n,
-					 cause);
+					 tmp_dirfd, cause);
 	for (size_t i = 0; i < nfds && rc == 0; i++) {
 		if (lseek(fds[i], 0, SEEK_SET) != 0)
 			rc = sl_cause(cause, -errno, "index %s: %s", r->idx[i].rel_path, strerror(errno));
@@ -883,17 +883,21 @@ static int apt_sync(struct apt_run *r, char **cause)
 			      ix->file->sha256);
 	}
 
-	rc = select_packages(r, cause);
-	if (rc < 0)
-		return rc;
+	/* Scratch files of this run (lean index copies, the pool list) go to the store's tmp/. */
 	char tmp[SL_MAX_PATH];
 	snprintf(tmp, sizeof tmp, "%s/tmp", sl_store_root(ctx->store));
 	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r->pool = tfd >= 0 ? sl_apt_pool_new(tfd, cause) : NULL;
-	if (tfd >= 0)
-		close(tfd);
-	if (r->pool == NULL)
-		return sl_cause(cause, -EIO, "cannot start the pool list in %s", tmp);
+	if (tfd < 0)
+		return sl_cause(cause, -errno, "%s: %s", tmp, strerror(errno));
+	rc = select_packages(r, tfd, cause);
+	if (rc == 0) {
+		r->pool = sl_apt_pool_new(tfd, cause);
+		if (r->pool == NULL)
+			rc = sl_cause(cause, -EIO, "cannot start the pool list in %s", tmp);
+	}
+	close(tfd);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < r->nidx; i++) {
 		rc = sl_catalog_begin(ctx->cat);
 		if (rc == 0)

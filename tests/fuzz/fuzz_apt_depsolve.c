@@ -1,8 +1,9 @@
 /* fuzz_apt_depsolve: arbitrary bytes as a Packages index through the dependency solver's own readers
  * (the field filter, the name-level pruning graph, the stanza filter) and libsolv, pruned and not; the
- * first byte picks the requested names. Bytes reach the solver through a memfd, as indices do from the
+ * first byte picks the requested names, pruning, and whether pruning may keep lean copies. Bytes reach the solver through a memfd, as indices do from the
  * store. */
 #include <stdbool.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -33,7 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (s != NULL) {
 		int rc = 0;
 		if (prune) {
-			rc = sl_apt_solver_prune(s, &fd, 1, names, 2, NULL);
+			/* Bit 3: no temp directory, so add_index decompresses again instead of reading the copy. */
+			int dfd = data[-1] & 8 ? -1 : open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			rc = sl_apt_solver_prune(s, &fd, 1, names, 2, dfd, NULL);
+			if (dfd >= 0)
+				close(dfd);
 			if (lseek(fd, 0, SEEK_SET) != 0)
 				rc = -1;
 		}

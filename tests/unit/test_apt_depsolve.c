@@ -68,8 +68,11 @@ static struct sl_apt_solver *fixture_solver_pruned(const char *const *names, siz
 	struct sl_apt_solver *s = sl_apt_solver_new(archs, 2, &cause);
 	assert_non_null(s);
 	int fds[2] = { open_fixture("Packages.depsolve-base", false), open_fixture("Packages.depsolve-updates", false) };
-	if (sl_apt_solver_prune(s, fds, 2, names, n, &cause) != 0)
+	int dfd = open(sl_test_tmpdir_group(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	if (sl_apt_solver_prune(s, fds, 2, names, n, dfd, &cause) != 0)
 		fail_msg("prune: %s", cause);
+	close(dfd);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(lseek(fds[i], 0, SEEK_SET), 0);
 	assert_int_equal(sl_apt_solver_add_index(s, "base", fds[0], &cause), 0);
@@ -226,7 +229,7 @@ static void test_pruned_same_closure(void **state)
 	struct sl_apt_solver *s = fixture_solver();
 	const char *names[] = { "app" };
 	char *cause = NULL;
-	assert_int_equal(sl_apt_solver_prune(s, NULL, 0, names, 1, &cause), -SL_E_STATE);
+	assert_int_equal(sl_apt_solver_prune(s, NULL, 0, names, 1, -1, &cause), -SL_E_STATE);
 	free(cause);
 	sl_apt_solver_free(s);
 }
@@ -296,8 +299,11 @@ static struct sl_apt_solver *host_solver_pruned(struct host *h, const char *cons
 			nf++;
 		}
 		char *cause = NULL;
-		if (sl_apt_solver_prune(s, fds, nf, names, n, &cause) != 0)
+		int dfd = open(sl_test_tmpdir_group(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(dfd >= 0);
+		if (sl_apt_solver_prune(s, fds, nf, names, n, dfd, &cause) != 0)
 			fail_msg("prune: %s", cause);
+		close(dfd);
 		for (size_t i = 0; i < nf; i++)
 			close(fds[i]);
 	}

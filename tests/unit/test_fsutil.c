@@ -1,5 +1,6 @@
 /* Tests for core/fsutil: mkdirs, atomic replacement (a reader only ever sees the old or the new content,
  * also when the writer is killed), capped reads, directory fsync, and rmtree that never follows symlinks. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -212,6 +213,41 @@ static void test_fsync_dir(void **state)
 	free(missing);
 }
 
+/* Unnamed, private, writable at any offset; nothing appears in the directory; a bad directory is -errno. */
+static void test_tmpfile_and_pwrite(void **state)
+{
+	const char *dir = *state;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	int fd = sl_fs_tmpfile(dfd);
+	assert_true(fd >= 0);
+	struct stat sb;
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_nlink, 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(sl_fs_pwrite_all(fd, "world", 5, 6), 0);
+	assert_int_equal(sl_fs_write_all(fd, "hello ", 6), 0);   /* the position was not moved by pwrite */
+	char buf[16] = { 0 };
+	assert_int_equal(pread(fd, buf, sizeof buf, 0), 11);
+	assert_string_equal(buf, "hello world");
+	assert_int_equal(sl_fs_pwrite_all(fd, "x", 1, UINT64_MAX), -EINVAL);
+	close(fd);
+	char *f = path_in(dir, "file");
+	touch(f, "x");
+	int ffd = open(f, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(sl_fs_tmpfile(ffd), -ENOTDIR);
+	close(ffd);
+	free(f);
+	assert_int_equal(sl_fs_tmpfile(-1), -EBADF);
+	close(dfd);
+	DIR *d = opendir(dir);
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(n, 1);   /* only "file" */
+}
+
 static void test_rmtree_no_follow(void **state)
 {
 	const char *dir = *state;
@@ -275,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_file_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rmtree_no_follow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmpfile_and_pwrite, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
