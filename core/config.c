@@ -38,6 +38,7 @@ enum kind {
 	K_LISTEN,     /* char *: host:port or [v6]:port */
 	K_UINT,       /* unsigned in [min, max] */
 	K_RATE,       /* uint64_t bytes/s: a size, optionally followed by "/s" */
+	K_SIZE,       /* uint64_t bytes: a size, at most `max` */
 	K_DURATION,   /* int64_t ms, at least `min` */
 	K_WINDOW,     /* two ints at off and off2 */
 	K_BOOL,       /* bool: names[0] is false, names[1] true */
@@ -56,7 +57,7 @@ struct key_def {
 	unsigned required;       /* SEC_SOURCE: SL_FK_* bits of the types requiring it; else nonzero */
 	enum kind kind;
 	size_t off, off2;
-	int64_t min, max;        /* K_UINT bounds; K_DURATION minimum */
+	int64_t min, max;        /* K_UINT bounds; K_DURATION minimum; K_SIZE maximum */
 	const char *def;         /* default, parsed like a configured value; NULL: none or set in code */
 	item_check *check;
 	const char *const *names;
@@ -149,6 +150,7 @@ static const struct key_def key_defs[] = {
 	{ SEC_SERVED, "allow", 0, 0, K_LIST, CFG(allow), 0, 0, 0, NULL, check_cidr, NULL },
 	{ SEC_SERVED, "access_log", 0, 0, K_LOGDEST, CFG(access_log), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "user", 0, 0, K_WORD, CFG(served_user), 0, 0, 0, NULL, check_user, NULL },
+	{ SEC_SERVED, "map_budget", 0, 0, K_SIZE, CFG(map_budget), 0, 0, 1 << 30, "24M", NULL, NULL },
 
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
@@ -940,13 +942,18 @@ static void set_scalar(struct cfgp *p, const struct key_def *d, void *base, char
 		}
 		*(unsigned *)field = (unsigned)u;
 		return;
-	case K_RATE: {
+	case K_RATE:
+	case K_SIZE: {
 		size_t n = strlen(v);
-		if (n > 2 && strcmp(v + n - 2, "/s") == 0)
+		if (d->kind == K_RATE && n > 2 && strcmp(v + n - 2, "/s") == 0)
 			v[n - 2] = '\0';
 		if (sl_units_parse_size(v, &u) != 0)
-			bad = "is not a size (examples: 0, 512K, 10M, 1GiB, 10M/s)";
-		else
+			bad = d->kind == K_RATE ? "is not a size (examples: 0, 512K, 10M, 1GiB, 10M/s)"
+						: "is not a size (examples: 0, 512K, 10M, 1GiB)";
+		else if (d->kind == K_SIZE && u > (uint64_t)d->max) {
+			fail(p, line, "%s: '%s' is more than %lld bytes", d->name, v, (long long)d->max);
+			return;
+		} else
 			*(uint64_t *)field = u;
 		break;
 	}
@@ -989,7 +996,7 @@ static void set_scalar(struct cfgp *p, const struct key_def *d, void *base, char
 		fail(p, line, "%s: '%s' %s", d->name, v, bad);
 		return;
 	}
-	bool is_str = d->kind != K_RATE && d->kind != K_DURATION && d->kind != K_WINDOW;
+	bool is_str = d->kind != K_RATE && d->kind != K_SIZE && d->kind != K_DURATION && d->kind != K_WINDOW;
 	if (is_str && *str == NULL)
 		fail(p, 0, "out of memory");
 }

@@ -110,6 +110,7 @@ struct sl_config {
 	struct sl_strlist allow;          /* CIDRs; empty: everyone */
 	char *access_log;                 /* path, "syslog", or NULL (off) */
 	char *served_user;
+	uint64_t map_budget;              /* bytes of large files mapped at once (default 24M; 0: sendfile only) */
 
 	/* [publish] */
 	char *gnupg_home;                 /* sluice's signing key home (default STATE/keys) */

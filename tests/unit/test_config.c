@@ -133,6 +133,7 @@ static void test_full(void **state)
 	assert_int_equal(cfg->served_max_connections, 100);
 	assert_int_equal(cfg->max_connections_per_ip, 10);
 	assert_int_equal(cfg->connection_timeout_ms, 90000);
+	assert_true(cfg->map_budget == 0);
 	snprintf(want, sizeof want, "%s/tls/cert.pem", dir);
 	assert_string_equal(cfg->tls_cert, want);
 	snprintf(want, sizeof want, "%s/tls/key.pem", dir);
@@ -152,7 +153,7 @@ static void test_full(void **state)
 	assert_non_null(deb);
 	assert_ptr_equal(deb->format, sl_format_find("apt"));
 	assert_string_equal(deb->file, path);
-	assert_int_equal(deb->line, 37);
+	assert_int_equal(deb->line, 38);
 	assert_string_equal(deb->url, "http://deb.example.org/debian");
 	assert_int_equal(deb->suites.n, 2);
 	assert_string_equal(deb->suites.v[1], "bookworm-updates");
@@ -236,6 +237,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->served_max_connections, 1024);
 	assert_int_equal(cfg->max_connections_per_ip, 64);
 	assert_int_equal(cfg->connection_timeout_ms, 30000);
+	assert_true(cfg->map_budget == 24u << 20);
 	assert_null(cfg->tls_cert);
 	assert_int_equal(cfg->allow.n, 0);
 	assert_null(cfg->access_log);
