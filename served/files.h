@@ -3,11 +3,12 @@
  * Each request is resolved once against the generation current at that instant: the source's symlink is
  * followed (beneath STATE/public only), then the file is opened with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) relative to that directory, and only regular files are
- * sent (sendfile via MHD; files up to 16 KiB are read and sent with their headers in one write). The
- * open descriptor (or the bytes read) pins the generation: a publish that switches the symlink
+ * sent: files up to 16 KiB are read and sent with their headers in one write, larger ones from a shared
+ * read-only mapping (served/mapcache.h) or, beyond its budget and over HTTPS, by sendfile via MHD. The
+ * open descriptor (or the bytes read, or the mapping) pins the generation: a publish that switches the symlink
  * or deletes the old directory mid-download does not change the bytes a client is receiving.
  *
- * sl_files_send is the one place a file becomes an HTTP answer (validators, 304, ranges, sendfile): the
+ * sl_files_send is the one place a file becomes an HTTP answer (validators, 304, ranges, bodies): the
  * registry (served/oci.c) sends its blobs through it too, with its own entity-tag and headers.
  *
  * Hostile paths (.., encoded / or \, NUL, control bytes, empty or dot-led components) are 400; anything
@@ -64,7 +65,8 @@ struct sl_files_reply {
  * 304 when If-None-Match (else If-Modified-Since) says the client has these bytes; one byte range
  * (Range, honoured only while If-Range still holds) as 206, an unsatisfiable one as 416, malformed or
  * several ranges as the whole file (RFC 9110 allows it); otherwise 200. Up to 16 KiB are read and sent
- * with the headers in one write, anything larger goes by sendfile. MHD_NO when nothing could be queued
+ * with the headers in one write; a larger GET's body comes from r->maps' shared mapping when it fits
+ * (plain HTTP), else by sendfile. MHD_NO when nothing could be queued
  * (MHD then closes the connection). */
 enum MHD_Result sl_files_send(struct sl_request *r, int fd, const struct stat *st, const struct sl_files_reply *how);
 /* Does the request's If-None-Match list `etag` (weak comparison) or "*"? For answers that are not files. */

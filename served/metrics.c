@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "served/mapcache.h"
 #include "served/request.h"
 #include "served/srcstate.h"
 #include "served/text.h"
@@ -27,7 +28,7 @@ static void source_value(struct sl_text *t, const char *metric, const char *sour
 	sl_text_printf(t, "\"} %" PRId64 "\n", v);
 }
 
-static void http_series(struct sl_text *t, const struct sl_served_stats *stats)
+static void http_series(struct sl_text *t, const struct sl_served_stats *stats, struct sl_mapcache *maps)
 {
 	metric_head(t, "sluice_http_requests_total", "counter", "HTTP requests answered, by route and status.");
 	for (unsigned rt = 0; rt < sl_route_count(); rt++) {
@@ -51,6 +52,9 @@ static void http_series(struct sl_text *t, const struct sl_served_stats *stats)
 	metric_head(t, "sluice_http_in_flight", "gauge", "Requests being answered now.");
 	sl_text_printf(t, "sluice_http_in_flight %" PRId64 "\n",
 		       (int64_t)atomic_load_explicit(&stats->in_flight, memory_order_relaxed));
+	metric_head(t, "sluice_served_mapped_bytes", "gauge",
+		    "Bytes of large files mapped for the downloads in progress (capped; the rest use sendfile).");
+	sl_text_printf(t, "sluice_served_mapped_bytes %" PRIu64 "\n", sl_mapcache_mapped(maps));
 }
 
 static void source_series(struct sl_text *t, const struct sl_config *cfg, const struct sl_srcstate *st, int64_t now)
@@ -134,7 +138,7 @@ enum MHD_Result sl_metrics_serve(struct sl_request *r, const char *rest)
 {
 	struct sl_text t;
 	sl_text_init(&t);
-	http_series(&t, r->stats);
+	http_series(&t, r->stats, r->maps);
 	int64_t now = (int64_t)time(NULL);
 	struct sl_srcstate *st = sl_srcstate_read(r->catalog_path, r->cfg, now);
 	metric_head(&t, "sluice_catalog_up", "gauge", "1 when the catalogue opens read-only.");

@@ -12,7 +12,7 @@
  * SL_MAX_OCI_INDEX_BYTES, the manifest bytes, checked against their digests) when a request first sees
  * the source's symlink point at it; a readlink per request notices a publication. Readers take a
  * reference without a lock; a replaced index is freed when its last response is sent. Blobs are opened
- * per request beneath the generation and sent with sendfile.
+ * per request beneath the generation and sent like any published file (sl_files_send).
  *
  * Every name, tag and digest is checked against the spec's grammar before it becomes part of a path.
  * Errors are the spec's JSON (NAME_UNKNOWN, NAME_INVALID, MANIFEST_UNKNOWN, BLOB_UNKNOWN, DIGEST_INVALID,

@@ -58,6 +58,7 @@ struct sl_request {
 	const char *public_dir;             /* STATE/public */
 	atomic_int *public_fd;              /* its cached descriptor (sl_files_public_fd) */
 	struct sl_hotcache *hot;            /* small published files' responses (served/hotcache.h); may be NULL */
+	struct sl_mapcache *maps;           /* large files' shared mappings (served/mapcache.h); may be NULL */
 	const char *catalog_path;           /* STATE/catalog.db */
 	const char *authority;              /* listen HOST:PORT, for links when Host is unusable */
 	bool tls;

@@ -21,6 +21,7 @@
 #include "served/accesslog.h"
 #include "served/files.h"
 #include "served/hotcache.h"
+#include "served/mapcache.h"
 #include "served/metrics.h"
 #include "served/netaddr.h"
 #include "served/oci.h"
@@ -63,6 +64,7 @@ struct sl_served {
 	char public_dir[SL_MAX_PATH];
 	atomic_int public_fd;          /* STATE/public opened once (O_PATH), -1 until it exists; see files.h */
 	struct sl_hotcache *hot;       /* small published files' responses, shared by the workers */
+	struct sl_mapcache *maps;      /* large files' shared mappings; outlives the daemon's responses */
 	char catalog_path[SL_MAX_PATH];
 	char authority[300];           /* HOST:PORT as bound */
 	char url[320];
@@ -149,6 +151,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 	r->public_dir = s->public_dir;
 	r->public_fd = &s->public_fd;
 	r->hot = s->hot;
+	r->maps = s->maps;
 	r->catalog_path = s->catalog_path;
 	r->authority = s->authority;
 	r->tls = s->tls;
@@ -348,6 +351,8 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 	s->listen_fd = -1;
 	atomic_init(&s->public_fd, -1);
 	s->hot = sl_hotcache_new();   /* NULL (no memory) only costs speed */
+	if (cfg->map_budget > 0)
+		s->maps = sl_mapcache_new(cfg->map_budget);   /* likewise; none: large files by sendfile only */
 	for (size_t i = 0; i < SL_NROUTES; i++) {
 		if (sl_routes[i].format != NULL && sl_format_find(sl_routes[i].format) == NULL) {
 			set_cause(cause, -SL_E_CONFIG, "route %s: unknown format", sl_routes[i].name);
@@ -515,6 +520,7 @@ void sl_served_free(struct sl_served *s)
 	if (atomic_load(&s->public_fd) >= 0)
 		close(atomic_load(&s->public_fd));
 	sl_hotcache_free(s->hot);
+	sl_mapcache_free(s->maps);   /* after MHD_stop_daemon: every response sending from a mapping is gone */
 	sl_accesslog_free(s->access_log);
 	free(s->allow);
 	free(s->tls_cert);

@@ -503,34 +503,136 @@ static void test_keep_alive(void **st)
 	assert_non_null(k);
 }
 
+_Static_assert(BIG_SIZE > SL_MAPCACHE_BUDGET, "big.bin must take the sendfile path");
+
+/* /metrics' count of bytes mapped for large downloads (served/mapcache.h). */
+static uint64_t mapped_bytes(void)
+{
+	struct resp r;
+	http(NULL, "/metrics", NULL, &r);
+	assert_int_equal(r.code, 200);
+	const char *m = strstr(r.body, "\nsluice_served_mapped_bytes ");
+	assert_non_null(m);
+	uint64_t v = strtoull(m + strlen("\nsluice_served_mapped_bytes "), NULL, 10);
+	resp_free(&r);
+	return v;
+}
+
+/* The response is destroyed once MHD has finished with the connection: give it a moment. */
+static void expect_unmapped(void)
+{
+	for (int i = 0; i < 200 && mapped_bytes() != 0; i++)
+		usleep(10000);
+	assert_int_equal(mapped_bytes(), 0);
+}
+
+/* Start a download of `path` on a connection with a small receive buffer and read its header and the
+ * first MiB of body. Returns the socket; *buf (caller frees) holds what was read, *got bytes of it, and
+ * *body_off where the body starts. */
+static int start_slow_download(const char *path, size_t size, uint8_t **buf, size_t *got, size_t *body_off)
+{
+	int fd = connect_server();
+	int small = 64 << 10;
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+	char req[512];
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	size_t cap = size + 4096;
+	*buf = malloc(cap);
+	assert_non_null(*buf);
+	*got = 0;
+	char *body = NULL;
+	while (body == NULL || *got - (size_t)(body - (char *)*buf) < (1u << 20)) {
+		size_t room = cap - 1 - *got;   /* one byte kept for the NUL below */
+		assert_true(room > 0);
+		ssize_t k = read(fd, *buf + *got, room < 65536 ? room : 65536);
+		assert_true(k > 0);
+		*got += (size_t)k;
+		(*buf)[*got] = 0;
+		if (body == NULL && strstr((char *)*buf, "\r\n\r\n") != NULL)
+			body = strstr((char *)*buf, "\r\n\r\n") + 4;
+	}
+	assert_int_equal(strncmp((char *)*buf, "HTTP/1.1 200", 12), 0);
+	*body_off = (size_t)(body - (char *)*buf);
+	return fd;
+}
+
+static void finish_download(int fd, uint8_t *buf, size_t cap, size_t *got)
+{
+	ssize_t n;
+	while ((n = read(fd, buf + *got, cap - *got)) > 0)
+		*got += (size_t)n;
+	close(fd);
+}
+
+/* A large file within the mapping budget is sent from one mapping shared by its downloads; a publish
+ * that switches the source and deletes the old generation mid-download changes nothing for the client,
+ * and the mapping goes when the last download ends. */
+static void test_mapped_download_survives_switch(void **st)
+{
+	const size_t size = 8u << 20;
+	write_pattern("public/.gen/apt-deb-m1/pool/mid.bin", size, 21);
+	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-m1 deb.new && mv -T deb.new deb", pub);
+	uint8_t *a, *b;
+	size_t got_a, got_b, off_a, off_b;
+	int fa = start_slow_download("/apt/deb/pool/mid.bin", size, &a, &got_a, &off_a);
+	int fb = start_slow_download("/apt/deb/pool/mid.bin", size, &b, &got_b, &off_b);
+	assert_int_equal(mapped_bytes(), size);   /* two downloads, one mapping */
+
+	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-1 deb.new && mv -T deb.new deb && rm -rf ../.gen/apt-deb-m1",
+		pub);
+	finish_download(fa, a, size + 4096, &got_a);
+	finish_download(fb, b, size + 4096, &got_b);
+	assert_int_equal(got_a - off_a, size);
+	assert_int_equal(got_b - off_b, size);
+	for (size_t i = 0; i < size; i++)
+		if (a[off_a + i] != pattern(i, 21) || b[off_b + i] != pattern(i, 21))
+			fail_msg("byte %zu differs after the publish switch", i);
+	free(a);
+	free(b);
+	expect_unmapped();
+}
+
+/* Published files are immutable, but should one be truncated behind sluice's back mid-download, that
+ * download ends short (the kernel's copy from the mapping fails) and the server carries on. */
+static void test_mapped_file_truncated(void **st)
+{
+	const size_t size = 16u << 20;
+	write_pattern("public/.gen/apt-deb-1/pool/trunc.bin", size, 23);
+	uint8_t *buf;
+	size_t got, off;
+	int fd = start_slow_download("/apt/deb/pool/trunc.bin", size, &buf, &got, &off);
+	assert_true(mapped_bytes() >= size);
+	char path[600];
+	snprintf(path, sizeof path, "%s/.gen/apt-deb-1/pool/trunc.bin", pub);
+	assert_int_equal(truncate(path, 0), 0);
+	finish_download(fd, buf, size + 4096, &got);
+	if (got - off >= size)
+		fail_msg("the whole file arrived although it was truncated after %zu bytes", got - off);
+	for (size_t i = off; i < got; i++)
+		if (buf[i] != pattern(i - off, 23))
+			fail_msg("byte %zu of the short download differs", i - off);
+	free(buf);
+	struct resp r;
+	http(NULL, "/apt/deb/dists/bookworm/InRelease", NULL, &r);
+	assert_int_equal(r.code, 200);
+	resp_free(&r);
+	http(NULL, "/apt/deb/pool/trunc.bin", NULL, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.len, 0);
+	resp_free(&r);
+	expect_unmapped();
+	unlink(path);
+}
+
 static void test_publish_switch_mid_download(void **st)
 {
 	write_pattern("public/.gen/apt-deb-2/pool/big.bin", BIG_SIZE, 99);
 	write_str("public/.gen/apt-deb-2/dists/bookworm/InRelease", "Origin: test\nSuite: bookworm\nGen: 2\n");
-	int fd = connect_server();
-	int small = 64 << 10;
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
-	static const char req[] = "GET /apt/deb/pool/big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-	assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
-
-	size_t cap = BIG_SIZE + 4096;
-	uint8_t *buf = malloc(cap);
-	assert_non_null(buf);
-	if (buf == NULL)
-		return;   /* not reached: cmocka's assert does not return, but the compiler cannot know */
-	size_t got = 0;
-	char *body = NULL;
-	while (body == NULL || got - (size_t)(body - (char *)buf) < (1u << 20)) {
-		size_t room = cap - 1 - got;   /* one byte kept for the NUL below */
-		assert_true(room > 0);
-		ssize_t n = read(fd, buf + got, room < 65536 ? room : 65536);
-		assert_true(n > 0);
-		got += (size_t)n;
-		buf[got] = 0;
-		if (body == NULL && strstr((char *)buf, "\r\n\r\n") != NULL)
-			body = strstr((char *)buf, "\r\n\r\n") + 4;
-	}
-	assert_int_equal(strncmp((char *)buf, "HTTP/1.1 200", 12), 0);
+	uint8_t *buf;
+	size_t got, off;
+	int fd = start_slow_download("/apt/deb/pool/big.bin", BIG_SIZE, &buf, &got, &off);
+	assert_int_equal(mapped_bytes(), 0);   /* over the mapping budget: this one goes by sendfile */
 
 	/* The publisher's switch: new symlink beside, rename over, then the old generation goes. */
 	xsystem("cd '%s/apt' && ln -s ../.gen/apt-deb-2 deb.new && mv -T deb.new deb && rm -rf ../.gen/apt-deb-1", pub);
@@ -540,11 +642,7 @@ static void test_publish_switch_mid_download(void **st)
 	assert_non_null(strstr(r.body, "Gen: 2"));
 	resp_free(&r);
 
-	ssize_t n;
-	while ((n = read(fd, buf + got, cap - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	size_t off = (size_t)(body - (char *)buf);
+	finish_download(fd, buf, BIG_SIZE + 4096, &got);
 	assert_int_equal(got - off, BIG_SIZE);
 	for (size_t i = 0; i < BIG_SIZE; i++)
 		if (buf[off + i] != pattern(i, 11))
@@ -612,6 +710,8 @@ int main(void)
 		cmocka_unit_test(test_inline_and_sendfile),
 		cmocka_unit_test(test_hot_cache),
 		cmocka_unit_test(test_requests_during_renames),
+		cmocka_unit_test(test_mapped_download_survives_switch),
+		cmocka_unit_test(test_mapped_file_truncated),
 		cmocka_unit_test(test_publish_switch_mid_download),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, teardown);

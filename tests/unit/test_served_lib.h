@@ -32,12 +32,15 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "served/files.h"
+#include "served/mapcache.h"
 #include "served/netaddr.h"
 #include "served/server.h"
 #include "served/text.h"
 
 
-#define BIG_SIZE (48u << 20)   /* bytes: well beyond loopback socket buffers, so the download is mid-way */
+/* bytes: well beyond loopback socket buffers, so the download is mid-way, and beyond served's mapping
+ * budget, so it is sent by sendfile (test_served.c checks both paths) */
+#define BIG_SIZE (48u << 20)
 #define DEB_SIZE 4000u
 
 static char state[256], pub[300];
@@ -129,6 +132,7 @@ __attribute__((unused)) static void init_config(void)
 	cfg.state_dir = state;
 	cfg.listen = "127.0.0.1:0";
 	cfg.threads = 2;
+	cfg.map_budget = SL_MAPCACHE_BUDGET;
 	cfg.connection_timeout_ms = 60000;
 	cfg.sources = sources;
 	cfg.nsources = 3;

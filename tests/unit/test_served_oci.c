@@ -157,6 +157,7 @@ static int oci_setup(void **st)
 	cfg.state_dir = state;
 	cfg.listen = "127.0.0.1:0";
 	cfg.threads = 4;
+	cfg.map_budget = SL_MAPCACHE_BUDGET;
 	cfg.connection_timeout_ms = 60000;
 	cfg.sources = oci_sources;
 	cfg.nsources = 4;
