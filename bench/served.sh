@@ -5,7 +5,7 @@
 # against the targets of issue 7 (>= 0.9x nginx's requests/s on the small file, >= 0.9x its throughput on
 # the large one, zero errors, RSS < 64 MB). Both servers get the machine's cores: nginx one worker per
 # CPU, sluice-served one thread per CPU (its default); neither writes an access log.
-# Usage: [BENCH_ROUNDS=N] bench/served.sh [SECONDS]   (default 5 s per measurement, 3 rounds of 8 measurements;
+# Usage: [BENCH_ROUNDS=N] [BENCH_SENDFILE=1] bench/served.sh [SECONDS]   (default 5 s per measurement, 3 rounds of 8 measurements;
 # the medians of the rounds are compared)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,16 +65,14 @@ sl_start_bg "$SL_TMP/served.log" "$SL_SERVED" -c "$SL_TMP/sluice.conf" -f
 spid=$SL_BG_PID
 sl_wait_for_line "$SL_TMP/served.log" '^serving on '
 
-# ---- BENCH_PROBE=1: a third server, sluice-served with bench/probes/mhd_header_more.c preloaded (the
-# response header leaves with the body, as nginx sends it), to show what the large-file gap is made of.
-probe=${BENCH_PROBE:-0}
-if [ "$probe" = 1 ]; then
-	cc -O2 -shared -fPIC -o "$SL_TMP/probe.so" "$top/bench/probes/mhd_header_more.c" -ldl
-	chmod 0755 "$SL_TMP/probe.so"
+# ---- BENCH_SENDFILE=1: a third server, sluice-served with map_budget = 0, which sends large files the
+# way it did before served/mapcache (libmicrohttpd's sendfile, its header pushed alone), for comparison.
+sendfile=${BENCH_SENDFILE:-0}
+if [ "$sendfile" = 1 ]; then
 	pport=$(sl_free_port)
-	sed "s/^listen = .*/listen = 127.0.0.1:$pport/" "$SL_TMP/sluice.conf" >"$SL_TMP/probe.conf"
-	sl_start_bg "$SL_TMP/probe.log" env LD_PRELOAD="$SL_TMP/probe.so" "$SL_SERVED" -c "$SL_TMP/probe.conf" -f
-	sl_wait_for_line "$SL_TMP/probe.log" '^serving on '
+	sed "s/^listen = .*/listen = 127.0.0.1:$pport\nmap_budget = 0/" "$SL_TMP/sluice.conf" >"$SL_TMP/sendfile.conf"
+	sl_start_bg "$SL_TMP/sendfile.log" "$SL_SERVED" -c "$SL_TMP/sendfile.conf" -f
+	sl_wait_for_line "$SL_TMP/sendfile.log" '^serving on '
 fi
 
 # ---- nginx, as a distribution would configure a static mirror
@@ -115,9 +113,9 @@ sl_wait_port "$nport" 10 || { cat "$nprefix/error.log"; sl_fail "nginx did not s
 for f in $small $large; do
 	cmp -s <(curl -fsS "http://127.0.0.1:$sport/$f") <(curl -fsS "http://127.0.0.1:$nport/$f") ||
 		sl_fail "sluice-served and nginx disagree on $f"
-	if [ "$probe" = 1 ]; then
+	if [ "$sendfile" = 1 ]; then
 		cmp -s <(curl -fsS "http://127.0.0.1:$pport/$f") <(curl -fsS "http://127.0.0.1:$nport/$f") ||
-			sl_fail "the probe and nginx disagree on $f"
+			sl_fail "sluice-served (map_budget = 0) and nginx disagree on $f"
 	fi
 done
 
@@ -154,8 +152,8 @@ for r in $(seq "$rounds"); do
 				run sluice "$sport" "$f" "$c"
 				run nginx "$nport" "$f" "$c"
 			fi
-			if [ "$probe" = 1 ] && [ "$f" = "$large" ]; then
-				run probe "$pport" "$f" "$c"
+			if [ "$sendfile" = 1 ] && [ "$f" = "$large" ]; then
+				run sendfile "$pport" "$f" "$c"
 			fi
 		done
 	done
@@ -195,11 +193,11 @@ for c in (32, 256):
         print(f"ratio sluice/nginx {what:10} {f:20} c={c:<4} {ratio:5.2f}  (target >= 0.90) "
               f"{'ok' if ratio >= 0.9 else 'MISSED'}   rounds: " + " ".join(f"{x:.2f}" for x in per_round))
         ok &= ratio >= 0.9
-if any(k[0] == "probe" for k in rows):
+if any(k[0] == "sendfile" for k in rows):
     for c in (32, 256):
         f = files[-1]
-        print(f"probe (header sent with the body) / nginx throughput {f:20} c={c:<4} "
-              f"{med(('probe', f, c))[1] / med(('nginx', f, c))[1]:5.2f}")
+        print(f"for comparison, map_budget = 0 (sendfile) / nginx throughput {f:20} c={c:<4} "
+              f"{med(('sendfile', f, c))[1] / med(('nginx', f, c))[1]:5.2f}")
 print(f"sluice-served peak RSS {rss:.1f} MB (target < 64) {'ok' if rss < 64 else 'MISSED'}; "
       f"nginx workers RSS {int(sys.argv[3]) / 1024:.1f} MB")
 ok &= rss < 64
