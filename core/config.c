@@ -150,7 +150,7 @@ static const struct key_def key_defs[] = {
 	{ SEC_SERVED, "allow", 0, 0, K_LIST, CFG(allow), 0, 0, 0, NULL, check_cidr, NULL },
 	{ SEC_SERVED, "access_log", 0, 0, K_LOGDEST, CFG(access_log), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "user", 0, 0, K_WORD, CFG(served_user), 0, 0, 0, NULL, check_user, NULL },
-	{ SEC_SERVED, "map_budget", 0, 0, K_SIZE, CFG(map_budget), 0, 0, 1 << 30, "24M", NULL, NULL },
+	{ SEC_SERVED, "map_budget", 0, 0, K_SIZE, CFG(map_budget), 0, 0, SL_MAX_MAP_BUDGET, "24M", NULL, NULL },
 
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },

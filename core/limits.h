@@ -63,6 +63,8 @@
 #define SL_MAX_OCI_INLINE_MANIFEST (256u << 10)    /* bytes: manifests up to this are held in memory; larger ones are sent from disk */
 #define SL_MAX_OCI_INDEX_BYTES   (64u << 20)       /* bytes of manifests held in memory per published generation; the rest from disk */
 #define SL_MAX_OCI_PAGE          1000              /* entries per tags/list or _catalog page, also without n: Link gives the rest */
+#define SL_MAX_MAPPED_FILES      64                /* files sent from shared mappings at once (served/mapcache.h); more use sendfile */
+#define SL_MAX_MAP_BUDGET        (1u << 30)        /* bytes: largest [served] map_budget; mapped pages count in served's RSS */
 
 /* Catalogue */
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */

@@ -22,7 +22,7 @@ struct sl_mapcache {
 	pthread_mutex_t lock;
 	uint64_t budget;
 	uint64_t mapped;   /* bytes reserved or mapped, <= budget */
-	struct map maps[SL_MAPCACHE_SLOTS];
+	struct map maps[SL_MAX_MAPPED_FILES];
 };
 
 struct sl_mapcache *sl_mapcache_new(uint64_t budget)
@@ -34,7 +34,7 @@ struct sl_mapcache *sl_mapcache_new(uint64_t budget)
 	}
 	if (c != NULL)
 		c->budget = budget;
-	for (size_t i = 0; c != NULL && i < SL_MAPCACHE_SLOTS; i++)
+	for (size_t i = 0; c != NULL && i < SL_MAX_MAPPED_FILES; i++)
 		c->maps[i].cache = c;
 	return c;
 }
@@ -89,7 +89,7 @@ static struct map *map_get(struct sl_mapcache *c, int fd, const struct stat *st)
 	uint64_t size = (uint64_t)st->st_size;
 	struct map *m = NULL, *free_slot = NULL;
 	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < SL_MAPCACHE_SLOTS && m == NULL; i++) {
+	for (size_t i = 0; i < SL_MAX_MAPPED_FILES && m == NULL; i++) {
 		struct map *s = &c->maps[i];
 		if (s->refs == 0) {
 			if (free_slot == NULL)

@@ -10,7 +10,7 @@
  *
  * Memory: the mapped pages are the page cache's, but they count in the process's RSS, so the mappings
  * alive at any moment are capped at a budget ([served] map_budget, default SL_MAPCACHE_BUDGET; and at
- * SL_MAPCACHE_SLOTS files); a file that
+ * SL_MAX_MAPPED_FILES files); a file that
  * does not fit is answered the old way (sendfile) — the caller falls back whenever this returns NULL.
  *
  * Safety: the mapping is only ever read by the kernel (sendmsg copies from it), never by user-space code:
@@ -28,8 +28,9 @@
 
 #include <microhttpd.h>
 
+#include "core/limits.h"
+
 #define SL_MAPCACHE_BUDGET (24u << 20)   /* default budget ([served] map_budget): bytes mapped at once */
-#define SL_MAPCACHE_SLOTS 64             /* distinct files mapped at once */
 #define SL_MAPCACHE_NOTSENT_LOWAT (128 << 10)   /* TCP_NOTSENT_LOWAT set on a connection sending from one */
 
 struct sl_mapcache;

@@ -93,9 +93,9 @@ static void test_budget(void **st)
 static void test_slots(void **st)
 {
 	struct sl_mapcache *c = sl_mapcache_new(SL_MAPCACHE_BUDGET);
-	struct MHD_Response *r[SL_MAPCACHE_SLOTS];
+	struct MHD_Response *r[SL_MAX_MAPPED_FILES];
 	struct stat s;
-	for (int i = 0; i < SL_MAPCACHE_SLOTS; i++) {
+	for (int i = 0; i < SL_MAX_MAPPED_FILES; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "f%d", i);
 		int fd = make_file(name, 4096, &s);
@@ -109,7 +109,7 @@ static void test_slots(void **st)
 	struct MHD_Response *x = sl_mapcache_response(c, fd, &s, 0, 4096);
 	assert_non_null(x);
 	MHD_destroy_response(x);
-	for (int i = 0; i < SL_MAPCACHE_SLOTS; i++)
+	for (int i = 0; i < SL_MAX_MAPPED_FILES; i++)
 		if (i != 7)
 			MHD_destroy_response(r[i]);
 	assert_int_equal(sl_mapcache_mapped(c), 0);
