@@ -4,7 +4,6 @@
  * its value is parsed, where it is stored and its default. The first problem found is the cause. */
 #include "core/config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cfgcheck.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -109,9 +109,6 @@ struct cfgp {
 #define SINGLE_VALUE "'%s' takes a single value; this indented line would continue it " \
 		     "(remove the indentation if it starts a new key)"
 
-static item_check check_user, check_username, check_host, check_suite, check_arch, check_package,
-	check_database, check_image, check_platform, check_cidr, check_fingerprint;
-
 static const char *const approve_names[] = { "manual", "auto", NULL };
 static const char *const publish_names[] = { "resign", "verbatim", NULL };
 
@@ -134,7 +131,7 @@ static const struct key_def key_defs[] = {
 	{ SEC_SYNCD, "retries", 0, 0, K_UINT, CFG(retries), 0, 0, 100, "4", NULL, NULL },
 	{ SEC_SYNCD, "proxy", 0, 0, K_PROXY, CFG(proxy), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SYNCD, "ca_file", 0, 0, K_FILE, CFG(ca_file), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SYNCD, "user", 0, 0, K_WORD, CFG(user), 0, 0, 0, NULL, check_user, NULL },
+	{ SEC_SYNCD, "user", 0, 0, K_WORD, CFG(user), 0, 0, 0, NULL, sl_cfgcheck_user, NULL },
 
 	{ SEC_SERVED, "listen", 0, 0, K_LISTEN, CFG(listen), 0, 0, 0, "127.0.0.1:8080", NULL, NULL },
 	{ SEC_SERVED, "threads", 0, 0, K_UINT, CFG(threads), 0, 1, 1024, NULL, NULL, NULL },
@@ -147,9 +144,9 @@ static const struct key_def key_defs[] = {
 	{ SEC_SERVED, "tls_cert", 0, 0, K_FILE, CFG(tls_cert), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "tls_key", 0, 0, K_FILE, CFG(tls_key), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "tls_client_ca", 0, 0, K_FILE, CFG(tls_client_ca), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SERVED, "allow", 0, 0, K_LIST, CFG(allow), 0, 0, 0, NULL, check_cidr, NULL },
+	{ SEC_SERVED, "allow", 0, 0, K_LIST, CFG(allow), 0, 0, 0, NULL, sl_cfgcheck_cidr, NULL },
 	{ SEC_SERVED, "access_log", 0, 0, K_LOGDEST, CFG(access_log), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SERVED, "user", 0, 0, K_WORD, CFG(served_user), 0, 0, 0, NULL, check_user, NULL },
+	{ SEC_SERVED, "user", 0, 0, K_WORD, CFG(served_user), 0, 0, 0, NULL, sl_cfgcheck_user, NULL },
 	{ SEC_SERVED, "map_budget", 0, 0, K_SIZE, CFG(map_budget), 0, 0, SL_MAX_MAP_BUDGET, "24M", NULL, NULL },
 
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
@@ -171,26 +168,26 @@ static const struct key_def key_defs[] = {
 	{ SEC_SOURCE, "max_connections", 0, 0, K_UINT, SRC(max_connections), 0, 0, 256, "0", NULL, NULL },
 	{ SEC_SOURCE, "proxy", 0, 0, K_PROXY, SRC(proxy), 0, 0, 0, NULL, NULL, NULL },
 
-	{ SEC_SOURCE, "suites", AP, AP, K_LIST, SRC(suites), 0, 0, 0, NULL, check_suite, NULL },
-	{ SEC_SOURCE, "components", AP, 0, K_LIST, SRC(components), 0, 0, 0, "main", check_suite, NULL },
-	{ SEC_SOURCE, "architectures", AP, 0, K_LIST, SRC(architectures), 0, 0, 0, "amd64", check_arch, NULL },
-	{ SEC_SOURCE, "packages", AP, 0, K_LIST, SRC(packages), 0, 0, 0, NULL, check_package, NULL },
+	{ SEC_SOURCE, "suites", AP, AP, K_LIST, SRC(suites), 0, 0, 0, NULL, sl_cfgcheck_suite, NULL },
+	{ SEC_SOURCE, "components", AP, 0, K_LIST, SRC(components), 0, 0, 0, "main", sl_cfgcheck_suite, NULL },
+	{ SEC_SOURCE, "architectures", AP, 0, K_LIST, SRC(architectures), 0, 0, 0, "amd64", sl_cfgcheck_arch, NULL },
+	{ SEC_SOURCE, "packages", AP, 0, K_LIST, SRC(packages), 0, 0, 0, NULL, sl_cfgcheck_package, NULL },
 	{ SEC_SOURCE, "keyring", AP, AP, K_FILE, SRC(keyring), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SOURCE, "signed_by", AP, 0, K_CSLIST, SRC(fingerprints), 0, 0, 0, NULL, check_fingerprint,
+	{ SEC_SOURCE, "signed_by", AP, 0, K_CSLIST, SRC(fingerprints), 0, 0, 0, NULL, sl_cfgcheck_fingerprint,
 	  NULL },
 	{ SEC_SOURCE, "publish", AP, 0, K_ENUM, SRC(publish), 0, 0, 0, "resign", NULL, publish_names },
 	{ SEC_SOURCE, "max_future", AP, 0, K_DURATION, SRC(max_future_ms), 0, 0, 0, "1d", NULL, NULL },
 
 	{ SEC_SOURCE, "databases", CL, 0, K_LIST, SRC(databases), 0, 0, 0, "main daily bytecode",
-	  check_database, NULL },
+	  sl_cfgcheck_database, NULL },
 	{ SEC_SOURCE, "cdiffs", CL, 0, K_UINT, SRC(cdiffs), 0, 0, 1000, "30", NULL, NULL },
-	{ SEC_SOURCE, "dns", CL, 0, K_WORD, SRC(dns), 0, 0, 0, NULL, check_host, NULL },
+	{ SEC_SOURCE, "dns", CL, 0, K_WORD, SRC(dns), 0, 0, 0, NULL, sl_cfgcheck_host, NULL },
 	{ SEC_SOURCE, "cvd_key", CL, 0, K_FILE, SRC(cvd_key), 0, 0, 0, NULL, NULL, NULL },
 
 	{ SEC_SOURCE, "registry", OC, OC, K_URL, SRC(registry), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SOURCE, "images", OC, OC, K_LIST, SRC(images), 0, 0, 0, NULL, check_image, NULL },
-	{ SEC_SOURCE, "platforms", OC, 0, K_LIST, SRC(platforms), 0, 0, 0, NULL, check_platform, NULL },
-	{ SEC_SOURCE, "username", OC, 0, K_WORD, SRC(username), 0, 0, 0, NULL, check_username, NULL },
+	{ SEC_SOURCE, "images", OC, OC, K_LIST, SRC(images), 0, 0, 0, NULL, sl_cfgcheck_image, NULL },
+	{ SEC_SOURCE, "platforms", OC, 0, K_LIST, SRC(platforms), 0, 0, 0, NULL, sl_cfgcheck_platform, NULL },
+	{ SEC_SOURCE, "username", OC, 0, K_WORD, SRC(username), 0, 0, 0, NULL, sl_cfgcheck_username, NULL },
 	{ SEC_SOURCE, "password_file", OC, 0, K_FILE, SRC(password_file), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "signed_by", OC, 0, K_FILE, SRC(signed_by), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "cosign_key", OC, 0, K_FILE, SRC(cosign_key), 0, 0, 0, NULL, NULL, NULL },
@@ -507,277 +504,6 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	return 1;
 }
 
-/* ---- value checks ------------------------------------------------------------------------------ */
-
-/* Decimal digits only (no sign, no blanks), without overflow. */
-static bool parse_uint(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s) || v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static bool all_of(const char *s, const char *extra)
-{
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr(extra, *s) == NULL)
-			return false;
-	return true;
-}
-
-static const char *check_user(char *s)
-{
-	if (strlen(s) > 32 || !(islower((unsigned char)s[0]) || s[0] == '_'))
-		return "is not a user name";
-	for (const char *c = s; *c != '\0'; c++)
-		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-')
-			return "is not a user name";
-	return NULL;
-}
-
-static const char *check_username(char *s)
-{
-	if (strlen(s) > 255)
-		return "is too long";
-	for (const char *c = s; *c != '\0'; c++)
-		if (*c <= ' ' || *c >= 0x7f)
-			return "must be printable ASCII without blanks";
-	return NULL;
-}
-
-static const char *check_host(char *s)
-{
-	size_t label = 0;
-	if (strlen(s) > 253 || s[0] == '.')
-		return "is not a host name";
-	for (const char *c = s; *c != '\0'; c++) {
-		if (*c == '.') {
-			if (label == 0 || c[1] == '\0')
-				return "is not a host name";
-			label = 0;
-		} else if (isalnum((unsigned char)*c) || *c == '-' || *c == '_') {
-			if (++label > 63)
-				return "is not a host name";
-		} else {
-			return "is not a host name";
-		}
-	}
-	return NULL;
-}
-
-static const char *check_suite(char *s)
-{
-	/* These become URL and directory parts, so no "..", no absolute or empty components. */
-	if (strlen(s) > 128 || !all_of(s, "._+-/") || s[0] == '/' || strstr(s, "..") != NULL ||
-	    strstr(s, "//") != NULL || s[strlen(s) - 1] == '/')
-		return "is not a suite or component name (letters, digits, . _ + - /)";
-	return NULL;
-}
-
-static const char *check_arch(char *s)
-{
-	if (strcmp(s, "all") == 0)
-		return "is always included; list only real architectures";
-	if (strlen(s) > 32 || !all_of(s, "-"))
-		return "is not an architecture name";
-	for (const char *c = s; *c != '\0'; c++)
-		if (isupper((unsigned char)*c))
-			return "is not an architecture name (lowercase)";
-	return NULL;
-}
-
-static const char *check_package(char *s)
-{
-	/* Debian policy 5.6.7: lowercase letters, digits, + - . ; starting alphanumeric. */
-	if (strlen(s) > 128 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-		return "is not a Debian package name";
-	for (const char *c = s; *c != '\0'; c++)
-		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && strchr("+-.", *c) == NULL)
-			return "is not a Debian package name";
-	return NULL;
-}
-
-static const char *check_database(char *s)
-{
-	if (strlen(s) > 64 || !all_of(s, "_-"))
-		return "is not a ClamAV database name";
-	return NULL;
-}
-
-static const char *check_image(char *s)
-{
-	static const char *const why = "is not repo:tag, repo:pattern* or repo@sha256:DIGEST";
-	char *at = strchr(s, '@');
-	char *colon = strrchr(s, ':');
-	char *end = at != NULL ? at : colon;
-	if (end == NULL)
-		return "needs a tag, tag pattern or digest (debian:12, debian:12*, debian@sha256:...)";
-	if (end == s || strlen(s) > 512)
-		return why;
-	/* Repository: lowercase path components, as the distribution spec allows. */
-	for (const char *c = s; c < end; c++) {
-		bool sep = *c == '/' || *c == '.' || *c == '_' || *c == '-';
-		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && !sep)
-			return why;
-		if (*c == '/' && (c == s || c + 1 == end || c[1] == '/'))
-			return why;
-	}
-	if (at != NULL) {
-		const char *d = at + 1;
-		if (strncmp(d, "sha256:", 7) != 0 || strlen(d + 7) != 64)
-			return why;
-		for (d += 7; *d != '\0'; d++)
-			if (!isdigit((unsigned char)*d) && !(*d >= 'a' && *d <= 'f'))
-				return why;
-		return NULL;
-	}
-	const char *tag = colon + 1;
-	if (*tag == '\0' || strlen(tag) > 128 || !all_of(tag, "._-*") || tag[0] == '.' || tag[0] == '-')
-		return why;
-	return NULL;
-}
-
-static const char *check_platform(char *s)
-{
-	unsigned parts = 1;
-	if (!all_of(s, "/._-") || s[0] == '/' || s[strlen(s) - 1] == '/' || strstr(s, "//") != NULL)
-		return "is not os/arch or os/arch/variant";
-	for (const char *c = s; *c != '\0'; c++)
-		parts += *c == '/';
-	if (parts < 2 || parts > 3)
-		return "is not os/arch or os/arch/variant";
-	return NULL;
-}
-
-static const char *check_cidr(char *s)
-{
-	unsigned char addr[16];
-	char ip[64];
-	const char *slash = strchr(s, '/');
-	size_t iplen = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (iplen >= sizeof ip)
-		return "is not an address or CIDR";
-	memcpy(ip, s, iplen);
-	ip[iplen] = '\0';
-	int bits;
-	if (inet_pton(AF_INET, ip, addr) == 1)
-		bits = 32;
-	else if (inet_pton(AF_INET6, ip, addr) == 1)
-		bits = 128;
-	else
-		return "is not an address or CIDR (10.0.0.0/8, 2001:db8::/32)";
-	uint64_t prefix = (uint64_t)bits;
-	if (slash != NULL && (!parse_uint(slash + 1, &prefix) || prefix > (uint64_t)bits))
-		return "has a bad prefix length";
-	/* Host bits set usually means a typo in the prefix; refuse rather than guess. */
-	for (int b = (int)prefix; b < bits; b++)
-		if (addr[b / 8] & (0x80 >> (b % 8)))
-			return "has host bits set beyond the prefix length";
-	return NULL;
-}
-
-static const char *check_fingerprint(char *s)
-{
-	/* gpg prints fingerprints in groups of four; accept that and store one canonical form. */
-	size_t n = 0;
-	for (const char *c = s; *c != '\0'; c++)
-		if (!isspace((unsigned char)*c) && !isxdigit((unsigned char)*c))
-			return "is not a 40-digit hex fingerprint";
-	for (const char *c = s; *c != '\0'; c++)
-		if (!isspace((unsigned char)*c))
-			s[n++] = (char)toupper((unsigned char)*c);
-	s[n] = '\0';
-	if (n != 40)
-		return "is not a 40-digit hex fingerprint (separate several with commas)";
-	return NULL;
-}
-
-/* Port "1".."65535" starting at s (NUL-terminated). */
-static bool valid_port(const char *s)
-{
-	uint64_t v;
-	return parse_uint(s, &v) && v >= 1 && v <= 65535;
-}
-
-/* host, [v6], host:port or [v6]:port in s[0..len). */
-static const char *check_hostport(const char *s, size_t len, bool need_port)
-{
-	char buf[300], addr[16];
-	if (len == 0)
-		return "has no host";
-	if (len >= sizeof buf)
-		return "has a host name that is too long";
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	char *port = NULL;
-	if (buf[0] == '[') {
-		char *close = strchr(buf, ']');
-		if (close == NULL)
-			return "has an unterminated [IPv6] address";
-		*close = '\0';
-		if (inet_pton(AF_INET6, buf + 1, addr) != 1)
-			return "has a bad IPv6 address";
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1] != '\0')
-			return "has text after the IPv6 address";
-	} else {
-		port = strchr(buf, ':');
-		if (port != NULL)
-			*port++ = '\0';
-		if (check_host(buf) != NULL)
-			return "has a bad host name";
-	}
-	if (port == NULL && need_port)
-		return "needs a port (host:port, [v6]:port)";
-	if (port != NULL && !valid_port(port))
-		return "has a bad port (1-65535)";
-	return NULL;
-}
-
-static const char *check_url(char *v, bool proxy)
-{
-	if (strlen(v) > SL_MAX_URL)
-		return "is too long";
-	const char *sep = strstr(v, "://");
-	if (sep == NULL)
-		return proxy ? "is not a URL (http://HOST:PORT, https://... or socks5h://...)"
-			     : "is not a URL (http://HOST/PATH or https://...)";
-	size_t slen = (size_t)(sep - v);
-	bool ok = (slen == 4 && strncmp(v, "http", 4) == 0) || (slen == 5 && strncmp(v, "https", 5) == 0) ||
-		  (proxy && slen == 7 && strncmp(v, "socks5h", 7) == 0);
-	if (proxy && slen == 6 && strncmp(v, "socks5", 6) == 0)
-		return "uses socks5://, which resolves names locally; use socks5h:// so the proxy resolves them";
-	if (!ok)
-		return proxy ? "must be http://, https:// or socks5h://" : "must be http:// or https://";
-	if (strpbrk(v, "?#") != NULL)
-		return "must not have a query or fragment";
-	const char *auth = sep + 3;
-	const char *auth_end = auth + strcspn(auth, "/");
-	const char *at = memrchr(auth, '@', (size_t)(auth_end - auth));
-	if (at != NULL) {
-		if (!proxy)
-			return "must not contain credentials (user@host); they would end up in logs";
-		auth = at + 1;
-	}
-	const char *why = check_hostport(auth, (size_t)(auth_end - auth), false);
-	if (why != NULL)
-		return why;
-	if (proxy && *auth_end != '\0' && strcmp(auth_end, "/") != 0)
-		return "must not have a path";
-	for (const char *c = auth_end; *c != '\0'; c++)
-		if (isspace((unsigned char)*c))
-			return "must not contain blanks (write %20)";
-	return NULL;
-}
-
 /* ---- pass 2: typed values ---------------------------------------------------------------------- */
 
 static char *resolve_path(struct cfgp *p, const char *v)
@@ -920,7 +646,7 @@ static void set_scalar(struct cfgp *p, const struct key_def *d, void *base, char
 		break;
 	case K_URL:
 	case K_PROXY:
-		bad = check_url(v, d->kind == K_PROXY);
+		bad = sl_cfgcheck_url(v, d->kind == K_PROXY);
 		if (bad == NULL) {
 			size_t n = strlen(v);
 			/* Callers append "/dists/..." or "/v2/..."; one canonical form avoids "//". */
@@ -930,12 +656,12 @@ static void set_scalar(struct cfgp *p, const struct key_def *d, void *base, char
 		}
 		break;
 	case K_LISTEN:
-		bad = check_hostport(v, strlen(v), true);
+		bad = sl_cfgcheck_hostport(v, strlen(v), true);
 		if (bad == NULL)
 			*str = strdup(v);
 		break;
 	case K_UINT:
-		if (!parse_uint(v, &u) || u < (uint64_t)d->min || u > (uint64_t)d->max) {
+		if (!sl_cfgcheck_uint(v, &u) || u < (uint64_t)d->min || u > (uint64_t)d->max) {
 			fail(p, line, "%s: '%s' is not a whole number from %lld to %lld", d->name, v,
 			     (long long)d->min, (long long)d->max);
 			return;
