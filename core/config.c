@@ -1,13 +1,13 @@
-/* config: sluice.conf in two passes. Pass 1 runs libinih over the text through our own line reader (to
- * know every line number and to check what libinih would silently truncate) and records sections and raw
- * values. Pass 2 applies one static key table: each key's section, the source types that accept it, how
- * its value is parsed, where it is stored and its default. The first problem found is the cause. */
+/* config: sluice.conf in two passes. Pass 1 (config_scan.c) runs libinih over the text through our own
+ * line reader (to know every line number and to check what libinih would silently truncate) and records
+ * sections and raw values. Pass 2, here, applies one static key table: each key's section, the source
+ * types that accept it, how its value is parsed, where it is stored and its default. The first problem
+ * found is the cause. */
 #include "core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,88 +17,13 @@
 #include <unistd.h>
 
 #include "core/cfgcheck.h"
+#include "core/config_int.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/units.h"
 
-enum sec { SEC_SLUICE, SEC_SYNCD, SEC_SERVED, SEC_PUBLISH, SEC_SOURCE, SEC_COUNT };
-
-static const char *const sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "source" };
-
-enum kind {
-	K_TYPE,       /* `type`, read before every other key of a source */
-	K_WORD,       /* char *: one token without blanks, checked by `check` */
-	K_LOGLEVEL,   /* char *: error|warn|info|debug */
-	K_DIR,        /* char *: path made absolute, not required to exist yet */
-	K_FILE,       /* char *: path made absolute; must be a readable regular file now */
-	K_LOGDEST,    /* char *: "syslog" or a path made absolute */
-	K_URL,        /* char *: http(s) base URL, trailing '/' removed */
-	K_PROXY,      /* char *: http(s) or socks5h proxy URL */
-	K_LISTEN,     /* char *: host:port or [v6]:port */
-	K_UINT,       /* unsigned in [min, max] */
-	K_RATE,       /* uint64_t bytes/s: a size, optionally followed by "/s" */
-	K_SIZE,       /* uint64_t bytes: a size, at most `max` */
-	K_DURATION,   /* int64_t ms, at least `min` */
-	K_WINDOW,     /* two ints at off and off2 */
-	K_BOOL,       /* bool: names[0] is false, names[1] true */
-	K_ENUM,       /* enum stored as int: names[i] is value i */
-	K_LIST,       /* struct sl_strlist: items split at blanks and commas, each checked by `check` */
-	K_CSLIST,     /* struct sl_strlist: items split at commas only (fingerprints contain blanks) */
-};
-
-/* Checks one value or list item; may rewrite it in place (normalisation). NULL if fine, else why not. */
-typedef const char *item_check(char *s);
-
-struct key_def {
-	enum sec sec;
-	const char *name;
-	unsigned types;          /* SEC_SOURCE: SL_FK_* bits of the types accepting it; 0: every type */
-	unsigned required;       /* SEC_SOURCE: SL_FK_* bits of the types requiring it; else nonzero */
-	enum kind kind;
-	size_t off, off2;
-	int64_t min, max;        /* K_UINT bounds; K_DURATION minimum; K_SIZE maximum */
-	const char *def;         /* default, parsed like a configured value; NULL: none or set in code */
-	item_check *check;
-	const char *const *names;
-};
-
-struct piece {
-	char *text;
-	int line;
-};
-
-struct entry {
-	const char *name;        /* the table's spelling */
-	int line;
-	struct piece *v;         /* the value and its indented continuation lines; empty ones dropped */
-	size_t n, cap;
-};
-
-struct section {
-	enum sec kind;
-	char *name;              /* source name */
-	int line;
-	struct entry *e;         /* at most one per key name: duplicates are refused in pass 1 */
-	size_t n, cap;
-};
-
-enum line_kind { LINE_OTHER, LINE_KEY, LINE_CONT };
-
-struct cfgp {
-	const char *file;        /* the name used in messages */
-	char *base;              /* absolute directory that relative paths are resolved against */
-	const char *text;
-	size_t len, pos;
-	int lineno;
-	enum line_kind line_kind;
-	bool have_prev_key;      /* mirrors libinih's prev_name: reset only by a section header */
-	struct section *secs;
-	size_t nsecs, capsecs, nsources;
-	char *err;               /* first error, "FILE:LINE: message" */
-	int err_line;
-	struct sl_config *cfg;
-};
+const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "source" };
 
 #define CFG(f) offsetof(struct sl_config, f)
 #define SRC(f) offsetof(struct sl_source, f)
@@ -197,17 +122,12 @@ static const struct key_def key_defs[] = {
 
 /* ---- messages ---------------------------------------------------------------------------------- */
 
-static void fail(struct cfgp *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void fail(struct cfgp *p, int line, const char *fmt, ...)
+void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap)
 {
 	if (p->err != NULL)
 		return;
 	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	int r = line > 0 ? asprintf(&p->err, "%s:%d: %s", p->file, line, msg)
 			 : asprintf(&p->err, "%s: %s", p->file, msg);
 	if (r < 0)
@@ -215,11 +135,6 @@ static void fail(struct cfgp *p, int line, const char *fmt, ...)
 	p->err_line = line > 0 ? line : 1;
 	if (p->err == NULL)
 		p->err_line = -1;   /* still an error, without text */
-}
-
-static bool failed(const struct cfgp *p)
-{
-	return p->err != NULL || p->err_line < 0;
 }
 
 /* Format names whose key bits intersect `types`, as "apt, oci". */
@@ -237,16 +152,9 @@ static void type_names(unsigned types, char *buf, size_t cap)
 	}
 }
 
-/* ---- pass 1: lines, sections, raw values ------------------------------------------------------- */
+/* ---- key table lookups ------------------------------------------------------------------------ */
 
-static const char *skip_space(const char *s)
-{
-	while (*s != '\0' && isspace((unsigned char)*s))
-		s++;
-	return s;
-}
-
-static const struct key_def *find_key(enum sec sec, const char *name)
+const struct key_def *sl_cfg_find_key(enum sec sec, const char *name)
 {
 	for (size_t i = 0; i < NDEFS; i++)
 		if (key_defs[i].sec == sec && strcmp(key_defs[i].name, name) == 0)
@@ -254,7 +162,7 @@ static const struct key_def *find_key(enum sec sec, const char *name)
 	return NULL;
 }
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
+int sl_cfg_grow(void **v, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
 		return 0;
@@ -265,243 +173,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	*v = nv;
 	*cap = ncap;
 	return 0;
-}
-
-static void section_header(struct cfgp *p, const char *t)
-{
-	/* Like libinih: the header ends at ']' unless an inline comment (" ;") comes first. */
-	const char *s = t + 1, *end = s;
-	bool was_space = false;
-	while (*end != '\0' && *end != ']' && !(was_space && *end == ';')) {
-		was_space = isspace((unsigned char)*end);
-		end++;
-	}
-	if (*end != ']') {
-		fail(p, p->lineno, "section header without closing ']'");
-		return;
-	}
-	const char *rest = skip_space(end + 1);
-	if (*rest != '\0' && *rest != ';' && *rest != '#') {
-		int n = (int)strlen(rest);
-		while (n > 0 && isspace((unsigned char)rest[n - 1]))
-			n--;
-		fail(p, p->lineno, "unexpected text after the section header: '%.*s'", n, rest);
-		return;
-	}
-	size_t len = (size_t)(end - s);
-	char head[SL_MAX_CONFIG_LINE + 1];
-	memcpy(head, s, len);
-	head[len] = '\0';
-
-	struct section sec = { .kind = SEC_COUNT, .line = p->lineno };
-	for (int k = 0; k < SEC_SOURCE; k++)
-		if (strcmp(head, sec_names[k]) == 0)
-			sec.kind = (enum sec)k;
-	if (strncmp(head, "source", 6) == 0 && (head[6] == '\0' || isspace((unsigned char)head[6]))) {
-		char *name = (char *)skip_space(head + 6);
-		size_t nlen = strlen(name);
-		while (nlen > 0 && isspace((unsigned char)name[nlen - 1]))
-			name[--nlen] = '\0';
-		if (nlen == 0) {
-			fail(p, p->lineno, "a source section needs a name: [source NAME]");
-			return;
-		}
-		if (!sl_config_valid_name(name)) {
-			fail(p, p->lineno, "bad source name '%s': use 1 to %d of a-z 0-9 . _ -, starting with a "
-			     "letter or digit", name, SL_MAX_NAME);
-			return;
-		}
-		for (size_t i = 0; i < p->nsecs; i++) {
-			if (p->secs[i].kind == SEC_SOURCE && strcmp(p->secs[i].name, name) == 0) {
-				fail(p, p->lineno, "duplicate source '%s' (first defined at line %d)", name,
-				     p->secs[i].line);
-				return;
-			}
-		}
-		if (p->nsources >= SL_MAX_SOURCES) {
-			fail(p, p->lineno, "too many sources (at most %d)", SL_MAX_SOURCES);
-			return;
-		}
-		sec.kind = SEC_SOURCE;
-		sec.name = strdup(name);
-		if (sec.name == NULL) {
-			fail(p, 0, "out of memory");
-			return;
-		}
-		p->nsources++;
-	} else if (sec.kind == SEC_COUNT) {
-		fail(p, p->lineno, "unknown section [%s] (known: [sluice], [syncd], [served], [publish], "
-		     "[source NAME])", head);
-		return;
-	} else {
-		for (size_t i = 0; i < p->nsecs; i++) {
-			if (p->secs[i].kind == sec.kind) {
-				fail(p, p->lineno, "duplicate section [%s] (first at line %d)", head,
-				     p->secs[i].line);
-				return;
-			}
-		}
-	}
-	if (grow((void **)&p->secs, &p->capsecs, p->nsecs, sizeof *p->secs) != 0) {
-		free(sec.name);
-		fail(p, 0, "out of memory");
-		return;
-	}
-	p->secs[p->nsecs++] = sec;
-}
-
-/* Classifies a line the way libinih will, so the handler knows a continuation from a key. */
-static void scan_line(struct cfgp *p, const char *line)
-{
-	if (p->lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
-		line += 3;
-	bool indented = isspace((unsigned char)line[0]);
-	const char *t = skip_space(line);
-	p->line_kind = LINE_OTHER;
-	if (*t == '\0' || *t == ';' || *t == '#')
-		return;
-	if (*t == '[') {
-		if (indented) {
-			fail(p, p->lineno, "a section header must start at the beginning of the line");
-			return;
-		}
-		p->have_prev_key = false;
-		section_header(p, t);
-		return;
-	}
-	if (indented && p->have_prev_key) {
-		p->line_kind = LINE_CONT;
-		return;
-	}
-	bool was_space = false;
-	const char *e = t;
-	while (*e != '\0' && *e != '=' && *e != ':' && !(was_space && *e == ';')) {
-		was_space = isspace((unsigned char)*e);
-		e++;
-	}
-	if (*e != '=' && *e != ':') {
-		fail(p, p->lineno, "expected 'key = value', a [section] or a comment");
-		return;
-	}
-	p->line_kind = LINE_KEY;
-	p->have_prev_key = true;
-}
-
-/* libinih's reader: one line per call, counted, checked for what libinih cannot represent. */
-static char *read_line(char *buf, int num, void *stream)
-{
-	struct cfgp *p = stream;
-	if (failed(p) || p->pos >= p->len)
-		return NULL;
-	const char *s = p->text + p->pos;
-	size_t avail = p->len - p->pos;
-	const char *nl = memchr(s, '\n', avail);
-	size_t len = nl != NULL ? (size_t)(nl - s) : avail;
-	p->pos += len + (nl != NULL);
-	p->lineno++;
-	if (len > 0 && s[len - 1] == '\r')
-		len--;
-	/* libinih's line buffer is fixed at build time (200 bytes in Debian's r55); a longer line
-	 * would be split and read as two. Room is kept for '\n' and NUL. */
-	size_t max = num > 2 ? (size_t)num - 2 : 0;
-	if (max > SL_MAX_CONFIG_LINE)
-		max = SL_MAX_CONFIG_LINE;
-	if (memchr(s, '\0', len) != NULL) {
-		fail(p, p->lineno, "NUL byte in line");
-		return NULL;
-	}
-	if (len > max) {
-		fail(p, p->lineno, "line longer than %zu bytes; split long lists over indented "
-		     "continuation lines", max);
-		return NULL;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	scan_line(p, buf);
-	if (failed(p))
-		return NULL;
-	return buf;
-}
-
-/* " (it belongs in [syncd] or [source NAME])" for a key known elsewhere; "" otherwise. */
-static const char *section_hint(const char *name, char *hint, size_t cap)
-{
-	size_t used = 0;
-	hint[0] = '\0';
-	for (int k = 0; k < SEC_COUNT; k++) {
-		if (find_key((enum sec)k, name) == NULL)
-			continue;
-		int w = snprintf(hint + used, cap - used, "%s[%s%s]", used ? " or " : " (it belongs in ",
-				 sec_names[k], k == SEC_SOURCE ? " NAME" : "");
-		if (w < 0 || (size_t)w >= cap - used)
-			break;
-		used += (size_t)w;
-	}
-	if (used > 0 && used + 1 < cap)
-		strcat(hint, ")");
-	return hint;
-}
-
-static int add_piece(struct cfgp *p, struct entry *e, const char *value)
-{
-	if (*value == '\0')
-		return 0;
-	if (grow((void **)&e->v, &e->cap, e->n, sizeof *e->v) != 0)
-		return -ENOMEM;
-	char *text = strdup(value);
-	if (text == NULL)
-		return -ENOMEM;
-	e->v[e->n++] = (struct piece){ text, p->lineno };
-	return 0;
-}
-
-static int on_value(void *user, const char *section, const char *name, const char *value)
-{
-	struct cfgp *p = user;
-	if (failed(p))
-		return 1;
-	char hint[128];
-	if (p->nsecs == 0) {
-		fail(p, p->lineno, "'%s' is outside any section%s", name, section_hint(name, hint, sizeof hint));
-		return 0;
-	}
-	struct section *sec = &p->secs[p->nsecs - 1];
-	if (p->line_kind == LINE_CONT) {
-		/* libinih continues its last key; so do we (a header resets both). */
-		if (sec->n == 0 || strcmp(sec->e[sec->n - 1].name, name) != 0) {
-			fail(p, p->lineno, "indented line continues nothing; remove the indentation");
-			return 0;
-		}
-		if (add_piece(p, &sec->e[sec->n - 1], value) != 0) {
-			fail(p, 0, "out of memory");
-			return 0;
-		}
-		return 1;
-	}
-	const struct key_def *d = find_key(sec->kind, name);
-	if (d == NULL) {
-		fail(p, p->lineno, "unknown key '%s' in [%s%s]%s", name, sec_names[sec->kind],
-		     sec->kind == SEC_SOURCE ? " NAME" : "", section_hint(name, hint, sizeof hint));
-		return 0;
-	}
-	for (size_t i = 0; i < sec->n; i++) {
-		if (strcmp(sec->e[i].name, d->name) == 0) {
-			fail(p, p->lineno, "duplicate key '%s' (first set at line %d)", name, sec->e[i].line);
-			return 0;
-		}
-	}
-	if (grow((void **)&sec->e, &sec->cap, sec->n, sizeof *sec->e) != 0) {
-		fail(p, 0, "out of memory");
-		return 0;
-	}
-	struct entry *e = &sec->e[sec->n++];
-	*e = (struct entry){ .name = d->name, .line = p->lineno };
-	if (add_piece(p, e, value) != 0) {
-		fail(p, 0, "out of memory");
-		return 0;
-	}
-	return 1;
 }
 
 /* ---- pass 2: typed values ---------------------------------------------------------------------- */
@@ -559,7 +230,7 @@ static void set_list(struct cfgp *p, const struct key_def *d, struct sl_strlist 
 				return;
 			}
 			/* Trim blanks that surround a comma-separated item. */
-			char *s = (char *)skip_space(item);
+			char *s = (char *)sl_cfg_skip_space(item);
 			size_t slen = strlen(s);
 			while (slen > 0 && isspace((unsigned char)s[slen - 1]))
 				s[--slen] = '\0';
@@ -802,7 +473,7 @@ static void build_global(struct cfgp *p, enum sec kind, const struct section *se
 	struct sl_config *cfg = p->cfg;
 	int line = sec != NULL ? sec->line : 1;
 	for (size_t i = 0; sec != NULL && i < sec->n && !failed(p); i++) {
-		const struct key_def *d = find_key(kind, sec->e[i].name);
+		const struct key_def *d = sl_cfg_find_key(kind, sec->e[i].name);
 		apply(p, d, cfg, &sec->e[i]);
 		set[d - key_defs] = true;
 	}
@@ -811,9 +482,9 @@ static void build_global(struct cfgp *p, enum sec kind, const struct section *se
 		if (d->sec != kind || set[i])
 			continue;
 		if (d->required && sec == NULL)
-			fail(p, 1, "no [%s] section; '%s' is required", sec_names[kind], d->name);
+			fail(p, 1, "no [%s] section; '%s' is required", sl_cfg_sec_names[kind], d->name);
 		else if (d->required)
-			fail(p, line, "[%s] is missing required key '%s'", sec_names[kind], d->name);
+			fail(p, line, "[%s] is missing required key '%s'", sl_cfg_sec_names[kind], d->name);
 		else if (d->def != NULL)
 			apply_default(p, d, cfg, line);
 	}
@@ -1018,16 +689,7 @@ static struct sl_config *parse(const char *text, size_t len, const char *file, c
 		sl_cause(cause, 0, "%s: out of memory", file);
 		return NULL;
 	}
-	int r = ini_parse_stream(read_line, &p, on_value, &p);
-	/* Our reader mirrors libinih's syntax rules, so it should never know of an earlier error. */
-	if (r > 0 && (!failed(&p) || r < p.err_line)) {
-		free(p.err);
-		p.err = NULL;
-		p.err_line = 0;
-		fail(&p, r, "syntax error");
-	} else if (r < 0 && !failed(&p)) {
-		fail(&p, 0, "out of memory");
-	}
+	sl_cfg_scan(&p);
 	if (!failed(&p))
 		build(&p);
 	free_raw(&p);
