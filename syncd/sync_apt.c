@@ -11,12 +11,9 @@
 #include <unistd.h>
 
 #include "core/apt_depsolve.h"
-#include "core/apt_packages.h"
 #include "core/apt_release.h"
 #include "core/catalog.h"
-#include "core/compjob.h"
 #include "core/config.h"
-#include "core/decomp.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -24,75 +21,13 @@
 #include "core/strset.h"
 #include "syncd/apt_pool.h"
 #include "syncd/fetch.h"
+#include "syncd/sync_apt_int.h"
 #include "verify/apt_verify.h"
 #include "verify/gpg.h"
-
-#define APT_MAX_SUITES 32          /* suites per source */
-#define APT_MAX_INDICES 512        /* suite x component x architecture per source */
-#define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
-#define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
-
-struct apt_suite {
-	const char *name;
-	bool conditional;          /* a verified Release of this suite was accepted before */
-	bool not_modified;
-	bool detached;             /* InRelease absent: Release + Release.gpg */
-	int err;
-	char *err_msg;
-	uint8_t *body;             /* InRelease or Release */
-	size_t body_len;
-	uint8_t *sig;              /* Release.gpg */
-	size_t sig_len;
-	bool parsed;
-	struct sl_apt_release rel;
-	char signer[41];
-};
-
-struct apt_run;
-
-struct apt_index {
-	struct apt_run *run;
-	struct apt_suite *suite;
-	const char *comp, *arch;
-	char rel_path[SL_MAX_REL_PATH];   /* relative to dists/<suite>/ */
-	const struct sl_apt_release_file *file;
-	bool by_hash_tried_plain;
-	int err;
-	char *err_msg;
-	char sha256[SL_SHA256_HEX];
-	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
-};
-
-struct apt_run {
-	struct sl_sync_ctx *ctx;
-	const struct sl_source *src;
-	char base[SL_MAX_URL];
-	struct apt_suite suites[APT_MAX_SUITES];
-	size_t nsuites;
-	struct apt_index idx[APT_MAX_INDICES];
-	size_t nidx;
-	struct sl_apt_solver *solver;
-	/* pool phase */
-	struct sl_apt_pool *pool;           /* the files to fetch, in a temporary file (see apt_pool.h) */
-	struct sl_apt_pool_item pool_it;    /* scratch for reading it */
-	size_t pool_queued, pool_done;
-	bool pool_end;                      /* every item has been queued */
-	uint64_t pool_bytes_done;
-	int pool_err;
-	char *pool_err_msg;
-	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
-	struct sl_strset *seen;    /* pool paths already queued (arch:all files appear in every arch) */
-};
 
 static char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-static int url_of(const struct apt_run *r, const char *suite, const char *rel, char *buf, size_t cap)
-{
-	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, suite, rel);
-	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
 /* ---- phase 1: Release files ---------------------------------------------------------------------- */
@@ -401,214 +336,6 @@ static void index_done(void *arg, const struct sl_fetch_result *res)
 	set_err(&ix->err, &ix->err_msg, res->err, res->message ? res->message : sl_strerror(res->err));
 }
 
-/* ---- phase 3: selection and index filtering ------------------------------------------------------- */
-
-struct filter_state {
-	struct apt_run *r;
-	struct apt_index *ix;
-	bool resign;
-	struct sl_store_writer *out;   /* the filtered Packages (resign) */
-	uint64_t kept;
-	char *cause;
-};
-
-static int filter_write(struct filter_state *f, const void *data, size_t len)
-{
-	return sl_store_writer_write(f->out, data, len);
-}
-
-static char *pool_meta(const struct sl_apt_pkg *p, const struct apt_index *ix)
-{
-	json_t *o = json_pack("{s:s%, s:s%, s:s%, s:s, s:s}", "package", (const char *)p->package.p,
-			      p->package.len, "version", (const char *)p->version.p, p->version.len, "arch",
-			      (const char *)p->architecture.p, p->architecture.len, "suite", ix->suite->name,
-			      "component", ix->comp);
-	if (o == NULL)
-		return NULL;
-	char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return txt;
-}
-
-static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb822_para *para)
-{
-	struct filter_state *f = arg;
-	struct apt_run *r = f->r;
-	if (r->solver != NULL &&
-	    !sl_apt_solver_selected(r->solver, f->ix->suite->name, p->package, p->version, p->architecture))
-		return 0;
-	if (f->resign) {
-		int rc = filter_write(f, para->raw.p, para->raw.len);
-		if (rc == 0 && (para->raw.len == 0 || para->raw.p[para->raw.len - 1] != '\n'))
-			rc = filter_write(f, "\n", 1);
-		if (rc == 0)
-			rc = filter_write(f, "\n", 1);
-		if (rc < 0)
-			return rc;
-	}
-	f->kept++;
-	char path[SL_MAX_REL_PATH], sha[SL_SHA256_HEX];
-	if (sl_blob_copy(p->filename, path, sizeof path) < 0 || sl_blob_copy(p->sha256, sha, sizeof sha) < 0)
-		return -SL_E_TOOBIG;
-	int rc = sl_strset_add(r->seen, path);
-	if (rc <= 0)
-		return rc;
-	char *meta = pool_meta(p, f->ix);
-	if (meta == NULL)
-		return -ENOMEM;
-	rc = sl_apt_pool_add(r->pool, path, sha, p->size, meta);
-	free(meta);
-	return rc;
-}
-
-static const enum sl_comp index_comps[2] = { SL_COMP_GZIP, SL_COMP_XZ };
-static const char *const index_ext[2] = { ".gz", ".xz" };
-static const char *const index_media[2] = { "application/gzip", "application/x-xz" };
-
-static void index_path(const struct apt_index *ix, const char *ext, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "dists/%s/%s/binary-%s/Packages%s", ix->suite->name, ix->comp, ix->arch, ext);
-}
-
-/* Commit the filtered Packages and start making its .gz and .xz from it (see finish_compressed). */
-static int commit_output(struct filter_state *f)
-{
-	struct apt_index *ix = f->ix;
-	uint64_t size = sl_store_writer_size(f->out);
-	char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
-	int rc = sl_store_writer_commit(f->out, sha);
-	f->out = NULL;
-	if (rc < 0)
-		return rc;
-	index_path(ix, "", path, sizeof path);
-	rc = sl_sync_add_entry(f->r->ctx, path, sha, size, "index", "text/plain", NULL, NULL);
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		ix->jobs[i] = sl_compjob_start(f->r->ctx->store, sha, index_comps[i], SL_MAX_INDEX_BYTES, &f->cause);
-		if (ix->jobs[i] == NULL)
-			rc = -ENOMEM;
-	}
-	return rc;
-}
-
-/* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
-static int finish_compressed(struct apt_run *r, char **cause)
-{
-	int rc = 0;
-	for (size_t i = 0; i < r->nidx; i++) {
-		struct apt_index *ix = &r->idx[i];
-		for (int k = 0; k < 2; k++) {
-			if (ix->jobs[k] == NULL)
-				continue;
-			char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
-			uint64_t size = 0;
-			char *why = NULL;
-			int jr = sl_compjob_finish(ix->jobs[k], sha, &size, &why);
-			ix->jobs[k] = NULL;
-			index_path(ix, index_ext[k], path, sizeof path);
-			if (jr == 0 && rc == 0)
-				jr = sl_sync_add_entry(r->ctx, path, sha, size, "index", index_media[k], NULL, NULL);
-			if (jr < 0 && rc == 0)
-				rc = sl_cause(cause, jr, "cannot write %s: %s", path, why ? why : sl_strerror(jr));
-			free(why);
-		}
-	}
-	return rc;
-}
-
-static int filter_index(struct apt_run *r, struct apt_index *ix, char **cause)
-{
-	struct filter_state f = { .r = r, .ix = ix, .resign = r->src->publish == SL_PUBLISH_RESIGN };
-	char subject[SL_MAX_PATH];
-	snprintf(subject, sizeof subject, "dists/%s/%s", ix->suite->name, ix->rel_path);
-	int fd = -1;
-	int rc = sl_store_open_object(r->ctx->store, ix->sha256, &fd, NULL);
-	if (rc < 0)
-		return sl_cause(cause, rc, "%s: not in the store: %s", subject, sl_strerror(rc));
-	if (f.resign) {
-		struct sl_store_expect ex = { .sha256 = NULL, .size = -1, .max_size = SL_MAX_INDEX_BYTES };
-		f.out = sl_store_writer_new(r->ctx->store, &ex, SL_STORE_DEFER_SYNC, &f.cause);
-		if (f.out == NULL)
-			rc = -SL_E_VERIFY;
-	}
-	char *pcause = NULL;
-	if (rc == 0)
-		rc = sl_apt_packages_foreach_fd(fd, SL_MAX_INDEX_BYTES, filter_pkg, &f, &pcause);
-	close(fd);
-	if (rc < 0) {
-		/* A hostile Filename or malformed stanza is a verification failure of the signed index. */
-		sl_sync_check(r->ctx, subject, "index-content", ix->suite->signer, false, "%s",
-			      pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
-		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
-		free(pcause);
-		free(f.cause);
-		sl_store_writer_abort(f.out, false);
-		return rc;
-	}
-	free(pcause);
-	if (f.resign) {
-		rc = commit_output(&f);
-		if (rc < 0) {
-			sl_cause(cause, rc, "%s: cannot write filtered index: %s", subject, f.cause ? f.cause : sl_strerror(rc));
-			free(f.cause);
-			return rc;
-		}
-	} else {
-		char url[APT_URL_CAP], path[SL_MAX_PATH];
-		url_of(r, ix->suite->name, ix->rel_path, url, sizeof url);
-		snprintf(path, sizeof path, "dists/%s/%s", ix->suite->name, ix->rel_path);
-		rc = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "upstream-index",
-				       "application/octet-stream", url, NULL);
-		if (rc < 0)
-			return sl_cause(cause, rc, "%s: catalogue: %s", subject, sl_strerror(rc));
-	}
-	free(f.cause);
-	sl_log_info(r->src->name, "%s: %llu package(s) selected", subject, (unsigned long long)f.kept);
-	return 0;
-}
-
-static int select_packages(struct apt_run *r, int tmp_dirfd, char **cause)
-{
-	const struct sl_source *src = r->src;
-	if (src->packages.n == 0)
-		return 0;
-	/* libsolv treats "all" as compatible with every architecture; list only the real ones. */
-	r->solver = sl_apt_solver_new((const char *const *)src->architectures.v, src->architectures.n, cause);
-	if (r->solver == NULL)
-		return -SL_E_VERIFY;
-	/* Two passes over the indices: the first finds, by name, what the closure can reach, so that libsolv
-	 * loads a few hundred stanzas instead of a whole archive (memory stays flat with the index). */
-	int fds[APT_MAX_INDICES];
-	int rc = 0;
-	size_t nfds = r->nidx;
-	for (size_t i = 0; i < nfds; i++)
-		fds[i] = -1;
-	for (size_t i = 0; i < nfds && rc == 0; i++) {
-		rc = sl_store_open_object(r->ctx->store, r->idx[i].sha256, &fds[i], NULL);
-		if (rc < 0)
-			sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
-	}
-	if (rc == 0)
-		rc = sl_apt_solver_prune(r->solver, fds, nfds, (const char *const *)src->packages.v, src->packages.n,
-					 tmp_dirfd, cause);
-	for (size_t i = 0; i < nfds && rc == 0; i++) {
-		if (lseek(fds[i], 0, SEEK_SET) != 0)
-			rc = sl_cause(cause, -errno, "index %s: %s", r->idx[i].rel_path, strerror(errno));
-		if (rc == 0)
-			rc = sl_apt_solver_add_index(r->solver, r->idx[i].suite->name, fds[i], cause);
-	}
-	for (size_t i = 0; i < nfds; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	if (rc < 0)
-		return rc;
-	rc = sl_apt_solver_closure(r->solver, (const char *const *)src->packages.v, src->packages.n, cause);
-	if (rc < 0)
-		return rc;
-	sl_log_info(src->name, "dependency closure of %zu requested package(s): %zu package version(s)",
-		    src->packages.n, sl_apt_solver_count(r->solver));
-	return 0;
-}
-
 /* ---- phase 4: pool files ---------------------------------------------------------------------------- */
 
 static void pool_done(void *arg, const struct sl_fetch_result *res);
@@ -750,7 +477,7 @@ static void run_release(struct apt_run *r)
 			sl_apt_release_release(&s->rel);
 	}
 	char *ignored = NULL;
-	finish_compressed(r, &ignored);   /* a run that failed early still waits for its jobs */
+	sl_apt_select_finish_compressed(r, &ignored);   /* a run that failed early still waits for its jobs */
 	free(ignored);
 	for (size_t i = 0; i < r->nidx; i++)
 		free(r->idx[i].err_msg);
@@ -889,7 +616,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
 		return sl_cause(cause, -errno, "%s: %s", tmp, strerror(errno));
-	rc = select_packages(r, tfd, cause);
+	rc = sl_apt_select_packages(r, tfd, cause);
 	if (rc == 0) {
 		r->pool = sl_apt_pool_new(tfd, cause);
 		if (r->pool == NULL)
@@ -901,7 +628,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	for (size_t i = 0; i < r->nidx; i++) {
 		rc = sl_catalog_begin(ctx->cat);
 		if (rc == 0)
-			rc = filter_index(r, &r->idx[i], cause);
+			rc = sl_apt_select_filter_index(r, &r->idx[i], cause);
 		if (rc == 0)
 			rc = sl_catalog_commit(ctx->cat);
 		else
@@ -915,7 +642,7 @@ static int apt_sync(struct apt_run *r, char **cause)
 	r->solver = NULL;
 	rc = fetch_pool(r, cause);
 	if (rc == 0)
-		rc = finish_compressed(r, cause);
+		rc = sl_apt_select_finish_compressed(r, cause);
 	if (rc < 0)
 		return rc;
 

@@ -1,0 +1,94 @@
+/* sync_apt_int: what the APT sync's own files share — one run's suites, indices and pool state
+ * (sync_apt.c: the phases and the run; apt_select.c: phase 3, choosing packages and filtering the
+ * indices). Not for use outside syncd/sync_apt.c and syncd/apt_select.c. */
+#ifndef SL_SYNC_APT_INT_H
+#define SL_SYNC_APT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/apt_depsolve.h"
+#include "core/apt_release.h"
+#include "core/compjob.h"
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/strset.h"
+#include "syncd/apt_pool.h"
+#include "syncd/sync.h"
+
+#define APT_MAX_SUITES 32          /* suites per source */
+#define APT_MAX_INDICES 512        /* suite x component x architecture per source */
+#define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
+#define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
+
+struct apt_suite {
+	const char *name;
+	bool conditional;          /* a verified Release of this suite was accepted before */
+	bool not_modified;
+	bool detached;             /* InRelease absent: Release + Release.gpg */
+	int err;
+	char *err_msg;
+	uint8_t *body;             /* InRelease or Release */
+	size_t body_len;
+	uint8_t *sig;              /* Release.gpg */
+	size_t sig_len;
+	bool parsed;
+	struct sl_apt_release rel;
+	char signer[41];
+};
+
+struct apt_run;
+
+struct apt_index {
+	struct apt_run *run;
+	struct apt_suite *suite;
+	const char *comp, *arch;
+	char rel_path[SL_MAX_REL_PATH];   /* relative to dists/<suite>/ */
+	const struct sl_apt_release_file *file;
+	bool by_hash_tried_plain;
+	int err;
+	char *err_msg;
+	char sha256[SL_SHA256_HEX];
+	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
+};
+
+struct apt_run {
+	struct sl_sync_ctx *ctx;
+	const struct sl_source *src;
+	char base[SL_MAX_URL];
+	struct apt_suite suites[APT_MAX_SUITES];
+	size_t nsuites;
+	struct apt_index idx[APT_MAX_INDICES];
+	size_t nidx;
+	struct sl_apt_solver *solver;
+	/* pool phase */
+	struct sl_apt_pool *pool;           /* the files to fetch, in a temporary file (see apt_pool.h) */
+	struct sl_apt_pool_item pool_it;    /* scratch for reading it */
+	size_t pool_queued, pool_done;
+	bool pool_end;                      /* every item has been queued */
+	uint64_t pool_bytes_done;
+	int pool_err;
+	char *pool_err_msg;
+	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
+	struct sl_strset *seen;    /* pool paths already queued (arch:all files appear in every arch) */
+};
+
+/* The upstream URL of dists/<suite>/<rel>: 0, or -SL_E_TOOBIG when it does not fit. */
+static inline int url_of(const struct apt_run *r, const char *suite, const char *rel, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, suite, rel);
+	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
+}
+
+/* Phase 3 (apt_select.c). With `packages =`, resolve their dependency closure over every index
+ * (tmp_dirfd: where the pruned copies go); otherwise nothing to do. */
+int sl_apt_select_packages(struct apt_run *r, int tmp_dirfd, char **cause);
+/* Walk one verified index: queue its selected pool files and, when re-signing, write the filtered
+ * Packages and start its .gz and .xz; when publishing verbatim, record the upstream index as is. */
+int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **cause);
+/* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
+int sl_apt_select_finish_compressed(struct apt_run *r, char **cause);
+
+#endif
