@@ -1,24 +1,24 @@
 /* mapcache: large published files served from one shared read-only mapping per file, within a budget.
  *
  * Why: libmicrohttpd 0.9.75 (Debian 12) sends a file response's header as a segment of its own, pushed,
- * before it sendfile()s the body; on a fast link the client's receive window then stays small and a busy
- * large file moves ~15% slower than from nginx (bench/served.sh, bench/probes/). A response whose body
- * is a memory buffer leaves with its header in one sendmsg(), as nginx's corked header does. So a plain
- * (non-TLS) GET of a file above SL_FILES_INLINE_MAX takes its body from a mapping of the file: every
- * concurrent download of the same file shares that one mapping (refcounted, unmapped when the last
- * response using it is destroyed).
+ * before it sendfile()s the body, and a busy 4 MB file moved at 0.79-0.92x nginx's throughput
+ * (bench/served.sh, 32 connections). A response whose body is a memory buffer leaves with its header in
+ * one sendmsg(), as nginx's corked header does; served that way the same file measures 1.2-1.6x nginx.
+ * So a plain (non-TLS) GET of a file above SL_FILES_INLINE_MAX takes its body from a mapping of the
+ * file: every concurrent download of the same file shares that one mapping (refcounted, unmapped when
+ * the last response using it is destroyed).
  *
  * Memory: the mapped pages are the page cache's, but they count in the process's RSS, so the mappings
- * alive at any moment are capped at a budget ([served] map_budget, default SL_MAPCACHE_BUDGET; and at
- * SL_MAX_MAPPED_FILES files); a file that
- * does not fit is answered the old way (sendfile) — the caller falls back whenever this returns NULL.
+ * alive at any moment are capped at a budget ([served] map_budget, default SL_MAPCACHE_BUDGET, and at
+ * most SL_MAX_MAPPED_FILES files); a file that does not fit is answered the old way (sendfile): the
+ * caller falls back whenever this returns NULL.
  *
  * Safety: the mapping is only ever read by the kernel (sendmsg copies from it), never by user-space code:
  * were a published file truncated behind sluice's back (they are immutable; only a bypassing admin could),
  * the copy fails with EFAULT and that one connection is closed — no SIGBUS. TLS is excluded for that
  * reason (GnuTLS reads the body in user space); TLS responses keep the descriptor path.
  *
- * Thread-safe (one mutex, held for a table lookup, never for mmap/munmap I/O of another thread).
+ * Thread-safe: one mutex, held for table lookups and bookkeeping only; mmap and munmap run outside it.
  * Ownership: sl_mapcache_new() -> sl_mapcache_free(), which must come after every response made here
  * has been destroyed (after MHD_stop_daemon). */
 #ifndef SL_MAPCACHE_H
