@@ -12,7 +12,8 @@
  *    the dependency says ":any"; an "all" package's dependencies may be met in any configured arch.
  * Indices of several suites of one source (bookworm, bookworm-updates) are added under their own repo
  * names and the closure is computed over all of them, so a newer version pulls in its own dependencies.
- * Indices are streamed through core/decomp into libsolv; sluice never holds one in memory.
+ * Indices are streamed into libsolv through core/apt_prune (only the fields the closure reads, and with
+ * sl_apt_solver_prune only the stanzas it can reach); sluice never holds one in memory.
  *
  * Ownership: sl_apt_solver_new -> sl_apt_solver_free (NULL is a no-op). Causes are heap strings. */
 #ifndef SL_APT_DEPSOLVE_H
