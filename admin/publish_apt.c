@@ -616,7 +616,6 @@ static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 	return r;
 }
 
-const struct sl_publisher sl_publisher_apt = {
-	.format = "apt",
+const struct sl_publisher sl_apt_publisher = {
 	.build = apt_build,
 };

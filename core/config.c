@@ -527,7 +527,7 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 		fail(p, te->v[1].line, SINGLE_VALUE, "type");
 		return;
 	}
-	const struct sl_format *fmt = sl_format_find(te->v[0].text);
+	const struct sl_format_ops *fmt = sl_format_find(te->v[0].text);
 	if (fmt == NULL) {
 		fail(p, te->line, "unknown type '%s' (known types: %s)", te->v[0].text, names);
 		return;

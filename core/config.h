@@ -31,7 +31,7 @@ enum sl_publish_mode {
 
 struct sl_source {
 	char *name;                       /* [source NAME]: [a-z0-9][a-z0-9._-]{0,63} */
-	const struct sl_format *format;   /* from `type =` (required) */
+	const struct sl_format_ops *format;   /* from `type =` (required) */
 	char *file;                       /* where it was defined, for messages */
 	int line;
 

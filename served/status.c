@@ -372,7 +372,7 @@ enum MHD_Result sl_status_page(struct sl_request *r, const char *rest)
 	sl_text_printf(&t, "<h2>Client set-up</h2>\n");
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct sl_source *src = &cfg->sources[i];
-		const struct sl_route *rt = sl_route_for_format(src->format->name);
+		const struct sl_route *rt = src->format->serve;
 		if (rt == NULL || rt->snippet == NULL)
 			continue;
 		sl_text_printf(&t, "<h3>");

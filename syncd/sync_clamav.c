@@ -836,7 +836,6 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
-const struct sl_syncer sl_syncer_clamav = {
-	.format = "clamav",
+const struct sl_syncer sl_clamav_syncer = {
 	.run = clamav_run,
 };

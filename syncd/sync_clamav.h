@@ -15,6 +15,6 @@
 
 #include "syncd/sync.h"
 
-extern const struct sl_syncer sl_syncer_clamav;
+extern const struct sl_syncer sl_clamav_syncer;
 
 #endif
