@@ -35,6 +35,33 @@ static int count_cb(void *arg, const struct sl_snapshot_info *s)
 	return 0;
 }
 
+/* The newest re-check of a stored snapshot's chain (`sluice verify --chain`, [syncd] verify_every). */
+static void print_chain(struct sl_cli *cli, int64_t sid, bool known)
+{
+	struct sl_chain_check cc;
+	if (!known || sl_catalog_chain_last(cli->cat, sid, &cc) < 0) {
+		printf("  chain       never re-verified from the store (sluice verify --chain)\n");
+		return;
+	}
+	char when[32];
+	sl_cli_time(cc.at, when, sizeof when);
+	printf("  chain       %s snapshot %lld %s%s%s\n", when, (long long)cc.snapshot_id,
+	       cc.passed ? "re-verified" : "FAILED", cc.passed ? "" : ": ", cc.passed ? "" : (cc.reason ? cc.reason : "?"));
+	sl_chain_check_release(&cc);
+}
+
+/* The same, for --json: {"at", "snapshot", "passed", "reason"} or null. */
+static json_t *chain_json(struct sl_cli *cli, int64_t sid, bool known)
+{
+	struct sl_chain_check cc;
+	if (!known || sl_catalog_chain_last(cli->cat, sid, &cc) < 0)
+		return json_null();
+	json_t *o = json_pack("{s:I, s:I, s:b, s:s?}", "at", (json_int_t)cc.at, "snapshot", (json_int_t)cc.snapshot_id,
+			      "passed", cc.passed, "reason", cc.reason);
+	sl_chain_check_release(&cc);
+	return o;
+}
+
 int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 {
 	(void)argc;
@@ -85,6 +112,8 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 					       (json_int_t)pub_at, "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
 					       "cooldown_host", cool ? host : NULL, "cooldown_reason", cool ? cool_reason : NULL,
 					       "approval_overdue", stale));
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "chain_check",
+					    chain_json(cli, sid, known));
 		} else {
 			char t_last[32], t_next[32], t_pub[32], t_cool[32], t_ok[32], size[32];
 			sl_cli_time(has_run ? last.started_at : 0, t_last, sizeof t_last);
@@ -111,6 +140,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			printf("  pending     %u%s\n", pc.n, stale ? "  (WAITING LONGER THAN approve_within)" : "");
 			if (cool)
 				printf("  cool-down   %s until %s: %s\n", host, t_cool, cool_reason ? cool_reason : "");
+			print_chain(cli, sid, known);
 		}
 		free(cool_reason);
 		free(failures);

@@ -159,6 +159,18 @@ struct sl_verification {
 int sl_catalog_verifications(struct sl_catalog *c, int64_t snap_id,
 			     int (*cb)(void *arg, const struct sl_verification *v), void *arg);
 
+/* ---- chain re-checks (`sluice verify --chain`, [syncd] verify_every) ---- */
+struct sl_chain_check {
+	int64_t snapshot_id, at;
+	bool passed;
+	unsigned checks, failed;
+	char *reason;          /* heap: the first failure, or a summary; may be NULL */
+};
+int sl_catalog_chain_add(struct sl_catalog *c, int64_t source_id, const struct sl_chain_check *cc);
+/* The newest re-check of any snapshot of the source; -SL_E_NOTFOUND when never re-checked. */
+int sl_catalog_chain_last(struct sl_catalog *c, int64_t source_id, struct sl_chain_check *out);
+void sl_chain_check_release(struct sl_chain_check *cc);
+
 /* ---- published pointer ---- */
 /* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch.
  * published_set: the snapshot must belong to the source (-SL_E_MISMATCH) and be in state 'published'

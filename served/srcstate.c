@@ -54,6 +54,15 @@ static void read_one(struct sl_catalog *cat, const struct sl_source *src, int64_
 		st->last_success_at = run.ended_at ? run.ended_at : run.started_at;
 		sl_run_info_release(&run);
 	}
+	struct sl_chain_check cc;
+	if (sl_catalog_chain_last(cat, id, &cc) == 0) {
+		st->has_chain = true;
+		st->chain_passed = cc.passed;
+		st->chain_at = cc.at;
+		st->chain_snap = cc.snapshot_id;
+		snprintf(st->chain_reason, sizeof st->chain_reason, "%s", cc.reason != NULL ? cc.reason : "");
+		sl_chain_check_release(&cc);
+	}
 	if (sl_catalog_source_next_run(cat, id, &st->next_run_at) < 0)
 		st->next_run_at = 0;
 	if (sl_catalog_snapshots(cat, id, SL_SNAP_PENDING, pending_cb, st) < 0) {
