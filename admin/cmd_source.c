@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/units.h"
+#include "core/url.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
 
@@ -85,8 +86,8 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			sl_catalog_snapshots(cli->cat, sid, SL_SNAP_PENDING, count_cb, &pc);
 		}
 		char host[256] = "", *cool_reason = NULL;
-		const char *url = src->url ? src->url : src->registry;
-		if (url != NULL && sl_fetch_url_host(url, host, sizeof host) == 0)
+		sl_url_source_host(src, host, sizeof host);
+		if (host[0] != '\0')
 			sl_catalog_cooldown_get(cli->cat, host, &cool, &cool_reason);
 		if (cool <= now)
 			cool = 0;

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/url.h"
 #include "served/netaddr.h"
 
 static int pending_cb(void *arg, const struct sl_snapshot_info *si)
@@ -21,9 +22,7 @@ static int pending_cb(void *arg, const struct sl_snapshot_info *si)
 static void read_one(struct sl_catalog *cat, const struct sl_source *src, int64_t now, struct sl_srcstate *st)
 {
 	memset(st, 0, sizeof *st);
-	const char *url = src->url != NULL ? src->url : src->registry;
-	if (url != NULL && sl_netaddr_url_host(url, st->host, sizeof st->host) < 0)
-		st->host[0] = '\0';
+	sl_url_source_host(src, st->host, sizeof st->host);
 	if (st->host[0] != '\0') {
 		char *reason = NULL;
 		int64_t until = 0;

@@ -111,7 +111,5 @@ uint8_t *sl_fetch_body_dup(const struct sl_fetch_result *r, size_t *len);
 int sl_fetch_run(struct sl_fetch *f);
 /* Totals since creation. */
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests);
-/* Host part of a URL, lowercase, into buf. */
-int sl_fetch_url_host(const char *url, char *buf, size_t cap);
 
 #endif

@@ -28,6 +28,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/url.h"
 #include "syncd/chaincheck.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
@@ -161,13 +162,6 @@ static const char *state_path(const struct sl_config *cfg, const char *name, cha
 {
 	snprintf(buf, cap, "%s/%s", cfg->state_dir, name);
 	return buf;
-}
-
-static void source_host(const struct sl_source *src, char *buf, size_t cap)
-{
-	const char *url = src->url ? src->url : src->registry;
-	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
-		buf[0] = '\0';
 }
 
 /* ---- auto-approval -------------------------------------------------------------------------------------- */
@@ -448,7 +442,7 @@ static int schedule(struct daemon *d, struct sl_catalog *cat)
 	for (size_t i = 0; i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];
 		char host[256];
-		source_host(src, host, sizeof host);
+		sl_url_source_host(src, host, sizeof host);
 		if (running(d, src->name, host) || (d->once && ran_once(d, src->name)))
 			continue;
 		if (!due(d, cat, src, host, now, &wake))

@@ -33,6 +33,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/url.h"
 #include "syncd/fetch.h"
 #include "verify/settle.h"
 
@@ -97,15 +98,6 @@ int sl_sync_lock(const struct sl_config *cfg, const char *source)
 	return lock_try(cfg, name);
 }
 
-/* The host a source talks to first (its url, or its registry for OCI); "" when it has none. */
-static void source_host(const struct sl_source *src, char *buf, size_t cap)
-{
-	const char *url = src->url ? src->url : src->registry;
-	buf[0] = '\0';
-	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
-		buf[0] = '\0';
-}
-
 /* Waits for the source's host lock, then for the previous holder's request interval to pass. *fd_out is
  * the lock (-1 when the source names no host). 0, -errno, or -SL_E_INTERRUPTED. */
 static int host_acquire(const struct sl_config *cfg, const struct sl_source *src, const volatile int *stop,
@@ -113,7 +105,7 @@ static int host_acquire(const struct sl_config *cfg, const struct sl_source *src
 {
 	char host[256], name[300];
 	*fd_out = -1;
-	source_host(src, host, sizeof host);
+	sl_url_source_host(src, host, sizeof host);
 	if (host[0] == '\0')
 		return 0;
 	/* Host names become file names: keep [a-z0-9.-], anything else (IPv6 brackets, colons) becomes '_'. */
