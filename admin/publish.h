@@ -24,6 +24,7 @@
 #ifndef SL_PUBLISH_H
 #define SL_PUBLISH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sl_config;
@@ -45,6 +46,8 @@ struct sl_publisher {
 	/* Fill `dir` (empty, created) with the snapshot's tree. Must not touch anything outside `dir`
 	 * except the source's format state in the catalogue (outside any transaction). */
 	int (*build)(const struct sl_publish_ctx *ctx, int64_t snap_id, const char *dir, char **cause);
+	/* Whether publishing this source signs with sluice's key (ctx->keys must then be set). NULL: never. */
+	bool (*needs_key)(const struct sl_source *src);
 };
 
 
