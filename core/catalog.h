@@ -177,6 +177,49 @@ int sl_catalog_chain_add(struct sl_catalog *c, int64_t source_id, const struct s
 int sl_catalog_chain_last(struct sl_catalog *c, int64_t source_id, struct sl_chain_check *out);
 void sl_chain_check_release(struct sl_chain_check *cc);
 
+/* ---- findings on arrival (schema 003): scan and advisory findings, decisions, verdict cache ---- */
+struct sl_finding {
+	int64_t id, snapshot_id;
+	const char *kind;          /* malware, limit, unreadable, scan-error, no-database, advisory */
+	bool blocking;             /* blocks approval while undecided */
+	const char *artifact;      /* snapshot path */
+	const char *digest;        /* the artifact's SHA-256, or NULL (a finding about the scan itself) */
+	const char *member;        /* path inside the artifact, or NULL */
+	const char *detail;        /* signature name, the limit, the error */
+	int64_t created_at;
+	const char *decision;      /* NULL: undecided; "accepted" */
+	const char *decided_by, *reason;
+	int64_t decided_at, expires_at;  /* expires_at 0: no expiry */
+	int64_t carried_from;      /* 0, or the finding whose acceptance this one inherited */
+};
+/* Add a finding (the decision fields of f are ignored): an unexpired acceptance of the same finding
+ * (digest, kind, member, detail) on an earlier snapshot is inherited. */
+int sl_catalog_finding_add(struct sl_catalog *c, const struct sl_finding *f, int64_t now, int64_t *id_out);
+/* A snapshot's findings in order; one finding by id (-SL_E_NOTFOUND). Strings are borrowed for the call. */
+int sl_catalog_findings(struct sl_catalog *c, int64_t snap_id, int (*cb)(void *arg, const struct sl_finding *f),
+			void *arg);
+int sl_catalog_finding(struct sl_catalog *c, int64_t id, int (*cb)(void *arg, const struct sl_finding *f), void *arg);
+/* Accept an undecided finding (expires_at 0: never expires). -SL_E_STATE when already decided,
+ * -SL_E_NOTFOUND when there is no such finding, -EINVAL for an empty reason. */
+int sl_catalog_finding_accept(struct sl_catalog *c, int64_t id, const char *actor, const char *reason,
+			      int64_t expires_at, int64_t now);
+/* Blocking findings of the snapshot nobody decided. */
+int sl_catalog_findings_undecided(struct sl_catalog *c, int64_t snap_id, unsigned *n);
+/* Remove a snapshot's undecided findings of one class (before a rescan records them again). */
+int sl_catalog_findings_clear_undecided(struct sl_catalog *c, int64_t snap_id, bool blocking);
+/* Verdict cache per (artifact digest, engine version, database set). *findings_json heap. */
+int sl_catalog_scan_verdict_get(struct sl_catalog *c, const char *digest, const char *engine, const char *db,
+				char **findings_json);
+int sl_catalog_scan_verdict_put(struct sl_catalog *c, const char *digest, const char *engine, const char *db,
+				const char *findings_json, int64_t now);
+struct sl_scan_run {
+	int64_t snapshot_id, at;
+	const char *engine, *db;   /* add only */
+	uint64_t scanned, cached, findings;
+};
+int sl_catalog_scan_run_add(struct sl_catalog *c, const struct sl_scan_run *r);
+int sl_catalog_scan_run_last(struct sl_catalog *c, int64_t snap_id, struct sl_scan_run *out);
+
 /* ---- published pointer ---- */
 /* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch.
  * published_set: the snapshot must belong to the source (-SL_E_MISMATCH) and be in state 'published'
