@@ -25,6 +25,7 @@ enum sl_exit {
 	SL_EXIT_USAGE = 2,        /* bad command line */
 	SL_EXIT_VERIFY = 3,       /* verification failed: content refused or store corrupt */
 	SL_EXIT_CONFLICT = 4,     /* someone else changed it first (e.g. concurrent approval) */
+	SL_EXIT_FINDINGS = 6,     /* blocking findings of the snapshot are undecided (sluice findings, accept) */
 };
 
 enum sl_cli_needs {
@@ -98,6 +99,12 @@ int sl_cmd_history(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify_chain(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_findings(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_accept(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_scan(struct sl_cli *cli, int argc, char **argv);
+/* The approval gate: SL_EXIT_OK when no blocking finding of the snapshot is undecided, else the list on
+ * stderr and SL_EXIT_FINDINGS. */
+int sl_cli_findings_gate(struct sl_cli *cli, int64_t snap_id);
 int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
 
 /* Publish snapshot `snap_id` of `src` (approve, auto-approval and rollback share this): first repairs a

@@ -302,6 +302,13 @@ int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap
 {
 	char *cause = NULL;
 	struct sl_keys *keys = NULL;
+	/* A pending snapshot publishes only when no blocking finding of it is undecided (a rollback returns
+	 * to content that was decided when it was first approved). */
+	if (expect_state == SL_SNAP_PENDING) {
+		int g = sl_cli_findings_gate(cli, snap_id);
+		if (g != SL_EXIT_OK)
+			return g;
+	}
 	/* A crash between an earlier catalogue commit and its symlink switch left a source showing its old
 	 * tree: repair that first, so this publication starts from what the catalogue says is live. */
 	int rr = sl_publish_reconcile(cli->cfg, cli->cat, cli->public_dir);

@@ -61,6 +61,20 @@ static const struct sl_cli_cmd commands[] = {
 	  "ticket, what was reviewed) goes to the audit log with your Unix user. Exit 4 when the snapshot was\n"
 	  "decided meanwhile (another administrator approved or rejected it first).",
 	  "--reason=", 1, NEED_ALL, sl_cmd_approve },
+	{ "findings", "SNAPSHOT", "what the scan gate found in a snapshot, and the decisions",
+	  "Each finding: id, kind (malware, limit, unreadable, scan-error, no-database), the artifact and\n"
+	  "member, the signature or detail, and its decision. An undecided blocking finding keeps the snapshot\n"
+	  "from being approved (exit 6 from approve).",
+	  "", 1, NEED_CC, sl_cmd_findings },
+	{ "accept", "FINDING --reason TEXT [--expires DURATION]", "accept a finding as a conscious exception",
+	  "Records who, when, why and until when (--expires 30d; default: no expiry) in the finding and the\n"
+	  "audit log. A later snapshot carrying the same artifact with the same finding inherits an unexpired\n"
+	  "acceptance; an expired one blocks again.",
+	  "--reason= --expires=", 1, NEED_CC, sl_cmd_accept },
+	{ "scan", "SNAPSHOT", "scan a snapshot again with the current ClamAV databases",
+	  "Undecided findings are replaced by what today's databases find; decisions stay. Exit 6 when blocking\n"
+	  "findings are undecided.",
+	  "", 1, NEED_ALL, sl_cmd_scan },
 	{ "auto-approve", "SNAPSHOT", "publish a pending snapshot of an approve = auto source (used by sluice-syncd)",
 	  "Refused for sources with approve = manual. Recorded in the audit log as an auto-approval.",
 	  "", 1, NEED_ALL, sl_cmd_auto_approve },

@@ -23,7 +23,7 @@
 #include "core/log.h"
 #include "core/units.h"
 
-const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "source" };
+const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "scan", "source" };
 
 #define CFG(f) offsetof(struct sl_config, f)
 #define SRC(f) offsetof(struct sl_source, f)
@@ -77,6 +77,12 @@ static const struct key_def key_defs[] = {
 
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
+	{ SEC_SCAN, "clamav_source", 0, 0, K_WORD, CFG(scan_source), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SCAN, "max_filesize", 0, 0, K_SIZE, CFG(scan_max_filesize), 0, 0, SL_MAX_ARTIFACT_BYTES, "100M", NULL,
+	  NULL },
+	{ SEC_SCAN, "max_scansize", 0, 0, K_SIZE, CFG(scan_max_scansize), 0, 0, SL_MAX_ARTIFACT_BYTES, "400M", NULL,
+	  NULL },
+	{ SEC_SCAN, "max_recursion", 0, 0, K_UINT, CFG(scan_max_recursion), 0, 1, 64, "17", NULL, NULL },
 
 	{ SEC_SOURCE, "type", 0, AP | CL | OC, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "url", 0, AP | CL, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
@@ -574,6 +580,24 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 		     pkgs != NULL ? pkgs->line : sec->line);
 }
 
+/* [scan] clamav_source must name a source of this file whose kind provides scan databases. */
+static void check_scan_source(struct cfgp *p, struct sl_config *cfg)
+{
+	if (cfg->scan_source == NULL || failed(p))
+		return;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (strcmp(cfg->sources[i].name, cfg->scan_source) == 0 && cfg->sources[i].format->scan_databases)
+			return;
+	int line = 0;
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct entry *e = p->secs[i].kind == SEC_SCAN ? find_entry(&p->secs[i], "clamav_source") : NULL;
+		if (e != NULL)
+			line = e->line;
+	}
+	fail(p, line, "clamav_source: '%s' is not a source of this file with signature databases (type = clamav)",
+	     cfg->scan_source);
+}
+
 static void build(struct cfgp *p)
 {
 	struct sl_config *cfg = p->cfg;
@@ -606,6 +630,7 @@ static void build(struct cfgp *p)
 		cfg->gnupg_home = NULL;
 		fail(p, 0, "out of memory");
 	}
+	check_scan_source(p, cfg);
 }
 
 /* ---- public ------------------------------------------------------------------------------------ */

@@ -117,6 +117,12 @@ struct sl_config {
 	char *gnupg_home;                 /* sluice's signing key home (default STATE/keys) */
 	int64_t grace_ms;                 /* old generations kept after a switch (default 1h) */
 
+	/* [scan]: the malware scan gate (verify/findings.h) */
+	char *scan_source;                /* a ClamAV source of this sluice whose published databases scan; NULL: off */
+	uint64_t scan_max_filesize;       /* ClamAV's defaults: 100M */
+	uint64_t scan_max_scansize;       /* 400M */
+	unsigned scan_max_recursion;      /* 17 */
+
 	struct sl_source *sources;
 	size_t nsources;
 };

@@ -309,8 +309,14 @@ static int child_run(struct daemon *d, const struct sl_source *src, pid_t parent
 		reschedule(cat, src, sid, &rep);
 		code = rep.outcome == SL_RUN_OK || rep.outcome == SL_RUN_UNCHANGED ? 0 : 1;
 	}
-	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop)
-		auto_approve(d, src, rep.snap_id);
+	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop) {
+		if (rep.findings_undecided > 0)
+			sl_log_warn(src->name, "snapshot %lld stays pending despite approve = auto: %u undecided "
+				    "finding(s) (sluice findings %lld)", (long long)rep.snap_id, rep.findings_undecided,
+				    (long long)rep.snap_id);
+		else
+			auto_approve(d, src, rep.snap_id);
+	}
 	sl_sync_report_release(&rep);
 	sl_store_free(st);
 	sl_catalog_free(cat);

@@ -35,6 +35,7 @@
 #include "core/store.h"
 #include "core/url.h"
 #include "syncd/fetch.h"
+#include "verify/findings.h"
 #include "verify/settle.h"
 
 void sl_sync_report_release(struct sl_sync_report *r)
@@ -262,6 +263,30 @@ static void fetch_opts_from_config(const struct sl_config *cfg, const struct sl_
 	o->log_source = src->name;
 }
 
+/* A verified snapshot's payloads through the malware scan gate ([scan]); the message says what it found. A
+ * gate that could not record its findings leaves a pending snapshot nobody can approve unscanned: the
+ * approval refuses it until `sluice scan` ran. */
+static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *msg, size_t cap)
+{
+	struct sl_findings_result fr;
+	char *cause = NULL;
+	int rc = sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
+	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
+	if (n < 0 || (size_t)n >= cap)
+		n = 0;
+	if (rc < 0) {
+		sl_log_err(ctx->src->name, "scan gate: %s", cause ? cause : sl_strerror(rc));
+		snprintf(msg + n, cap - (size_t)n, "; the scan gate failed: %s", cause ? cause : sl_strerror(rc));
+		rep->findings_undecided = 1;
+	} else if (fr.enabled) {
+		snprintf(msg + n, cap - (size_t)n, "; scanned %llu artifact(s) (%llu cached): %llu finding(s), %u "
+			 "undecided", (unsigned long long)fr.scanned, (unsigned long long)fr.cached,
+			 (unsigned long long)fr.findings, fr.undecided);
+		rep->findings_undecided = fr.undecided;
+	}
+	free(cause);
+}
+
 /* Ends the run and settles the snapshot from the syncer's verdict. */
 static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl_sync_report *rep)
 {
@@ -295,7 +320,7 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		} else {
 			outcome = SL_RUN_OK;
 			rep->snap_state = SL_SNAP_PENDING;
-			snprintf(msg, sizeof msg, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
+			scan_new(ctx, rep, msg, sizeof msg);
 		}
 		free(scause);
 	} else {

@@ -49,6 +49,7 @@ struct sl_sync_report {
 	int snap_state;               /* enum sl_snap_state of the snapshot at the end, -1 when none */
 	uint64_t bytes, requests;
 	unsigned checks_failed;       /* verification checks that failed (content refused) */
+	unsigned findings_undecided;  /* blocking scan findings nobody decided: no auto-approval */
 	char *message;                /* heap; what happened, one line */
 };
 void sl_sync_report_release(struct sl_sync_report *r);
