@@ -220,6 +220,38 @@ struct sl_scan_run {
 int sl_catalog_scan_run_add(struct sl_catalog *c, const struct sl_scan_run *r);
 int sl_catalog_scan_run_last(struct sl_catalog *c, int64_t snap_id, struct sl_scan_run *out);
 
+/* ---- alert queue (schema 004) ---- */
+struct sl_alert {
+	const char *event;         /* pending, verification-failed, malware, sync-failing, approval-overdue, chain-failed */
+	const char *source;        /* may be NULL */
+	int64_t snapshot_id;       /* 0 when none */
+	const char *text, *body;   /* readable text; the JSON document for the webhook */
+	const char *dedup;         /* NULL, or a key: a second alert with it is not queued */
+};
+/* Queue an alert with one delivery per channel ("webhook", "smtp"); *queued false for a duplicate. */
+int sl_catalog_alert_add(struct sl_catalog *c, const struct sl_alert *a, const char *const *channels, size_t n,
+			 int64_t now, bool *queued);
+struct sl_alert_due {
+	int64_t alert_id;
+	const char *channel, *event, *source, *text, *body;
+	unsigned attempts;
+};
+/* Deliveries due now (fewer than max_attempts so far), oldest first, at most `limit`; the callback may
+ * record their result. */
+int sl_catalog_alerts_due(struct sl_catalog *c, int64_t now, unsigned max_attempts, unsigned limit,
+			  int (*cb)(void *arg, const struct sl_alert_due *d), void *arg);
+/* error NULL: delivered now; else the failure and when to try again. */
+int sl_catalog_alert_result(struct sl_catalog *c, int64_t alert_id, const char *channel, int64_t now,
+			    const char *error, int64_t next_at);
+struct sl_alert_status {
+	uint64_t queued, delivered;       /* deliveries waiting (incl. given up) / done */
+	int64_t last_delivered_at;        /* 0: never */
+	char *last_error;                 /* heap, or NULL */
+};
+/* For one source's alerts, or all (source NULL). */
+int sl_catalog_alert_status(struct sl_catalog *c, const char *source, struct sl_alert_status *out);
+void sl_alert_status_release(struct sl_alert_status *st);
+
 /* ---- published pointer ---- */
 /* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch.
  * published_set: the snapshot must belong to the source (-SL_E_MISMATCH) and be in state 'published'

@@ -280,3 +280,27 @@ const char *sl_cfgcheck_url(char *v, bool proxy)
 			return "must not contain blanks (write %20)";
 	return NULL;
 }
+
+const char *sl_cfgcheck_smtp(char *s)
+{
+	size_t skip = strncmp(s, "smtp://", 7) == 0 ? 7 : strncmp(s, "smtps://", 8) == 0 ? 8 : 0;
+	if (skip == 0)
+		return "is not an SMTP URL (smtp://HOST[:PORT] or smtps://...)";
+	const char *auth = s + skip, *end = auth + strcspn(auth, "/");
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
+		return "must not contain credentials; they would end up in logs";
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return "must not have a path";
+	return sl_cfgcheck_hostport(auth, (size_t)(end - auth), false);
+}
+
+const char *sl_cfgcheck_mail(char *s)
+{
+	const char *at = strchr(s, '@');
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return "is not a mail address (user@domain)";
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '<' || *c == '>' || *c == ',' || *c == 0x7f)
+			return "is not a plain mail address (no blanks, angle brackets or commas)";
+	return NULL;
+}

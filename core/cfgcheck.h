@@ -25,6 +25,8 @@ const char *sl_cfgcheck_image(char *s);         /* repo:tag, repo:pattern* or re
 const char *sl_cfgcheck_platform(char *s);      /* os/arch or os/arch/variant */
 const char *sl_cfgcheck_cidr(char *s);          /* an address or CIDR, host bits clear */
 const char *sl_cfgcheck_fingerprint(char *s);   /* an OpenPGP v4 fingerprint; canonicalised in place */
+const char *sl_cfgcheck_smtp(char *s);          /* smtp://HOST[:PORT] or smtps://... */
+const char *sl_cfgcheck_mail(char *s);          /* a plain mail address user@domain */
 
 /* host, [v6], host:port or [v6]:port in s[0..len) (not NUL-terminated). */
 const char *sl_cfgcheck_hostport(const char *s, size_t len, bool need_port);

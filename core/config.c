@@ -23,7 +23,8 @@
 #include "core/log.h"
 #include "core/units.h"
 
-const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "scan", "source" };
+const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "scan", "alert",
+						   "source" };
 
 #define CFG(f) offsetof(struct sl_config, f)
 #define SRC(f) offsetof(struct sl_source, f)
@@ -83,6 +84,11 @@ static const struct key_def key_defs[] = {
 	{ SEC_SCAN, "max_scansize", 0, 0, K_SIZE, CFG(scan_max_scansize), 0, 0, SL_MAX_ARTIFACT_BYTES, "400M", NULL,
 	  NULL },
 	{ SEC_SCAN, "max_recursion", 0, 0, K_UINT, CFG(scan_max_recursion), 0, 1, 64, "17", NULL, NULL },
+	{ SEC_ALERT, "webhook", 0, 0, K_URL, CFG(alert_webhook), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_ALERT, "smtp", 0, 0, K_WORD, CFG(alert_smtp), 0, 0, 0, NULL, sl_cfgcheck_smtp, NULL },
+	{ SEC_ALERT, "mail_from", 0, 0, K_WORD, CFG(alert_mail_from), 0, 0, 0, NULL, sl_cfgcheck_mail, NULL },
+	{ SEC_ALERT, "mail_to", 0, 0, K_LIST, CFG(alert_mail_to), 0, 0, 0, NULL, sl_cfgcheck_mail, NULL },
+	{ SEC_ALERT, "failures", 0, 0, K_UINT, CFG(alert_failures), 0, 1, 1000, "3", NULL, NULL },
 
 	{ SEC_SOURCE, "type", 0, AP | CL | OC, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "url", 0, AP | CL, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
@@ -631,6 +637,8 @@ static void build(struct cfgp *p)
 		fail(p, 0, "out of memory");
 	}
 	check_scan_source(p, cfg);
+	if (!failed(p) && cfg->alert_smtp != NULL && (cfg->alert_mail_from == NULL || cfg->alert_mail_to.n == 0))
+		fail(p, 0, "[alert] smtp needs mail_from and mail_to");
 }
 
 /* ---- public ------------------------------------------------------------------------------------ */

@@ -123,6 +123,13 @@ struct sl_config {
 	uint64_t scan_max_scansize;       /* 400M */
 	unsigned scan_max_recursion;      /* 17 */
 
+	/* [alert]: where events go (core/alert.h); delivered by sluice-syncd */
+	char *alert_webhook;              /* HTTP POST of a JSON document with "text"; NULL: none */
+	char *alert_smtp;                 /* smtp://host[:port]; NULL: no mail */
+	char *alert_mail_from;
+	struct sl_strlist alert_mail_to;
+	unsigned alert_failures;          /* a source failing this many runs in a row is an alert (default 3) */
+
 	struct sl_source *sources;
 	size_t nsources;
 };

@@ -67,6 +67,11 @@
 #define SL_MAX_MAPPED_FILES      64                /* files sent from shared mappings at once (served/mapcache.h); more use sendfile */
 #define SL_MAX_MAP_BUDGET        (1u << 30)        /* bytes: largest [served] map_budget; mapped pages count in served's RSS */
 
+/* Alerts */
+#define SL_MAX_ALERT_BYTES       (64u << 10)       /* bytes of one alert's text or JSON body: a chat message, not a report */
+#define SL_ALERT_ATTEMPTS        12                /* deliveries tried per alert and channel: with the backoff below, about a day */
+#define SL_ALERT_BACKOFF_S       30                /* s before the first retry; doubled per attempt, capped at 6 h */
+
 /* Catalogue */
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */
 #define SL_MAX_REASON            4096              /* bytes in an approval/rejection/verification reason */
