@@ -455,9 +455,30 @@ static void visit_tag(struct oci_v *o, const struct sl_entry *e)
 	json_decref(j);
 }
 
+/* Small published files (tags, .type, _catalog, signatures, evidence): in the store with their size;
+ * RECHECK re-hashes them, so a file altered on disk is named even where no other check reads it. */
+static void check_object(struct oci_v *o, const struct sl_entry *e)
+{
+	if (o->v->mode == SL_VERIFY_ARRIVAL) {
+		if (!sl_store_has_size(o->v->store, e->sha256, e->size))
+			fail(o, e->path, "sha256", NULL, "store object %s is not in the store with %llu bytes", e->sha256,
+			     (unsigned long long)e->size);
+		return;
+	}
+	uint64_t size = 0;
+	int rc = sl_store_check(o->v->store, e->sha256, &size);
+	if (rc == 0 && size != e->size)
+		rc = -SL_E_SIZE;
+	if (rc < 0)
+		fail(o, e->path, "sha256", NULL, "store object %s: %s", e->sha256,
+		     rc == -SL_E_DIGEST ? "its bytes no longer match its digest" : sl_strerror(rc));
+}
+
 static int visit(void *arg, const struct sl_entry *e)
 {
 	struct oci_v *o = arg;
+	if (strcmp(e->role, "manifest") != 0 && strcmp(e->role, "blob") != 0)
+		check_object(o, e);
 	if (strcmp(e->role, "manifest") == 0)
 		visit_manifest(o, e);
 	else if (strcmp(e->role, "blob") == 0)

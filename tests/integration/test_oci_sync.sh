@@ -327,6 +327,13 @@ check_tree hub test/app:v1 test/app:latest test/multi:v1
 # ---- platforms: one kept platform of an index -> the tag points at that manifest ------------------
 S sync narrow >/dev/null
 golden narrow narrow
+# The index the tag was narrowed from stays in the snapshot as evidence for the verifier, unpublished.
+S --json show "$(pending_id narrow)" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+ev = [e for e in s["entries"] if e["role"] == "evidence"]
+assert len(ev) == 1 and "/_evidence/" in ev[0]["path"], ev
+' || sl_fail "narrow: the narrowed index is not kept as evidence"
 S approve "$(pending_id narrow)" --reason "arm64 only" >/dev/null
 arm=$(oci_raw test/multi:v1 | python3 -c 'import json,sys; print([m["digest"][7:] for m in json.load(sys.stdin)["manifests"] if m["platform"]["architecture"] == "arm64"][0])')
 [ "$(cat "$pub/narrow/test/multi/_tags/v1")" = "$arm" ] || sl_fail "narrowed tag does not point at the arm64 manifest"

@@ -369,6 +369,17 @@ static void test_blob_altered(void **state)
 	snprintf(want, sizeof want, "store object %s: its bytes no longer match its digest", im.layer.hex);
 	refused(f, NULL, SL_VERIFY_RECHECK, want);
 	expect(f, im.layer.hex, "blob-digest", false, want);
+	/* A published tag file altered on disk: RECHECK names it too. */
+	char tag_path[1024];
+	struct sl_entry te;
+	assert_int_equal(sl_catalog_snapshot_entry(sl_snapfix_catalog(f->sf), f->snap, REPO "/_tags/v1", &te), 0);
+	assert_int_equal(sl_store_object_path(sl_snapfix_store(f->sf), te.sha256, tag_path, sizeof tag_path), 0);
+	assert_int_equal(unlink(tag_path), 0);
+	sl_gpgtest_write(tag_path, OTHER_HEX "\n", SL_SHA256_HEX);
+	snprintf(want, sizeof want, "store object %s: its bytes no longer match its digest", te.sha256);
+	refused(f, NULL, SL_VERIFY_RECHECK, "(and 2 more failed check(s))");   /* the layer, still; the tag */
+	expect(f, REPO "/_tags/v1", "sha256", false, want);
+	sl_entry_release(&te);
 	/* A torn object (wrong size) is caught on arrival too. */
 	assert_int_equal(unlink(path), 0);
 	sl_gpgtest_write(path, "x", 1);
