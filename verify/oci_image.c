@@ -24,12 +24,12 @@
 #define REPO_BUF (SL_MAX_OCI_REPO + 1)
 #define SUBJECT_BUF (REPO_BUF + 200)
 
-/* An image whose signatures are checked (a tag, or a pinned digest), or a cosign .sig tag. */
+/* An image whose signatures are checked (a tag, or a pinned digest; not cosign's .sig tags). Kept only
+ * when the source has a signature policy; strings on the heap so that 10^4 tags stay a few MB. */
 struct image {
-	char repo[REPO_BUF];
-	char tag[129];                   /* "" for a pinned digest */
+	char *repo;
+	char *tag;                       /* "" for a pinned digest */
 	char hex[SL_SHA256_HEX];         /* what the reference resolved to (the index, when narrowed) */
-	char sig_of[SL_SHA256_HEX];      /* cosign .sig tag: the image it signs; "" otherwise */
 };
 
 struct oci_v {
@@ -237,8 +237,10 @@ static void check_children(struct oci_v *o, const char *repo, const char *hex, c
 	}
 }
 
-static int add_image(struct oci_v *o, const char *repo, const char *tag, const char *hex, const char *sig_of)
+static int add_image(struct oci_v *o, const char *repo, const char *tag, const char *hex)
 {
+	if (o->v->src->signed_by == NULL && o->v->src->cosign_key == NULL)
+		return 0;
 	if (o->nimg == o->cap_img) {
 		if (o->nimg >= SL_MAX_OCI_TAGS)
 			return -SL_E_TOOBIG;
@@ -249,12 +251,26 @@ static int add_image(struct oci_v *o, const char *repo, const char *tag, const c
 		o->imgs = p;
 		o->cap_img = want;
 	}
-	struct image *im = &o->imgs[o->nimg++];
-	snprintf(im->repo, sizeof im->repo, "%s", repo);
-	snprintf(im->tag, sizeof im->tag, "%s", tag);
+	struct image *im = &o->imgs[o->nimg];
+	im->repo = strdup(repo);
+	im->tag = strdup(tag);
+	if (im->repo == NULL || im->tag == NULL) {
+		free(im->repo);
+		free(im->tag);
+		return -ENOMEM;
+	}
 	snprintf(im->hex, sizeof im->hex, "%s", hex);
-	snprintf(im->sig_of, sizeof im->sig_of, "%s", sig_of ? sig_of : "");
+	o->nimg++;
 	return 0;
+}
+
+static void free_images(struct oci_v *o)
+{
+	for (size_t i = 0; i < o->nimg; i++) {
+		free(o->imgs[i].repo);
+		free(o->imgs[i].tag);
+	}
+	free(o->imgs);
 }
 
 static bool meta_pinned(const char *meta)
@@ -302,7 +318,7 @@ static void visit_manifest(struct oci_v *o, const struct sl_entry *e)
 	}
 	sl_oci_manifest_release(&m);
 	if (meta_pinned(e->meta_json)) {
-		int rc = add_image(o, repo, "", hex, NULL);
+		int rc = add_image(o, repo, "", hex);
 		if (rc < 0)
 			run_error(o, rc, subject);
 	}
@@ -368,7 +384,7 @@ static void visit_evidence(struct oci_v *o, const struct sl_entry *e)
 	if (!meta_pinned(e->meta_json))
 		return;   /* a tag's: checked with the tag */
 	check_evidence(o, repo, hex, NULL);
-	int rc = add_image(o, repo, "", hex, NULL);
+	int rc = add_image(o, repo, "", hex);
 	if (rc < 0)
 		run_error(o, rc, e->path);
 }
@@ -449,7 +465,7 @@ static void visit_tag(struct oci_v *o, const struct sl_entry *e)
 		fail(o, subject, "tag", NULL, "points at sha256:%s, which is not in the snapshot", digest);
 	if (index != NULL)
 		check_evidence(o, repo, index, digest);
-	rc = add_image(o, repo, tag, index ? index : digest, sig_of);
+	rc = sig_of != NULL ? 0 : add_image(o, repo, tag, index ? index : digest);
 	if (rc < 0)
 		run_error(o, rc, subject);
 	json_decref(j);
@@ -502,29 +518,42 @@ static int read_store_blob(void *arg, const char *hex, size_t cap, uint8_t **dat
 
 static void subject_of(const struct image *im, char subject[SUBJECT_BUF])
 {
-	snprintf(subject, SUBJECT_BUF, "%s%c%s", im->repo, im->tag[0] ? ':' : '@', im->tag[0] ? im->tag : im->hex);
+	snprintf(subject, SUBJECT_BUF, "%.256s%c%.128s", im->repo, im->tag[0] ? ':' : '@', im->tag[0] ? im->tag : im->hex);
+}
+
+/* The manifest digest of the image's cosign tag sha256-<hex>.sig, into sig_hex; false when there is none. */
+static bool cosign_tag(struct oci_v *o, const struct image *im, char sig_hex[SL_SHA256_HEX])
+{
+	char path[SL_MAX_OCI_REPO + 120];
+	snprintf(path, sizeof path, "%s/_tags/sha256-%s.sig", im->repo, im->hex);
+	struct sl_entry e;
+	if (lookup(o, path, &e) != 1)
+		return false;
+	json_t *j = e.meta_json ? json_loads(e.meta_json, 0, NULL) : NULL;
+	const char *digest = json_string_value(json_object_get(j, "digest"));
+	const char *of = json_string_value(json_object_get(j, "signature_of"));
+	bool ok = digest != NULL && sl_digest_valid_sha256(digest) && of != NULL && strcmp(of, im->hex) == 0;
+	if (ok)
+		snprintf(sig_hex, SL_SHA256_HEX, "%s", digest);
+	json_decref(j);
+	sl_entry_release(&e);
+	return ok;
 }
 
 /* cosign: the image's sha256-<hex>.sig tag (a manifest of the snapshot) verifies over its payload. */
 static void check_cosign(struct oci_v *o, struct sl_oci_sig *sig, const struct image *im)
 {
-	char subject[SUBJECT_BUF], why[SL_MAX_REASON], first[SL_MAX_REASON];
+	char subject[SUBJECT_BUF], why[SL_MAX_REASON], first[SL_MAX_REASON], sig_hex[SL_SHA256_HEX];
 	subject_of(im, subject);
-	const struct image *s = NULL;
-	for (size_t k = 0; k < o->nimg && s == NULL; k++)
-		if (strcmp(o->imgs[k].sig_of, im->hex) == 0 && strcmp(o->imgs[k].repo, im->repo) == 0)
-			s = &o->imgs[k];
 	int rc = -SL_E_SIGNATURE;
-	if (s == NULL) {
+	if (!cosign_tag(o, im, sig_hex)) {
 		snprintf(why, sizeof why, "no cosign signature (tag sha256-%s.sig)", im->hex);
 	} else {
 		uint8_t *data = NULL;
 		size_t len = 0;
 		char *reason = NULL;
-		rc = sl_store_read(o->v->store, s->hex, SL_MAX_OCI_MANIFEST, &data, &len);
-		if (rc < 0)
-			reason = NULL;
-		else
+		rc = sl_store_read(o->v->store, sig_hex, SL_MAX_OCI_MANIFEST, &data, &len);
+		if (rc == 0)
 			rc = sl_oci_sig_cosign_manifest(sig, data, len, read_store_blob, o->v->store, im->repo, im->hex,
 							&reason);
 		if (data == NULL && reason == NULL)
@@ -595,8 +624,6 @@ static int check_signatures(struct oci_v *o, char **cause)
 		return -SL_E_SIGNATURE;
 	for (size_t i = 0; i < o->nimg && o->err == 0; i++) {
 		const struct image *im = &o->imgs[i];
-		if (im->sig_of[0] != '\0')
-			continue;
 		if (src->cosign_key != NULL)
 			check_cosign(o, sig, im);
 		if (src->signed_by != NULL)
@@ -627,11 +654,11 @@ static int oci_verify(struct sl_verify_ctx *v, char **cause)
 	if (o.err == 0) {
 		rc = check_signatures(&o, cause);
 		if (rc < 0) {
-			free(o.imgs);
+			free_images(&o);
 			return rc;
 		}
 	}
-	free(o.imgs);
+	free_images(&o);
 	if (o.err != 0) {
 		sl_cause(cause, o.err, "%s", o.errcause ? o.errcause : sl_strerror(o.err));
 		free(o.errcause);
