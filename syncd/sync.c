@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -33,6 +34,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/units.h"
 #include "core/url.h"
 #include "syncd/fetch.h"
 #include "verify/findings.h"
@@ -285,6 +287,23 @@ static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *
 		rep->findings_undecided = fr.undecided;
 	}
 	free(cause);
+	struct sl_snapshot_info si;
+	if (sl_catalog_snapshot_get(ctx->cat, ctx->snap_id, &si) == 0) {
+		char size[32];
+		sl_units_format_size(si.total_bytes, size, sizeof size);
+		sl_alert_raise(ctx->cfg, ctx->cat, "pending", ctx->src->name, ctx->snap_id, NULL,
+			       json_pack("{s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)si.n_entries, "bytes",
+					 (json_int_t)si.total_bytes, "findings", (json_int_t)(rc < 0 ? 0 : fr.findings),
+					 "findings_undecided", (json_int_t)rep->findings_undecided, "scanned",
+					 (json_int_t)(rc < 0 ? 0 : fr.scanned)),
+			       "sluice: snapshot %lld of %s verified and waiting for %s: %llu files, %s%s%s. Review: sluice "
+			       "diff %lld; sluice findings %lld.", (long long)ctx->snap_id, ctx->src->name,
+			       ctx->src->auto_approve ? "auto-approval" : "approval", (unsigned long long)si.n_entries, size,
+			       rep->findings_undecided ? "; BLOCKING FINDINGS: " : "",
+			       rep->findings_undecided ? "undecided findings block approval" : "", (long long)ctx->snap_id,
+			       (long long)ctx->snap_id);
+		sl_snapshot_info_release(&si);
+	}
 }
 
 /* Ends the run and settles the snapshot from the syncer's verdict. */
@@ -313,6 +332,11 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 			outcome = SL_RUN_FAILED;
 			rep->snap_state = SL_SNAP_FAILED;
 			snprintf(msg, sizeof msg, "%s", st.reason);
+			sl_alert_raise(ctx->cfg, ctx->cat, "verification-failed", ctx->src->name, ctx->snap_id, NULL,
+				       json_pack("{s:I, s:I}", "checks", (json_int_t)st.checks, "failed", (json_int_t)st.failed),
+				       "sluice: a sync of %s was REFUSED: %u of %u check(s) failed; first: %s. Nothing was "
+				       "published (sluice show %lld).", ctx->src->name, st.failed, st.checks, st.reason,
+				       (long long)ctx->snap_id);
 		} else if (st.verdict == SL_SETTLED_UNCHANGED) {
 			outcome = SL_RUN_UNCHANGED;
 			snprintf(msg, sizeof msg, "upstream unchanged (%s)", st.reason);
