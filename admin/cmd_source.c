@@ -159,9 +159,9 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	int worst = SL_EXIT_OK;
+	int worst = SL_EXIT_OK, k = 0;
 	json_t *arr = cli->json ? json_array() : NULL;
-	for (int k = 0; !stop_flag; k++) {
+	for (; !stop_flag; k++) {
 		const char *name = sl_cli_positional(argc, argv, k);
 		if (name == NULL)
 			break;
@@ -216,8 +216,10 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 					printf("%s: snapshot %lld auto-approved (approve = auto) and published\n", name,
 					       (long long)rep.snap_id);
 			} else if (!cli->json) {
-				printf("%s: review with: sluice diff %lld; then sluice approve %lld --reason '...'\n", name,
-				       (long long)rep.snap_id, (long long)rep.snap_id);
+				char self[SL_MAX_PATH + 32];
+				sl_cli_self(cli, self, sizeof self);
+				printf("%s: review with: %s diff %lld; then %s approve %lld --reason '...'\n", name, self,
+				       (long long)rep.snap_id, self, (long long)rep.snap_id);
 			}
 		}
 		if (code > worst)
@@ -226,5 +228,14 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 	}
 	if (arr != NULL)
 		sl_cli_json_out(arr);
-	return stop_flag ? SL_EXIT_FAIL : worst;
+	/* The exit status says what was reported: a stop that lands after the last sync ended changes nothing
+	 * (an interrupted sync already reported itself as such); sources it kept from starting are named. */
+	if (stop_flag && sl_cli_positional(argc, argv, k) != NULL) {
+		fprintf(stderr, "sluice: interrupted; not synced:");
+		for (; sl_cli_positional(argc, argv, k) != NULL; k++)
+			fprintf(stderr, " %s", sl_cli_positional(argc, argv, k));
+		fputc('\n', stderr);
+		worst = worst > SL_EXIT_FAIL ? worst : SL_EXIT_FAIL;
+	}
+	return worst;
 }
