@@ -92,6 +92,7 @@ int sl_cmd_init(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_keys(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_clients(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_snapshots(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_pending(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_show(struct sl_cli *cli, int argc, char **argv);

@@ -7,8 +7,10 @@
 
 #include "admin/cli.h"
 #include "core/catalog.h"
+#include "core/clients.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/syncdpid.h"
 #include "core/units.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
@@ -41,6 +43,16 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 	(void)argv;
 	json_t *arr = cli->json ? json_array() : NULL;
 	time_t now = time(NULL);
+	/* Without the daemon nothing syncs on schedule: "next sync" must say why it is empty or stale. */
+	pid_t syncd_pid = 0;
+	enum sl_syncdpid_state syncd = sl_syncdpid_check(cli->cfg->state_dir, &syncd_pid);
+	static const char *const syncd_names[] = { "unknown", "not running", "running" };
+	const char *syncd_name = syncd_names[syncd + 1];
+	if (arr == NULL && syncd == SL_SYNCD_RUNNING)
+		printf("sluice-syncd running (pid %d)\n\n", (int)syncd_pid);
+	else if (arr == NULL && syncd == SL_SYNCD_NOT_RUNNING)
+		printf("no sluice-syncd running for %s: nothing syncs on schedule (start sluice-syncd, or run "
+		       "sluice sync SOURCE)\n\n", cli->cfg->state_dir);
 	for (size_t i = 0; i < cli->cfg->nsources; i++) {
 		const struct sl_source *src = &cli->cfg->sources[i];
 		int64_t sid = 0, next = 0, pub = 0, gen = 0, pub_at = 0, cool = 0;
@@ -70,7 +82,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 		if (arr != NULL) {
 			json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I, "
-					       "s:I, s:I, s:s?, s:s?, s:b}",
+					       "s:I, s:I, s:s?, s:s?, s:b, s:s}",
 					       "name", src->name, "type", src->format->name, "every", every, "approve",
 					       src->auto_approve ? "auto" : "manual", "last_run_at",
 					       (json_int_t)(has_run ? last.started_at : 0), "last_run_ended_at",
@@ -84,7 +96,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 					       (json_int_t)next, "published_snapshot", (json_int_t)pub, "published_at",
 					       (json_int_t)pub_at, "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
 					       "cooldown_host", cool ? host : NULL, "cooldown_reason", cool ? cool_reason : NULL,
-					       "approval_overdue", stale));
+					       "approval_overdue", stale, "syncd", syncd_name));
 		} else {
 			char t_last[32], t_next[32], t_pub[32], t_cool[32], t_ok[32], size[32];
 			sl_cli_time(has_run ? last.started_at : 0, t_last, sizeof t_last);
@@ -102,7 +114,10 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			printf("  last ok     %s\n", t_ok);
 			if (failures != NULL)
 				printf("  failing     %s run(s) in a row; retried sooner than every %s\n", failures, every);
-			printf("  next sync   %s\n", t_next);
+			if (syncd == SL_SYNCD_NOT_RUNNING)
+				printf("  next sync   %s (no sluice-syncd running)\n", next ? t_next : "none");
+			else
+				printf("  next sync   %s\n", t_next);
 			if (has_pub)
 				printf("  published   snapshot %lld since %s (generation %lld)\n", (long long)pub, t_pub,
 				       (long long)gen);
@@ -119,6 +134,42 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 	}
 	if (arr != NULL)
 		sl_cli_json_out(arr);
+	return SL_EXIT_OK;
+}
+
+int sl_cmd_clients(struct sl_cli *cli, int argc, char **argv)
+{
+	const char *name = sl_cli_positional(argc, argv, 0), *url = NULL;
+	sl_cli_opt(argc, argv, "--url", &url);
+	char base[512];
+	if (url != NULL) {
+		size_t n = strlen(url);
+		while (n > 0 && url[n - 1] == '/')
+			n--;
+		snprintf(base, sizeof base, "%.*s", (int)n, url);
+	} else {
+		sl_clients_base_url(cli->cfg, base, sizeof base);
+	}
+	const struct sl_source *only = name != NULL ? sl_cli_source(cli, name) : NULL;
+	if (name != NULL && only == NULL)
+		return SL_EXIT_USAGE;
+	for (size_t i = 0; i < cli->cfg->nsources; i++) {
+		const struct sl_source *src = &cli->cfg->sources[i];
+		if (only != NULL && src != only)
+			continue;
+		bool unsupported = false;
+		char *text = sl_clients_snippet(src, base, &unsupported);
+		if (text == NULL && !unsupported) {
+			fprintf(stderr, "sluice: out of memory\n");
+			return SL_EXIT_FAIL;
+		}
+		printf("%s== %s (%s)\n", i > 0 && only == NULL ? "\n" : "", src->name, src->format->name);
+		if (text != NULL)
+			fputs(text, stdout);
+		else
+			printf("# see the status page %s/ and contrib/clients/ for this type's client set-up\n", base);
+		free(text);
+	}
 	return SL_EXIT_OK;
 }
 

@@ -41,6 +41,11 @@ static const struct sl_cli_cmd commands[] = {
 	  "Runs a sync of each SOURCE now, with progress on a terminal. A sync that verifies makes a pending\n"
 	  "snapshot (auto-approved for approve = auto). Exit 3 when verification refused the content.",
 	  "", -1, NEED_ALL, sl_cmd_sync },
+	{ "clients", "[SOURCE] [--url URL]", "what client hosts configure to use a source (apt, freshclam)",
+	  "Prints, for each source (or SOURCE), what a client host puts in its configuration: apt's key\n"
+	  "download and sources.list lines, freshclam.conf's lines. The same text as the status page's.\n"
+	  "--url is sluice-served's address as clients reach it (default: from [served] listen).",
+	  "--url=", 1, SL_NEED_CONFIG, sl_cmd_clients },
 	{ "snapshots", "[SOURCE]", "list snapshots, newest first", "", "", 1, NEED_CC, sl_cmd_snapshots },
 	{ "pending", "[SOURCE]", "list snapshots waiting for a decision",
 	  "Snapshots that verified and wait for sluice approve or sluice reject, with how long they have waited\n"
