@@ -173,32 +173,107 @@ int sl_cmd_clients(struct sl_cli *cli, int argc, char **argv)
 	return SL_EXIT_OK;
 }
 
-/* A one-line progress display, redrawn in place on a terminal. */
+/* A one-line progress display, redrawn in place on a terminal. Two feeds: the syncer says what the
+ * snapshot needs (files and bytes, counting what the store already holds), the fetch engine what is
+ * actually transferred, as it arrives. The line shows the transfers: files fetched, failed, bytes
+ * received and their rate, the largest download in flight, and an ETA for what is left to fetch. */
 struct progress {
-	time_t started;
-	time_t last_draw;
+	int64_t started_ms, last_draw_ms;
+	bool open;                     /* a line is drawn and not ended */
+	char what[32];                 /* the syncer's phase ("pool", "blobs"); "" until it reports */
+	uint64_t files_total, bytes_total, bytes_done;
+	struct sl_fetch_progress x;    /* the engine's last report (x.url not kept) */
+	char name[64];                 /* x.url's last path segment */
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void progress_draw(struct progress *p, bool force)
+{
+	int64_t now = mono_ms();
+	if (!force && p->open && now - p->last_draw_ms < 250)
+		return;
+	p->last_draw_ms = now;
+	double secs = (double)(now - p->started_ms) / 1000;
+	double rate = secs > 0.5 ? (double)p->x.bytes / secs : 0;
+	char got[32], rs[32], line[512];
+	sl_units_format_size(p->x.bytes, got, sizeof got);
+	sl_units_format_size((uint64_t)rate, rs, sizeof rs);
+	int n = 0;
+	if (p->what[0])
+		n = snprintf(line, sizeof line, "%s: %llu files needed; ", p->what, (unsigned long long)p->files_total);
+	n += snprintf(line + n, sizeof line - (size_t)n, "fetched %llu file%s, %s, %s/s",
+		      (unsigned long long)p->x.files_ok, p->x.files_ok == 1 ? "" : "s", got, rs);
+	if (p->x.files_failed > 0)
+		n += snprintf(line + n, sizeof line - (size_t)n, ", %llu failed", (unsigned long long)p->x.files_failed);
+	if (p->x.files_aborted > 0)
+		n += snprintf(line + n, sizeof line - (size_t)n, ", %llu aborted", (unsigned long long)p->x.files_aborted);
+	/* Left to fetch: what the snapshot needs, less what is in the store or settled, less what is in
+	 * flight already. */
+	uint64_t settled = p->bytes_done + p->x.active_bytes;
+	if (p->what[0] && rate > 0 && p->bytes_total > settled) {
+		char eta[32];
+		sl_units_format_duration((int64_t)((double)(p->bytes_total - settled) / rate * 1000), eta, sizeof eta);
+		n += snprintf(line + n, sizeof line - (size_t)n, ", ETA %s", eta);
+	}
+	if (p->x.active > 0 && p->name[0] != '\0' && n > 0 && (size_t)n < sizeof line) {
+		char a[32], b[32] = "?", eta[32];
+		sl_units_format_size(p->x.url_done, a, sizeof a);
+		if (p->x.url_size > 0)
+			sl_units_format_size(p->x.url_size, b, sizeof b);
+		n += snprintf(line + n, sizeof line - (size_t)n, "; %s %s/%s", p->name, a, b);
+		/* Before the syncer's first report (it comes when a file completes), the file's own ETA. */
+		if (!p->what[0] && rate > 0 && p->x.url_size > p->x.url_done && n > 0 && (size_t)n < sizeof line) {
+			sl_units_format_duration((int64_t)((double)(p->x.url_size - p->x.url_done) / rate * 1000), eta,
+						 sizeof eta);
+			snprintf(line + n, sizeof line - (size_t)n, ", ETA %s", eta);
+		}
+	}
+	/* \033[K clears what a longer line left; the cursor goes back to the start, so a log line written
+	 * meanwhile replaces the progress instead of running on after it. */
+	fprintf(stderr, "\r\033[K%s\r", line);
+	p->open = true;
+}
 
 static void progress_cb(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
 			uint64_t bytes_done, uint64_t bytes_total)
 {
 	struct progress *p = arg;
-	time_t now = time(NULL);
-	if (now == p->last_draw && files_done != files_total)
+	(void)files_done;   /* counts files found in the store too: not what was transferred */
+	snprintf(p->what, sizeof p->what, "%s", what);
+	p->files_total = files_total;
+	p->bytes_total = bytes_total;
+	p->bytes_done = bytes_done;
+	progress_draw(p, false);
+}
+
+static void transfer_cb(void *arg, const struct sl_fetch_progress *x)
+{
+	struct progress *p = arg;
+	p->x = *x;
+	p->x.url = NULL;
+	p->name[0] = '\0';
+	if (x->url != NULL) {
+		const char *slash = strrchr(x->url, '/');
+		snprintf(p->name, sizeof p->name, "%s", slash != NULL ? slash + 1 : x->url);
+	}
+	progress_draw(p, false);
+}
+
+/* Ends the line with the final counts, before the run's report is printed. */
+static void progress_end(struct progress *p)
+{
+	if (!p->open)
 		return;
-	p->last_draw = now;
-	double secs = difftime(now, p->started);
-	double rate = secs > 0 ? (double)bytes_done / secs : 0;
-	char done[32], total[32], rs[32], eta[32] = "-";
-	sl_units_format_size(bytes_done, done, sizeof done);
-	sl_units_format_size(bytes_total, total, sizeof total);
-	sl_units_format_size((uint64_t)rate, rs, sizeof rs);
-	if (rate > 0 && bytes_total > bytes_done)
-		sl_units_format_duration((int64_t)((double)(bytes_total - bytes_done) / rate * 1000), eta, sizeof eta);
-	fprintf(stderr, "\r%s: %llu/%llu files, %s/%s, %s/s, ETA %s   ", what, (unsigned long long)files_done,
-		(unsigned long long)files_total, done, total, rs, eta);
-	if (files_done == files_total)
-		fputc('\n', stderr);
+	p->x.active = 0;
+	progress_draw(p, true);
+	fputc('\n', stderr);
+	p->open = false;
 }
 
 int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
@@ -221,14 +296,16 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 			worst = SL_EXIT_USAGE;
 			continue;
 		}
-		struct progress pr = { .started = time(NULL) };
+		struct progress pr = { .started_ms = mono_ms() };
 		struct sl_sync_opts opts = { .stop = &stop_flag };
 		if (cli->tty && !cli->json) {
 			opts.progress = progress_cb;
+			opts.transfer = transfer_cb;
 			opts.progress_arg = &pr;
 		}
 		struct sl_sync_report rep;
 		int rc = sl_sync_run(cli->cfg, src, cli->cat, cli->store, &opts, &rep);
+		progress_end(&pr);
 		int code = SL_EXIT_OK;
 		if (rc == -SL_E_LOCKED) {
 			fprintf(stderr, "sluice: %s: a sync of this source is already running (sluice-syncd or another "

@@ -395,6 +395,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		sl_sync_unlock(lock);
 		return 0;
 	}
+	if (opts != NULL && opts->transfer != NULL)
+		sl_fetch_on_progress(ctx.fetch, opts->transfer, opts->progress_arg);
 	rc = syncer->run(&ctx, &cause);
 	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
 	 * recorded as verified. */
