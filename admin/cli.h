@@ -104,6 +104,7 @@ int sl_cmd_rollback(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_history(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_verify_chain(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
 
 /* Publish snapshot `snap_id` of `src` (approve, auto-approval and rollback share this): first repairs a

@@ -336,8 +336,9 @@ int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap
 	if (rr < 0)
 		sl_log_warn(src->name, "reconciling %s before publishing: %s (continuing)", cli->public_dir,
 			    sl_strerror(rr));
-	/* Only re-signed APT needs the key; other formats publish upstream-signed bytes. */
-	if (src->format->keys & SL_FK_APT && src->publish == SL_PUBLISH_RESIGN) {
+	/* Only what sluice re-signs needs the key; the rest publishes upstream-signed bytes. */
+	const struct sl_publisher *pub = src->format->publish;
+	if (pub != NULL && pub->needs_key != NULL && pub->needs_key(src)) {
 		keys = sl_keys_open(cli->cfg->gnupg_home, 0, &cause);
 		if (keys == NULL) {
 			fprintf(stderr, "sluice: signing key in %s: %s (run sluice init)\n", cli->cfg->gnupg_home,

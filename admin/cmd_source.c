@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/syncdpid.h"
 #include "core/units.h"
+#include "core/url.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
 
@@ -35,6 +36,33 @@ static int count_cb(void *arg, const struct sl_snapshot_info *s)
 	if (pc->oldest == 0 || s->state_changed_at < pc->oldest)
 		pc->oldest = s->state_changed_at;
 	return 0;
+}
+
+/* The newest re-check of a stored snapshot's chain (`sluice verify --chain`, [syncd] verify_every). */
+static void print_chain(struct sl_cli *cli, int64_t sid, bool known)
+{
+	struct sl_chain_check cc;
+	if (!known || sl_catalog_chain_last(cli->cat, sid, &cc) < 0) {
+		printf("  chain       never re-verified from the store (sluice verify --chain)\n");
+		return;
+	}
+	char when[32];
+	sl_cli_time(cc.at, when, sizeof when);
+	printf("  chain       %s snapshot %lld %s%s%s\n", when, (long long)cc.snapshot_id,
+	       cc.passed ? "re-verified" : "FAILED", cc.passed ? "" : ": ", cc.passed ? "" : (cc.reason ? cc.reason : "?"));
+	sl_chain_check_release(&cc);
+}
+
+/* The same, for --json: {"at", "snapshot", "passed", "reason"} or null. */
+static json_t *chain_json(struct sl_cli *cli, int64_t sid, bool known)
+{
+	struct sl_chain_check cc;
+	if (!known || sl_catalog_chain_last(cli->cat, sid, &cc) < 0)
+		return json_null();
+	json_t *o = json_pack("{s:I, s:I, s:b, s:s?}", "at", (json_int_t)cc.at, "snapshot", (json_int_t)cc.snapshot_id,
+			      "passed", cc.passed, "reason", cc.reason);
+	sl_chain_check_release(&cc);
+	return o;
 }
 
 int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
@@ -70,8 +98,8 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			sl_catalog_snapshots(cli->cat, sid, SL_SNAP_PENDING, count_cb, &pc);
 		}
 		char host[256] = "", *cool_reason = NULL;
-		const char *url = src->url ? src->url : src->registry;
-		if (url != NULL && sl_fetch_url_host(url, host, sizeof host) == 0)
+		sl_url_source_host(src, host, sizeof host);
+		if (host[0] != '\0')
 			sl_catalog_cooldown_get(cli->cat, host, &cool, &cool_reason);
 		if (cool <= now)
 			cool = 0;
@@ -97,6 +125,8 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 					       (json_int_t)pub_at, "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
 					       "cooldown_host", cool ? host : NULL, "cooldown_reason", cool ? cool_reason : NULL,
 					       "approval_overdue", stale, "syncd", syncd_name));
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "chain_check",
+					    chain_json(cli, sid, known));
 		} else {
 			char t_last[32], t_next[32], t_pub[32], t_cool[32], t_ok[32], size[32];
 			sl_cli_time(has_run ? last.started_at : 0, t_last, sizeof t_last);
@@ -126,6 +156,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			printf("  pending     %u%s\n", pc.n, stale ? "  (WAITING LONGER THAN approve_within)" : "");
 			if (cool)
 				printf("  cool-down   %s until %s: %s\n", host, t_cool, cool_reason ? cool_reason : "");
+			print_chain(cli, sid, known);
 		}
 		free(cool_reason);
 		free(failures);

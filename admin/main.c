@@ -86,10 +86,15 @@ static const struct sl_cli_cmd commands[] = {
 	  "deleted or reordered. It also prints the chain's head (entry and hash): record it elsewhere, since a\n"
 	  "chain cannot show by itself that its newest entries were cut off.",
 	  "--verify", 0, NEED_CC, sl_cmd_audit },
-	{ "verify", "[--all|SNAPSHOT]", "re-hash store objects against the catalogue",
+	{ "verify", "[--chain] [--all|SNAPSHOT]", "re-hash store objects; --chain: re-verify upstream chains",
 	  "Re-hashes every object the published snapshots (--all: every kept snapshot; or one SNAPSHOT)\n"
-	  "reference, trusting no file name. Exit 3 when any object is missing or corrupt, each one named.",
-	  "--all", 1, NEED_ALL, sl_cmd_verify },
+	  "reference, trusting no file name. Exit 3 when any object is missing or corrupt, each one named.\n"
+	  "--chain re-runs the whole upstream chain verification of those snapshots from the store alone:\n"
+	  "signatures with the source's current keyring, every hash, every policy as of when the snapshot was\n"
+	  "made. Each snapshot is reported with every failed check (exit 3 when any fails); the outcome is\n"
+	  "recorded for `sluice sources`, /metrics and the status page ([syncd] verify_every runs it on a\n"
+	  "schedule).",
+	  "--all --chain", 1, NEED_ALL, sl_cmd_verify },
 	{ "gc", "[--dry-run]", "remove store objects no kept snapshot references",
 	  "Removes old published generations past [publish] grace, then every store object no remaining\n"
 	  "snapshot references, and reports the bytes freed. --dry-run reports and removes nothing.",

@@ -101,7 +101,6 @@ static int oci_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 	return sl_publish_tree_link_all(ctx, snap_id, dir, cause);
 }
 
-const struct sl_publisher sl_publisher_oci = {
-	.format = "oci",
+const struct sl_publisher sl_oci_publisher = {
 	.build = oci_build,
 };

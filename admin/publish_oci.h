@@ -16,7 +16,7 @@
 
 #include "admin/publish.h"
 
-extern const struct sl_publisher sl_publisher_oci;
+extern const struct sl_publisher sl_oci_publisher;
 
 /* Does `path` fit entry role `role`? 0 or -SL_E_BADNAME / -SL_E_UNSUPPORTED. Exposed for tests. */
 int sl_publish_oci_check_path(const char *role, const char *path);

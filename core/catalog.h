@@ -14,6 +14,7 @@
 #define SL_CATALOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/digest.h"
@@ -140,6 +141,11 @@ int sl_catalog_snapshot_get(struct sl_catalog *c, int64_t snap_id, struct sl_sna
 /* Entries in path order. cb returns non-zero to stop (that value is returned). */
 int sl_catalog_snapshot_entries(struct sl_catalog *c, int64_t snap_id,
 				int (*cb)(void *arg, const struct sl_entry *e), void *arg);
+/* Entries of `role`, each as its path and the values of meta_json's top-level `fields` (text, else NULL),
+ * ordered by those values then path, bytewise (NULL first). At most 8 fields, names [a-z0-9_]. The values
+ * are borrowed for the call; cb returns non-zero to stop (returned). Memory stays flat (SQLite sorts). */
+int sl_catalog_snapshot_fields(struct sl_catalog *c, int64_t snap_id, const char *role, const char *const *fields,
+			       size_t n, int (*cb)(void *arg, const char *path, const char *const *values), void *arg);
 /* One entry by path; strings copied into *out (free with sl_entry_release). */
 int sl_catalog_snapshot_entry(struct sl_catalog *c, int64_t snap_id, const char *path, struct sl_entry *out);
 void sl_entry_release(struct sl_entry *e);
@@ -163,6 +169,18 @@ struct sl_verification {
 };
 int sl_catalog_verifications(struct sl_catalog *c, int64_t snap_id,
 			     int (*cb)(void *arg, const struct sl_verification *v), void *arg);
+
+/* ---- chain re-checks (`sluice verify --chain`, [syncd] verify_every) ---- */
+struct sl_chain_check {
+	int64_t snapshot_id, at;
+	bool passed;
+	unsigned checks, failed;
+	char *reason;          /* heap: the first failure, or a summary; may be NULL */
+};
+int sl_catalog_chain_add(struct sl_catalog *c, int64_t source_id, const struct sl_chain_check *cc);
+/* The newest re-check of any snapshot of the source; -SL_E_NOTFOUND when never re-checked. */
+int sl_catalog_chain_last(struct sl_catalog *c, int64_t source_id, struct sl_chain_check *out);
+void sl_chain_check_release(struct sl_chain_check *cc);
 
 /* ---- published pointer ---- */
 /* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch.

@@ -51,6 +51,7 @@ static const struct key_def key_defs[] = {
 	{ SEC_SYNCD, "request_interval", 0, 0, K_DURATION, CFG(request_interval_ms), 0, 0, 0, "0", NULL, NULL },
 	{ SEC_SYNCD, "low_speed_time", 0, 0, K_DURATION, CFG(low_speed_time_ms), 0, 0, 0, "30s", NULL, NULL },
 	{ SEC_SYNCD, "low_speed_limit", 0, 0, K_RATE, CFG(low_speed_bps), 0, 0, 0, "1024", NULL, NULL },
+	{ SEC_SYNCD, "verify_every", 0, 0, K_DURATION, CFG(verify_every_ms), 0, 0, 0, "0", NULL, NULL },
 	{ SEC_SYNCD, "transfer_timeout", 0, 0, K_DURATION, CFG(transfer_timeout_ms), 0, 1000, 0, "1h", NULL,
 	  NULL },
 	{ SEC_SYNCD, "retries", 0, 0, K_UINT, CFG(retries), 0, 0, 100, "4", NULL, NULL },
@@ -586,7 +587,7 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 		fail(p, te->v[1].line, SINGLE_VALUE, "type");
 		return;
 	}
-	const struct sl_format *fmt = sl_format_find(te->v[0].text);
+	const struct sl_format_ops *fmt = sl_format_find(te->v[0].text);
 	if (fmt == NULL) {
 		fail(p, te->line, "unknown type '%s' (known types: %s)", te->v[0].text, names);
 		return;

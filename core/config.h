@@ -32,7 +32,7 @@ enum sl_publish_mode {
 
 struct sl_source {
 	char *name;                       /* [source NAME]: [a-z0-9][a-z0-9._-]{0,63} */
-	const struct sl_format *format;   /* from `type =` (required) */
+	const struct sl_format_ops *format;   /* from `type =` (required) */
 	char *file;                       /* where it was defined, for messages */
 	int line;
 
@@ -94,6 +94,7 @@ struct sl_config {
 	int64_t low_speed_time_ms;        /* abort a transfer below low_speed_bps for this long (default 30s) */
 	uint64_t low_speed_bps;           /* default 1024 */
 	int64_t transfer_timeout_ms;      /* per transfer deadline (default 1h) */
+	int64_t verify_every_ms;          /* re-check published snapshots' chains this often; 0: never (default) */
 	unsigned retries;                 /* transient-error retries per transfer (default 4) */
 	char *proxy;                      /* NULL: environment (http_proxy, https_proxy, no_proxy) */
 	char *ca_file;                    /* NULL: system CA store */

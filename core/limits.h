@@ -32,6 +32,7 @@
 #define SL_MAX_CDIFF_BYTES       (64u << 20)       /* bytes of one .cdiff: daily's are < 1 MiB */
 #define SL_MAX_CVD_SIGN_BYTES    (64u << 10)       /* bytes of one .sign file: ClamAV's are ~ 2 KiB */
 #define SL_MAX_CVD_INFO          (4u << 20)        /* bytes of a CVD's .info member: daily.info is ~ 10 KiB */
+#define SL_MAX_CLAMAV_ENTRIES    100000            /* entries of one ClamAV snapshot: databases x cdiffs x 2 are < 1000 */
 #define SL_MAX_OCI_MANIFEST      (4u << 20)        /* bytes: registries cap manifests at 4 MiB */
 #define SL_MAX_OCI_REPO          255               /* bytes in a repository name: distribution's own limit */
 #define SL_MAX_OCI_DESCRIPTORS   1024              /* layers or child manifests in one manifest: Docker caps layers at 127 */

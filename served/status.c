@@ -182,8 +182,17 @@ static void cell_published(struct sl_text *t, const struct sl_srcstate *s, int64
 	}
 	format_when(s->published_at, when, sizeof when);
 	format_span(now - s->published_at, span, sizeof span);
-	sl_text_printf(t, "<td>snapshot <b>#%" PRId64 "</b><span class=\"sub\">since %s (%s ago)</span></td>", s->snap_id,
+	sl_text_printf(t, "<td>snapshot <b>#%" PRId64 "</b><span class=\"sub\">since %s (%s ago)</span>", s->snap_id,
 		       when, span);
+	if (s->has_chain && s->chain_passed) {
+		format_span(now - s->chain_at, span, sizeof span);
+		sl_text_printf(t, "<span class=\"sub\">chain of #%" PRId64 " re-verified %s ago</span>", s->chain_snap, span);
+	} else if (s->has_chain) {
+		sl_text_printf(t, "<span class=\"sub bad\">chain re-check of #%" PRId64 " FAILED: ", s->chain_snap);
+		sl_text_html(t, s->chain_reason);
+		sl_text_printf(t, "</span>");
+	}
+	sl_text_printf(t, "</td>");
 }
 
 static void cell_pending(struct sl_text *t, const struct sl_source *src, const struct sl_srcstate *s, int64_t now)
@@ -358,7 +367,7 @@ enum MHD_Result sl_status_page(struct sl_request *r, const char *rest)
 	sl_text_printf(&t, "<h2>Client set-up</h2>\n");
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const struct sl_source *src = &cfg->sources[i];
-		const struct sl_route *rt = sl_route_for_format(src->format->name);
+		const struct sl_route *rt = src->format->serve;
 		if (rt == NULL || rt->snippet == NULL)
 			continue;
 		sl_text_printf(&t, "<h3>");

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "core/writeq.h"
+#include "core/url.h"
 
 #define FETCH_UA             "sluice/" SLUICE_VERSION " (+air-gapped mirror)"
 #define FETCH_POLL_MS        50                  /* ms: longest sleep, bounds how late *stop is seen */
@@ -77,12 +78,14 @@ static uint64_t rnd(struct sl_fetch *f)
 	return f->rng * 2685821657736338717ull;
 }
 
+/* libcurl validates the URL and its scheme; the host comes from core/url.h, the one parser the locks,
+ * cool-downs and displays share. */
 static int url_parts(const char *url, bool *https, char *host, size_t cap)
 {
 	CURLU *u = curl_url();
 	if (u == NULL)
 		return -ENOMEM;
-	char *scheme = NULL, *h = NULL;
+	char *scheme = NULL;
 	int rc = -SL_E_BADNAME;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
@@ -91,27 +94,15 @@ static int url_parts(const char *url, bool *https, char *host, size_t cap)
 		rc = -SL_E_UNSUPPORTED;
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
-		goto out;
 	if (https)
 		*https = scheme[4] == 's';
-	for (char *c = h; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c + 'a' - 'A');
-	rc = strlen(h) < cap ? 0 : -SL_E_TOOBIG;
-	if (rc == 0)
-		memcpy(host, h, strlen(h) + 1);
+	rc = sl_url_host(url, host, cap);
 out:
 	curl_free(scheme);
-	curl_free(h);
 	curl_url_cleanup(u);
 	return rc;
 }
 
-int sl_fetch_url_host(const char *url, char *buf, size_t cap)
-{
-	return url_parts(url, NULL, buf, cap);
-}
 
 static struct fetch_host *host_get(struct sl_fetch *f, const char *name)
 {

@@ -128,7 +128,5 @@ void sl_fetch_on_progress(struct sl_fetch *f, void (*cb)(void *arg, const struct
 
 /* Totals since creation. */
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests);
-/* Host part of a URL, lowercase, into buf. */
-int sl_fetch_url_host(const char *url, char *buf, size_t cap);
 
 #endif

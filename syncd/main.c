@@ -28,6 +28,8 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/url.h"
+#include "syncd/chaincheck.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
 
@@ -160,13 +162,6 @@ static const char *state_path(const struct sl_config *cfg, const char *name, cha
 {
 	snprintf(buf, cap, "%s/%s", cfg->state_dir, name);
 	return buf;
-}
-
-static void source_host(const struct sl_source *src, char *buf, size_t cap)
-{
-	const char *url = src->url ? src->url : src->registry;
-	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
-		buf[0] = '\0';
 }
 
 /* ---- auto-approval -------------------------------------------------------------------------------------- */
@@ -330,7 +325,19 @@ static bool running(const struct daemon *d, const char *source, const char *host
 	return false;
 }
 
-static void start(struct daemon *d, const struct sl_source *src, const char *host)
+/* The child of a scheduled chain re-check: stops with the daemon, like a sync. */
+static int child_recheck(struct daemon *d, const struct sl_source *src, pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		return CHILD_SKIPPED;
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	return sl_chaincheck_run(d->cfg, src);
+}
+
+static void start(struct daemon *d, const struct sl_source *src, const char *host, bool recheck)
 {
 	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
@@ -339,7 +346,7 @@ static void start(struct daemon *d, const struct sl_source *src, const char *hos
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &d->orig_mask, NULL);
-		_exit(child_run(d, src, parent));
+		_exit(recheck ? child_recheck(d, src, parent) : child_run(d, src, parent));
 	}
 	struct child *c = &d->children[d->nchildren++];
 	memset(c, 0, sizeof *c);
@@ -348,7 +355,7 @@ static void start(struct daemon *d, const struct sl_source *src, const char *hos
 	snprintf(c->host, sizeof c->host, "%s", host);
 	if (src->timeout_ms > 0)
 		c->kill_at = time(NULL) + (time_t)((src->timeout_ms + 999) / 1000) + DEADLINE_GRACE_S;
-	sl_log_info(src->name, "sync started (pid %d)", (int)pid);
+	sl_log_info(src->name, "%s started (pid %d)", recheck ? "chain re-check" : "sync", (int)pid);
 }
 
 static void reap(struct daemon *d, bool block)
@@ -435,14 +442,20 @@ static int schedule(struct daemon *d, struct sl_catalog *cat)
 	for (size_t i = 0; i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];
 		char host[256];
-		source_host(src, host, sizeof host);
+		sl_url_source_host(src, host, sizeof host);
 		if (running(d, src->name, host) || (d->once && ran_once(d, src->name)))
 			continue;
 		if (!due(d, cat, src, host, now, &wake))
 			continue;
 		if (d->once)
 			snprintf(d->ran[d->nran++], sizeof d->ran[0], "%s", src->name);
-		start(d, src, host);
+		start(d, src, host, false);
+	}
+	/* The offline integrity audit, when a source is idle: never beside its own sync (same child slot). */
+	for (size_t i = 0; !d->once && i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
+		const struct sl_source *src = &d->cfg->sources[i];
+		if (!running(d, src->name, "") && sl_chaincheck_due(d->cfg, cat, src, now, &wake))
+			start(d, src, "", true);
 	}
 	int64_t wait = wake - (int64_t)time(NULL);
 	return wait < 1 ? 1 : wait > TICK_S ? TICK_S : (int)wait;

@@ -1,4 +1,5 @@
-/* sync: one run of one source, end to end; the table of syncers (one per format) lives here.
+/* sync: one run of one source, end to end: locks, the format's syncer (its row in core/format.c), then the
+ * shared settlement of the snapshot by the format's verifier.
  *
  * Politeness across processes. Every sync runs in its own process (a syncd child, or `sluice sync`), each
  * with its own fetch engine, so the limits that are global by nature are enforced here with flocks in
@@ -32,25 +33,9 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/url.h"
 #include "syncd/fetch.h"
-#include "syncd/sync_apt.h"
-#include "syncd/sync_clamav.h"
-#include "syncd/sync_oci.h"
-
-static const struct sl_syncer *const syncers[] = {
-	&sl_syncer_apt,
-	&sl_syncer_clamav,
-	&sl_syncer_oci,
-	NULL,
-};
-
-static const struct sl_syncer *syncer_find(const char *format)
-{
-	for (unsigned i = 0; syncers[i] != NULL; i++)
-		if (strcmp(syncers[i]->format, format) == 0)
-			return syncers[i];
-	return NULL;
-}
+#include "verify/settle.h"
 
 void sl_sync_report_release(struct sl_sync_report *r)
 {
@@ -113,15 +98,6 @@ int sl_sync_lock(const struct sl_config *cfg, const char *source)
 	return lock_try(cfg, name);
 }
 
-/* The host a source talks to first (its url, or its registry for OCI); "" when it has none. */
-static void source_host(const struct sl_source *src, char *buf, size_t cap)
-{
-	const char *url = src->url ? src->url : src->registry;
-	buf[0] = '\0';
-	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
-		buf[0] = '\0';
-}
-
 /* Waits for the source's host lock, then for the previous holder's request interval to pass. *fd_out is
  * the lock (-1 when the source names no host). 0, -errno, or -SL_E_INTERRUPTED. */
 static int host_acquire(const struct sl_config *cfg, const struct sl_source *src, const volatile int *stop,
@@ -129,7 +105,7 @@ static int host_acquire(const struct sl_config *cfg, const struct sl_source *src
 {
 	char host[256], name[300];
 	*fd_out = -1;
-	source_host(src, host, sizeof host);
+	sl_url_source_host(src, host, sizeof host);
 	if (host[0] == '\0')
 		return 0;
 	/* Host names become file names: keep [a-z0-9.-], anything else (IPv6 brackets, colons) becomes '_'. */
@@ -299,20 +275,29 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		outcome = SL_RUN_UNCHANGED;
 		snprintf(msg, sizeof msg, "upstream unchanged");
 	} else if (rc == 0 && ctx->checks_failed == 0 && ctx->snap_id != 0) {
-		int t = sl_catalog_snapshot_transition(ctx->cat, ctx->snap_id, SL_SNAP_SYNCING, SL_SNAP_VERIFIED,
-						       "all checks passed");
-		if (t == 0)
-			t = sl_catalog_snapshot_transition(ctx->cat, ctx->snap_id, SL_SNAP_VERIFIED,
-							   SL_SNAP_PENDING, NULL);
+		/* The syncer fetched and pre-checked; the format's verifier decides, from the store. */
+		struct sl_settle_result st;
+		char *scause = NULL;
+		int t = sl_settle_snapshot(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->source_id, ctx->snap_id, &st,
+					   &scause);
+		ctx->checks_failed += st.failed;
 		if (t < 0) {
 			outcome = SL_RUN_FAILED;
-			snprintf(msg, sizeof msg, "snapshot %lld: cannot record verification: %s",
-				 (long long)ctx->snap_id, sl_strerror(t));
+			snprintf(msg, sizeof msg, "%s", scause ? scause : sl_strerror(t));
+		} else if (st.verdict == SL_SETTLED_FAILED) {
+			outcome = SL_RUN_FAILED;
+			rep->snap_state = SL_SNAP_FAILED;
+			snprintf(msg, sizeof msg, "%s", st.reason);
+		} else if (st.verdict == SL_SETTLED_UNCHANGED) {
+			outcome = SL_RUN_UNCHANGED;
+			snprintf(msg, sizeof msg, "upstream unchanged (%s)", st.reason);
+			ctx->snap_id = 0;
 		} else {
 			outcome = SL_RUN_OK;
 			rep->snap_state = SL_SNAP_PENDING;
 			snprintf(msg, sizeof msg, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
 		}
+		free(scause);
 	} else {
 		bool interrupted = rc == -SL_E_INTERRUPTED;
 		outcome = interrupted ? SL_RUN_INTERRUPTED : SL_RUN_FAILED;
@@ -345,7 +330,7 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 {
 	memset(report, 0, sizeof *report);
 	report->snap_state = -1;
-	const struct sl_syncer *syncer = syncer_find(src->format->name);
+	const struct sl_syncer *syncer = src->format->sync;
 	if (syncer == NULL) {
 		sl_log_err(src->name, "no syncer for type %s", src->format->name);
 		return -SL_E_UNSUPPORTED;

@@ -40,7 +40,6 @@ struct sl_sync_ctx {
 };
 
 struct sl_syncer {
-	const char *format;           /* sl_format name */
 	int (*run)(struct sl_sync_ctx *ctx, char **cause);
 };
 

@@ -703,7 +703,6 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
-const struct sl_syncer sl_syncer_apt = {
-	.format = "apt",
+const struct sl_syncer sl_apt_syncer = {
 	.run = apt_run,
 };

@@ -930,7 +930,6 @@ static int oci_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
-const struct sl_syncer sl_syncer_oci = {
-	.format = "oci",
+const struct sl_syncer sl_oci_syncer = {
 	.run = oci_run,
 };

@@ -31,6 +31,6 @@
 
 #define SL_SYNC_OCI_STATE_KEY "oci.tags"
 
-extern const struct sl_syncer sl_syncer_oci;
+extern const struct sl_syncer sl_oci_syncer;
 
 #endif
