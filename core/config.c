@@ -123,70 +123,6 @@ static const struct key_def key_defs[] = {
 
 /* ---- messages ---------------------------------------------------------------------------------- */
 
-void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap)
-{
-	if (p->nerrs >= SL_MAX_CONFIG_ERRORS ||
-	    sl_cfg_grow((void **)&p->errs, &p->caperrs, p->nerrs, sizeof *p->errs) != 0) {
-		p->err_lost = true;   /* still an error, without text */
-		return;
-	}
-	char msg[1024], *text = NULL;
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	int r = line > 0 ? asprintf(&text, "%s:%d: %s", p->file, line, msg) : asprintf(&text, "%s: %s", p->file, msg);
-	if (r < 0) {
-		p->err_lost = true;
-		return;
-	}
-	p->errs[p->nerrs] = (struct cfg_err){ line > 0 ? line : 0, p->nerrs, text };
-	p->nerrs++;
-}
-
-/* Line order (problems without a line first); equal lines keep the order they were found in. */
-static int err_cmp(const void *a, const void *b)
-{
-	const struct cfg_err *x = a, *y = b;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The cause: every problem on its own line, in line order. Frees the list. */
-static char *errors_join(struct cfgp *p)
-{
-	struct cfg_err *v = p->errs;
-	size_t total = 1;
-	for (size_t i = 0; i < p->nerrs; i++)
-		total += strlen(v[i].msg) + 1;
-	qsort(v, p->nerrs, sizeof *v, err_cmp);
-	char more[160] = "";
-	if (p->err_lost)
-		snprintf(more, sizeof more, "%s: more problems than listed (at most %d are)", p->file,
-			 SL_MAX_CONFIG_ERRORS);
-	total += strlen(more) + 1;
-	char *out = malloc(total), *w = out;
-	for (size_t i = 0; i < p->nerrs; i++) {
-		if (w != NULL) {
-			size_t n = strlen(v[i].msg);
-			memcpy(w, v[i].msg, n);
-			w += n;
-			*w++ = '\n';
-		}
-		free(v[i].msg);
-	}
-	if (w != NULL && more[0] != '\0') {
-		size_t n = strlen(more);
-		memcpy(w, more, n);
-		w += n;
-		*w++ = '\n';
-	}
-	if (w != NULL)
-		w[w > out ? -1 : 0] = '\0';   /* no newline after the last one */
-	free(v);
-	p->errs = NULL;
-	p->nerrs = 0;
-	return out;
-}
-
 /* Format names whose key bits intersect `types`, as "apt, oci". */
 static void type_names(unsigned types, char *buf, size_t cap)
 {
@@ -757,7 +693,7 @@ static struct sl_config *parse(const char *text, size_t len, const char *file, c
 	free_raw(&p);
 	if (failed(&p)) {
 		sl_config_free(p.cfg);
-		char *all = errors_join(&p);
+		char *all = sl_cfg_errors_join(&p);
 		if (cause != NULL)
 			*cause = all;
 		else

@@ -112,6 +112,8 @@ const char *sl_cfg_skip_space(const char *s);
 /* Pass 1: run libinih over p->text through our line reader; sections and raw values land in p->secs. */
 void sl_cfg_scan(struct cfgp *p);
 
+/* The cause: every problem on its own line, in line order (heap; NULL when out of memory). Frees the list. */
+char *sl_cfg_errors_join(struct cfgp *p);
 /* Record "FILE:LINE: message" (line 0: no line). */
 void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap);
 

@@ -1,4 +1,4 @@
-/* config_scan: pass 1 of sluice.conf. libinih reads the text through our own line reader, which counts
+/* config_scan: pass 1 of sluice.conf, and the list of problems both passes record. libinih reads the text through our own line reader, which counts
  * lines, refuses what libinih would silently truncate or split, and classifies each line the way libinih
  * will; the value handler records sections (checking names and duplicates) and raw values with their
  * line numbers, refusing unknown and duplicate keys with a hint where the key belongs. */
@@ -102,6 +102,72 @@ static void section_header(struct cfgp *p, const char *t)
 		return;
 	}
 	p->secs[p->nsecs++] = sec;
+}
+
+/* ---- problems: every one kept, listed in line order ---- */
+
+void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap)
+{
+	if (p->nerrs >= SL_MAX_CONFIG_ERRORS ||
+	    sl_cfg_grow((void **)&p->errs, &p->caperrs, p->nerrs, sizeof *p->errs) != 0) {
+		p->err_lost = true;   /* still an error, without text */
+		return;
+	}
+	char msg[1024], *text = NULL;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	int r = line > 0 ? asprintf(&text, "%s:%d: %s", p->file, line, msg) : asprintf(&text, "%s: %s", p->file, msg);
+	if (r < 0) {
+		p->err_lost = true;
+		return;
+	}
+	p->errs[p->nerrs] = (struct cfg_err){ line > 0 ? line : 0, p->nerrs, text };
+	p->nerrs++;
+}
+
+/* Line order (problems without a line first); equal lines keep the order they were found in. */
+static int err_cmp(const void *a, const void *b)
+{
+	const struct cfg_err *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The cause: every problem on its own line, in line order. Frees the list. */
+char *sl_cfg_errors_join(struct cfgp *p)
+{
+	struct cfg_err *v = p->errs;
+	size_t total = 1;
+	for (size_t i = 0; i < p->nerrs; i++)
+		total += strlen(v[i].msg) + 1;
+	qsort(v, p->nerrs, sizeof *v, err_cmp);
+	char more[160] = "";
+	if (p->err_lost)
+		snprintf(more, sizeof more, "%s: more problems than listed (at most %d are)", p->file,
+			 SL_MAX_CONFIG_ERRORS);
+	total += strlen(more) + 1;
+	char *out = malloc(total), *w = out;
+	for (size_t i = 0; i < p->nerrs; i++) {
+		if (w != NULL) {
+			size_t n = strlen(v[i].msg);
+			memcpy(w, v[i].msg, n);
+			w += n;
+			*w++ = '\n';
+		}
+		free(v[i].msg);
+	}
+	if (w != NULL && more[0] != '\0') {
+		size_t n = strlen(more);
+		memcpy(w, more, n);
+		w += n;
+		*w++ = '\n';
+	}
+	if (w != NULL)
+		w[w > out ? -1 : 0] = '\0';   /* no newline after the last one */
+	free(v);
+	p->errs = NULL;
+	p->nerrs = 0;
+	return out;
 }
 
 /* Classifies a line the way libinih will, so the handler knows a continuation from a key. */
