@@ -29,6 +29,7 @@ static bool security_suite(const char *suite)
 #define F_ARCH 1
 #define F_VER 2
 #define F_SUITE 3
+#define F_SUITES 4   /* every suite listing the file ("stable stable-updates"), when more than one */
 
 struct winner {
 	bool have;
@@ -66,11 +67,14 @@ static int reduce_row(void *arg, const char *path, const char *const *v)
 	if (!field_fits(v[F_PKG], sizeof sd->cur.pkg) || !field_fits(v[F_ARCH], sizeof sd->cur.arch) ||
 	    !field_fits(v[F_VER], sizeof sd->cur.ver) || !field_fits(v[F_SUITE], sizeof sd->cur.suite))
 		return 0;
+	/* A file several suites list (a point release folds stable-updates into stable) is catalogued once,
+	 * under the first; `suites` names them all, so the change is attributed to every one of them. */
+	const char *suite = field_fits(v[F_SUITES], sizeof sd->cur.suite) ? v[F_SUITES] : v[F_SUITE];
 	struct winner w = { .have = true };
 	snprintf(w.pkg, sizeof w.pkg, "%s", v[F_PKG]);
 	snprintf(w.arch, sizeof w.arch, "%s", v[F_ARCH]);
 	snprintf(w.ver, sizeof w.ver, "%s", v[F_VER]);
-	snprintf(w.suite, sizeof w.suite, "%s", v[F_SUITE]);
+	snprintf(w.suite, sizeof w.suite, "%s", suite);
 	if (sd->cur.have && group_cmp(&sd->cur, &w) == 0) {
 		int cmp = sl_debver_cmp_str(w.ver, sd->cur.ver);
 		if (cmp > 0 || (cmp == 0 && security_suite(w.suite) && !security_suite(sd->cur.suite)))
@@ -152,11 +156,11 @@ static int merge_winner(struct side *sd, const struct winner *w)
 	return emit(sd, "added", NULL, w);
 }
 
-static const char *const pool_fields[] = { "package", "arch", "version", "suite" };
+static const char *const pool_fields[] = { "package", "arch", "version", "suite", "suites" };
 
 static int reduce_snapshot(struct sl_catalog *cat, int64_t id, struct side *sd)
 {
-	int rc = sl_catalog_snapshot_fields(cat, id, "pool", pool_fields, 4, reduce_row, sd);
+	int rc = sl_catalog_snapshot_fields(cat, id, "pool", pool_fields, 5, reduce_row, sd);
 	if (rc == 0 && sd->cur.have)
 		rc = sd->flush(sd, &sd->cur);
 	return rc;
@@ -186,10 +190,19 @@ static void print(const json_t *c)
 {
 	const char *old_v = json_string_value(json_object_get(c, "old"));
 	const char *new_v = json_string_value(json_object_get(c, "new"));
+	/* "stable stable-updates" reads as [stable, stable-updates] */
+	char suites[160];
+	const char *s = json_string_value(json_object_get(c, "suite"));
+	size_t n = 0;
+	for (; s != NULL && *s != '\0' && n + 3 < sizeof suites; s++) {
+		if (*s == ' ')
+			suites[n++] = ',';
+		suites[n++] = *s;
+	}
+	suites[n] = '\0';
 	printf("  %-10s %-32s %-6s %s%s%s  [%s]%s\n", json_string_value(json_object_get(c, "change")),
 	       json_string_value(json_object_get(c, "package")), json_string_value(json_object_get(c, "arch")),
-	       old_v ? old_v : "", old_v && new_v ? " -> " : "", new_v ? new_v : "",
-	       json_string_value(json_object_get(c, "suite")),
+	       old_v ? old_v : "", old_v && new_v ? " -> " : "", new_v ? new_v : "", suites,
 	       json_is_true(json_object_get(c, "security")) ? "  SECURITY" : "");
 }
 

@@ -61,6 +61,11 @@ int sl_catalog_run_end(struct sl_catalog *c, int64_t run_id, enum sl_run_outcome
  * with reason "interrupted". *count_out (may be NULL) gets the number of runs marked. */
 int sl_catalog_recover_interrupted(struct sl_catalog *c, int *count_out);
 
+/* For one source, called by a sync that holds the source's lock (so no live run of it exists): its runs
+ * still 'running' become 'interrupted', its snapshots still 'syncing' become 'failed' with reason
+ * "interrupted". Other sources are untouched. *count_out (may be NULL) gets runs + snapshots marked. */
+int sl_catalog_recover_source(struct sl_catalog *c, int64_t source_id, int *count_out);
+
 struct sl_run_info {
 	int64_t id, source_id, started_at, ended_at;
 	enum sl_run_outcome outcome;

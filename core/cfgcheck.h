@@ -34,4 +34,8 @@ const char *sl_cfgcheck_hostport(const char *s, size_t len, bool need_port);
  * (http, https or socks5h; credentials allowed, no path). */
 const char *sl_cfgcheck_url(char *v, bool proxy);
 
+/* Edits (insert, delete, substitute, swap two neighbours) that turn a into b, or `cap` when at least
+ * that many (or either is longer than 64 bytes): how close a misspelt key is to a known one. */
+unsigned sl_cfgcheck_distance(const char *a, const char *b, unsigned cap);
+
 #endif

@@ -2,8 +2,9 @@
  * Sections: [sluice], [syncd], [served], [publish], and one [source NAME] per upstream. Every key is
  * documented in schemas/sluice.conf.5.md. Any problem (unknown key or section, bad size/duration/window,
  * missing keyring file, duplicate source, key not valid for the source's type, missing required key) makes
- * the load fail with a cause "FILE:LINE: message"; nothing is half-applied. Only the first problem is
- * reported; a missing key points at its section's header. Every path in the result is absolute: relative
+ * the load fail; nothing is half-applied. The cause lists every problem found, one "FILE:LINE: message"
+ * per line in line order (a misspelt key says which it resembles); a missing key points at its section's
+ * header. Every path in the result is absolute: relative
  * ones are resolved against the config file's directory (the working directory for sl_config_parse), and
  * files that must exist (keyring, cvd_key, password_file, signed_by, cosign_key, ca_file, tls_*) were
  * readable regular files at load time.

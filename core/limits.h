@@ -6,6 +6,7 @@
 /* Configuration */
 #define SL_MAX_CONFIG_BYTES      (1u << 20)        /* bytes: a config file larger than 1 MiB is a mistake */
 #define SL_MAX_CONFIG_LINE       4096              /* upper bound; Debian's libinih r55 limits lines to 198 bytes, enforced in config.c */
+#define SL_MAX_CONFIG_ERRORS     50                /* problems listed per config file; more are summarised */
 #define SL_MAX_SOURCES           256               /* sources per appliance */
 #define SL_MAX_LIST_ITEMS        4096              /* items in one list-valued key (packages, images) */
 #define SL_MAX_NAME              64                /* bytes in a source name ([a-z0-9][a-z0-9._-]*) */

@@ -404,6 +404,9 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	int64_t interval = src->request_interval_ms >= 0 ? src->request_interval_ms : cfg->request_interval_ms;
 	if (rc == 0)
 		rc = sl_catalog_source_ensure(cat, src->name, src->format->name, &ctx.source_id);
+	int settled = 0;   /* we hold the source's lock: a run of it still 'running' was killed */
+	if (rc == 0 && sl_catalog_recover_source(cat, ctx.source_id, &settled) == 0 && settled > 0)
+		sl_log_warn(src->name, "an earlier sync of this source was killed: recorded as interrupted");
 	if (rc == 0)
 		rc = sl_catalog_run_begin(cat, ctx.source_id, &ctx.run_id);
 	if (rc < 0) {
@@ -426,6 +429,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		sl_sync_unlock(lock);
 		return 0;
 	}
+	if (opts != NULL && opts->transfer != NULL)
+		sl_fetch_on_progress(ctx.fetch, opts->transfer, opts->progress_arg);
 	rc = syncer->run(&ctx, &cause);
 	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
 	 * recorded as verified. */

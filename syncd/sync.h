@@ -54,10 +54,14 @@ struct sl_sync_report {
 };
 void sl_sync_report_release(struct sl_sync_report *r);
 
+struct sl_fetch_progress;
+
 struct sl_sync_opts {
 	const volatile int *stop;
 	void (*progress)(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
 			 uint64_t bytes_done, uint64_t bytes_total);
+	/* What the fetch engine actually transfers, as it arrives (sl_fetch_on_progress); same arg. */
+	void (*transfer)(void *arg, const struct sl_fetch_progress *p);
 	void *progress_arg;
 };
 
