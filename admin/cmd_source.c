@@ -13,6 +13,7 @@
 #include "core/syncdpid.h"
 #include "core/units.h"
 #include "core/url.h"
+#include "syncd/alert_send.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
 
@@ -51,6 +52,20 @@ static void print_chain(struct sl_cli *cli, int64_t sid, bool known)
 	printf("  chain       %s snapshot %lld %s%s%s\n", when, (long long)cc.snapshot_id,
 	       cc.passed ? "re-verified" : "FAILED", cc.passed ? "" : ": ", cc.passed ? "" : (cc.reason ? cc.reason : "?"));
 	sl_chain_check_release(&cc);
+}
+
+/* What the source's alerts did ([alert]), when any are configured. */
+static void print_alerts(struct sl_cli *cli, const struct sl_source *src)
+{
+	struct sl_alert_status st;
+	if ((cli->cfg->alert_webhook == NULL && cli->cfg->alert_smtp == NULL) ||
+	    sl_catalog_alert_status(cli->cat, src->name, &st) < 0)
+		return;
+	char when[32];
+	sl_cli_time(st.last_delivered_at, when, sizeof when);
+	printf("  alerts      %llu delivered (last %s), %llu waiting%s%s\n", (unsigned long long)st.delivered, when,
+	       (unsigned long long)st.queued, st.last_error ? "; last error: " : "", st.last_error ? st.last_error : "");
+	sl_alert_status_release(&st);
 }
 
 /* The same, for --json: {"at", "snapshot", "passed", "reason"} or null. */
@@ -157,6 +172,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			if (cool)
 				printf("  cool-down   %s until %s: %s\n", host, t_cool, cool_reason ? cool_reason : "");
 			print_chain(cli, sid, known);
+			print_alerts(cli, src);
 		}
 		free(cool_reason);
 		free(failures);
@@ -396,5 +412,10 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 		fputc('\n', stderr);
 		worst = worst > SL_EXIT_FAIL ? worst : SL_EXIT_FAIL;
 	}
+	/* The runs are reported; now tell people what they raised (what fails is retried by sluice-syncd). */
+	unsigned sent = 0, failed = 0;
+	if (sl_alert_deliver(cli->cfg, cli->cat, &sent, &failed) == 0 && failed > 0 && !cli->json)
+		fprintf(stderr, "sluice: %u alert(s) delivered, %u not (retried later by sluice-syncd; see sluice "
+				"sources)\n", sent, failed);
 	return worst;
 }

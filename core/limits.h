@@ -68,6 +68,11 @@
 #define SL_MAX_MAPPED_FILES      64                /* files sent from shared mappings at once (served/mapcache.h); more use sendfile */
 #define SL_MAX_MAP_BUDGET        (1u << 30)        /* bytes: largest [served] map_budget; mapped pages count in served's RSS */
 
+/* Findings */
+#define SL_MAX_ADVISORY_CVES     64                /* CVE IDs kept per upgraded package: a large security upload lists ~ 30 */
+#define SL_MAX_CHANGELOG_LINES   200000            /* lines of one changelog.Debian read: the longest are ~ 60,000 */
+#define SL_MAX_CHANGELOG_BYTES   (8u << 20)        /* bytes of a decompressed changelog.Debian: the largest are ~ 3 MiB */
+
 /* Alerts */
 #define SL_MAX_ALERT_BYTES       (64u << 10)       /* bytes of one alert's text or JSON body: a chat message, not a report */
 #define SL_ALERT_ATTEMPTS        12                /* deliveries tried per alert and channel: with the backoff below, about a day */

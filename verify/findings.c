@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -28,6 +29,7 @@ struct gate {
 	/* the artifact in hand */
 	const struct sl_entry *e;
 	json_t *verdict;              /* its findings, for the cache */
+	char first_malware[512];      /* for the alert */
 	int err;
 };
 
@@ -50,6 +52,9 @@ static int record(struct gate *g, const char *path, const char *digest, const ch
 	int rc = sl_catalog_finding_add(g->cat, &f, g->now, NULL);
 	if (rc == 0)
 		g->out->findings++;
+	if (rc == 0 && strcmp(kind, "malware") == 0 && g->out->malware++ == 0)
+		snprintf(g->first_malware, sizeof g->first_malware, "%s in %s%s%s", detail, path, member ? " -> " : "",
+			 member ? member : "");
 	return rc;
 }
 
@@ -196,6 +201,16 @@ int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, s
 	if (rc < 0)
 		return sl_cause(cause, rc, "snapshot %lld: cannot record scan findings: %s", (long long)snap_id,
 				sl_strerror(rc));
+	if (out->malware > 0) {
+		char dedup[64];
+		snprintf(dedup, sizeof dedup, "malware:%lld", (long long)snap_id);
+		sl_alert_raise(cfg, cat, "malware", src->name, snap_id, dedup,
+			       json_pack("{s:I, s:I}", "malware", (json_int_t)out->malware, "undecided", (json_int_t)out->undecided),
+			       "sluice: MALWARE in snapshot %lld of %s: %llu artifact member(s) matched a ClamAV signature "
+			       "(first: %s). Approval is blocked until each finding is decided: sluice findings %lld.",
+			       (long long)snap_id, src->name, (unsigned long long)out->malware, g.first_malware,
+			       (long long)snap_id);
+	}
 	if (out->findings > 0)
 		sl_log_warn(src->name, "snapshot %lld: %llu finding(s), %u blocking approval (sluice findings %lld)",
 			    (long long)snap_id, (unsigned long long)out->findings, out->undecided, (long long)snap_id);

@@ -26,6 +26,7 @@ struct sl_findings_result {
 	bool enabled;
 	uint64_t scanned, cached;     /* artifacts scanned now / answered from the verdict cache */
 	uint64_t findings;            /* recorded on the snapshot */
+	uint64_t malware;             /* of which signature matches */
 	unsigned undecided;           /* blocking findings nobody decided (after inherited acceptances) */
 };
 
