@@ -35,7 +35,7 @@ for v in json.load(sys.stdin)["verifications"]:
     line = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "<date>", line)
     line = re.sub(r"\d+", "N", line)
     rows.append(line)
-print("\n".join(sorted(rows)))' >>"$APT_GOLDEN_OUT"
+print("\n".join(sorted(rows)) if rows else "(no records)")' >>"$APT_GOLDEN_OUT"
 }
 
 apt_golden_compare() {
