@@ -608,6 +608,77 @@ static void test_recheck_keyring_without_signer(void **state)
 	fix_free(f);
 }
 
+/* ---- memory at scale (issue 18): SL_APT_CHAIN_SCALE=60000 runs it; off by default (a minute) ---- */
+
+static long proc_kb(const char *field)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	while (fp != NULL && fgets(line, sizeof line, fp) != NULL)
+		if (strncmp(line, field, strlen(field)) == 0)
+			kb = strtol(line + strlen(field) + 1, NULL, 10);
+	if (fp != NULL)
+		fclose(fp);
+	return kb;
+}
+
+static void test_memory_at_scale(void **state)
+{
+	(void)state;
+	const char *env = getenv("SL_APT_CHAIN_SCALE");
+	if (env == NULL)
+		skip();
+	size_t n = strtoul(env, NULL, 10);
+	struct fix *f = fix_new(SL_PUBLISH_VERBATIM);
+	char idx_path[512];
+	snprintf(idx_path, sizeof idx_path, "%s/Packages", sl_gpgtest_dir(K.t));
+	FILE *fp = fopen(idx_path, "w");
+	assert_non_null(fp);
+	struct sl_snapfix_entry *e = calloc(n + 2, sizeof *e);
+	char (*paths)[96] = calloc(n, sizeof *paths), (*datas)[48] = calloc(n, sizeof *datas);
+	assert_true(e != NULL && paths != NULL && datas != NULL);
+	for (size_t i = 0; i < n; i++) {
+		char st[1024] = "", name[32];
+		snprintf(name, sizeof name, "pkg%zu", i);
+		snprintf(paths[i], sizeof paths[i], "pool/main/p/%s/%s_1.0-1_all.deb", name, name);
+		snprintf(datas[i], sizeof datas[i], "deb %zu", i);
+		stanza(st, sizeof st, name, paths[i], datas[i]);
+		fputs(st, fp);
+		e[i] = (struct sl_snapfix_entry){ .path = paths[i], .role = "pool", .data = datas[i], .len = strlen(datas[i]) };
+	}
+	fclose(fp);
+	size_t len = 0;
+	char *text = sl_gpgtest_read(idx_path, &len);
+	char sha[SL_SHA256_HEX], date[64];
+	sl_digest_sha256(text, len, sha);
+	free(text);
+	sl_apt_date_format(time(NULL) - 60, date, sizeof date);
+	snprintf(f->release, sizeof f->release, "Suite: stable\nDate: %s\nArchitectures: amd64\nComponents: main\n"
+		 "SHA256:\n %s %zu main/binary-amd64/Packages\n", date, sha, len);
+	sign(f, K.up);
+	e[n] = (struct sl_snapfix_entry){ .path = "dists/stable/InRelease", .role = "release", .data = f->inrelease,
+					  .len = f->inrelease_len };
+	e[n + 1] = (struct sl_snapfix_entry){ .path = "dists/stable/main/binary-amd64/Packages",
+					      .role = "upstream-index", .file = idx_path };
+	assert_int_equal(sl_snapfix_snapshot(f->sf, e, n + 2, SL_SNAP_SYNCING, &f->snap), 0);
+	free(e);
+	free(paths);
+	free(datas);
+	/* Peak RSS of the verification alone: reset the high-water mark, verify, compare. */
+	fp = fopen("/proc/self/clear_refs", "w");
+	assert_non_null(fp);
+	fputs("5", fp);
+	fclose(fp);
+	long before = proc_kb("VmRSS:");
+	assert_int_equal(run(f, SL_VERIFY_RECHECK, NULL), 0);
+	long peak = proc_kb("VmHWM:");
+	fprintf(stderr, "%zu packages: verification peak RSS %ld kB above the %ld kB before it\n", n, peak - before,
+		before);
+	assert_true(peak - before < 32 * 1024);
+	fix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_resign_generated_missing),
 		cmocka_unit_test(test_recheck_altered_object),
 		cmocka_unit_test(test_recheck_keyring_without_signer),
+		cmocka_unit_test(test_memory_at_scale),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }
