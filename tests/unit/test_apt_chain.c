@@ -26,6 +26,7 @@
 #include "tests/unit/lib/gpgtest.h"
 #include "tests/unit/lib/snapfix.h"
 #include "verify/apt_chain.h"
+#include "verify/settle.h"
 
 #define DAY 86400
 #define NPOOL 3
@@ -608,6 +609,59 @@ static void test_recheck_keyring_without_signer(void **state)
 	fix_free(f);
 }
 
+/* ---- through settle: records made during the walk over the entries reach the catalogue ---- */
+
+static int count_failed(void *arg, const struct sl_verification *v)
+{
+	if (!v->passed && strcmp(v->check, "chain-entry") == 0)
+		++*(int *)arg;
+	return 0;
+}
+
+static void test_settle_records_on_snapshot(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new(SL_PUBLISH_VERBATIM);
+	add(f, "dists/evil/InRelease", "release", "hello", 5);
+	store(f);
+	struct sl_settle_result res;
+	char *cause = NULL;
+	assert_int_equal(sl_settle_snapshot(&f->cfg, &f->src, sl_snapfix_catalog(f->sf), sl_snapfix_store(f->sf),
+					    sl_snapfix_source_id(f->sf), f->snap, &res, &cause), 0);
+	free(cause);
+	assert_int_equal(res.verdict, SL_SETTLED_FAILED);
+	assert_non_null(strstr(res.reason, "dists/evil/InRelease: chain-entry"));
+	int n = 0;
+	assert_int_equal(sl_catalog_verifications(sl_snapfix_catalog(f->sf), f->snap, count_failed, &n), 0);
+	assert_int_equal(n, 1);
+	/* No trust state moves for a failed snapshot. */
+	char *val = NULL;
+	assert_int_equal(sl_catalog_state_get(sl_snapfix_catalog(f->sf), sl_snapfix_source_id(f->sf),
+					      "apt.stable.date", &val), -SL_E_NOTFOUND);
+	fix_free(f);
+}
+
+static void test_settle_accepts(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new(SL_PUBLISH_RESIGN);
+	store(f);
+	struct sl_catalog *cat = sl_snapfix_catalog(f->sf);
+	assert_int_equal(sl_catalog_snapshot_seal(cat, f->snap, (int64_t)f->date, NULL), 0);
+	struct sl_settle_result res;
+	char *cause = NULL, *val = NULL;
+	assert_int_equal(sl_settle_snapshot(&f->cfg, &f->src, cat, sl_snapfix_store(f->sf), sl_snapfix_source_id(f->sf),
+					    f->snap, &res, &cause), 0);
+	free(cause);
+	assert_int_equal(res.verdict, SL_SETTLED_PENDING);
+	assert_int_equal(res.failed, 0);
+	/* accept wrote the Date of the verified Release: the rollback rule's state. */
+	assert_int_equal(sl_catalog_state_get(cat, sl_snapfix_source_id(f->sf), "apt.stable.date", &val), 0);
+	assert_int_equal(strtoll(val, NULL, 10), (long long)f->date);
+	free(val);
+	fix_free(f);
+}
+
 /* ---- memory at scale (issue 18): SL_APT_CHAIN_SCALE=60000 runs it; off by default (a minute) ---- */
 
 static long proc_kb(const char *field)
@@ -706,6 +760,8 @@ int main(void)
 		cmocka_unit_test(test_resign_generated_missing),
 		cmocka_unit_test(test_recheck_altered_object),
 		cmocka_unit_test(test_recheck_keyring_without_signer),
+		cmocka_unit_test(test_settle_records_on_snapshot),
+		cmocka_unit_test(test_settle_accepts),
 		cmocka_unit_test(test_memory_at_scale),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
