@@ -462,19 +462,31 @@ static void test_hostile_filename_absolute(void **state)
 
 /* ---- pool refusals ---- */
 
-static void test_pool_hash_mismatch(void **state)
+static void pool_content(const char *other, const char *why)
 {
-	(void)state;
 	struct fix *f = fix_new(SL_PUBLISH_VERBATIM);
-	static const char other[] = "the bytes of someone else's alpha";
 	for (size_t i = 0; i < f->n; i++)
 		if (strcmp(f->e[i].path, f->pool_path[0]) == 0) {
 			f->e[i].data = other;
 			f->e[i].len = strlen(other);
 		}
 	store(f);
-	expect_refused(f, SL_VERIFY_ARRIVAL, f->pool_path[0], "pool-file", "dists/stable/main/binary-amd64/Packages says size");
+	expect_refused(f, SL_VERIFY_ARRIVAL, f->pool_path[0], "pool-file", why);
 	fix_free(f);
+}
+
+/* Same size, other bytes: only the SHA-256 tells. */
+static void test_pool_hash_mismatch(void **state)
+{
+	(void)state;
+	assert_int_equal(strlen("the bytes of ALPHA.deb"), strlen("the bytes of alpha.deb"));
+	pool_content("the bytes of ALPHA.deb", "dists/stable/main/binary-amd64/Packages says size 22 and SHA-256");
+}
+
+static void test_pool_size_mismatch(void **state)
+{
+	(void)state;
+	pool_content("the bytes of someone else's alpha", "snapshot entry has size 33");
 }
 
 static void test_pool_missing_entry(void **state)
@@ -750,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_filename_dotdot),
 		cmocka_unit_test(test_hostile_filename_absolute),
 		cmocka_unit_test(test_pool_hash_mismatch),
+		cmocka_unit_test(test_pool_size_mismatch),
 		cmocka_unit_test(test_pool_missing_entry),
 		cmocka_unit_test(test_pool_missing_object),
 		cmocka_unit_test(test_pool_hostile_entry),
