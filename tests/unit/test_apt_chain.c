@@ -394,6 +394,55 @@ static void test_release_missing(void **state)
 	fix_free(f);
 }
 
+/* Release + Release.gpg (no InRelease), as apt falls back to them. */
+static void detached(struct fix *f, const char *fpr)
+{
+	const char *signers[] = { fpr, NULL };
+	size_t len = 0;
+	char *sig = sl_gpgtest_sign(K.t, signers, SL_GPGTEST_DETACH, f->release, strlen(f->release), 0, &len);
+	free(f->inrelease);
+	f->inrelease = sig;        /* owned by the fixture, freed with it */
+	f->inrelease_len = len;
+	remove_entry(f, "dists/stable/InRelease");
+	add(f, "dists/stable/Release", "release", f->release, strlen(f->release));
+	add(f, "dists/stable/Release.gpg", "release", sig, len);
+}
+
+static void test_detached_ok(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new(SL_PUBLISH_VERBATIM);
+	detached(f, K.up);
+	store(f);
+	assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
+	assert_no_failure(f);
+	assert_true(find(f, "dists/stable/Release", "openpgp-signature")->passed);
+	fix_free(f);
+}
+
+static void test_detached_unknown_signer(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new(SL_PUBLISH_VERBATIM);
+	detached(f, K.in);
+	store(f);
+	expect_refused(f, SL_VERIFY_ARRIVAL, "dists/stable/Release", "openpgp-signature",
+		       "no good signature by an allowed key");
+	fix_free(f);
+}
+
+static void test_detached_without_signature(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new(SL_PUBLISH_VERBATIM);
+	detached(f, K.up);
+	remove_entry(f, "dists/stable/Release.gpg");
+	store(f);
+	expect_refused(f, SL_VERIFY_ARRIVAL, "dists/stable/Release", "openpgp-signature",
+		       "neither InRelease nor Release + Release.gpg");
+	fix_free(f);
+}
+
 /* ---- index refusals ---- */
 
 static void test_index_hash_mismatch(void **state)
@@ -756,6 +805,9 @@ int main(void)
 		cmocka_unit_test(test_future_date),
 		cmocka_unit_test(test_suite_mismatch),
 		cmocka_unit_test(test_release_missing),
+		cmocka_unit_test(test_detached_ok),
+		cmocka_unit_test(test_detached_unknown_signer),
+		cmocka_unit_test(test_detached_without_signature),
 		cmocka_unit_test(test_index_hash_mismatch),
 		cmocka_unit_test(test_index_missing),
 		cmocka_unit_test(test_component_not_offered),
