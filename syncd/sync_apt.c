@@ -481,7 +481,11 @@ static int seal(struct apt_run *r, char **cause)
 	char summary[256];
 	snprintf(summary, sizeof summary, "{\"suites\":%zu,\"indices\":%zu,\"pool_files\":%zu}", r->nsuites, r->nidx,
 		 r->pool != NULL ? sl_apt_pool_count(r->pool) : (size_t)0);
-	int rc = sl_sync_snapshot(r->ctx, NULL);
+	/* Compressed indices still being made (a refusal after some indices were filtered) are entries too:
+	 * recorded before the seal, which digests the entry list. */
+	int rc = sl_apt_select_finish_compressed(r, cause);
+	if (rc == 0)
+		rc = sl_sync_snapshot(r->ctx, NULL);
 	if (rc == 0)
 		rc = sl_catalog_snapshot_seal(r->ctx->cat, r->ctx->snap_id, (int64_t)newest, summary);
 	if (rc < 0)
