@@ -24,6 +24,9 @@
 #define SL_MAX_DEB822_PARA       (1u << 20)        /* bytes in one deb822 paragraph (stanza) */
 #define SL_MAX_DEB822_FIELDS     256               /* fields in one paragraph */
 #define SL_MAX_PACKAGES          1000000           /* package stanzas per index */
+#define SL_APT_MAX_SUITES        32                /* suites per APT source */
+#define SL_APT_MAX_INDICES       512               /* suite x component x architecture per APT source */
+#define SL_APT_MAX_POOL          (4u << 20)        /* pool entries one APT snapshot may hold (64 B each to verify) */
 #define SL_MAX_ARTIFACT_BYTES    (16ull << 30)     /* bytes in one pool file / blob / database */
 #define SL_MAX_MEMORY_BODY       (16u << 20)       /* bytes of a response kept in memory (metadata) */
 #define SL_MAX_CVD_HEADER        512               /* bytes: ClamAV's fixed CVD header */

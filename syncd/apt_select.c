@@ -220,14 +220,15 @@ int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **c
 		rc = sl_apt_packages_foreach_fd(fd, SL_MAX_INDEX_BYTES, filter_pkg, &f, &pcause);
 	close(fd);
 	if (rc < 0) {
-		/* A hostile Filename or malformed stanza is a verification failure of the signed index. */
-		sl_sync_check(r->ctx, subject, "index-content", ix->suite->signer, false, "%s",
-			      pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
+		/* A hostile Filename or malformed stanza refuses the signed index: the verifier, reading the same
+		 * evidence, records why. */
+		bool refused = pcause != NULL && f.cause == NULL;
 		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
 		free(pcause);
 		free(f.cause);
 		sl_store_writer_abort(f.out, false);
-		return rc;
+		ix->refused = refused;
+		return refused ? -SL_E_VERIFY : rc;
 	}
 	free(pcause);
 	if (f.resign) {
@@ -237,14 +238,6 @@ int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **c
 			free(f.cause);
 			return rc;
 		}
-	} else {
-		char url[APT_URL_CAP], path[SL_MAX_PATH];
-		url_of(r, ix->suite->name, ix->rel_path, url, sizeof url);
-		snprintf(path, sizeof path, "dists/%s/%s", ix->suite->name, ix->rel_path);
-		rc = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "upstream-index",
-				       "application/octet-stream", url, NULL);
-		if (rc < 0)
-			return sl_cause(cause, rc, "%s: catalogue: %s", subject, sl_strerror(rc));
 	}
 	free(f.cause);
 	sl_log_info(r->src->name, "%s: %llu package(s) selected", subject, (unsigned long long)f.kept);

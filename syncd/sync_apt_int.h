@@ -18,8 +18,8 @@
 #include "syncd/apt_pool.h"
 #include "syncd/sync.h"
 
-#define APT_MAX_SUITES 32          /* suites per source */
-#define APT_MAX_INDICES 512        /* suite x component x architecture per source */
+#define APT_MAX_SUITES SL_APT_MAX_SUITES
+#define APT_MAX_INDICES SL_APT_MAX_INDICES
 #define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
 #define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
 
@@ -48,6 +48,7 @@ struct apt_index {
 	char rel_path[SL_MAX_REL_PATH];   /* relative to dists/<suite>/ */
 	const struct sl_apt_release_file *file;
 	bool by_hash_tried_plain;
+	bool refused;                     /* its content was refused (the verifier records why) */
 	int err;
 	char *err_msg;
 	char sha256[SL_SHA256_HEX];
@@ -86,11 +87,11 @@ static inline int url_of(const struct apt_run *r, const char *suite, const char 
 /* Phase 3 (apt_select.c). With `packages =`, resolve their dependency closure over every index
  * (tmp_dirfd: where the pruned copies go); otherwise nothing to do. */
 int sl_apt_select_packages(struct apt_run *r, int tmp_dirfd, char **cause);
-/* Walk one verified index: queue its selected pool files and, when re-signing, write the filtered
- * Packages and start its .gz and .xz; when publishing verbatim, record the upstream index as is. */
 /* The catalogue metadata of a pool item: its own, plus `suites` ("stable stable-updates") when further
  * suites list the same file (a point release folds stable-updates into stable). Returns it->meta or buf. */
 const char *sl_apt_select_pool_meta(struct apt_run *r, const struct sl_apt_pool_item *it, char *buf, size_t cap);
+/* Walk one verified index: queue its selected pool files and, when re-signing, write the filtered
+ * Packages and start its .gz and .xz. -SL_E_VERIFY with ix->refused when its content is refused. */
 int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **cause);
 /* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
 int sl_apt_select_finish_compressed(struct apt_run *r, char **cause);

@@ -11,6 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/apt_fixture.sh"
 . "$SL_SOURCE_DIR/tests/data/diff/apt/fixture.sh"
 admin_setup
+. "$here/apt_golden.sh"
 SUITE=$ADMIN_FIXTURE_SUITE
 pool_alpha1=pool/main/a/alpha/alpha_1.0-1_all.deb
 
@@ -21,6 +22,7 @@ generations() { find "$state/public" -path '*/.gen/apt-fix-*' -prune -print | wc
 
 # ---- pending is invisible; reasons are required; reject keeps it invisible for good
 snap1=$(admin_sync)
+apt_golden_record "snap1"
 [ "$(served_code "dists/$SUITE/InRelease")" = 404 ] || sl_fail "pending snapshot $snap1 is visible"
 [ "$(served_code "$pool_alpha1")" = 404 ] || sl_fail "pending pool file is visible"
 for bad in "" "   " "$(printf '\t')"; do
@@ -54,6 +56,7 @@ ADMIN_FIXTURE_T=$((ADMIN_FIXTURE_T + 60))
 apt_fixture_release "$up" stable "$(apt_date $((ADMIN_FIXTURE_T - 7200)))"
 apt_fixture_sign "$up" stable upstream
 snap2=$(admin_sync)
+apt_golden_record "snap2"
 S approve "$snap2" --reason "CHG-2 reviewed" | grep -q "snapshot $snap2 of fix published" || sl_fail "approve output"
 [ "$(served_code "dists/$SUITE/InRelease")" = 200 ] || sl_fail "approved snapshot is not visible"
 client=$SL_TMP/client
@@ -77,6 +80,7 @@ done <"$SL_TMP/snap2.files"
 # ---- a new package set, approved; then rolled back
 admin_fixture_repo "$up" v2
 snap3=$(admin_sync)
+apt_golden_record "snap3"
 S approve "$snap3" --reason "CHG-3 point release" >/dev/null
 apt_client_run "$client" update >/dev/null
 apt_client_run "$client" download foxtrot >/dev/null
@@ -113,6 +117,7 @@ S history fix | grep -q "rollback .*snapshot $snap2" || sl_fail "rollback missin
 ADMIN_FIXTURE_T=$((ADMIN_FIXTURE_T + 60))
 admin_fixture_repo "$up" v3
 snap5=$(admin_sync)
+apt_golden_record "snap5"
 gen_before=$(S --json sources | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["published_snapshot"])')
 [ "$gen_before" = "$snap2" ] || sl_fail "published is $gen_before, want $snap2"
 ( r=0; S approve "$snap5" --reason "admin A" >"$SL_TMP/a.out" 2>&1 || r=$?; echo $r >"$SL_TMP/a.rc" ) &
@@ -135,4 +140,6 @@ S rollback fix --reason "CHG-5 back again" >/dev/null
 S --json sources | python3 -c "import json,sys; assert json.load(sys.stdin)[0]['published_snapshot'] == $snap3"
 [ "$(served_code pool/main/f/foxtrot/foxtrot_1.0-1_all.deb)" = 200 ] || sl_fail "rollback to $snap3 not served"
 S audit --verify >/dev/null || sl_fail "audit chain broken by the workflow"
+# The same checks, in the same words, as the golden records (see apt_golden.sh for the normalisation).
+apt_golden_compare apt_admin_workflow.golden
 echo "admin workflow: ok"
