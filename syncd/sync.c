@@ -331,6 +331,8 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		} else if (st.verdict == SL_SETTLED_FAILED) {
 			outcome = SL_RUN_FAILED;
 			rep->snap_state = SL_SNAP_FAILED;
+			if (ctx->src->format->sync->refused != NULL)
+				ctx->src->format->sync->refused(ctx);
 			snprintf(msg, sizeof msg, "%s", st.reason);
 			sl_alert_raise(ctx->cfg, ctx->cat, "verification-failed", ctx->src->name, ctx->snap_id, NULL,
 				       json_pack("{s:I, s:I}", "checks", (json_int_t)st.checks, "failed", (json_int_t)st.failed),

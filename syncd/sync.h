@@ -41,6 +41,9 @@ struct sl_sync_ctx {
 
 struct sl_syncer {
 	int (*run)(struct sl_sync_ctx *ctx, char **cause);
+	/* The verifier refused what this run fetched (after run returned 0): forget shortcuts that would let
+	 * the next run call the upstream unchanged (conditional-request bookkeeping). May be NULL. */
+	void (*refused)(struct sl_sync_ctx *ctx);
 };
 
 struct sl_sync_report {

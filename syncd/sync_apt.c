@@ -696,6 +696,12 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
+static void apt_refused(struct sl_sync_ctx *ctx)
+{
+	sl_catalog_state_set(ctx->cat, ctx->source_id, "apt.clean", "0");
+}
+
 const struct sl_syncer sl_apt_syncer = {
 	.run = apt_run,
+	.refused = apt_refused,
 };

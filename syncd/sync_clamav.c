@@ -798,6 +798,12 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
+static void clamav_refused(struct sl_sync_ctx *ctx)
+{
+	sl_catalog_state_set(ctx->cat, ctx->source_id, STATE_CLEAN, "0");
+}
+
 const struct sl_syncer sl_clamav_syncer = {
 	.run = clamav_run,
+	.refused = clamav_refused,
 };

@@ -83,9 +83,11 @@ assert m["source"] == "deb" and m["malware"] == 1 and "Eicar-Test-Signature" in 
 p = ev["pending"]
 assert p["findings_undecided"] == 1 and "BLOCKING" in p["text"] and p["snapshot"] > 0, p
 PY
-n=$(grep -c '^Subject: \[sluice\]' "$SL_TMP/mbox" 2>/dev/null || true)
-[ "${n:-0}" -ge 2 ] || sl_fail "SMTP: expected the pending and malware mails, got ${n:-0}"
-grep -q '^Subject: \[sluice\] malware: deb' "$SL_TMP/mbox" || sl_fail "no malware mail"
+# aiosmtpd's Mailbox handler keeps a Maildir: one file per message.
+n=$(grep -l '^Subject: \[sluice\]' "$SL_TMP"/mbox/new/* 2>/dev/null | wc -l)
+[ "$n" -ge 2 ] || sl_fail "SMTP: expected the pending and malware mails, got $n"
+grep -q '^Subject: \[sluice\] malware: deb' "$SL_TMP"/mbox/new/* || sl_fail "no malware mail"
+grep -q 'Eicar-Test-Signature' "$SL_TMP"/mbox/new/* || sl_fail "the malware mail does not name the signature"
 S sources | grep -q "alerts .* delivered" || sl_fail "sources does not show alert deliveries"
 
 # ---- dead receivers: the sync still completes, the delivery failure is recorded and waits for a retry
