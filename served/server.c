@@ -118,9 +118,6 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-/* MHD reports start-up problems (bind, TLS credentials) and per-connection events (a client hanging up
- * mid-body, timeouts) through one callback. The first kind is logged as warnings; once serving, the rest
- * is client behaviour and goes to debug, or a load balancer's health checks would fill the log. */
 /* The status of the last error page MHD queued in this worker thread, and when (CLOCK_MONOTONIC ms). MHD
  * answers some malformed request lines itself before any callback names the request; its log line is the
  * only place the status appears, and the close of that connection follows in the same worker. */
@@ -134,6 +131,9 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* MHD reports start-up problems (bind, TLS credentials) and per-connection events (a client hanging up
+ * mid-body, timeouts) through one callback. The first kind is logged as warnings; once serving, the rest
+ * is client behaviour and goes to debug, or a load balancer's health checks would fill the log. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct sl_served *s = cls;
@@ -290,6 +290,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* Bytes arrived after the last answer without a request line MHD accepted: the line was malformed (MHD
+ * may or may not have answered it), or the client was cut while sending it. Logged, and answered if MHD
+ * did not. */
+static void finish_lineless(struct sl_served *s, struct MHD_Connection *conn, struct sl_conn *c)
+{
+	struct sl_request dropped = { .route_slot = SL_NROUTES, .started_wall = time(NULL) };
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		sl_netaddr_host(ci->client_addr, false, dropped.client, sizeof dropped.client);
+	else
+		snprintf(dropped.client, sizeof dropped.client, "-");
+	enum sl_conn_phase phase = sl_conn_phase(c);
+	unsigned status = MHD_HTTP_BAD_REQUEST;
+	dropped.reason = "malformed request line";
+	if (sl_conn_wrote(c)) {
+		status = 0;   /* MHD answered it on its own (an unsupported version...) */
+		if (tl_lib_status != 0 && tl_lib_when >= atomic_load(&c->head_since))
+			dropped.status = tl_lib_status;
+	} else if (phase == SL_CONN_TIMEDOUT || phase == SL_CONN_EVICTED) {
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		dropped.reason = phase == SL_CONN_TIMEDOUT ? "header timeout" : "head too slow while the server was full";
+	} else if (sl_conn_peer_closed(c)) {
+		status = 0;
+		dropped.reason = "client closed the connection";
+	} else if (sl_conn_quiet_ms(c) >= 1000) {
+		/* MHD refuses a bad line as soon as it reads it; a close long after is its idle timeout. */
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		dropped.reason = "idle timeout";
+	}
+	if (status != 0 && sl_conn_raw_reply(c, status))
+		dropped.status = status;
+	atomic_fetch_add_explicit(&s->stats.requests[SL_NROUTES][sl_request_code_slot(dropped.status)], 1,
+				  memory_order_relaxed);
+	sl_accesslog_write(s->access_log, &dropped, dropped.status, -1, 0);
+}
+
 /* MHD reports every connection's start and end, including those whose request it dropped without the
  * completion callback (0.9.75: a Cookie header that does not fit its memory pool) or before the request
  * line was even parsed (a malformed one). Whatever request is still attached is finished here: nothing
@@ -307,44 +343,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	*socket_context = NULL;
 	if (c == NULL)
 		return;
-	if (c->req != NULL) {
+	if (c->req != NULL)
 		finish_request(s, c->req, MHD_REQUEST_TERMINATED_WITH_ERROR, 0);
-	} else if (sl_conn_read(c)) {
-		/* Bytes arrived after the last answer without a request line MHD accepted: the line was
-		 * malformed (MHD may or may not have answered), or the client was cut while sending it. */
-		struct sl_request dropped = { .route_slot = SL_NROUTES, .started_wall = time(NULL), .cn = c };
-		clock_gettime(CLOCK_MONOTONIC, &dropped.started);
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		if (ci != NULL && ci->client_addr != NULL)
-			sl_netaddr_host(ci->client_addr, false, dropped.client, sizeof dropped.client);
-		else
-			snprintf(dropped.client, sizeof dropped.client, "-");
-		enum sl_conn_phase phase = sl_conn_phase(c);
-		unsigned status = MHD_HTTP_BAD_REQUEST;
-		dropped.reason = "malformed request line";
-		if (sl_conn_wrote(c)) {
-			/* MHD answered it on its own (an unsupported version...). */
-			status = 0;
-			if (tl_lib_status != 0 && tl_lib_when >= atomic_load(&c->head_since))
-				dropped.status = tl_lib_status;
-		} else if (phase == SL_CONN_TIMEDOUT || phase == SL_CONN_EVICTED) {
-			status = MHD_HTTP_REQUEST_TIMEOUT;
-			dropped.reason = phase == SL_CONN_TIMEDOUT ? "header timeout"
-								   : "head too slow while the server was full";
-		} else if (sl_conn_peer_closed(c)) {
-			status = 0;
-			dropped.reason = "client closed the connection";
-		} else if (sl_conn_quiet_ms(c) >= 1000) {
-			/* MHD refuses a bad line as soon as it reads it; a close long after is its idle timeout. */
-			status = MHD_HTTP_REQUEST_TIMEOUT;
-			dropped.reason = "idle timeout";
-		}
-		if (status != 0 && sl_conn_raw_reply(c, status))
-			dropped.status = status;
-		atomic_fetch_add_explicit(
-			&s->stats.requests[SL_NROUTES][sl_request_code_slot(dropped.status)], 1, memory_order_relaxed);
-		sl_accesslog_write(s->access_log, &dropped, dropped.status, -1, 0);
-	}
+	else if (sl_conn_read(c))
+		finish_lineless(s, conn, c);
 	sl_conns_remove(s->conns, c);
 }
 
@@ -634,7 +636,7 @@ int sl_served_start(struct sl_served *s, char **cause)
 	    NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL);
 	/* Room beyond the head limit: MHD copies the Cookie header into the same pool and fails without an
-	 * answer when it does not fit; heads within the limit must reach check_head(), which answers 431. */
+	 * answer when it does not fit; heads within the limit must reach sl_reqhead_check(), which answers 431. */
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SL_MAX_REQUEST_HEADERS * 4, NULL);
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, s);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s);
