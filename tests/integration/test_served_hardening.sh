@@ -53,7 +53,7 @@ threads = 2
 max_connections = 8
 max_connections_per_ip = 1000
 connection_timeout = 30s
-header_timeout = 2s
+header_timeout = 3s
 access_log = $TMP/log/access.log
 $USER_LINE
 
