@@ -345,8 +345,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		return;
 	if (c->req != NULL)
 		finish_request(s, c->req, MHD_REQUEST_TERMINATED_WITH_ERROR, 0);
-	else if (sl_conn_read(c))
-		finish_lineless(s, conn, c);
+	else if (sl_conn_read(c) && (!c->tls || sl_conn_phase(c) == SL_CONN_TIMEDOUT ||
+				       sl_conn_phase(c) == SL_CONN_EVICTED))
+		finish_lineless(s, conn, c);   /* over TLS the handshake alone moves the counters */
 	sl_conns_remove(s->conns, c);
 }
 
