@@ -43,6 +43,11 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+static void remove_root(void)
+{
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static int setup(void)
 {
 	if (root[0] != '\0')
@@ -52,6 +57,7 @@ static int setup(void)
 	snprintf(root, sizeof root, "/tmp/sl-fuzz-ociix-XXXXXX");
 	if (mkdtemp(root) == NULL)
 		return -1;
+	atexit(remove_root);
 	snprintf(public_dir, sizeof public_dir, "%s/public", root);
 	char p[256];
 	snprintf(p, sizeof p, "%s/public/.gen", root);
