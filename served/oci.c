@@ -331,7 +331,8 @@ static enum MHD_Result answer_catalog(struct sl_request *r)
 	if (rc < 0) {
 		ret = oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
 	} else {
-		qsort(items, n, sizeof *items, cmp_str);
+		if (n > 1)   /* items is NULL for an empty registry */
+			qsort(items, n, sizeof *items, cmp_str);
 		ret = answer_page(r, (const char *const *)items, n, NULL, "/v2/_catalog", NULL);
 	}
 	for (size_t i = 0; i < n; i++)
