@@ -84,9 +84,17 @@ static void *watchdog(void *arg)
 	pthread_mutex_lock(&t->lock);
 	while (!t->stop) {
 		int64_t now = now_ms();
-		for (struct sl_conn *c = t->head; c != NULL; c = c->next)
-			if (atomic_load(&c->phase) == SL_CONN_HEAD && now >= atomic_load(&c->deadline))
+		/* When full, MHD stops accepting: nobody new arrives to trigger sl_conns_add()'s eviction, and
+		 * clients queue in the kernel's backlog until a head times out. Room is made here too. */
+		bool full = atomic_load(&t->count) >= t->max;
+		for (struct sl_conn *c = t->head; c != NULL; c = c->next) {
+			if (atomic_load(&c->phase) != SL_CONN_HEAD)
+				continue;
+			if (now >= atomic_load(&c->deadline))
 				cut(c, SL_CONN_TIMEDOUT);
+			else if (full && now - atomic_load(&c->head_since) >= SL_CONN_PRESSURE_GRACE_MS)
+				cut(c, SL_CONN_EVICTED);
+		}
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += SL_CONN_TICK_MS * 1000000L;
@@ -195,9 +203,26 @@ void sl_conn_end(struct sl_conns *t, struct sl_conn *c)
 	atomic_compare_exchange_strong(&c->phase, &expect, SL_CONN_HEAD);
 }
 
-bool sl_conn_refuse(const struct sl_conns *t, const struct sl_conn *c)
+bool sl_conn_refuse(struct sl_conns *t, struct sl_conn *c)
 {
-	return c->over_capacity && atomic_load(&t->count) > t->max;
+	if (!c->over_capacity || atomic_load(&t->count) <= t->max)
+		return false;
+	/* A complete request takes the place of the oldest head still incomplete that began before it:
+	 * whoever is slower than this whole request makes room, whatever its age. */
+	struct sl_conn *victim = NULL;
+	int64_t since = atomic_load(&c->head_since);
+	pthread_mutex_lock(&t->lock);
+	for (struct sl_conn *o = t->head; o != NULL; o = o->next) {
+		int64_t hs = atomic_load(&o->head_since);
+		if (o != c && atomic_load(&o->phase) == SL_CONN_HEAD && hs < since &&
+		    (victim == NULL || hs < atomic_load(&victim->head_since)))
+			victim = o;
+	}
+	bool made_room = victim != NULL && cut(victim, SL_CONN_EVICTED);
+	pthread_mutex_unlock(&t->lock);
+	if (made_room)
+		c->over_capacity = false;
+	return !made_room;
 }
 
 enum sl_conn_phase sl_conn_phase(const struct sl_conn *c)

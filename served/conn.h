@@ -7,8 +7,10 @@
  *    once [served] header_timeout has passed; for a keep-alive follow-up the idle timeout comes first.
  *  - A reserve. MHD is given max_connections + a reserve (sl_conns_mhd_limit()); when a new connection
  *    takes the count past max_connections, heads older than SL_CONN_PRESSURE_GRACE_MS (slow senders,
- *    idle keep-alive) are cut to make room, and if there is none to cut the newcomer is answered 503
- *    with Retry-After instead of MHD's silent refusal.
+ *    idle keep-alive) are cut to make room; a newcomer whose request is complete takes the place of the
+ *    oldest incomplete head, and only if there is none is it answered 503 with Retry-After (instead of
+ *    MHD's silent refusal), so that reserve slots never hold long transfers. While the count is at max_connections the
+ *    watchdog keeps cutting such heads, since a full MHD accepts nobody who could trigger it.
  *  - The last word. MHD drops some requests without a byte of answer and, on one path, without the
  *    completion callback. The transport counters of the socket (bytes written, bytes read) say whether
  *    anything was answered; sl_conn_raw_reply() then writes a minimal status line itself.
@@ -25,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SL_CONN_PRESSURE_GRACE_MS 1000   /* ms a head may take before it is cut to make room when full */
+#define SL_CONN_PRESSURE_GRACE_MS 500    /* ms a head may take before it is cut to make room when full */
 #define SL_CONN_RETRY_AFTER_S     5      /* s a client refused for capacity is told to wait */
 
 enum sl_conn_phase {
@@ -70,8 +72,10 @@ unsigned sl_conns_count(const struct sl_conns *t);
 bool sl_conn_begin(struct sl_conn *c);
 /* The request is over and the connection stays open: a new head phase begins. */
 void sl_conn_end(struct sl_conns *t, struct sl_conn *c);
-/* Was this connection admitted beyond max_connections, and is the server still that full? */
-bool sl_conn_refuse(const struct sl_conns *t, const struct sl_conn *c);
+/* Its head complete, must this connection be refused (503)? Only if it was admitted beyond
+ * max_connections, the server is still that full, and no incomplete head older than it can be cut to make
+ * room (one is cut if there is). */
+bool sl_conn_refuse(struct sl_conns *t, struct sl_conn *c);
 enum sl_conn_phase sl_conn_phase(const struct sl_conn *c);
 
 /* Remember the socket's counters: the start of a request. */

@@ -1,9 +1,9 @@
 #!/bin/bash
 # test_served_hardening: sluice-served's HTTP edge against hostile clients (issue 17 items 1-6), with the
 # real binary on a free loopback port and raw-socket clients (served_edge.py): oversized-cookie requests
-# leave nothing in flight, slow heads are cut at header_timeout, a full server answers 503 and makes room,
-# oversized and malformed heads get 431/400, and the access log says why. Also --help, --version and the
-# root checks of -n and of a syslog start.
+# leave nothing in flight, slow heads are cut at header_timeout, a server full of downloads answers 503,
+# one full of slow heads makes room, oversized and malformed heads get 431/400, and the access log says
+# why. Also --help, --version and the root checks of -n and of a syslog start.
 set -euo pipefail
 
 BUILD=${SL_BUILD_DIR:?SL_BUILD_DIR not set}
@@ -32,6 +32,9 @@ STATE=$TMP/state
 GEN=$STATE/public/.gen/apt-deb-1
 mkdir -p "$GEN/dists/stable" "$STATE/public/apt" "$TMP/log"
 printf 'Origin: sluice-test\nSuite: stable\n' >"$GEN/dists/stable/InRelease"
+mkdir -p "$GEN/pool"
+# Beyond loopback socket buffers: a client that does not read keeps its download in progress.
+head -c $((64 << 20)) /dev/zero >"$GEN/pool/big.deb"
 ln -s ../.gen/apt-deb-1 "$STATE/public/apt/deb"
 : >"$TMP/keyring.gpg"
 
