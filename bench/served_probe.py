@@ -216,8 +216,12 @@ print("  attackers: %d connections, %d cut by the server (%d with 408)" %
 time.sleep(1)
 print("  RSS after the attack %.1f MB; in-flight gauge %s" % (rss_kb() / 1024, in_flight()))
 srv.terminate()
-srv.wait()
+rc = srv.wait()
 with open(os.path.join(tmp, "served.err")) as f:
-    still = [l for l in f if "still in flight" in l]
-print("  SIGTERM: %s" % (still[0].strip() if still else "no request left in flight"))
+    err = f.readlines()
+still = [l for l in err if "still in flight" in l]
+print("  SIGTERM: exit status %d, %s" % (rc, still[0].strip() if still else "no request left in flight"))
+sanitizer = [l for l in err if "Sanitizer" in l]
+if sanitizer:
+    print("  sanitizer: %s" % sanitizer[0].strip())
 shutil.rmtree(tmp, ignore_errors=True)
