@@ -309,12 +309,14 @@ bool sl_conn_raw_reply(const struct sl_conn *c, unsigned status)
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
 		if (lines[i].status == status)
 			reason = lines[i].reason;
+	char retry[32] = "";
+	if (status == 503)
+		snprintf(retry, sizeof retry, "Retry-After: %d\r\n", SL_CONN_RETRY_AFTER_S);
 	char msg[256];
 	int n = snprintf(msg, sizeof msg,
 			 "HTTP/1.1 %u %s\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
-			 "%s%.0d%sContent-Length: %zu\r\n\r\n%u %s\n",
-			 status, reason, status == 503 ? "Retry-After: " : "", status == 503 ? SL_CONN_RETRY_AFTER_S : 0,
-			 status == 503 ? "\r\n" : "", strlen(reason) + 5, status, reason);
+			 "%sContent-Length: %zu\r\n\r\n%u %s\n",
+			 status, reason, retry, strlen(reason) + 5, status, reason);
 	if (n < 0 || (size_t)n >= sizeof msg)
 		return false;
 	return send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n;
