@@ -68,6 +68,7 @@ static const struct key_def key_defs[] = {
 	  NULL, NULL },
 	{ SEC_SERVED, "connection_timeout", 0, 0, K_DURATION, CFG(connection_timeout_ms), 0, 1000, 0, "30s",
 	  NULL, NULL },
+	{ SEC_SERVED, "header_timeout", 0, 0, K_DURATION, CFG(header_timeout_ms), 0, 1000, 0, "10s", NULL, NULL },
 	{ SEC_SERVED, "tls_cert", 0, 0, K_FILE, CFG(tls_cert), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "tls_key", 0, 0, K_FILE, CFG(tls_key), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "tls_client_ca", 0, 0, K_FILE, CFG(tls_client_ca), 0, 0, 0, NULL, NULL, NULL },

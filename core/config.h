@@ -106,6 +106,7 @@ struct sl_config {
 	unsigned served_max_connections;  /* default 1024 */
 	unsigned max_connections_per_ip;  /* default 64 */
 	int64_t connection_timeout_ms;    /* default 30s */
+	int64_t header_timeout_ms;        /* a request's head must arrive within this (default 10s) */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_client_ca;              /* require client certificates signed by this CA */

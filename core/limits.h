@@ -62,6 +62,7 @@
 /* Serving */
 #define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */
 #define SL_MAX_REQUEST_HEADERS   (16u << 10)       /* bytes of request headers per connection */
+#define SL_MAX_REQUEST_FIELD     (8u << 10)        /* bytes of one request header line, name included (nginx's) */
 #define SL_MAX_OCI_REPOS         4096              /* repositories in one published OCI generation indexed by served */
 #define SL_MAX_OCI_TAGS          65536             /* tags per repository in served's index: Docker Hub's largest have ~ 10^4 */
 #define SL_MAX_OCI_MANIFESTS     65536             /* manifests per repository in served's index (tags plus platform children) */
