@@ -9,16 +9,6 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-static sqlite3_stmt *prep(struct sl_catalog *c, const char *sql, const char *op)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sl_cat_fail(c, op);
-		return NULL;
-	}
-	return s;
-}
-
 static int done(struct sl_catalog *c, sqlite3_stmt *s, int bind, const char *op, int *changes)
 {
 	int ret = bind != SQLITE_OK ? sl_cat_fail(c, op) : sqlite3_step(s) == SQLITE_DONE ? 0 : sl_cat_fail(c, op);
@@ -40,7 +30,7 @@ int sl_catalog_alert_add(struct sl_catalog *c, const struct sl_alert *a, const c
 	int ret = sl_cat_tx_open(c, &nested, "alert add");
 	if (ret != 0)
 		return ret;
-	sqlite3_stmt *s = prep(c, "INSERT OR IGNORE INTO alerts(event, source, snapshot_id, text, body, created_at, dedup) "
+	sqlite3_stmt *s = sl_cat_prep(c, "INSERT OR IGNORE INTO alerts(event, source, snapshot_id, text, body, created_at, dedup) "
 				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "alert add");
 	int changes = 0;
 	if (s == NULL)
@@ -54,7 +44,7 @@ int sl_catalog_alert_add(struct sl_catalog *c, const struct sl_alert *a, const c
 			   "alert add", &changes);
 	int64_t id = sqlite3_last_insert_rowid(c->db);
 	for (size_t i = 0; ret == 0 && changes == 1 && i < n; i++) {
-		s = prep(c, "INSERT INTO alert_deliveries(alert_id, channel, next_at) VALUES (?1, ?2, ?3)", "alert add");
+		s = sl_cat_prep(c, "INSERT INTO alert_deliveries(alert_id, channel, next_at) VALUES (?1, ?2, ?3)", "alert add");
 		ret = s == NULL ? -SL_E_CATALOG
 				: done(c, s, sl_cat_bind_i64(s, 1, id) | sl_cat_bind_text(s, 2, channels[i]) |
 						     sl_cat_bind_i64(s, 3, now),
@@ -69,7 +59,7 @@ int sl_catalog_alert_add(struct sl_catalog *c, const struct sl_alert *a, const c
 int sl_catalog_alerts_due(struct sl_catalog *c, int64_t now, unsigned max_attempts, unsigned limit,
 			  int (*cb)(void *arg, const struct sl_alert_due *d), void *arg)
 {
-	sqlite3_stmt *s = prep(c, "SELECT d.alert_id, d.channel, d.attempts, a.event, a.source, a.text, a.body "
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT d.alert_id, d.channel, d.attempts, a.event, a.source, a.text, a.body "
 				  "FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.delivered_at IS NULL "
 				  "AND d.next_at <= ?1 AND d.attempts < ?2 ORDER BY d.next_at, d.alert_id LIMIT ?3",
 			       "alerts due");
@@ -119,9 +109,9 @@ int sl_catalog_alert_result(struct sl_catalog *c, int64_t alert_id, const char *
 	if (sl_cat_too_long(error, SL_MAX_REASON))
 		return -SL_E_TOOBIG;
 	sqlite3_stmt *s = error == NULL
-				  ? prep(c, "UPDATE alert_deliveries SET attempts = attempts + 1, delivered_at = ?3, "
+				  ? sl_cat_prep(c, "UPDATE alert_deliveries SET attempts = attempts + 1, delivered_at = ?3, "
 					    "last_error = NULL WHERE alert_id = ?1 AND channel = ?2", "alert result")
-				  : prep(c, "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?4, "
+				  : sl_cat_prep(c, "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?4, "
 					    "next_at = ?5 WHERE alert_id = ?1 AND channel = ?2", "alert result");
 	if (s == NULL)
 		return -SL_E_CATALOG;
@@ -136,7 +126,7 @@ int sl_catalog_alert_result(struct sl_catalog *c, int64_t alert_id, const char *
 int sl_catalog_alert_status(struct sl_catalog *c, const char *source, struct sl_alert_status *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *s = prep(c, "SELECT count(*) FILTER (WHERE d.delivered_at IS NULL), "
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT count(*) FILTER (WHERE d.delivered_at IS NULL), "
 				  "count(*) FILTER (WHERE d.delivered_at IS NOT NULL), max(d.delivered_at), "
 				  "(SELECT d2.last_error FROM alert_deliveries d2 JOIN alerts a2 ON a2.id = d2.alert_id "
 				  " WHERE d2.last_error IS NOT NULL AND (?1 IS NULL OR a2.source = ?1) "

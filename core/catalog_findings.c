@@ -10,16 +10,6 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-static sqlite3_stmt *prep(struct sl_catalog *c, const char *sql, const char *op)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sl_cat_fail(c, op);
-		return NULL;
-	}
-	return s;
-}
-
 /* Step a statement that returns no row, finalize it. */
 static int run(struct sl_catalog *c, sqlite3_stmt *s, const char *op, int *changes)
 {
@@ -68,7 +58,7 @@ int sl_catalog_finding_add(struct sl_catalog *c, const struct sl_finding *f, int
 		return -SL_E_TOOBIG;
 	/* The newest acceptance of the same finding on the same bytes, if it has not expired: a decision
 	 * stays with the artifact, not with the snapshot it was first seen in. */
-	sqlite3_stmt *s = prep(c,
+	sqlite3_stmt *s = sl_cat_prep(c,
 		"INSERT INTO findings(snapshot_id, kind, blocking, artifact, digest, member, detail, created_at, "
 		"decision, decided_by, decided_at, reason, expires_at, carried_from) "
 		"SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, p.decision, p.decided_by, p.decided_at, p.reason, "
@@ -113,7 +103,7 @@ static int each(struct sl_catalog *c, sqlite3_stmt *s, const char *op,
 int sl_catalog_findings(struct sl_catalog *c, int64_t snap_id, int (*cb)(void *arg, const struct sl_finding *f),
 			void *arg)
 {
-	sqlite3_stmt *s = prep(c, "SELECT " COLS " FROM findings WHERE snapshot_id = ?1 ORDER BY id", "findings");
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT " COLS " FROM findings WHERE snapshot_id = ?1 ORDER BY id", "findings");
 	if (s == NULL)
 		return -SL_E_CATALOG;
 	if (sl_cat_bind_i64(s, 1, snap_id) != SQLITE_OK) {
@@ -125,7 +115,7 @@ int sl_catalog_findings(struct sl_catalog *c, int64_t snap_id, int (*cb)(void *a
 
 int sl_catalog_finding(struct sl_catalog *c, int64_t id, int (*cb)(void *arg, const struct sl_finding *f), void *arg)
 {
-	sqlite3_stmt *s = prep(c, "SELECT " COLS " FROM findings WHERE id = ?1", "finding");
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT " COLS " FROM findings WHERE id = ?1", "finding");
 	if (s == NULL)
 		return -SL_E_CATALOG;
 	if (sl_cat_bind_i64(s, 1, id) != SQLITE_OK) {
@@ -144,7 +134,7 @@ int sl_catalog_finding_accept(struct sl_catalog *c, int64_t id, const char *acto
 		return -EINVAL;
 	if (sl_cat_too_long(reason, SL_MAX_REASON) || sl_cat_too_long(actor, SL_MAX_REASON))
 		return -SL_E_TOOBIG;
-	sqlite3_stmt *s = prep(c, "UPDATE findings SET decision = 'accepted', decided_by = ?2, decided_at = ?3, "
+	sqlite3_stmt *s = sl_cat_prep(c, "UPDATE findings SET decision = 'accepted', decided_by = ?2, decided_at = ?3, "
 				  "reason = ?4, expires_at = ?5, carried_from = NULL WHERE id = ?1 AND decision IS NULL",
 			       "finding accept");
 	if (s == NULL)
@@ -167,7 +157,7 @@ int sl_catalog_finding_accept(struct sl_catalog *c, int64_t id, const char *acto
 
 int sl_catalog_findings_undecided(struct sl_catalog *c, int64_t snap_id, unsigned *n)
 {
-	sqlite3_stmt *s = prep(c, "SELECT count(*) FROM findings WHERE snapshot_id = ?1 AND blocking = 1 AND "
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT count(*) FROM findings WHERE snapshot_id = ?1 AND blocking = 1 AND "
 				  "decision IS NULL", "findings undecided");
 	if (s == NULL)
 		return -SL_E_CATALOG;
@@ -181,7 +171,7 @@ int sl_catalog_findings_undecided(struct sl_catalog *c, int64_t snap_id, unsigne
 
 int sl_catalog_findings_clear_undecided(struct sl_catalog *c, int64_t snap_id, bool blocking)
 {
-	sqlite3_stmt *s = prep(c, "DELETE FROM findings WHERE snapshot_id = ?1 AND blocking = ?2 AND decision IS NULL",
+	sqlite3_stmt *s = sl_cat_prep(c, "DELETE FROM findings WHERE snapshot_id = ?1 AND blocking = ?2 AND decision IS NULL",
 			       "findings clear");
 	if (s == NULL)
 		return -SL_E_CATALOG;
@@ -196,7 +186,7 @@ int sl_catalog_scan_verdict_get(struct sl_catalog *c, const char *digest, const 
 				char **findings_json)
 {
 	*findings_json = NULL;
-	sqlite3_stmt *s = prep(c, "SELECT findings FROM scan_verdicts WHERE digest = ?1 AND engine = ?2 AND db = ?3",
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT findings FROM scan_verdicts WHERE digest = ?1 AND engine = ?2 AND db = ?3",
 			       "scan verdict get");
 	if (s == NULL)
 		return -SL_E_CATALOG;
@@ -220,7 +210,7 @@ int sl_catalog_scan_verdict_get(struct sl_catalog *c, const char *digest, const 
 int sl_catalog_scan_verdict_put(struct sl_catalog *c, const char *digest, const char *engine, const char *db,
 				const char *findings_json, int64_t now)
 {
-	sqlite3_stmt *s = prep(c, "INSERT OR REPLACE INTO scan_verdicts(digest, engine, db, findings, at) "
+	sqlite3_stmt *s = sl_cat_prep(c, "INSERT OR REPLACE INTO scan_verdicts(digest, engine, db, findings, at) "
 				  "VALUES (?1, ?2, ?3, ?4, ?5)", "scan verdict put");
 	if (s == NULL)
 		return -SL_E_CATALOG;
@@ -235,7 +225,7 @@ int sl_catalog_scan_verdict_put(struct sl_catalog *c, const char *digest, const 
 
 int sl_catalog_scan_run_add(struct sl_catalog *c, const struct sl_scan_run *r)
 {
-	sqlite3_stmt *s = prep(c, "INSERT INTO scan_runs(snapshot_id, at, engine, db, scanned, cached, findings) "
+	sqlite3_stmt *s = sl_cat_prep(c, "INSERT INTO scan_runs(snapshot_id, at, engine, db, scanned, cached, findings) "
 				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "scan run add");
 	if (s == NULL)
 		return -SL_E_CATALOG;
@@ -252,7 +242,7 @@ int sl_catalog_scan_run_add(struct sl_catalog *c, const struct sl_scan_run *r)
 int sl_catalog_scan_run_last(struct sl_catalog *c, int64_t snap_id, struct sl_scan_run *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *s = prep(c, "SELECT at, scanned, cached, findings FROM scan_runs WHERE snapshot_id = ?1 "
+	sqlite3_stmt *s = sl_cat_prep(c, "SELECT at, scanned, cached, findings FROM scan_runs WHERE snapshot_id = ?1 "
 				  "ORDER BY id DESC LIMIT 1", "scan run last");
 	if (s == NULL)
 		return -SL_E_CATALOG;
