@@ -115,7 +115,7 @@ void sl_cfg_scan(struct cfgp *p);
 /* The cause: every problem on its own line, in line order (heap; NULL when out of memory). Frees the list. */
 char *sl_cfg_errors_join(struct cfgp *p);
 /* Record "FILE:LINE: message" (line 0: no line). */
-void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap);
+void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 static inline void fail(struct cfgp *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static inline void fail(struct cfgp *p, int line, const char *fmt, ...)

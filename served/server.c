@@ -144,7 +144,7 @@ static int64_t mono_ms(void)
 /* MHD reports start-up problems (bind, TLS credentials) and per-connection events (a client hanging up
  * mid-body, timeouts) through one callback. The first kind is logged as warnings; once serving, the rest
  * is client behaviour and goes to debug, or a load balancer's health checks would fill the log. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct sl_served *s = cls;
 	char msg[512];
