@@ -97,7 +97,7 @@ bool sl_regparse_rate(const char *v, long *count, long *window)
 		 * LONG_MAX for "w=99999999999999999999", and time(NULL) + LONG_MAX overflows). */
 		long wv = strtol(w + 2, NULL, 10);
 		if (wv > 0)
-			*window = wv;
+			*window = wv < SL_REGPARSE_WINDOW_MAX ? wv : SL_REGPARSE_WINDOW_MAX;
 	}
 	return true;
 }
@@ -119,8 +119,11 @@ int sl_regparse_token(const uint8_t *body, size_t len, int64_t now, int64_t defa
 		if (*token == NULL) {
 			rc = -ENOMEM;
 		} else {
+			/* expires_in is the realm's word: capped, or now + ttl overflows (fuzz_registry). */
 			if (ttl <= 0)
 				ttl = default_ttl;
+			if (ttl > SL_REGPARSE_TTL_MAX)
+				ttl = SL_REGPARSE_TTL_MAX;
 			int64_t margin = ttl > 2 * margin_s ? margin_s : ttl / 2;
 			*renew_at = now + (int64_t)ttl - margin;
 		}
