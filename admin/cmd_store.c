@@ -92,6 +92,8 @@ static int collect_published(void *arg, const struct sl_snapshot_info *s)
 
 int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv)
 {
+	if (sl_cli_flag(argc, argv, "--chain"))
+		return sl_cmd_verify_chain(cli, argc, argv);
 	struct ids *ids = calloc(1, sizeof *ids);
 	struct verify_arg va = { .cli = cli, .checked = sl_strset_new(), .problems = cli->json ? json_array() : NULL };
 	if (ids == NULL || va.checked == NULL) {

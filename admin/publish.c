@@ -16,9 +16,6 @@
 #include <unistd.h>
 
 #include "admin/keys.h"
-#include "admin/publish_apt.h"
-#include "admin/publish_clamav.h"
-#include "admin/publish_oci.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -26,13 +23,6 @@
 #include "core/limits.h"
 #include "core/log.h"
 
-/* The one list of publishers, looked up by the source's format name. */
-static const struct sl_publisher *const publishers[] = {
-	&sl_publisher_apt,
-	&sl_publisher_clamav,
-	&sl_publisher_oci,
-	NULL,
-};
 
 #define GEN_DIR ".gen"
 #define BUILD_PREFIX ".build-"
@@ -41,15 +31,6 @@ static const struct sl_publisher *const publishers[] = {
 #define KEYS_FILE "sluice.asc"
 
 
-const struct sl_publisher *sl_publish_find(const char *format)
-{
-	if (format == NULL)
-		return NULL;
-	for (unsigned i = 0; publishers[i] != NULL; i++)
-		if (strcmp(publishers[i]->format, format) == 0)
-			return publishers[i];
-	return NULL;
-}
 
 static int path_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -469,7 +450,7 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 	    ctx->store == NULL || ctx->public_dir == NULL)
 		return -EINVAL;
 	const struct sl_source *src = ctx->src;
-	const struct sl_publisher *pub = sl_publish_find(src->format->name);
+	const struct sl_publisher *pub = src->format->publish;
 	if (pub == NULL) {
 		sl_cause(cause, 0, "source %s: no publisher for format %s", src->name, src->format->name);
 		return -SL_E_UNSUPPORTED;

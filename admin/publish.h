@@ -15,7 +15,7 @@
  *
  * The catalogue is the truth: approval moves the snapshot to 'published' and records the generation in
  * one transaction first; the symlink follows. sl_publish_reconcile() repairs a crash in between.
- * Each format provides a `struct sl_publisher` in the one table in publish.c.
+ * Each format provides a `struct sl_publisher` (sl_<format>_publisher), reached through its row in core/format.c.
  *
  * Files in a generation are hard links to store objects, so STATE/store and STATE/public must be on one
  * filesystem, and the publishing user must be allowed to link the objects (fs.protected_hardlinks: own
@@ -24,6 +24,7 @@
 #ifndef SL_PUBLISH_H
 #define SL_PUBLISH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sl_config;
@@ -42,14 +43,13 @@ struct sl_publish_ctx {
 };
 
 struct sl_publisher {
-	const char *format;          /* sl_format name */
 	/* Fill `dir` (empty, created) with the snapshot's tree. Must not touch anything outside `dir`
 	 * except the source's format state in the catalogue (outside any transaction). */
 	int (*build)(const struct sl_publish_ctx *ctx, int64_t snap_id, const char *dir, char **cause);
+	/* Whether publishing this source signs with sluice's key (ctx->keys must then be set). NULL: never. */
+	bool (*needs_key)(const struct sl_source *src);
 };
 
-/* The publisher for a format name; NULL when that format has none. */
-const struct sl_publisher *sl_publish_find(const char *format);
 
 /* Build and switch to snapshot `snap_id`. `expect` is the state it must be in (pending for approve,
  * superseded for rollback, published to re-publish the current snapshot with fresh signatures).

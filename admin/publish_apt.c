@@ -616,7 +616,13 @@ static int apt_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 	return r;
 }
 
-const struct sl_publisher sl_publisher_apt = {
-	.format = "apt",
+/* Re-signed indices carry sluice's signature; verbatim ones the upstream's. */
+static bool apt_needs_key(const struct sl_source *src)
+{
+	return src->publish == SL_PUBLISH_RESIGN;
+}
+
+const struct sl_publisher sl_apt_publisher = {
 	.build = apt_build,
+	.needs_key = apt_needs_key,
 };

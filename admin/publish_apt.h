@@ -32,6 +32,6 @@
 
 #define SL_PUBLISH_APT_DATE_KEY "publish.apt.date"   /* source_state: Unix seconds of the last Date */
 
-extern const struct sl_publisher sl_publisher_apt;
+extern const struct sl_publisher sl_apt_publisher;
 
 #endif

@@ -3,7 +3,6 @@
 
 #include "admin/publish_tree.h"
 
-const struct sl_publisher sl_publisher_clamav = {
-	.format = "clamav",
+const struct sl_publisher sl_clamav_publisher = {
 	.build = sl_publish_tree_link_all,
 };

@@ -7,6 +7,6 @@
 
 #include "admin/publish.h"
 
-extern const struct sl_publisher sl_publisher_clamav;
+extern const struct sl_publisher sl_clamav_publisher;
 
 #endif

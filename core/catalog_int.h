@@ -1,6 +1,6 @@
 /* catalog_int: what the catalogue's own files share (catalog.c: connection, migrations, sources, runs,
  * small per-source/URL/host state; catalog_snapshot.c: artifacts, snapshots, verifications, the
- * published pointer; catalog_audit.c: the hash-chained audit log). Not for use outside core/catalog*.c.
+ * published pointer; catalog_audit.c: the hash-chained audit log; catalog_chain.c: re-checks of stored snapshots). Not for use outside core/catalog*.c.
  *
  * Statements are prepared once per connection and cached in c->st[]; sl_cat_get() hands out the cached
  * one (or a fresh one when a callback re-enters a call whose statement is still stepping) and
@@ -27,6 +27,7 @@ enum sl_cat_st {
 	ST_SNAP_TRANSITION, ST_SNAP_GET, ST_SNAP_LIST, ST_SNAP_DELETE, ST_DIGEST_REF,
 	ST_VERIF_ADD, ST_VERIF_LIST, ST_PUB_GET, ST_PUB_SET,
 	ST_AUDIT_LAST, ST_AUDIT_ADD, ST_AUDIT_LIST,
+	ST_CHAIN_ADD, ST_CHAIN_LAST,
 	ST_COUNT
 };
 

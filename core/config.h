@@ -2,8 +2,9 @@
  * Sections: [sluice], [syncd], [served], [publish], and one [source NAME] per upstream. Every key is
  * documented in schemas/sluice.conf.5.md. Any problem (unknown key or section, bad size/duration/window,
  * missing keyring file, duplicate source, key not valid for the source's type, missing required key) makes
- * the load fail with a cause "FILE:LINE: message"; nothing is half-applied. Only the first problem is
- * reported; a missing key points at its section's header. Every path in the result is absolute: relative
+ * the load fail; nothing is half-applied. The cause lists every problem found, one "FILE:LINE: message"
+ * per line in line order (a misspelt key says which it resembles); a missing key points at its section's
+ * header. Every path in the result is absolute: relative
  * ones are resolved against the config file's directory (the working directory for sl_config_parse), and
  * files that must exist (keyring, cvd_key, password_file, signed_by, cosign_key, ca_file, tls_*) were
  * readable regular files at load time.
@@ -31,7 +32,7 @@ enum sl_publish_mode {
 
 struct sl_source {
 	char *name;                       /* [source NAME]: [a-z0-9][a-z0-9._-]{0,63} */
-	const struct sl_format *format;   /* from `type =` (required) */
+	const struct sl_format_ops *format;   /* from `type =` (required) */
 	char *file;                       /* where it was defined, for messages */
 	int line;
 
@@ -93,6 +94,7 @@ struct sl_config {
 	int64_t low_speed_time_ms;        /* abort a transfer below low_speed_bps for this long (default 30s) */
 	uint64_t low_speed_bps;           /* default 1024 */
 	int64_t transfer_timeout_ms;      /* per transfer deadline (default 1h) */
+	int64_t verify_every_ms;          /* re-check published snapshots' chains this often; 0: never (default) */
 	unsigned retries;                 /* transient-error retries per transfer (default 4) */
 	char *proxy;                      /* NULL: environment (http_proxy, https_proxy, no_proxy) */
 	char *ca_file;                    /* NULL: system CA store */
@@ -115,6 +117,19 @@ struct sl_config {
 	/* [publish] */
 	char *gnupg_home;                 /* sluice's signing key home (default STATE/keys) */
 	int64_t grace_ms;                 /* old generations kept after a switch (default 1h) */
+
+	/* [scan]: the malware scan gate (verify/findings.h) */
+	char *scan_source;                /* a ClamAV source of this sluice whose published databases scan; NULL: off */
+	uint64_t scan_max_filesize;       /* ClamAV's defaults: 100M */
+	uint64_t scan_max_scansize;       /* 400M */
+	unsigned scan_max_recursion;      /* 17 */
+
+	/* [alert]: where events go (core/alert.h); delivered by sluice-syncd */
+	char *alert_webhook;              /* HTTP POST of a JSON document with "text"; NULL: none */
+	char *alert_smtp;                 /* smtp://host[:port]; NULL: no mail */
+	char *alert_mail_from;
+	struct sl_strlist alert_mail_to;
+	unsigned alert_failures;          /* a source failing this many runs in a row is an alert (default 3) */
 
 	struct sl_source *sources;
 	size_t nsources;

@@ -1,20 +1,37 @@
-/* format: the one list of content kinds. Add a kind here and in each stage's table. */
+/* format: the one list of content kinds, one row per kind (see format.h for the weak references). */
 #include "core/format.h"
 
 #include <string.h>
 
 #define HOUR_MS (3600 * 1000LL)
+#define SL_WEAK __attribute__((weak))
 
-static const struct sl_format sl_format_apt = {
+/* Each kind's stage tables, defined in its own files of each stage. */
+extern const struct sl_syncer sl_apt_syncer SL_WEAK, sl_clamav_syncer SL_WEAK, sl_oci_syncer SL_WEAK;
+extern const struct sl_verifier sl_apt_verifier SL_WEAK, sl_clamav_verifier SL_WEAK, sl_oci_verifier SL_WEAK;
+extern const struct sl_publisher sl_apt_publisher SL_WEAK, sl_clamav_publisher SL_WEAK, sl_oci_publisher SL_WEAK;
+extern const struct sl_differ sl_apt_differ SL_WEAK, sl_clamav_differ SL_WEAK, sl_oci_differ SL_WEAK;
+extern const struct sl_route sl_apt_route SL_WEAK, sl_clamav_route SL_WEAK, sl_oci_route SL_WEAK;
+
+static const char *const apt_scan_roles[] = { "pool", NULL };     /* .deb files */
+static const char *const oci_scan_roles[] = { "blob", NULL };     /* layers (and configs, harmlessly) */
+
+static const struct sl_format_ops sl_format_apt = {
 	.name = "apt",
 	.description = "APT repository (Debian, Ubuntu)",
 	.keys = SL_FK_APT,
 	.default_auto_approve = 0,
 	.default_every_ms = 6 * HOUR_MS,
 	.default_keep = 10,
+	.scan_roles = apt_scan_roles,
+	.sync = &sl_apt_syncer,
+	.verify = &sl_apt_verifier,
+	.publish = &sl_apt_publisher,
+	.diff = &sl_apt_differ,
+	.serve = &sl_apt_route,
 };
 
-static const struct sl_format sl_format_clamav = {
+static const struct sl_format_ops sl_format_clamav = {
 	.name = "clamav",
 	.description = "ClamAV signature databases (CVD/CDIFF)",
 	.keys = SL_FK_CLAMAV,
@@ -23,25 +40,37 @@ static const struct sl_format sl_format_clamav = {
 	.default_keep = 30,
 	.rollback_note = "freshclam never downgrades a database: clients that already have a newer version keep "
 			 "it; only hosts below the rolled-back version receive it",
+	.scan_databases = true,
+	.sync = &sl_clamav_syncer,
+	.verify = &sl_clamav_verifier,
+	.publish = &sl_clamav_publisher,
+	.diff = &sl_clamav_differ,
+	.serve = &sl_clamav_route,
 };
 
-static const struct sl_format sl_format_oci = {
+static const struct sl_format_ops sl_format_oci = {
 	.name = "oci",
 	.description = "Container images (OCI / Docker registry)",
 	.keys = SL_FK_OCI,
 	.default_auto_approve = 0,
 	.default_every_ms = 24 * HOUR_MS,
 	.default_keep = 10,
+	.scan_roles = oci_scan_roles,
+	.sync = &sl_oci_syncer,
+	.verify = &sl_oci_verifier,
+	.publish = &sl_oci_publisher,
+	.diff = &sl_oci_differ,
+	.serve = &sl_oci_route,
 };
 
-const struct sl_format *const sl_formats[] = {
+const struct sl_format_ops *const sl_formats[] = {
 	&sl_format_apt,
 	&sl_format_clamav,
 	&sl_format_oci,
 	NULL,
 };
 
-const struct sl_format *sl_format_find(const char *name)
+const struct sl_format_ops *sl_format_find(const char *name)
 {
 	for (unsigned i = 0; sl_formats[i] != NULL; i++)
 		if (strcmp(sl_formats[i]->name, name) == 0)

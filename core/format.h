@@ -1,21 +1,34 @@
-/* format: the one list of content kinds sluice knows (apt, clamav, oci; later rpm). Each entry carries
- * what core needs to know about a kind: its name (the `type =` in config and the served route), the
- * defaults a source of that kind gets, and which source keys it accepts. Stages keep their own operation
- * tables (syncd's syncers, admin's publishers, served's routes) keyed by these entries; nowhere else
- * switches on a format. The entries are static and never freed. */
+/* format: the one list of content kinds sluice knows (apt, clamav, oci). Each kind is one row, a
+ * `struct sl_format_ops`: its name (the `type =` in config and the served route), the defaults a source of
+ * that kind gets, which source keys it accepts, and the operations every stage needs — sync (syncd/),
+ * verify (verify/), publish and diff (admin/), serve and the status-page snippet (served/). Stages reach
+ * per-format code only through a source's row (`src->format->publish`), never by testing a name; adding a
+ * kind is one row here plus that kind's own files in each stage.
+ *
+ * Linking: the stage tables are weak references. A program gets the operations of the stage libraries
+ * it links whole (CMake's sl_link_stages()), and NULL for the others: sluice-served links neither libcurl
+ * nor the syncers, so its rows have sync == NULL; core itself never calls through a stage pointer.
+ * The rows are static and never freed. */
 #ifndef SL_FORMAT_H
 #define SL_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-/* Bits for sl_format.keys: which per-kind config keys a source of this kind may set. */
+/* Bits for sl_format_ops.keys: which per-kind config keys a source of this kind may set. */
 enum sl_format_key {
 	SL_FK_APT = 1u << 0,
 	SL_FK_CLAMAV = 1u << 1,
 	SL_FK_OCI = 1u << 2,
 };
 
-struct sl_format {
+struct sl_syncer;      /* syncd/sync.h */
+struct sl_verifier;    /* verify/verifier.h */
+struct sl_publisher;   /* admin/publish.h */
+struct sl_differ;      /* admin/diff.h */
+struct sl_route;       /* served/request.h */
+
+struct sl_format_ops {
 	const char *name;          /* "apt": config `type`, served route /apt/<source>/ */
 	const char *description;   /* one line, for `sluice sources` and the status page */
 	unsigned keys;             /* SL_FK_* bit of the per-kind keys this kind accepts */
@@ -23,12 +36,20 @@ struct sl_format {
 	int64_t default_every_ms;  /* sync interval unless configured */
 	unsigned default_keep;     /* snapshots kept per source unless configured */
 	const char *rollback_note; /* told to the administrator on rollback, or NULL */
+	const char *const *scan_roles; /* snapshot entry roles the malware scan gate scans (NULL: none) */
+	bool scan_databases;       /* its published tree is a set of signature databases [scan] can load */
+	/* Stage operations; NULL where this program does not link the stage (see above). */
+	const struct sl_syncer *sync;
+	const struct sl_verifier *verify;
+	const struct sl_publisher *publish;
+	const struct sl_differ *diff;
+	const struct sl_route *serve;
 };
 
 /* NULL-terminated list of every format. */
-extern const struct sl_format *const sl_formats[];
+extern const struct sl_format_ops *const sl_formats[];
 
-/* Look up by name; NULL when unknown. */
-const struct sl_format *sl_format_find(const char *name);
+/* Look up by name (the config's `type =`); NULL when unknown. */
+const struct sl_format_ops *sl_format_find(const char *name);
 
 #endif

@@ -6,6 +6,7 @@
 /* Configuration */
 #define SL_MAX_CONFIG_BYTES      (1u << 20)        /* bytes: a config file larger than 1 MiB is a mistake */
 #define SL_MAX_CONFIG_LINE       4096              /* upper bound; Debian's libinih r55 limits lines to 198 bytes, enforced in config.c */
+#define SL_MAX_CONFIG_ERRORS     50                /* problems listed per config file; more are summarised */
 #define SL_MAX_SOURCES           256               /* sources per appliance */
 #define SL_MAX_LIST_ITEMS        4096              /* items in one list-valued key (packages, images) */
 #define SL_MAX_NAME              64                /* bytes in a source name ([a-z0-9][a-z0-9._-]*) */
@@ -31,6 +32,7 @@
 #define SL_MAX_CDIFF_BYTES       (64u << 20)       /* bytes of one .cdiff: daily's are < 1 MiB */
 #define SL_MAX_CVD_SIGN_BYTES    (64u << 10)       /* bytes of one .sign file: ClamAV's are ~ 2 KiB */
 #define SL_MAX_CVD_INFO          (4u << 20)        /* bytes of a CVD's .info member: daily.info is ~ 10 KiB */
+#define SL_MAX_CLAMAV_ENTRIES    100000            /* entries of one ClamAV snapshot: databases x cdiffs x 2 are < 1000 */
 #define SL_MAX_OCI_MANIFEST      (4u << 20)        /* bytes: registries cap manifests at 4 MiB */
 #define SL_MAX_OCI_REPO          255               /* bytes in a repository name: distribution's own limit */
 #define SL_MAX_OCI_DESCRIPTORS   1024              /* layers or child manifests in one manifest: Docker caps layers at 127 */
@@ -65,6 +67,11 @@
 #define SL_MAX_OCI_PAGE          1000              /* entries per tags/list or _catalog page, also without n: Link gives the rest */
 #define SL_MAX_MAPPED_FILES      64                /* files sent from shared mappings at once (served/mapcache.h); more use sendfile */
 #define SL_MAX_MAP_BUDGET        (1u << 30)        /* bytes: largest [served] map_budget; mapped pages count in served's RSS */
+
+/* Alerts */
+#define SL_MAX_ALERT_BYTES       (64u << 10)       /* bytes of one alert's text or JSON body: a chat message, not a report */
+#define SL_ALERT_ATTEMPTS        12                /* deliveries tried per alert and channel: with the backoff below, about a day */
+#define SL_ALERT_BACKOFF_S       30                /* s before the first retry; doubled per attempt, capped at 6 h */
 
 /* Catalogue */
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */

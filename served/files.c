@@ -623,9 +623,9 @@ enum MHD_Result sl_files_serve_tree(struct sl_request *r, const char *rest)
 		return sl_request_error(r, status);
 	/* Only configured sources of this route's format exist, whatever else lies in public/. */
 	const struct sl_source *src = sl_config_valid_name(source) ? sl_config_source(r->cfg, source) : NULL;
-	if (src == NULL || strcmp(src->format->name, r->route->format) != 0)
+	if (src == NULL || src->format->serve != r->route)
 		return sl_request_error(r, MHD_HTTP_NOT_FOUND);
-	return serve_from(r, r->route->format, source, rel, NULL);
+	return serve_from(r, src->format->name, source, rel, NULL);
 }
 
 enum MHD_Result sl_files_serve_keys(struct sl_request *r, const char *rest)

@@ -117,6 +117,16 @@ static void source_series(struct sl_text *t, const struct sl_config *cfg, const 
 		sl_text_printf(t, "\"} %" PRId64 "\n", st[i].cooldown_until);
 	}
 
+	metric_head(t, "sluice_chain_verify_ok", "gauge",
+		    "1 when the newest re-check of a stored snapshot's upstream chain passed, 0 when it failed.");
+	for (size_t i = 0; i < n; i++)
+		if (st[i].has_chain)
+			source_value(t, "sluice_chain_verify_ok", cfg->sources[i].name, st[i].chain_passed);
+	metric_head(t, "sluice_chain_verify_timestamp", "gauge", "Unix time of the newest chain re-check.");
+	for (size_t i = 0; i < n; i++)
+		if (st[i].has_chain)
+			source_value(t, "sluice_chain_verify_timestamp", cfg->sources[i].name, st[i].chain_at);
+
 	metric_head(t, "sluice_pending_snapshots", "gauge", "Snapshots waiting for approval.");
 	for (size_t i = 0; i < n; i++)
 		source_value(t, "sluice_pending_snapshots", cfg->sources[i].name, (int64_t)st[i].pending);

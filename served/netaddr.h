@@ -25,8 +25,5 @@ bool sl_netaddr_cidr_match(const struct sl_cidr *c, const struct sockaddr *sa);
 /* Numeric host, "[v6]" bracketed when `bracket`; "?" for other families. */
 void sl_netaddr_host(const struct sockaddr *sa, bool bracket, char *buf, size_t cap);
 uint16_t sl_netaddr_port(const struct sockaddr *sa);
-/* The host of an http(s) URL as syncd keys its cool-downs in the catalogue (upstream_hosts): lowercase,
- * no user info, no port, IPv6 in brackets. 0, or -SL_E_BADNAME for a URL without one, -SL_E_TOOBIG. */
-int sl_netaddr_url_host(const char *url, char *buf, size_t cap);
 
 #endif

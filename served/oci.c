@@ -310,7 +310,7 @@ static enum MHD_Result answer_tags(struct sl_request *r, struct sl_oci_index *ix
 
 static bool is_oci(const struct sl_source *src)
 {
-	return strcmp(src->format->name, "oci") == 0;
+	return src->format->serve == &sl_oci_route;
 }
 
 static enum MHD_Result answer_catalog(struct sl_request *r)
@@ -562,3 +562,7 @@ void sl_oci_snippet(struct sl_text *out, const char *base_url, const struct sl_s
 		sl_text_printf(out, "\"] }\n");
 	}
 }
+
+const struct sl_route sl_oci_route = {
+	.name = "oci", .prefix = "/v2/", .handle = sl_oci_serve, .refuse = sl_oci_refuse, .snippet = sl_oci_snippet,
+};

@@ -33,5 +33,7 @@ enum MHD_Result sl_oci_serve(struct sl_request *r, const char *rest);
 enum MHD_Result sl_oci_refuse(struct sl_request *r);
 /* Status page: pull and mirror set-up for one oci source, as escaped HTML. */
 void sl_oci_snippet(struct sl_text *out, const char *base_url, const struct sl_source *src);
+/* OCI's row in core/format.c: /v2/, read-only registry. */
+extern const struct sl_route sl_oci_route;
 
 #endif

@@ -37,13 +37,12 @@ struct sl_served_stats {
 
 struct sl_request;
 
-/* One entry of the route table (server.c). Format routes carry the sl_formats[] name they serve; their
- * prefix is "/<format>/" unless the entry names another (OCI's "/v2/"). */
+/* One route: sluice's own (server.c) or a format's (its row's `serve`, in the format's own file). A format
+ * route's prefix is "/<format>/" unless it names another (OCI's "/v2/"). */
 struct sl_route {
 	const char *name;        /* metrics label */
 	const char *prefix;      /* NULL for a format route: "/<format>/" */
 	bool exact;              /* the path must equal prefix */
-	const char *format;      /* sl_format name, or NULL */
 	/* `rest` is the raw (still %-encoded) path after the prefix. */
 	enum MHD_Result (*handle)(struct sl_request *r, const char *rest);
 	/* Any method but GET and HEAD: the route's own 405 (OCI's error JSON). NULL: the generic 405 page. */
@@ -106,7 +105,6 @@ const char *sl_request_header(const struct sl_request *r, const char *name);
 void sl_request_base_url(const struct sl_request *r, char *buf, size_t cap);
 
 /* Route table lookups (server.c). */
-const struct sl_route *sl_route_for_format(const char *format);
 /* Index of a status code among SL_CODE_LIST, or SL_CODE_SLOTS - 1 for any other. */
 unsigned sl_request_code_slot(unsigned status);
 extern const unsigned sl_request_codes[SL_CODE_SLOTS - 1];

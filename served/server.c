@@ -30,22 +30,33 @@
 
 #define SL_TLS_PEM_MAX (1u << 20)   /* bytes: a certificate chain or key file larger than 1 MiB is a mistake */
 
-/* The route table: one entry per served path space. A format joins by adding its entry here (OCI's is
- * { "oci", "/v2/", ... }); nothing else in served/ names a format. Order matters only for exact routes
- * versus prefixes, which never overlap. */
+/* sluice's own routes. Each format's route is its row's `serve` (core/format.c); nothing in served/
+ * outside a format's own files names a format. Exact routes and prefixes never overlap, so order does not
+ * matter. Metrics slots: these routes, then one per format in sl_formats[] order, then "other". */
 static const struct sl_route sl_routes[] = {
 	{ .name = "status", .prefix = "/", .exact = true, .handle = sl_status_page },
 	{ .name = "healthz", .prefix = "/healthz", .exact = true, .handle = sl_status_healthz },
 	{ .name = "metrics", .prefix = "/metrics", .exact = true, .handle = sl_metrics_serve },
 	{ .name = "keys", .prefix = "/keys/", .handle = sl_files_serve_keys },
-	{ .name = "apt", .format = "apt", .handle = sl_files_serve_tree, .snippet = sl_status_snippet_apt },
-	{ .name = "clamav", .format = "clamav", .handle = sl_files_serve_tree,
-	  .snippet = sl_status_snippet_clamav },
-	{ .name = "oci", .prefix = "/v2/", .format = "oci", .handle = sl_oci_serve, .refuse = sl_oci_refuse,
-	  .snippet = sl_oci_snippet },
 };
 #define SL_NROUTES (sizeof sl_routes / sizeof sl_routes[0])
-_Static_assert(SL_NROUTES + 1 <= SL_ROUTE_SLOTS, "route table larger than the metrics slots");
+
+static unsigned nformats(void)
+{
+	unsigned n = 0;
+	while (sl_formats[n] != NULL)
+		n++;
+	return n;
+}
+
+/* The route of metrics slot `slot`, NULL for "other" (and past the end). */
+static const struct sl_route *route_at(unsigned slot)
+{
+	if (slot < SL_NROUTES)
+		return &sl_routes[slot];
+	slot -= SL_NROUTES;
+	return slot < nformats() ? sl_formats[slot]->serve : NULL;
+}
 
 struct sl_served {
 	const struct sl_config *cfg;
@@ -72,36 +83,35 @@ struct sl_served {
 
 unsigned sl_route_count(void)
 {
-	return SL_NROUTES + 1;
+	return SL_NROUTES + nformats() + 1;
 }
 
 const char *sl_route_label(unsigned slot)
 {
-	return slot < SL_NROUTES ? sl_routes[slot].name : "other";
+	const struct sl_route *rt = route_at(slot);
+	return rt != NULL ? rt->name : "other";
 }
 
-const struct sl_route *sl_route_for_format(const char *format)
+/* Match a raw path; *rest gets what follows the prefix, *slot the route's metrics slot. A format route
+ * without a prefix of its own serves "/<format>/". */
+static const struct sl_route *route_match(const char *url, const char **rest, unsigned *slot)
 {
-	for (size_t i = 0; i < SL_NROUTES; i++)
-		if (sl_routes[i].format != NULL && strcmp(sl_routes[i].format, format) == 0)
-			return &sl_routes[i];
-	return NULL;
-}
-
-/* Match a raw path; *rest gets what follows the prefix. */
-static const struct sl_route *route_match(const char *url, const char **rest)
-{
-	for (size_t i = 0; i < SL_NROUTES; i++) {
-		const struct sl_route *rt = &sl_routes[i];
+	for (unsigned i = 0; i < sl_route_count() - 1; i++) {
+		const struct sl_route *rt = route_at(i);
+		if (rt == NULL)
+			continue;
 		if (rt->prefix == NULL) {
-			size_t n = strlen(rt->format);
-			if (url[0] == '/' && strncmp(url + 1, rt->format, n) == 0 && url[n + 1] == '/') {
+			const char *name = sl_formats[i - SL_NROUTES]->name;
+			size_t n = strlen(name);
+			if (url[0] == '/' && strncmp(url + 1, name, n) == 0 && url[n + 1] == '/') {
 				*rest = url + n + 2;
+				*slot = i;
 				return rt;
 			}
 		} else if (rt->exact ? strcmp(url, rt->prefix) == 0
 				     : strncmp(url, rt->prefix, strlen(rt->prefix)) == 0) {
 			*rest = url + strlen(rt->prefix);
+			*slot = i;
 			return rt;
 		}
 	}
@@ -156,7 +166,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 	r->authority = s->authority;
 	r->tls = s->tls;
 	r->conn = conn;
-	r->route_slot = SL_NROUTES;
+	r->route_slot = sl_route_count() - 1;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->started_wall = time(NULL);
 	snprintf(r->uri, sizeof r->uri, "%s", uri != NULL ? uri : "");
@@ -265,10 +275,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return sl_request_respond(r, MHD_HTTP_FORBIDDEN, resp, strlen("403 client certificate required\n"));
 	}
 	const char *rest = NULL;
-	const struct sl_route *rt = url[0] == '/' ? route_match(url, &rest) : NULL;
+	unsigned slot = 0;
+	const struct sl_route *rt = url[0] == '/' ? route_match(url, &rest, &slot) : NULL;
 	if (rt != NULL) {
 		r->route = rt;
-		r->route_slot = (unsigned)(rt - sl_routes);
+		r->route_slot = slot;
 	}
 	if (!r->get && !r->head) {
 		if (rt != NULL && rt->refuse != NULL)
@@ -353,11 +364,10 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 	s->hot = sl_hotcache_new();   /* NULL (no memory) only costs speed */
 	if (cfg->map_budget > 0)
 		s->maps = sl_mapcache_new(cfg->map_budget);   /* likewise; none: large files by sendfile only */
-	for (size_t i = 0; i < SL_NROUTES; i++) {
-		if (sl_routes[i].format != NULL && sl_format_find(sl_routes[i].format) == NULL) {
-			set_cause(cause, -SL_E_CONFIG, "route %s: unknown format", sl_routes[i].name);
-			goto fail;
-		}
+	if (sl_route_count() > SL_ROUTE_SLOTS) {
+		set_cause(cause, -SL_E_CONFIG, "%u routes but only %d metrics slots (SL_ROUTE_SLOTS)", sl_route_count(),
+			  SL_ROUTE_SLOTS);
+		goto fail;
 	}
 	if (cfg->state_dir == NULL) {
 		set_cause(cause, -SL_E_CONFIG, "[sluice] state_dir is not set");

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/url.h"
 #include "served/netaddr.h"
 
 static int pending_cb(void *arg, const struct sl_snapshot_info *si)
@@ -21,9 +22,7 @@ static int pending_cb(void *arg, const struct sl_snapshot_info *si)
 static void read_one(struct sl_catalog *cat, const struct sl_source *src, int64_t now, struct sl_srcstate *st)
 {
 	memset(st, 0, sizeof *st);
-	const char *url = src->url != NULL ? src->url : src->registry;
-	if (url != NULL && sl_netaddr_url_host(url, st->host, sizeof st->host) < 0)
-		st->host[0] = '\0';
+	sl_url_source_host(src, st->host, sizeof st->host);
 	if (st->host[0] != '\0') {
 		char *reason = NULL;
 		int64_t until = 0;
@@ -53,6 +52,15 @@ static void read_one(struct sl_catalog *cat, const struct sl_source *src, int64_
 		st->has_success = true;
 		st->last_success_at = run.ended_at ? run.ended_at : run.started_at;
 		sl_run_info_release(&run);
+	}
+	struct sl_chain_check cc;
+	if (sl_catalog_chain_last(cat, id, &cc) == 0) {
+		st->has_chain = true;
+		st->chain_passed = cc.passed;
+		st->chain_at = cc.at;
+		st->chain_snap = cc.snapshot_id;
+		snprintf(st->chain_reason, sizeof st->chain_reason, "%s", cc.reason != NULL ? cc.reason : "");
+		sl_chain_check_release(&cc);
 	}
 	if (sl_catalog_source_next_run(cat, id, &st->next_run_at) < 0)
 		st->next_run_at = 0;

@@ -3,7 +3,7 @@
  * the status page — the published snapshot and since when, the last sync run (outcome, times, bytes,
  * requests, message), the last successful run, the next scheduled run, the upstream host's cool-down
  * (syncd keeps them per host in upstream_hosts), the pending snapshots and whether the oldest has waited
- * longer than the source's approve_within.
+ * longer than the source's approve_within, and the newest chain re-check (`sluice verify --chain`).
  *
  * Ownership: sl_srcstate_read() -> sl_srcstate_free(); one entry per cfg->sources[i], same order.
  * Failure: NULL when the catalogue cannot be opened (missing, or older schema): logged at debug only,
@@ -38,6 +38,10 @@ struct sl_srcstate {
 	uint64_t pending;
 	int64_t pending_since;           /* when the oldest pending snapshot became pending; 0 if none */
 	bool approval_overdue;           /* pending_since older than approve_within (0: never overdue) */
+	bool has_chain;                  /* chain_*: the newest re-check of a stored snapshot's upstream chain */
+	bool chain_passed;
+	int64_t chain_at, chain_snap;
+	char chain_reason[SL_SRCSTATE_TEXT];
 };
 
 struct sl_srcstate *sl_srcstate_read(const char *catalog_path, const struct sl_config *cfg, int64_t now);

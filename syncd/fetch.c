@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "core/writeq.h"
+#include "core/url.h"
 
 #define FETCH_UA             "sluice/" SLUICE_VERSION " (+air-gapped mirror)"
 #define FETCH_POLL_MS        50                  /* ms: longest sleep, bounds how late *stop is seen */
@@ -77,12 +78,14 @@ static uint64_t rnd(struct sl_fetch *f)
 	return f->rng * 2685821657736338717ull;
 }
 
+/* libcurl validates the URL and its scheme; the host comes from core/url.h, the one parser the locks,
+ * cool-downs and displays share. */
 static int url_parts(const char *url, bool *https, char *host, size_t cap)
 {
 	CURLU *u = curl_url();
 	if (u == NULL)
 		return -ENOMEM;
-	char *scheme = NULL, *h = NULL;
+	char *scheme = NULL;
 	int rc = -SL_E_BADNAME;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
@@ -91,27 +94,15 @@ static int url_parts(const char *url, bool *https, char *host, size_t cap)
 		rc = -SL_E_UNSUPPORTED;
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
-		goto out;
 	if (https)
 		*https = scheme[4] == 's';
-	for (char *c = h; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c + 'a' - 'A');
-	rc = strlen(h) < cap ? 0 : -SL_E_TOOBIG;
-	if (rc == 0)
-		memcpy(host, h, strlen(h) + 1);
+	rc = sl_url_host(url, host, cap);
 out:
 	curl_free(scheme);
-	curl_free(h);
 	curl_url_cleanup(u);
 	return rc;
 }
 
-int sl_fetch_url_host(const char *url, char *buf, size_t cap)
-{
-	return url_parts(url, NULL, buf, cap);
-}
 
 static struct fetch_host *host_get(struct sl_fetch *f, const char *name)
 {
@@ -420,9 +411,20 @@ static void xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char 
 		sl_log(lvl, f->log_source, "%s: %s (HTTP %ld, %u attempt%s)",
 		       x->req.url, r.message, x->status, x->attempts, x->attempts == 1 ? "" : "s");
 	}
+	if (x->req.flags & SL_FETCH_TO_STORE) {
+		if (err == 0)
+			f->files_ok++;
+		else if (err == -SL_E_INTERRUPTED)
+			f->files_aborted++;
+		else
+			f->files_failed++;
+	}
 	if (x->req.done)
 		x->req.done(x->req.arg, &r);
+	bool to_store = x->req.flags & SL_FETCH_TO_STORE;
 	xfer_free(x);
+	if (to_store && f->progress != NULL)
+		sl_fx_progress(f, true);
 }
 
 static int64_t retry_after_s(const struct xfer *x)
@@ -944,6 +946,42 @@ uint8_t *sl_fetch_body_dup(const struct sl_fetch_result *r, size_t *len)
 	copy[n] = '\0';
 	*len = n;
 	return copy;
+}
+
+void sl_fetch_on_progress(struct sl_fetch *f, void (*cb)(void *arg, const struct sl_fetch_progress *p),
+			  void *arg)
+{
+	f->progress = cb;
+	f->progress_arg = arg;
+}
+
+void sl_fx_progress(struct sl_fetch *f, bool force)
+{
+	int64_t now = sl_fx_now_ms();
+	if (f->progress == NULL || (!force && now - f->progress_ms < SL_FETCH_PROGRESS_MS))
+		return;
+	f->progress_ms = now;
+	struct sl_fetch_progress p = {
+		.bytes = f->bytes, .files_ok = f->files_ok, .files_failed = f->files_failed,
+		.files_aborted = f->files_aborted,
+	};
+	uint64_t most_left = 0;
+	for (const struct xfer *x = f->active.head; x != NULL; x = x->next) {
+		if (!(x->req.flags & SL_FETCH_TO_STORE))
+			continue;
+		uint64_t done = x->offset + x->got;
+		uint64_t size = x->req.expect_size > 0 ? (uint64_t)x->req.expect_size : 0;
+		uint64_t left = size > done ? size - done : 0;
+		p.active++;
+		p.active_bytes += done;
+		if (p.url == NULL || left > most_left) {
+			p.url = x->req.url;
+			p.url_done = done;
+			p.url_size = size;
+			most_left = left;
+		}
+	}
+	f->progress(f->progress_arg, &p);
 }
 
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests)

@@ -211,6 +211,8 @@ size_t sl_fx_on_body(char *p, size_t size, size_t n, void *arg)
 		x->bw.tokens -= (double)len;
 	}
 	f->bytes += len;
+	if (f->progress != NULL)
+		sl_fx_progress(f, false);
 	if (!x->body_started) {
 		x->body_started = true;
 		if (body_begin(x) != 0)

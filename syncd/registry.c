@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/url.h"
 #include "syncd/registry_parse.h"
 
 #define REG_TAGS_PAGE       1000              /* tags asked for per page (n=); registries may send fewer */
@@ -116,7 +117,7 @@ static bool note_rate(struct sl_registry *r, const char *rl_limit, const char *r
 static void cooldown(struct sl_registry *r, int64_t seconds, const char *why)
 {
 	char host[256];
-	if (r->cat == NULL || sl_fetch_url_host(r->base, host, sizeof host) != 0)
+	if (r->cat == NULL || sl_url_host(r->base, host, sizeof host) != 0)
 		return;
 	if (sl_catalog_cooldown_set(r->cat, host, (int64_t)time(NULL) + seconds, why) != 0)
 		sl_log_warn(r->log_source, "%s: cool-down not persisted in the catalogue", host);

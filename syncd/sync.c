@@ -1,4 +1,5 @@
-/* sync: one run of one source, end to end; the table of syncers (one per format) lives here.
+/* sync: one run of one source, end to end: locks, the format's syncer (its row in core/format.c), then the
+ * shared settlement of the snapshot by the format's verifier.
  *
  * Politeness across processes. Every sync runs in its own process (a syncd child, or `sluice sync`), each
  * with its own fetch engine, so the limits that are global by nature are enforced here with flocks in
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -32,25 +34,11 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/units.h"
+#include "core/url.h"
 #include "syncd/fetch.h"
-#include "syncd/sync_apt.h"
-#include "syncd/sync_clamav.h"
-#include "syncd/sync_oci.h"
-
-static const struct sl_syncer *const syncers[] = {
-	&sl_syncer_apt,
-	&sl_syncer_clamav,
-	&sl_syncer_oci,
-	NULL,
-};
-
-static const struct sl_syncer *syncer_find(const char *format)
-{
-	for (unsigned i = 0; syncers[i] != NULL; i++)
-		if (strcmp(syncers[i]->format, format) == 0)
-			return syncers[i];
-	return NULL;
-}
+#include "verify/findings.h"
+#include "verify/settle.h"
 
 void sl_sync_report_release(struct sl_sync_report *r)
 {
@@ -113,15 +101,6 @@ int sl_sync_lock(const struct sl_config *cfg, const char *source)
 	return lock_try(cfg, name);
 }
 
-/* The host a source talks to first (its url, or its registry for OCI); "" when it has none. */
-static void source_host(const struct sl_source *src, char *buf, size_t cap)
-{
-	const char *url = src->url ? src->url : src->registry;
-	buf[0] = '\0';
-	if (url == NULL || sl_fetch_url_host(url, buf, cap) != 0)
-		buf[0] = '\0';
-}
-
 /* Waits for the source's host lock, then for the previous holder's request interval to pass. *fd_out is
  * the lock (-1 when the source names no host). 0, -errno, or -SL_E_INTERRUPTED. */
 static int host_acquire(const struct sl_config *cfg, const struct sl_source *src, const volatile int *stop,
@@ -129,7 +108,7 @@ static int host_acquire(const struct sl_config *cfg, const struct sl_source *src
 {
 	char host[256], name[300];
 	*fd_out = -1;
-	source_host(src, host, sizeof host);
+	sl_url_source_host(src, host, sizeof host);
 	if (host[0] == '\0')
 		return 0;
 	/* Host names become file names: keep [a-z0-9.-], anything else (IPv6 brackets, colons) becomes '_'. */
@@ -286,6 +265,47 @@ static void fetch_opts_from_config(const struct sl_config *cfg, const struct sl_
 	o->log_source = src->name;
 }
 
+/* A verified snapshot's payloads through the malware scan gate ([scan]); the message says what it found. A
+ * gate that could not record its findings leaves a pending snapshot nobody can approve unscanned: the
+ * approval refuses it until `sluice scan` ran. */
+static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *msg, size_t cap)
+{
+	struct sl_findings_result fr;
+	char *cause = NULL;
+	int rc = sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
+	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
+	if (n < 0 || (size_t)n >= cap)
+		n = 0;
+	if (rc < 0) {
+		sl_log_err(ctx->src->name, "scan gate: %s", cause ? cause : sl_strerror(rc));
+		snprintf(msg + n, cap - (size_t)n, "; the scan gate failed: %s", cause ? cause : sl_strerror(rc));
+		rep->findings_undecided = 1;
+	} else if (fr.enabled) {
+		snprintf(msg + n, cap - (size_t)n, "; scanned %llu artifact(s) (%llu cached): %llu finding(s), %u "
+			 "undecided", (unsigned long long)fr.scanned, (unsigned long long)fr.cached,
+			 (unsigned long long)fr.findings, fr.undecided);
+		rep->findings_undecided = fr.undecided;
+	}
+	free(cause);
+	struct sl_snapshot_info si;
+	if (sl_catalog_snapshot_get(ctx->cat, ctx->snap_id, &si) == 0) {
+		char size[32];
+		sl_units_format_size(si.total_bytes, size, sizeof size);
+		sl_alert_raise(ctx->cfg, ctx->cat, "pending", ctx->src->name, ctx->snap_id, NULL,
+			       json_pack("{s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)si.n_entries, "bytes",
+					 (json_int_t)si.total_bytes, "findings", (json_int_t)(rc < 0 ? 0 : fr.findings),
+					 "findings_undecided", (json_int_t)rep->findings_undecided, "scanned",
+					 (json_int_t)(rc < 0 ? 0 : fr.scanned)),
+			       "sluice: snapshot %lld of %s verified and waiting for %s: %llu files, %s%s%s. Review: sluice "
+			       "diff %lld; sluice findings %lld.", (long long)ctx->snap_id, ctx->src->name,
+			       ctx->src->auto_approve ? "auto-approval" : "approval", (unsigned long long)si.n_entries, size,
+			       rep->findings_undecided ? "; BLOCKING FINDINGS: " : "",
+			       rep->findings_undecided ? "undecided findings block approval" : "", (long long)ctx->snap_id,
+			       (long long)ctx->snap_id);
+		sl_snapshot_info_release(&si);
+	}
+}
+
 /* Ends the run and settles the snapshot from the syncer's verdict. */
 static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl_sync_report *rep)
 {
@@ -299,20 +319,34 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		outcome = SL_RUN_UNCHANGED;
 		snprintf(msg, sizeof msg, "upstream unchanged");
 	} else if (rc == 0 && ctx->checks_failed == 0 && ctx->snap_id != 0) {
-		int t = sl_catalog_snapshot_transition(ctx->cat, ctx->snap_id, SL_SNAP_SYNCING, SL_SNAP_VERIFIED,
-						       "all checks passed");
-		if (t == 0)
-			t = sl_catalog_snapshot_transition(ctx->cat, ctx->snap_id, SL_SNAP_VERIFIED,
-							   SL_SNAP_PENDING, NULL);
+		/* The syncer fetched and pre-checked; the format's verifier decides, from the store. */
+		struct sl_settle_result st;
+		char *scause = NULL;
+		int t = sl_settle_snapshot(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->source_id, ctx->snap_id, &st,
+					   &scause);
+		ctx->checks_failed += st.failed;
 		if (t < 0) {
 			outcome = SL_RUN_FAILED;
-			snprintf(msg, sizeof msg, "snapshot %lld: cannot record verification: %s",
-				 (long long)ctx->snap_id, sl_strerror(t));
+			snprintf(msg, sizeof msg, "%s", scause ? scause : sl_strerror(t));
+		} else if (st.verdict == SL_SETTLED_FAILED) {
+			outcome = SL_RUN_FAILED;
+			rep->snap_state = SL_SNAP_FAILED;
+			snprintf(msg, sizeof msg, "%s", st.reason);
+			sl_alert_raise(ctx->cfg, ctx->cat, "verification-failed", ctx->src->name, ctx->snap_id, NULL,
+				       json_pack("{s:I, s:I}", "checks", (json_int_t)st.checks, "failed", (json_int_t)st.failed),
+				       "sluice: a sync of %s was REFUSED: %u of %u check(s) failed; first: %s. Nothing was "
+				       "published (sluice show %lld).", ctx->src->name, st.failed, st.checks, st.reason,
+				       (long long)ctx->snap_id);
+		} else if (st.verdict == SL_SETTLED_UNCHANGED) {
+			outcome = SL_RUN_UNCHANGED;
+			snprintf(msg, sizeof msg, "upstream unchanged (%s)", st.reason);
+			ctx->snap_id = 0;
 		} else {
 			outcome = SL_RUN_OK;
 			rep->snap_state = SL_SNAP_PENDING;
-			snprintf(msg, sizeof msg, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
+			scan_new(ctx, rep, msg, sizeof msg);
 		}
+		free(scause);
 	} else {
 		bool interrupted = rc == -SL_E_INTERRUPTED;
 		outcome = interrupted ? SL_RUN_INTERRUPTED : SL_RUN_FAILED;
@@ -345,7 +379,7 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 {
 	memset(report, 0, sizeof *report);
 	report->snap_state = -1;
-	const struct sl_syncer *syncer = syncer_find(src->format->name);
+	const struct sl_syncer *syncer = src->format->sync;
 	if (syncer == NULL) {
 		sl_log_err(src->name, "no syncer for type %s", src->format->name);
 		return -SL_E_UNSUPPORTED;
@@ -370,6 +404,9 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	int64_t interval = src->request_interval_ms >= 0 ? src->request_interval_ms : cfg->request_interval_ms;
 	if (rc == 0)
 		rc = sl_catalog_source_ensure(cat, src->name, src->format->name, &ctx.source_id);
+	int settled = 0;   /* we hold the source's lock: a run of it still 'running' was killed */
+	if (rc == 0 && sl_catalog_recover_source(cat, ctx.source_id, &settled) == 0 && settled > 0)
+		sl_log_warn(src->name, "an earlier sync of this source was killed: recorded as interrupted");
 	if (rc == 0)
 		rc = sl_catalog_run_begin(cat, ctx.source_id, &ctx.run_id);
 	if (rc < 0) {
@@ -392,6 +429,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		sl_sync_unlock(lock);
 		return 0;
 	}
+	if (opts != NULL && opts->transfer != NULL)
+		sl_fetch_on_progress(ctx.fetch, opts->transfer, opts->progress_arg);
 	rc = syncer->run(&ctx, &cause);
 	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
 	 * recorded as verified. */

@@ -447,8 +447,9 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
 		char url[APT_URL_CAP];
 		snprintf(url, sizeof url, "%s/%s", r->base, it->path);
-		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool",
-				       "application/vnd.debian.binary-package", url, it->meta);
+		char meta[SL_APT_POOL_META_MAX + 256];
+		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool", "application/vnd.debian.binary-package",
+				       url, sl_apt_select_pool_meta(r, it, meta, sizeof meta));
 	}
 	if (rc == 0 && more < 0)
 		rc = more;
@@ -483,6 +484,7 @@ static void run_release(struct apt_run *r)
 		free(r->idx[i].err_msg);
 	sl_apt_pool_free(r->pool);
 	sl_strset_free(r->seen);
+	json_decref(r->also);
 	free(r->pool_err_msg);
 	sl_apt_solver_free(r->solver);
 }
@@ -703,7 +705,6 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
-const struct sl_syncer sl_syncer_apt = {
-	.format = "apt",
+const struct sl_syncer sl_apt_syncer = {
 	.run = apt_run,
 };

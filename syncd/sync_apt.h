@@ -15,6 +15,6 @@
 
 #include "syncd/sync.h"
 
-extern const struct sl_syncer sl_syncer_apt;
+extern const struct sl_syncer sl_apt_syncer;
 
 #endif

@@ -73,6 +73,7 @@ struct apt_run {
 	char *pool_err_msg;
 	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
 	struct sl_strset *seen;    /* pool paths already queued (arch:all files appear in every arch) */
+	struct json_t *also;       /* pool path -> "suite ...": further suites listing a queued file (apt_select.c) */
 };
 
 /* The upstream URL of dists/<suite>/<rel>: 0, or -SL_E_TOOBIG when it does not fit. */
@@ -87,6 +88,9 @@ static inline int url_of(const struct apt_run *r, const char *suite, const char 
 int sl_apt_select_packages(struct apt_run *r, int tmp_dirfd, char **cause);
 /* Walk one verified index: queue its selected pool files and, when re-signing, write the filtered
  * Packages and start its .gz and .xz; when publishing verbatim, record the upstream index as is. */
+/* The catalogue metadata of a pool item: its own, plus `suites` ("stable stable-updates") when further
+ * suites list the same file (a point release folds stable-updates into stable). Returns it->meta or buf. */
+const char *sl_apt_select_pool_meta(struct apt_run *r, const struct sl_apt_pool_item *it, char *buf, size_t cap);
 int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **cause);
 /* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
 int sl_apt_select_finish_compressed(struct apt_run *r, char **cause);

@@ -923,19 +923,6 @@ static void test_request_timeout(void **state)
 		fail_msg("message '%s'", x->got[0].message);
 }
 
-static void test_url_host(void **state)
-{
-	(void)state;
-	char h[64];
-	assert_int_equal(sl_fetch_url_host("https://Deb.Example.ORG:8443/debian/", h, sizeof h), 0);
-	assert_string_equal(h, "deb.example.org");
-	assert_int_equal(sl_fetch_url_host("http://[::1]:80/x", h, sizeof h), 0);
-	assert_string_equal(h, "[::1]");
-	assert_int_equal(sl_fetch_url_host("file:///etc/passwd", h, sizeof h), -SL_E_UNSUPPORTED);
-	assert_int_equal(sl_fetch_url_host("http://", h, sizeof h), -SL_E_BADNAME);
-	assert_int_equal(sl_fetch_url_host("http://a-very-long-host-name.example.org/", h, 8), -SL_E_TOOBIG);
-}
-
 /* The copy a callback keeps of a borrowed memory body: exact bytes (NULs included), terminated. */
 static void test_body_dup(void **state)
 {
@@ -961,7 +948,6 @@ static void test_body_dup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url_host),
 		cmocka_unit_test(test_body_dup),
 		cmocka_unit_test_setup_teardown(test_parallel_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_digest, setup, teardown),

@@ -7,7 +7,8 @@
 #
 #   admin_fixture_repo DIR SET     lay out package set v1, v2 or v3 in DIR, indexed, signed by key
 #                                  "upstream" with a Date newer than any set before (v3 = v2 re-dated)
-#   admin_setup [EXTRA_CONF]       (@KEYS@ in it: the upstream keyring's dir) nginx over $SL_TMP/upstream (set v1), config $conf, `sluice init`,
+#   admin_setup [EXTRA_CONF]       (@KEYS@ in it: the upstream keyring's dir) nginx over $SL_TMP/upstream (set v1;
+#                                  $ADMIN_NGINX_EXTRA: more server directives), config $conf, `sluice init`,
 #                                  sluice-served on $base; S runs the CLI; served runs as nobody when root
 #   admin_sync                     sync source fix; prints the new pending snapshot's id
 #   served_code PATH               HTTP status of $base/apt/fix/PATH
@@ -96,7 +97,7 @@ admin_setup() {
 	sl_on_cleanup apt_fixture_keys_cleanup
 	up=$SL_TMP/upstream
 	admin_fixture_repo "$up" v1
-	sl_start_nginx "$up"
+	sl_start_nginx "$up" "${ADMIN_NGINX_EXTRA:-}"
 	state=$SL_TMP/state
 	port=$(sl_free_port)
 	conf=$SL_TMP/sluice.conf
