@@ -10,7 +10,7 @@ BUILD=(build-essential cmake pkg-config libcurl4-openssl-dev libarchive-dev libg
 RUN=(gnupg ca-certificates xz-utils)
 # Real upstreams and real clients for the integration tests and benchmarks.
 TEST=(nginx-light apt-utils dpkg-dev clamav clamav-freshclam docker-registry skopeo umoci containerd aptly wrk haproxy
-      sqlite3 curl python3 clang procps iproute2 time bc apache2-utils chromium openssl lz4 zstd bzip2
+      sqlite3 curl python3 clang libclang-rt-14-dev procps iproute2 time bc apache2-utils chromium openssl lz4 zstd bzip2
       groff-base gpgv python3-aiosmtpd)
 
 missing=()
