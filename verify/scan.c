@@ -149,7 +149,7 @@ struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_lim
 		goto fail;
 	}
 	*tab = '\0';
-	snprintf(s->engine, sizeof s->engine, "%s", line + 2);
+	snprintf(s->engine, sizeof s->engine, "%.63s", line + 2);
 	s->sigs = (unsigned)strtoul(tab + 1, NULL, 10);
 	return s;
 fail:

@@ -45,5 +45,8 @@ struct sl_scan_engine *sl_scan_engine_load(const char *db_dir, const struct sl_s
 					   char **cause);
 void sl_scan_engine_scan(struct sl_scan_engine *e, int fd, int out);
 void sl_scan_engine_free(struct sl_scan_engine *e);
+/* An engine without signatures: it walks archives and applies the limits exactly as a loaded one, and
+ * matches nothing (for the walk's fuzz target). */
+struct sl_scan_engine *sl_scan_engine_dry(const struct sl_scan_limits *lim);
 
 #endif

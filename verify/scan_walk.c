@@ -96,8 +96,18 @@ void sl_scan_engine_free(struct sl_scan_engine *e)
 	free(e);
 }
 
+struct sl_scan_engine *sl_scan_engine_dry(const struct sl_scan_limits *lim)
+{
+	struct sl_scan_engine *e = calloc(1, sizeof *e);
+	if (e != NULL)
+		e->lim = *lim;
+	return e;
+}
+
 static void scan_plain(struct walk *w, int fd, const char *member)
 {
+	if (w->e->cl == NULL)
+		return;   /* a dry engine: the walk only */
 	struct cl_scan_options opts = { .parse = ~0u, .general = CL_SCAN_GENERAL_ALLMATCHES };
 	const char *virname = NULL;
 	unsigned long scanned = 0;
