@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/path.h"
 #include "core/url.h"
 
 static void test_url_host(void **state)
@@ -72,6 +73,25 @@ static void test_url_quote(void **state)
 	assert_string_equal(q, "%2525");
 }
 
+/* What apt (and sluice) request, sluice-served maps back: one decode undoes one quote, for every byte. */
+static void test_url_quote_roundtrip(void **state)
+{
+	(void)state;
+	char name[300], q[900], back[300];
+	size_t n = 0;
+	for (unsigned c = 1; c < 256; c++)
+		name[n++] = (char)c;
+	name[n] = '\0';
+	assert_int_equal(sl_url_quote(q, sizeof q, name), 0);
+	assert_int_equal(sl_path_url_decode(q, back, sizeof back), 0);
+	assert_memory_equal(back, name, n + 1);
+	/* OCI repository names, tags and digests, ClamAV database names: their allowed characters are never
+	 * quoted, so those URLs are the same with or without this function. */
+	const char *oci = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/sha256:";
+	assert_int_equal(sl_url_quote(q, sizeof q, oci), 0);
+	assert_string_equal(q, oci);
+}
+
 static void test_url_quote_caps(void **state)
 {
 	(void)state;
@@ -113,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_url_host),
 		cmocka_unit_test(test_source_host),
 		cmocka_unit_test(test_url_quote),
+		cmocka_unit_test(test_url_quote_roundtrip),
 		cmocka_unit_test(test_url_quote_caps),
 		cmocka_unit_test(test_url_join),
 	};
