@@ -83,8 +83,8 @@ apt_fetch_all() {
 # ---- 1. stock apt-get straight from nginx: the reference for what is requested.
 apt_fetch_all "$SL_TMP/direct" "http://127.0.0.1:$SL_NGINX_PORT/" "$APT_KEYS/upstream.gpg"
 requests 'APT-HTTP' >"$SL_TMP/apt.req"
-for want in "/dists/stable%2bq/InRelease" "/pool/main/e/epoch/epoch_1%253a2.0-1_all.deb" \
-	"/pool/main/p/plus/plus_1.0-1%2bdeb12u1_all.deb" "/pool/main/t/tilde/tilde_1.0%7erc1-1_all.deb" \
+for want in "/dists/stable%2bq/InRelease" "/dists/stable%2bq/main/binary-$APT_ARCH/Packages.xz" \
+	"/pool/main/e/epoch/epoch_1%253a2.0-1_all.deb" "/pool/main/p/plus/plus_1.0-1%2bdeb12u1_all.deb" "/pool/main/t/tilde/tilde_1.0%7erc1-1_all.deb" \
 	"/pool/main/s/spaced/spaced%201.0-1_all.deb"; do
 	grep -qF "GET $want 200" "$SL_TMP/apt.req" || { cat "$SL_TMP/apt.req"; sl_fail "apt did not request $want"; }
 done
