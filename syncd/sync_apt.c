@@ -341,14 +341,19 @@ static int pool_fill(struct apt_run *r)
 			r->pool_bytes_done += it->size;
 			continue;
 		}
+		/* Quoted as apt quotes a Filename: "x_1%3a2.0-1_all.deb" is a file name, not an escaped ':'. */
 		char url[APT_URL_CAP];
-		int n = snprintf(url, sizeof url, "%s/%s", r->base, it->path);
-		if (n < 0 || (size_t)n >= sizeof url)
-			return -SL_E_TOOBIG;
+		rc = sl_url_join(url, sizeof url, r->base, it->path);
+		if (rc < 0) {
+			set_err(&r->pool_err, &r->pool_err_msg, rc, it->path);
+			return rc;
+		}
 		size_t plen = strlen(it->path) + 1;
 		struct pool_req *q = malloc(sizeof *q + plen);
-		if (q == NULL)
+		if (q == NULL) {
+			set_err(&r->pool_err, &r->pool_err_msg, -ENOMEM, it->path);
 			return -ENOMEM;
+		}
 		q->r = r;
 		q->size = it->size;
 		memcpy(q->path, it->path, plen);
@@ -375,10 +380,13 @@ static int pool_fill(struct apt_run *r)
 static int fetch_pool(struct apt_run *r, char **cause)
 {
 	int rc = sl_apt_pool_rewind(r->pool);
-	if (rc == 0)
-		rc = pool_fill(r);
-	if (rc == 0)
+	/* Run the engine even when filling failed part way (the failure is in r->pool_err and stops further
+	 * filling): what was queued before it must finish while r exists, its callbacks point into r, and
+	 * sl_fetch_free() would otherwise call them after the run is gone. */
+	if (rc == 0) {
+		pool_fill(r);
 		rc = sl_fetch_run(r->ctx->fetch);
+	}
 	if (rc == -SL_E_INTERRUPTED)
 		return sl_cause(cause, rc, "interrupted while fetching pool files");
 	if (r->pool_err != 0)
@@ -394,7 +402,9 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	int more = rc == 0 ? sl_apt_pool_next(r->pool, it) : 0;
 	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
 		char url[APT_URL_CAP];
-		snprintf(url, sizeof url, "%s/%s", r->base, it->path);
+		rc = sl_url_join(url, sizeof url, r->base, it->path);
+		if (rc < 0)
+			break;
 		char meta[SL_APT_POOL_META_MAX + 256];
 		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool", "application/vnd.debian.binary-package",
 				       url, sl_apt_select_pool_meta(r, it, meta, sizeof meta));

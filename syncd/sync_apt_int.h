@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/strset.h"
+#include "core/url.h"
 #include "syncd/apt_pool.h"
 #include "syncd/sync.h"
 
@@ -77,10 +78,16 @@ struct apt_run {
 	struct json_t *also;       /* pool path -> "suite ...": further suites listing a queued file (apt_select.c) */
 };
 
-/* The upstream URL of dists/<suite>/<rel>: 0, or -SL_E_TOOBIG when it does not fit. */
+/* The upstream URL of dists/<suite>/<rel>, built as apt builds it (debmetaindex.cc): the suite is quoted
+ * (sl_url_quote), the rest ("main/binary-amd64/Packages.xz", ".../by-hash/SHA256/<hex>": configured
+ * names and the Release's own) is not. 0, or -SL_E_TOOBIG when it does not fit. */
 static inline int url_of(const struct apt_run *r, const char *suite, const char *rel, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, suite, rel);
+	char q[SL_MAX_REL_PATH];
+	int rc = sl_url_quote(q, sizeof q, suite);
+	if (rc < 0)
+		return rc;
+	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, q, rel);
 	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
