@@ -198,13 +198,20 @@ static struct fix *fix_new(enum sl_publish_mode mode)
 	return f;
 }
 
-static void fix_free(struct fix *f)
+/* Forget what the verifier recorded (before running it again). */
+static void clear_recs(struct fix *f)
 {
 	for (size_t i = 0; i < f->nrecs; i++) {
 		free(f->recs[i].subject);
 		free(f->recs[i].check);
 		free(f->recs[i].reason);
 	}
+	f->nrecs = 0;
+}
+
+static void fix_free(struct fix *f)
+{
+	clear_recs(f);
 	free(f->inrelease);
 	sl_snapfix_free(f->sf);
 	free(f);
@@ -345,7 +352,7 @@ static void test_rollback(void **state)
 					      "apt.stable.date", newer), 0);
 	expect_refused(f, SL_VERIFY_ARRIVAL, "dists/stable/InRelease", "rollback", "is older than last accepted");
 	/* A re-check does not judge rollback (later snapshots moved the state on by design). */
-	f->nrecs = 0;
+	clear_recs(f);
 	assert_int_equal(run(f, SL_VERIFY_RECHECK, NULL), 0);
 	fix_free(f);
 }
@@ -650,9 +657,9 @@ static void test_recheck_altered_object(void **state)
 	assert_non_null(fp);
 	fputc('X', fp);
 	fclose(fp);
-	f->nrecs = 0;
+	clear_recs(f);
 	assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
-	f->nrecs = 0;
+	clear_recs(f);
 	expect_refused(f, SL_VERIFY_RECHECK, f->pool_path[0], "pool-file", "altered on disk");
 	fix_free(f);
 }
@@ -664,7 +671,7 @@ static void test_recheck_keyring_without_signer(void **state)
 	store(f);
 	assert_int_equal(run(f, SL_VERIFY_RECHECK, NULL), 0);
 	f->src.keyring = K.intruder_ring;
-	f->nrecs = 0;
+	clear_recs(f);
 	expect_refused(f, SL_VERIFY_RECHECK, "dists/stable/InRelease", "openpgp-signature",
 		       "no good signature by an allowed key");
 	fix_free(f);
