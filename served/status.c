@@ -22,7 +22,6 @@
 #include "served/srcstate.h"
 #include "served/text.h"
 
-#define SL_STATUS_KEY_MAX (1u << 20)   /* bytes of public/keys/sluice.asc read for fingerprints: a few KiB */
 #define SL_STATUS_KEYS 4               /* fingerprints shown: the signing key, plus one rotation overlap */
 
 enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
@@ -328,7 +327,7 @@ static void key_section(struct sl_text *t, const struct sl_request *r, const cha
 	char fprs[SL_STATUS_KEYS][SL_PGPKEY_FPR_MAX];
 	int n = 0;
 	if (snprintf(path, sizeof path, "%s/keys/sluice.asc", r->public_dir) < (int)sizeof path &&
-	    sl_fs_read_file(path, SL_STATUS_KEY_MAX, &data, &len) == 0)
+	    sl_fs_read_file(path, SL_MAX_STATUS_KEYRING, &data, &len) == 0)
 		n = sl_pgpkey_fingerprints(data, len, fprs, SL_STATUS_KEYS);
 	free(data);
 	if (n <= 0) {

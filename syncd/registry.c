@@ -23,11 +23,6 @@
 #include "core/url.h"
 
 #define REG_TAGS_PAGE       1000              /* tags asked for per page (n=); registries may send fewer */
-#define REG_MAX_PAGES       1000              /* pages followed per repository: a loop guard */
-#define REG_TOKEN_MAX       (16u << 10)       /* bytes of a bearer token: Docker Hub's JWTs are ~ 2 KiB */
-#define REG_TOKEN_BODY_MAX  (64u << 10)       /* bytes of a token endpoint's JSON answer */
-#define REG_PING_BODY_MAX   (64u << 10)       /* bytes of the /v2/ answer */
-#define REG_TAGS_BODY_MAX   (4u << 20)        /* bytes of one tag page */
 #define REG_TOKEN_DEFAULT_S 60                /* s: token lifetime when the realm names none (spec default) */
 #define REG_TOKEN_MARGIN_S  10                /* s: renew this long before expiry (clock skew, slow requests) */
 #define REG_RATE_RESERVE    2                 /* pulls left untouched: stop before the limit, not at it */
@@ -292,7 +287,7 @@ static int ping(struct sl_registry *r, char **cause)
 	char url[SL_MAX_URL + 16];
 	snprintf(url, sizeof url, "%s/v2/", r->base);
 	struct call c = { 0 };
-	int rc = call(r, url, SL_FETCH_QUIET, NULL, REG_PING_BODY_MAX, NULL, &c, cause);
+	int rc = call(r, url, SL_FETCH_QUIET, NULL, SL_MAX_REGISTRY_PING_BODY, NULL, &c, cause);
 	if (rc == 0) {
 		if (c.status == 200)
 			r->mode = AUTH_NONE;
@@ -367,7 +362,7 @@ static int token_take(struct token *t, const uint8_t *body, size_t len)
 		tok = json_string_value(json_object_get(j, "access_token"));
 	json_int_t ttl = json_integer_value(json_object_get(j, "expires_in"));
 	int rc = 0;
-	if (tok == NULL || tok[0] == '\0' || strlen(tok) > REG_TOKEN_MAX || strpbrk(tok, "\r\n") != NULL) {
+	if (tok == NULL || tok[0] == '\0' || strlen(tok) > SL_MAX_REGISTRY_TOKEN || strpbrk(tok, "\r\n") != NULL) {
 		rc = -SL_E_PARSE;
 		snprintf(t->msg, sizeof t->msg, "%s: no usable token in the answer", t->r->realm);
 	} else {
@@ -441,7 +436,7 @@ static int token_request(struct sl_registry *r, struct token *t, char **cause)
 		hdrs[0] = auth;
 	}
 	struct sl_fetch_req req = {
-		.url = url, .flags = SL_FETCH_QUIET, .expect_size = -1, .max_size = REG_TOKEN_BODY_MAX,
+		.url = url, .flags = SL_FETCH_QUIET, .expect_size = -1, .max_size = SL_MAX_REGISTRY_TOKEN_BODY,
 		.headers = hdrs, .timeout_ms = r->timeout_ms, .done = token_done, .arg = t,
 	};
 	int rc = sl_fetch_add(r->f, &req);
@@ -508,7 +503,7 @@ static bool reauth(struct sl_registry *r, const struct call *c)
 static int call_auth(struct sl_registry *r, const char *repo, const char *url, unsigned flags,
 		     const char *accept, uint64_t cap, const char *expect_sha256, struct call *c, char **cause)
 {
-	char auth[REG_TOKEN_MAX + 64];
+	char auth[SL_MAX_REGISTRY_TOKEN + 64];
 	const char *hdrs[3] = { accept, NULL, NULL };
 	int rc = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -771,11 +766,11 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 	size_t dropped = 0;
 	int rc = 0;
 	for (unsigned page = 0; rc == 0; page++) {
-		if (page >= REG_MAX_PAGES) {
-			rc = sl_cause(cause, -SL_E_TOOBIG, "%s: more than %d pages of tags", repo, REG_MAX_PAGES);
+		if (page >= SL_MAX_REGISTRY_PAGES) {
+			rc = sl_cause(cause, -SL_E_TOOBIG, "%s: more than %d pages of tags", repo, SL_MAX_REGISTRY_PAGES);
 			break;
 		}
-		rc = call_auth(r, repo, url, SL_FETCH_QUIET, NULL, REG_TAGS_BODY_MAX, NULL, &c, cause);
+		rc = call_auth(r, repo, url, SL_FETCH_QUIET, NULL, SL_MAX_REGISTRY_TAGS_PAGE, NULL, &c, cause);
 		if (rc < 0)
 			break;
 		if (c.status == 404) {
@@ -869,7 +864,7 @@ static void blob_done(void *arg, const struct sl_fetch_result *res)
 static int blob_send(struct blob_req *b, const struct token *t, char **cause)
 {
 	struct sl_registry *r = b->r;
-	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256], auth[REG_TOKEN_MAX + 64];
+	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256], auth[SL_MAX_REGISTRY_TOKEN + 64];
 	if (blob_url(b, url, sizeof url) < 0)
 		return sl_cause(cause, -SL_E_TOOBIG, "blob URL too long");
 	int rc = auth_header(r, t, auth, sizeof auth, cause);

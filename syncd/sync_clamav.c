@@ -28,7 +28,6 @@
 #include "verify/verifier.h"
 
 #define DNS_MAX_AGE_S (3 * 3600)  /* s: freshclam distrusts a TXT record older than 3 hours */
-#define DNS_ANSWER_MAX 4096       /* bytes of a DNS answer: the record is < 100 bytes */
 #define STATE_CLEAN "clamav.clean"
 
 struct prev_entry {
@@ -240,7 +239,7 @@ static void discard(struct cl_run *r, const char *sha256)
 /* The first TXT string of the answer to `name`, or an error (the caller falls back to HTTP). */
 static int dns_txt(const char *name, char *out, size_t cap)
 {
-	unsigned char ans[DNS_ANSWER_MAX];
+	unsigned char ans[SL_MAX_DNS_ANSWER];
 	int n = res_query(name, C_IN, T_TXT, ans, sizeof ans);
 	if (n < NS_HFIXEDSZ)
 		return -SL_E_NETWORK;
