@@ -1,5 +1,8 @@
-/* limits: every hard cap in sluice, in one place. Untrusted input (network, upstream metadata, config,
- * client requests) is bounded by these; exceeding one is -SL_E_TOOBIG, never a crash. */
+/* limits: sluice's hard caps, with the few sizing constants that go with them (write-behind buffers,
+ * lock waits). Untrusted input (network, upstream metadata, config, client requests, published files read
+ * back) is bounded by these; exceeding one is refused (-SL_E_TOOBIG, or the protocol's own answer such as
+ * HTTP 414), never a crash. Only sizes fixed by one wire format stay beside its parser (core/cvd.h,
+ * core/oci.h); policy intervals (backoffs) stay with their code. */
 #ifndef SL_LIMITS_H
 #define SL_LIMITS_H
 
