@@ -48,8 +48,9 @@ enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
 
 /* ---- client snippets ---- */
 
-/* The text is core/clients.c's, shared with `sluice clients` and contrib/run.sh, escaped for the page. */
-static void snippet(struct sl_text *out, const char *base_url, const struct sl_source *src)
+/* The text is core/clients.c's (the format row's generator), shared with `sluice clients` and
+ * contrib/run.sh, escaped for the page. */
+void sl_status_snippet_clients(struct sl_text *out, const char *base_url, const struct sl_source *src)
 {
 	bool unsupported = false;
 	char *text = sl_clients_snippet(src, base_url, &unsupported);
@@ -59,16 +60,6 @@ static void snippet(struct sl_text *out, const char *base_url, const struct sl_s
 	}
 	sl_text_html(out, text);
 	free(text);
-}
-
-void sl_status_snippet_apt(struct sl_text *out, const char *base_url, const struct sl_source *src)
-{
-	snippet(out, base_url, src);
-}
-
-void sl_status_snippet_clamav(struct sl_text *out, const char *base_url, const struct sl_source *src)
-{
-	snippet(out, base_url, src);
 }
 
 /* ---- the page ---- */
