@@ -122,6 +122,12 @@ const struct key_def *sl_cfg_find_key(enum sec sec, const char *name);
 /* The name of the i-th key of section kind `sec` (shared keys, then each type's in sl_formats[] order);
  * NULL past the last. */
 const char *sl_cfg_key_name(enum sec sec, size_t i);
+/* One configured value (with its continuation lines) into its field of `base` (struct sl_config or
+ * sl_source), checked; problems recorded. The default is applied the same way, as if configured at `line`. */
+void sl_cfg_apply(struct cfgp *p, const struct key_def *d, void *base, const struct entry *e);
+void sl_cfg_apply_default(struct cfgp *p, const struct key_def *d, void *base, int line);
+#define SL_CFG_SINGLE_VALUE "'%s' takes a single value; this indented line would continue it " \
+			    "(remove the indentation if it starts a new key)"
 /* The entry of `sec` (may be NULL) for key `name`, or NULL. */
 const struct entry *sl_cfg_find_entry(const struct section *sec, const char *name);
 /* Make room for element n of *v (capacity *cap, elements of `size` bytes): 0 or -ENOMEM. */
