@@ -1,6 +1,6 @@
-/* registry: the distribution API client — auth challenges and tokens, manifest HEAD/GET, tag pages,
- * blob downloads, rate-limit accounting. Every request goes through the fetch engine; the answers that
- * live in response headers come back through its header capture. */
+/* registry: the distribution API client — manifest HEAD/GET, tag pages, blob downloads, rate-limit
+ * accounting (auth challenges and tokens are registry_auth.c's). Every request goes through the fetch
+ * engine; the answers that live in response headers come back through its header capture. */
 #include "syncd/registry.h"
 
 #include <errno.h>
@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "core/blob.h"
 #include "core/catalog.h"
@@ -21,55 +20,19 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/url.h"
+#include "syncd/registry_int.h"
 
 #define REG_TAGS_PAGE       1000              /* tags asked for per page (n=); registries may send fewer */
-#define REG_TOKEN_DEFAULT_S 60                /* s: token lifetime when the realm names none (spec default) */
-#define REG_TOKEN_MARGIN_S  10                /* s: renew this long before expiry (clock skew, slow requests) */
 #define REG_RATE_RESERVE    2                 /* pulls left untouched: stop before the limit, not at it */
 #define REG_RATE_COOL_S     3600              /* s: cool-down when the window is unknown */
 
-enum auth_mode { AUTH_UNKNOWN, AUTH_NONE, AUTH_BASIC, AUTH_BEARER };
-
-/* Response headers every registry request captures (see fetch.h), in this order. */
-enum { H_AUTH, H_LINK, H_DIGEST, H_LENGTH, H_RL_LIMIT, H_RL_REMAINING, H_N };
 static const char *const reg_capture[H_N + 1] = {
 	[H_AUTH] = "WWW-Authenticate", [H_LINK] = "Link", [H_DIGEST] = "Docker-Content-Digest",
 	[H_LENGTH] = "Content-Length", [H_RL_LIMIT] = "RateLimit-Limit", [H_RL_REMAINING] = "RateLimit-Remaining",
 	[H_N] = NULL,
 };
 
-struct blob_req;
-
-/* A bearer token per scope. Fetched synchronously by the control requests, and asynchronously for blobs:
- * blobs that need it while it is on its way wait in `waiters` and are queued when it arrives. */
-struct token {
-	struct token *next;
-	struct sl_registry *r;     /* NULL once the registry is gone while a request is still queued */
-	char *scope, *value;
-	int64_t expires;           /* monotonic s */
-	unsigned gen;              /* bumped with every new value: a 401 renews only the token it was sent */
-	bool pending;              /* a token request is queued in the fetch engine */
-	int err;                   /* outcome of the last request: 0 or a negative code */
-	char msg[SL_MAX_URL + 256];
-	struct blob_req *waiters, **waiters_tail;
-};
-
-struct sl_registry {
-	struct sl_fetch *f;
-	char *base, *origin, *username, *password, *log_source;
-	bool https;
-	struct sl_catalog *cat;
-	uint64_t bandwidth_bps;
-	int64_t timeout_ms;
-	enum auth_mode mode;
-	char realm[SL_MAX_URL], service[256];
-	struct token *tokens;
-	long rl_limit, rl_remaining, rl_window;   /* -1: unknown */
-	bool rl_logged;
-};
-
-
-static int64_t mono_s(void)
+int64_t sl_reg_mono_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -137,20 +100,7 @@ static void cooldown(struct sl_registry *r, int64_t seconds, const char *why)
 
 /* ---- one request, waited for ---- */
 
-/* What a request's callback copied out of the borrowed result. */
-struct call {
-	struct sl_registry *r;
-	int err;
-	long status;
-	char msg[512];
-	uint8_t *body;              /* heap, NUL-terminated; 2xx only */
-	size_t len;
-	char ctype[SL_OCI_MT_MAX];  /* bare Content-Type */
-	char hdr[H_N][SL_MAX_HEADER_VALUE];   /* captured values, "" when absent */
-	bool rated;                 /* the answer carried RateLimit-Remaining */
-};
-
-static void call_release(struct call *c)
+void sl_reg_call_release(struct call *c)
 {
 	free(c->body);
 	c->body = NULL;
@@ -181,10 +131,10 @@ static void call_done(void *arg, const struct sl_fetch_result *res)
  * run to its end. 0 once the registry answered with a status, an HTTP error included (the caller judges
  * it); else the engine's error (-SL_E_NETWORK, -SL_E_TIMEOUT, -SL_E_TOOBIG, -SL_E_DIGEST, -SL_E_COOLDOWN,
  * -SL_E_INTERRUPTED...) with *cause naming the URL. Never from inside a fetch callback. */
-static int call(struct sl_registry *r, const char *url, unsigned flags, const char *const *hdrs, uint64_t cap,
+int sl_reg_call(struct sl_registry *r, const char *url, unsigned flags, const char *const *hdrs, uint64_t cap,
 		const char *expect_sha256, struct call *c, char **cause)
 {
-	call_release(c);
+	sl_reg_call_release(c);
 	memset(c, 0, sizeof *c);
 	c->r = r;
 	/* Control requests get the registry's deadline; a manifest body (the one digest-checked call) the
@@ -205,318 +155,6 @@ static int call(struct sl_registry *r, const char *url, unsigned flags, const ch
 	if (c->err == 0 || (c->err == -SL_E_HTTP && c->status >= 300))
 		return 0;
 	return sl_cause(cause, c->err, "%s: %s", url, c->msg[0] ? c->msg : sl_strerror(c->err));
-}
-
-/* ---- authentication ---- */
-
-/* Next auth-param of a challenge: key=value or key="quoted \"value\"". */
-static bool next_param(const char **pp, char *key, size_t kcap, char *val, size_t vcap)
-{
-	const char *p = *pp;
-	while (*p == ' ' || *p == ',' || *p == '\t')
-		p++;
-	size_t k = 0;
-	while (*p != '\0' && *p != '=' && *p != ',' && *p != ' ') {
-		if (k + 1 >= kcap)
-			return false;
-		key[k++] = *p++;
-	}
-	key[k] = '\0';
-	if (k == 0 || *p != '=')
-		return false;
-	p++;
-	size_t v = 0;
-	if (*p == '"') {
-		p++;
-		while (*p != '\0' && *p != '"') {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			if (v + 1 >= vcap)
-				return false;
-			val[v++] = *p++;
-		}
-		if (*p != '"')
-			return false;
-		p++;
-	} else {
-		while (*p != '\0' && *p != ',' && *p != ' ') {
-			if (v + 1 >= vcap)
-				return false;
-			val[v++] = *p++;
-		}
-	}
-	val[v] = '\0';
-	*pp = p;
-	return true;
-}
-
-/* Parse a Bearer or Basic challenge into r->mode/realm/service; scope (may be NULL) gets the scope. */
-static int parse_challenge(struct sl_registry *r, const char *www, char *scope, size_t scap, char **cause)
-{
-	if (strncasecmp(www, "Basic", 5) == 0 && (www[5] == ' ' || www[5] == '\0')) {
-		r->mode = AUTH_BASIC;
-		return 0;
-	}
-	if (strncasecmp(www, "Bearer ", 7) != 0)
-		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: unsupported authentication challenge '%.100s'", r->base, www);
-	const char *p = www + 7;
-	char key[32], val[SL_MAX_URL];
-	char realm[SL_MAX_URL] = "", service[sizeof r->service] = "";
-	if (scope != NULL)
-		scope[0] = '\0';
-	while (next_param(&p, key, sizeof key, val, sizeof val)) {
-		if (strcasecmp(key, "realm") == 0)
-			snprintf(realm, sizeof realm, "%s", val);
-		else if (strcasecmp(key, "service") == 0 && strlen(val) < sizeof service)
-			memcpy(service, val, strlen(val) + 1);
-		else if (strcasecmp(key, "scope") == 0 && scope != NULL && strlen(val) < scap)
-			memcpy(scope, val, strlen(val) + 1);
-	}
-	bool https = strncmp(realm, "https://", 8) == 0;
-	if (!https && !(strncmp(realm, "http://", 7) == 0 && !r->https))
-		return sl_cause(cause, -SL_E_BADNAME, "%s: token realm '%.200s' is not %s", r->base, realm,
-			    r->https ? "https" : "http(s)");
-	snprintf(r->realm, sizeof r->realm, "%s", realm);
-	snprintf(r->service, sizeof r->service, "%s", service);
-	r->mode = AUTH_BEARER;
-	return 0;
-}
-
-static int ping(struct sl_registry *r, char **cause)
-{
-	char url[SL_MAX_URL + 16];
-	snprintf(url, sizeof url, "%s/v2/", r->base);
-	struct call c = { 0 };
-	int rc = call(r, url, SL_FETCH_QUIET, NULL, SL_MAX_REGISTRY_PING_BODY, NULL, &c, cause);
-	if (rc == 0) {
-		if (c.status == 200)
-			r->mode = AUTH_NONE;
-		else if (c.status == 401 && c.hdr[H_AUTH][0] != '\0')
-			rc = parse_challenge(r, c.hdr[H_AUTH], NULL, 0, cause);
-		else
-			rc = sl_cause(cause, -SL_E_HTTP, "%s: not a registry v2 API (HTTP %ld)", url, c.status);
-	}
-	call_release(&c);
-	if (rc == 0 && r->mode == AUTH_BASIC && r->username == NULL)
-		rc = sl_cause(cause, -SL_E_CONFIG, "%s asks for a user name and password (username, password_file)",
-			  r->base);
-	return rc;
-}
-
-static int basic_header(const struct sl_registry *r, char *buf, size_t cap)
-{
-	char plain[1024];
-	int n = snprintf(plain, sizeof plain, "%s:%s", r->username, r->password ? r->password : "");
-	if (n < 0 || (size_t)n >= sizeof plain)
-		return -SL_E_TOOBIG;
-	unsigned char b64[1400];
-	EVP_EncodeBlock(b64, (const unsigned char *)plain, n);
-	explicit_bzero(plain, sizeof plain);
-	n = snprintf(buf, cap, "Authorization: Basic %s", b64);
-	explicit_bzero(b64, sizeof b64);
-	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
-}
-
-static struct token *token_of(struct sl_registry *r, const char *repo)
-{
-	char scope[SL_MAX_OCI_REPO + 64];
-	snprintf(scope, sizeof scope, "repository:%s:pull", repo);
-	for (struct token *t = r->tokens; t != NULL; t = t->next)
-		if (strcmp(t->scope, scope) == 0)
-			return t;
-	struct token *t = calloc(1, sizeof *t);
-	if (t == NULL)
-		return NULL;
-	t->scope = strdup(scope);
-	if (t->scope == NULL) {
-		free(t);
-		return NULL;
-	}
-	t->r = r;
-	t->waiters_tail = &t->waiters;
-	t->next = r->tokens;
-	r->tokens = t;
-	return t;
-}
-
-static bool token_fresh(const struct token *t)
-{
-	return t->value != NULL && t->expires > mono_s();
-}
-
-static void token_free(struct token *t)
-{
-	if (t->value != NULL)
-		explicit_bzero(t->value, strlen(t->value));
-	free(t->value);
-	free(t->scope);
-	free(t);
-}
-
-/* The token endpoint's JSON answer into t. */
-static int token_take(struct token *t, const uint8_t *body, size_t len)
-{
-	json_t *j = json_loadb((const char *)body, len, 0, NULL);
-	const char *tok = json_string_value(json_object_get(j, "token"));
-	if (tok == NULL)
-		tok = json_string_value(json_object_get(j, "access_token"));
-	json_int_t ttl = json_integer_value(json_object_get(j, "expires_in"));
-	int rc = 0;
-	if (tok == NULL || tok[0] == '\0' || strlen(tok) > SL_MAX_REGISTRY_TOKEN || strpbrk(tok, "\r\n") != NULL) {
-		rc = -SL_E_PARSE;
-		snprintf(t->msg, sizeof t->msg, "%s: no usable token in the answer", t->r->realm);
-	} else {
-		char *v = strdup(tok);
-		if (v == NULL) {
-			rc = -ENOMEM;
-			snprintf(t->msg, sizeof t->msg, "out of memory");
-		} else {
-			if (t->value != NULL)
-				explicit_bzero(t->value, strlen(t->value));
-			free(t->value);
-			t->value = v;
-			t->gen++;
-			if (ttl <= 0)
-				ttl = REG_TOKEN_DEFAULT_S;
-			int64_t margin = ttl > 2 * REG_TOKEN_MARGIN_S ? REG_TOKEN_MARGIN_S : ttl / 2;
-			t->expires = mono_s() + (int64_t)ttl - margin;
-		}
-	}
-	json_decref(j);
-	return rc;
-}
-
-static void blobs_release(struct token *t);
-
-static void token_done(void *arg, const struct sl_fetch_result *res)
-{
-	struct token *t = arg;
-	t->pending = false;
-	if (t->r == NULL) {
-		/* The registry was freed with this request still queued: nobody is left to tell. */
-		blobs_release(t);
-		token_free(t);
-		return;
-	}
-	struct sl_registry *r = t->r;
-	t->err = 0;
-	t->msg[0] = '\0';
-	if (res->err == 0) {
-		t->err = token_take(t, res->body, res->body_len);
-	} else if (res->err == -SL_E_HTTP && res->status > 0) {
-		t->err = res->status == 401 || res->status == 403 ? -SL_E_CONFIG : -SL_E_HTTP;
-		snprintf(t->msg, sizeof t->msg, "%s: token request for %s refused (HTTP %ld)%s", r->realm, t->scope,
-			 res->status, res->status == 401 ? ": check username and password_file" : "");
-	} else {
-		t->err = res->err;
-		snprintf(t->msg, sizeof t->msg, "%s: %s", r->realm, res->message ? res->message : sl_strerror(res->err));
-	}
-	blobs_release(t);
-}
-
-/* Queue a request for t's token (Basic credentials go along when configured). */
-static int token_request(struct sl_registry *r, struct token *t, char **cause)
-{
-	if (t->pending)
-		return 0;
-	char *esc_s = curl_easy_escape(NULL, t->scope, 0);
-	char *esc_v = curl_easy_escape(NULL, r->service, 0);
-	char url[SL_MAX_URL * 2];
-	int n = esc_s && esc_v ? snprintf(url, sizeof url, "%s%cservice=%s&scope=%s", r->realm,
-					  strchr(r->realm, '?') ? '&' : '?', esc_v, esc_s) : -1;
-	curl_free(esc_s);
-	curl_free(esc_v);
-	if (n < 0 || (size_t)n >= sizeof url)
-		return sl_cause(cause, -SL_E_TOOBIG, "token URL too long");
-	char auth[2048];
-	const char *hdrs[2] = { NULL, NULL };
-	if (r->username != NULL) {
-		if (basic_header(r, auth, sizeof auth) < 0)
-			return sl_cause(cause, -SL_E_TOOBIG, "credentials too long");
-		hdrs[0] = auth;
-	}
-	struct sl_fetch_req req = {
-		.url = url, .flags = SL_FETCH_QUIET, .expect_size = -1, .max_size = SL_MAX_REGISTRY_TOKEN_BODY,
-		.headers = hdrs, .timeout_ms = r->timeout_ms, .done = token_done, .arg = t,
-	};
-	int rc = sl_fetch_add(r->f, &req);
-	explicit_bzero(auth, sizeof auth);
-	if (rc < 0)
-		return sl_cause(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
-	t->pending = true;
-	return 0;
-}
-
-/* The Authorization header line for `repo` into buf ("" when anonymous), without any request: the
- * mode is known and, for Bearer, t holds a fresh token. */
-static int auth_header(struct sl_registry *r, const struct token *t, char *buf, size_t cap, char **cause)
-{
-	buf[0] = '\0';
-	int n = 0;
-	if (r->mode == AUTH_BASIC)
-		n = basic_header(r, buf, cap) < 0 ? -1 : 0;
-	else if (r->mode == AUTH_BEARER)
-		n = snprintf(buf, cap, "Authorization: Bearer %s", t->value);
-	return (n < 0 || (size_t)n >= cap) ? sl_cause(cause, -SL_E_TOOBIG, "credentials or token too long") : 0;
-}
-
-/* As auth_header, asking the registry and its token realm first when needed (waits for them). renew: the
- * token was refused, get another. Never from inside a fetch callback. */
-static int auth_for(struct sl_registry *r, const char *repo, bool renew, char *buf, size_t cap, char **cause)
-{
-	buf[0] = '\0';
-	int rc = 0;
-	if (r->mode == AUTH_UNKNOWN)
-		rc = ping(r, cause);
-	if (rc < 0 || r->mode != AUTH_BEARER)
-		return rc < 0 ? rc : auth_header(r, NULL, buf, cap, cause);
-	struct token *t = token_of(r, repo);
-	if (t == NULL)
-		return sl_cause(cause, -ENOMEM, "out of memory");
-	if (renew || !token_fresh(t)) {
-		rc = token_request(r, t, cause);
-		if (rc == 0)
-			rc = sl_fetch_run(r->f);
-		if (rc < 0)
-			return sl_cause(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
-		if (t->err < 0)
-			return sl_cause(cause, t->err, "%s", t->msg);
-		if (!token_fresh(t))
-			return sl_cause(cause, -SL_E_PARSE, "%s: token for %s expired on arrival", r->realm, t->scope);
-	}
-	return auth_header(r, t, buf, cap, cause);
-}
-
-/* A 401 on an authenticated request: the challenge may name what is missing. True when a retry with a
- * fresh token makes sense (Basic credentials would only be refused again). */
-static bool reauth(struct sl_registry *r, const struct call *c)
-{
-	if (c->status != 401 || c->hdr[H_AUTH][0] == '\0')
-		return false;
-	char *ignored = NULL;
-	int rc = parse_challenge(r, c->hdr[H_AUTH], NULL, 0, &ignored);
-	free(ignored);
-	return rc == 0 && r->mode == AUTH_BEARER;
-}
-
-/* An authenticated request, renewing the token once on 401. */
-static int call_auth(struct sl_registry *r, const char *repo, const char *url, unsigned flags,
-		     const char *accept, uint64_t cap, const char *expect_sha256, struct call *c, char **cause)
-{
-	char auth[SL_MAX_REGISTRY_TOKEN + 64];
-	const char *hdrs[3] = { accept, NULL, NULL };
-	int rc = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		rc = auth_for(r, repo, pass > 0, auth, sizeof auth, cause);
-		if (rc < 0)
-			break;
-		hdrs[accept ? 1 : 0] = auth[0] ? auth : NULL;
-		rc = call(r, url, flags, hdrs, cap, expect_sha256, c, cause);
-		if (rc < 0 || pass > 0 || !reauth(r, c))
-			break;
-	}
-	explicit_bzero(auth, sizeof auth);
-	return rc;
 }
 
 /* ---- public ---- */
@@ -584,7 +222,7 @@ void sl_registry_free(struct sl_registry *r)
 		if (t->pending)
 			t->r = NULL;   /* still queued in the engine: token_done frees it and its waiters */
 		else
-			token_free(t);
+			sl_reg_token_free(t);
 	}
 	if (r->password != NULL)
 		explicit_bzero(r->password, strlen(r->password));
@@ -616,7 +254,7 @@ int sl_registry_head(struct sl_registry *r, const char *repo, const char *ref, s
 	if (rc < 0)
 		return sl_cause(cause, rc, "%s:%s: invalid reference", repo, ref);
 	struct call c = { 0 };
-	rc = call_auth(r, repo, url, SL_FETCH_HEAD | SL_FETCH_QUIET, "Accept: " SL_OCI_ACCEPT, 0, NULL, &c, cause);
+	rc = sl_reg_call_auth(r, repo, url, SL_FETCH_HEAD | SL_FETCH_QUIET, "Accept: " SL_OCI_ACCEPT, 0, NULL, &c, cause);
 	if (rc == 0) {
 		if (c.status == 404)
 			rc = sl_cause(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url);
@@ -631,7 +269,7 @@ int sl_registry_head(struct sl_registry *r, const char *repo, const char *ref, s
 		if (sl_blob_to_u64(sl_blob_str(c.hdr[H_LENGTH]), &out->size) != 0)
 			out->size = 0;
 	}
-	call_release(&c);
+	sl_reg_call_release(&c);
 	return rc;
 }
 
@@ -655,14 +293,14 @@ int sl_registry_get_manifest(struct sl_registry *r, const char *repo, const char
 		return sl_cause(cause, -SL_E_COOLDOWN, "%s: %s", r->origin, why);
 	}
 	struct call c = { 0 };
-	rc = call_auth(r, repo, url, 0, "Accept: " SL_OCI_ACCEPT, SL_MAX_OCI_MANIFEST, hex, &c, cause);
+	rc = sl_reg_call_auth(r, repo, url, 0, "Accept: " SL_OCI_ACCEPT, SL_MAX_OCI_MANIFEST, hex, &c, cause);
 	if (rc == 0 && !c.rated && r->rl_remaining > 0)
 		r->rl_remaining--;   /* a GET counts; when the answer does not say so, HEADs told us the rest */
 	if (rc == 0 && c.err != 0)
 		rc = c.status == 404 ? sl_cause(cause, -SL_E_NOTFOUND, "%s: manifest unknown (HTTP 404)", url)
 				     : sl_cause(cause, -SL_E_HTTP, "%s: HTTP %ld", url, c.status);
 	if (rc < 0) {
-		call_release(&c);
+		sl_reg_call_release(&c);
 		return rc;
 	}
 	*body = c.body;
@@ -770,7 +408,7 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 			rc = sl_cause(cause, -SL_E_TOOBIG, "%s: more than %d pages of tags", repo, SL_MAX_REGISTRY_PAGES);
 			break;
 		}
-		rc = call_auth(r, repo, url, SL_FETCH_QUIET, NULL, SL_MAX_REGISTRY_TAGS_PAGE, NULL, &c, cause);
+		rc = sl_reg_call_auth(r, repo, url, SL_FETCH_QUIET, NULL, SL_MAX_REGISTRY_TAGS_PAGE, NULL, &c, cause);
 		if (rc < 0)
 			break;
 		if (c.status == 404) {
@@ -794,7 +432,7 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 		}
 		memcpy(url, next, sizeof url);
 	}
-	call_release(&c);
+	sl_reg_call_release(&c);
 	if (dropped > 0)
 		sl_log_warn(r->log_source, "%s/%s: %zu tag(s) ignored: not valid tag names", r->origin, repo, dropped);
 	if (rc < 0) {
@@ -847,7 +485,7 @@ static void blob_done(void *arg, const struct sl_fetch_result *res)
 		/* The token expired while the queue drained: renew it once (one request for every blob that
 		 * carried this token) and queue again. */
 		char *cause = NULL;
-		struct token *t = token_of(r, b->repo);
+		struct token *t = sl_reg_token_of(r, b->repo);
 		b->renewed = true;
 		if (t != NULL && t->gen == b->gen)
 			t->expires = 0;
@@ -867,7 +505,7 @@ static int blob_send(struct blob_req *b, const struct token *t, char **cause)
 	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256], auth[SL_MAX_REGISTRY_TOKEN + 64];
 	if (blob_url(b, url, sizeof url) < 0)
 		return sl_cause(cause, -SL_E_TOOBIG, "blob URL too long");
-	int rc = auth_header(r, t, auth, sizeof auth, cause);
+	int rc = sl_reg_auth_header(r, t, auth, sizeof auth, cause);
 	if (rc < 0)
 		return rc;
 	b->gen = t != NULL ? t->gen : 0;
@@ -885,7 +523,7 @@ static int blob_send(struct blob_req *b, const struct token *t, char **cause)
 }
 
 /* Queue the blobs that waited for t, or fail them with t's error. */
-static void blobs_release(struct token *t)
+void sl_reg_blobs_release(struct token *t)
 {
 	struct blob_req *b = t->waiters;
 	t->waiters = NULL;
@@ -912,12 +550,12 @@ static int blob_queue(struct blob_req *b, char **cause)
 	struct sl_registry *r = b->r;
 	if (r->mode != AUTH_BEARER)
 		return blob_send(b, NULL, cause);
-	struct token *t = token_of(r, b->repo);
+	struct token *t = sl_reg_token_of(r, b->repo);
 	if (t == NULL)
 		return sl_cause(cause, -ENOMEM, "out of memory");
-	if (token_fresh(t) && !t->pending)
+	if (sl_reg_token_fresh(t) && !t->pending)
 		return blob_send(b, t, cause);
-	int rc = token_request(r, t, cause);
+	int rc = sl_reg_token_request(r, t, cause);
 	if (rc < 0)
 		return rc;
 	b->next = NULL;
@@ -933,7 +571,7 @@ int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *he
 		return sl_cause(cause, -SL_E_BADNAME, "invalid blob reference");
 	/* The first request to a registry learns how it authenticates (and waits for that answer). */
 	if (r->mode == AUTH_UNKNOWN) {
-		int rc = ping(r, cause);
+		int rc = sl_reg_ping(r, cause);
 		if (rc < 0)
 			return rc;
 	}
