@@ -195,6 +195,19 @@ int sl_store_remove(struct sl_store *st, const char *sha256)
 	return 0;
 }
 
+/* The next entry of d other than "." and "..": 1 with *de set, 0 at the end, or -errno. */
+static int next_entry(DIR *d, struct dirent **de)
+{
+	for (;;) {
+		errno = 0;
+		*de = readdir(d);
+		if (*de == NULL)
+			return errno ? -errno : 0;
+		if (strcmp((*de)->d_name, ".") != 0 && strcmp((*de)->d_name, "..") != 0)
+			return 1;
+	}
+}
+
 static bool is_fan_name(const char *n)
 {
 	return strlen(n) == 2 && strspn(n, "0123456789abcdef") == 2;
@@ -214,14 +227,11 @@ static int foreach_fan(struct sl_store *st, int fan_fd, const char *fan,
 	char path[SL_MAX_PATH];
 	struct dirent *de;
 	while (rc == 0) {
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL) {
-			rc = errno ? -errno : 0;
+		int n = next_entry(d, &de);
+		if (n <= 0) {
+			rc = n;
 			break;
 		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
 		struct stat sb;
 		bool ok = sl_digest_valid_sha256(de->d_name) && strncmp(de->d_name, fan, 2) == 0 &&
 			  fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
@@ -248,14 +258,12 @@ int sl_store_foreach(struct sl_store *st, int (*cb)(void *arg, const char *sha25
 	int rc = 0;
 	char path[SL_MAX_PATH];
 	while (rc == 0) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (de == NULL) {
-			rc = errno ? -errno : 0;
+		struct dirent *de;
+		int n = next_entry(d, &de);
+		if (n <= 0) {
+			rc = n;
 			break;
 		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
 		struct stat sb;
 		if (is_fan_name(de->d_name) && fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISDIR(sb.st_mode)) {
