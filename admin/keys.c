@@ -22,8 +22,6 @@
 #include "core/log.h"
 
 #define RETIRED_FILE "sluice-retired"   /* one retired fingerprint per line */
-#define MAX_UID 256                      /* bytes in a user ID: name + e-mail */
-#define MAX_GPGCONF_OUT 4096             /* bytes read from one gpgconf query */
 #define LONGEST_SOCKET "/S.gpg-agent.browser"
 
 extern char **environ;
@@ -81,7 +79,7 @@ static int gpgconf(struct sl_keys *k, const char *a1, const char *a2, char *out,
 		close(pfd[0]);
 		return -rc;
 	}
-	char buf[MAX_GPGCONF_OUT];
+	char buf[SL_MAX_GPGCONF_OUT];
 	size_t len = 0;
 	for (;;) {
 		ssize_t n = read(pfd[0], buf + len, sizeof buf - 1 - len);
@@ -291,7 +289,7 @@ void sl_keys_free(struct sl_keys *k)
 int sl_keys_create(struct sl_keys *k, const char *uid, unsigned expire_days, char fpr_out[41])
 {
 	size_t n = uid ? strlen(uid) : 0;
-	if (n == 0 || n >= MAX_UID)
+	if (n == 0 || n >= SL_MAX_KEY_UID)
 		return -SL_E_BADNAME;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)uid[i] < 0x20 || uid[i] == 0x7f)

@@ -278,25 +278,26 @@ static int gc_generations(const struct sl_config *cfg, struct sl_catalog *cat, c
 	return r;
 }
 
-/* Inside the open transaction: make `snap` the published snapshot of source `sid` at a new generation,
- * moving the finished build at `built` to its final name. *gen_name_out set once the rename happened. */
-static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
-			      const struct sl_snapshot_info *info, int expect_state, const char *built,
-			      const char *action, const char *actor, const char *reason, char *gen_name_out,
-			      char **cause)
-{
-	int64_t snap = info->id, prev_snap = 0, prev_gen = 0, at;
-	int r = sl_catalog_published_get(ctx->cat, sid, &prev_snap, &prev_gen, &at);
-	if (r == -SL_E_NOTFOUND) {
-		prev_snap = 0;
-		prev_gen = 0;
-	} else if (r < 0) {
-		sl_cause(cause, 0, "source %s: cannot read the published pointer: %s", ctx->src->name,
-			  sl_strerror(r));
-		return r;
-	}
+/* One publication in progress: what sl_publish_snapshot() was asked, and what its phases produce. */
+struct publication {
+	const struct sl_publish_ctx *ctx;
+	int64_t sid;                      /* the source's catalogue id */
+	struct sl_snapshot_info info;     /* the snapshot as checked before the build */
+	int expect_state;
+	const char *action, *actor, *reason;
+	char built[SL_MAX_PATH];          /* the finished build (.build-*) */
+	char gen_name[SL_MAX_PATH];       /* its final name, once renamed ("" before) */
+	char **cause;
+};
 
-	if (expect_state == SL_SNAP_PUBLISHED) {
+/* In the transaction: the snapshot's state change (pending or superseded -> published, the previous one
+ * superseded), or, when re-publishing, the check that it is still the published one. */
+static int advance_states(const struct publication *p, int64_t prev_snap)
+{
+	const struct sl_publish_ctx *ctx = p->ctx;
+	int64_t snap = p->info.id;
+	int r;
+	if (p->expect_state == SL_SNAP_PUBLISHED) {
 		/* Re-publishing what is shown (fresh Date and signatures): no state change. */
 		struct sl_snapshot_info now;
 		r = sl_catalog_snapshot_get(ctx->cat, snap, &now);
@@ -306,66 +307,86 @@ static int commit_publication(const struct sl_publish_ctx *ctx, int64_t sid,
 		enum sl_snap_state st = now.state;
 		sl_snapshot_info_release(&now);
 		if (!current) {
-			sl_cause(cause, 0, "snapshot %lld of %s is no longer the published one (now %s)",
-				  (long long)snap, ctx->src->name, sl_snap_state_name(st));
+			sl_cause(p->cause, 0, "snapshot %lld of %s is no longer the published one (now %s)",
+				 (long long)snap, ctx->src->name, sl_snap_state_name(st));
 			return -SL_E_STATE;
 		}
-	} else {
-		r = sl_catalog_snapshot_transition(ctx->cat, snap, (enum sl_snap_state)expect_state,
-						   SL_SNAP_PUBLISHED, reason);
-		if (r == -SL_E_STATE) {
-			sl_cause(cause, 0, "snapshot %lld of %s is no longer %s: another admin got there first",
-				  (long long)snap, ctx->src->name,
-				  sl_snap_state_name((enum sl_snap_state)expect_state));
-			return r;
-		}
-		if (r < 0)
-			return r;
-		if (prev_snap != 0 && prev_snap != snap) {
-			char why[64];
-			snprintf(why, sizeof why, "superseded by snapshot %lld", (long long)snap);
-			r = sl_catalog_snapshot_transition(ctx->cat, prev_snap, SL_SNAP_PUBLISHED,
-							   SL_SNAP_SUPERSEDED, why);
-			if (r < 0) {
-				sl_cause(cause, 0, "source %s: previously published snapshot %lld cannot be "
-					  "superseded: %s", ctx->src->name, (long long)prev_snap, sl_strerror(r));
-				return r;
-			}
-		}
+		return 0;
 	}
+	r = sl_catalog_snapshot_transition(ctx->cat, snap, (enum sl_snap_state)p->expect_state, SL_SNAP_PUBLISHED,
+					   p->reason);
+	if (r == -SL_E_STATE) {
+		sl_cause(p->cause, 0, "snapshot %lld of %s is no longer %s: another admin got there first",
+			 (long long)snap, ctx->src->name, sl_snap_state_name((enum sl_snap_state)p->expect_state));
+		return r;
+	}
+	if (r < 0 || prev_snap == 0 || prev_snap == snap)
+		return r;
+	char why[64];
+	snprintf(why, sizeof why, "superseded by snapshot %lld", (long long)snap);
+	r = sl_catalog_snapshot_transition(ctx->cat, prev_snap, SL_SNAP_PUBLISHED, SL_SNAP_SUPERSEDED, why);
+	if (r < 0)
+		sl_cause(p->cause, 0, "source %s: previously published snapshot %lld cannot be superseded: %s",
+			 ctx->src->name, (long long)prev_snap, sl_strerror(r));
+	return r;
+}
 
-	int64_t gen = prev_gen + 1;
+/* In the transaction: move the build to its generation's final name (p->gen_name set once renamed). */
+static int install_generation(struct publication *p, int64_t gen)
+{
+	const struct sl_publish_ctx *ctx = p->ctx;
 	char final[SL_MAX_PATH];
-	r = path_fmt(gen_name_out, SL_MAX_PATH, "%s-%s-%lld", ctx->src->format->name, ctx->src->name,
-		     (long long)gen);
+	int r = path_fmt(p->gen_name, sizeof p->gen_name, "%s-%s-%lld", ctx->src->format->name, ctx->src->name,
+			 (long long)gen);
 	if (r == 0)
-		r = path_fmt(final, sizeof final, "%s/%s/%s", ctx->public_dir, GEN_DIR, gen_name_out);
+		r = path_fmt(final, sizeof final, "%s/%s/%s", ctx->public_dir, GEN_DIR, p->gen_name);
 	if (r < 0)
 		return r;
 	/* A directory of that name can only be left from a crash before an earlier commit: unreferenced. */
 	r = sl_fs_rmtree(final);
 	if (r < 0) {
-		sl_cause(cause, 0, "%s: cannot remove stale generation: %s", final, sl_strerror(r));
+		sl_cause(p->cause, 0, "%s: cannot remove stale generation: %s", final, sl_strerror(r));
 		return r;
 	}
-	if (rename(built, final) < 0) {
+	if (rename(p->built, final) < 0) {
 		r = -errno;
-		sl_cause(cause, 0, "rename %s -> %s: %s", built, final, strerror(errno));
-		gen_name_out[0] = '\0';
+		sl_cause(p->cause, 0, "rename %s -> %s: %s", p->built, final, strerror(errno));
+		p->gen_name[0] = '\0';
 		return r;
 	}
-	touch_gen(ctx->public_dir, gen_name_out);   /* gc must not mistake it for old before the switch */
+	touch_gen(ctx->public_dir, p->gen_name);   /* gc must not mistake it for old before the switch */
+	return 0;
+}
 
-	r = sl_catalog_published_set(ctx->cat, sid, snap, gen);
+/* Inside the open transaction: make the snapshot the published one of its source at a new generation,
+ * and say so in the audit log. */
+static int commit_publication(struct publication *p)
+{
+	const struct sl_publish_ctx *ctx = p->ctx;
+	int64_t prev_snap = 0, prev_gen = 0, at;
+	int r = sl_catalog_published_get(ctx->cat, p->sid, &prev_snap, &prev_gen, &at);
+	if (r == -SL_E_NOTFOUND) {
+		prev_snap = 0;
+		prev_gen = 0;
+	} else if (r < 0) {
+		sl_cause(p->cause, 0, "source %s: cannot read the published pointer: %s", ctx->src->name,
+			 sl_strerror(r));
+		return r;
+	}
+	r = advance_states(p, prev_snap);
+	if (r == 0)
+		r = install_generation(p, prev_gen + 1);
+	if (r == 0)
+		r = sl_catalog_published_set(ctx->cat, p->sid, p->info.id, prev_gen + 1);
 	if (r < 0)
 		return r;
 	struct sl_audit_entry a = {
-		.actor = actor != NULL ? actor : "unknown",
-		.action = action != NULL ? action : "publish",
+		.actor = p->actor != NULL ? p->actor : "unknown",
+		.action = p->action != NULL ? p->action : "publish",
 		.source = ctx->src->name,
-		.snapshot_id = snap,
-		.content_digest = info->content_digest[0] != '\0' ? info->content_digest : NULL,
-		.reason = reason,
+		.snapshot_id = p->info.id,
+		.content_digest = p->info.content_digest[0] != '\0' ? p->info.content_digest : NULL,
+		.reason = p->reason,
 	};
 	return sl_catalog_audit_append(ctx->cat, &a);
 }
@@ -443,6 +464,87 @@ static int build_generation(const struct sl_publish_ctx *ctx, const struct sl_pu
 	return r;
 }
 
+/* Before any work: the snapshot exists, belongs to the context's source and is in the expected state
+ * (checked again inside the transaction; this only spares a useless build). Fills p->sid and p->info. */
+static int check_candidate(struct publication *p, int64_t snap_id)
+{
+	const struct sl_publish_ctx *ctx = p->ctx;
+	const struct sl_source *src = ctx->src;
+	int r = sl_catalog_source_id(ctx->cat, src->name, &p->sid);
+	if (r < 0) {
+		sl_cause(p->cause, 0, "source %s: not in the catalogue: %s", src->name, sl_strerror(r));
+		return r;
+	}
+	r = sl_catalog_snapshot_get(ctx->cat, snap_id, &p->info);
+	if (r < 0) {
+		sl_cause(p->cause, 0, "snapshot %lld: %s", (long long)snap_id, sl_strerror(r));
+		return r;
+	}
+	if (p->info.source_id != p->sid) {
+		sl_cause(p->cause, 0, "snapshot %lld belongs to source %s, not %s", (long long)snap_id,
+			 p->info.source_name != NULL ? p->info.source_name : "?", src->name);
+		r = -SL_E_NOTFOUND;
+	} else if ((int)p->info.state != p->expect_state) {
+		sl_cause(p->cause, 0, "snapshot %lld of %s is %s, not %s", (long long)snap_id, src->name,
+			 sl_snap_state_name(p->info.state), sl_snap_state_name((enum sl_snap_state)p->expect_state));
+		r = -SL_E_STATE;
+	}
+	if (r < 0)
+		sl_snapshot_info_release(&p->info);
+	return r;
+}
+
+/* Under the public lock: one transaction records the publication; on failure nothing of it remains
+ * (catalogue rolled back, the build and its renamed generation removed). */
+static int record_publication(struct publication *p)
+{
+	const struct sl_publish_ctx *ctx = p->ctx;
+	int r = sl_catalog_begin(ctx->cat);
+	if (r == 0) {
+		r = commit_publication(p);
+		if (r == 0)
+			r = sl_catalog_commit(ctx->cat);
+		if (r < 0)
+			sl_catalog_rollback(ctx->cat);
+	}
+	if (r < 0) {
+		char final[SL_MAX_PATH];
+		if (p->gen_name[0] != '\0' &&
+		    path_fmt(final, sizeof final, "%s/%s/%s", ctx->public_dir, GEN_DIR, p->gen_name) == 0)
+			sl_fs_rmtree(final);
+		sl_fs_rmtree(p->built);
+		sl_cause(p->cause, 0, "snapshot %lld of %s: cannot record the publication: %s", (long long)p->info.id,
+			 ctx->src->name, sl_strerror(r));
+	}
+	return r;
+}
+
+/* Under the public lock, after the commit: clients see the new generation (one symlink switch), the old
+ * one starts its grace period, and generations past it are removed. */
+static int show_publication(const struct publication *p)
+{
+	const struct sl_publish_ctx *ctx = p->ctx;
+	const struct sl_source *src = ctx->src;
+	char old[SL_MAX_PATH];
+	int r = switch_link(ctx->public_dir, src->format->name, src->name, p->gen_name, old);
+	if (r < 0) {
+		sl_log_err(src->name, "%s/%s/%s: published %s in the catalogue but cannot switch the link "
+			   "(run reconcile): %s", ctx->public_dir, src->format->name, src->name, p->gen_name,
+			   sl_strerror(r));
+		sl_cause(p->cause, 0, "%s/%s/%s: cannot switch to %s: %s", ctx->public_dir, src->format->name,
+			 src->name, p->gen_name, sl_strerror(r));
+		return r;
+	}
+	const char *old_gen = gen_of_target(old);
+	if (old_gen != NULL && strcmp(old_gen, p->gen_name) != 0)
+		touch_gen(ctx->public_dir, old_gen);
+	sl_log_info(src->name, "published snapshot %lld as %s/%s/%s (%s)", (long long)p->info.id,
+		    ctx->public_dir, GEN_DIR, p->gen_name, p->action != NULL ? p->action : "publish");
+	/* Best effort: a failure to clean up never undoes a publication; reconcile retries. */
+	gc_generations(ctx->cfg, ctx->cat, ctx->public_dir);
+	return 0;
+}
+
 int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int expect_state,
 			const char *action, const char *actor, const char *reason, char **cause)
 {
@@ -459,94 +561,36 @@ int sl_publish_snapshot(const struct sl_publish_ctx *ctx, int64_t snap_id, int e
 	    expect_state != SL_SNAP_PUBLISHED)
 		return -EINVAL;
 
-	int64_t sid;
-	int r = sl_catalog_source_id(ctx->cat, src->name, &sid);
-	if (r < 0) {
-		sl_cause(cause, 0, "source %s: not in the catalogue: %s", src->name, sl_strerror(r));
+	struct publication p = { .ctx = ctx, .expect_state = expect_state, .action = action, .actor = actor,
+				 .reason = reason, .cause = cause };
+	int r = check_candidate(&p, snap_id);
+	if (r < 0)
 		return r;
-	}
-	struct sl_snapshot_info info;
-	r = sl_catalog_snapshot_get(ctx->cat, snap_id, &info);
-	if (r < 0) {
-		sl_cause(cause, 0, "snapshot %lld: %s", (long long)snap_id, sl_strerror(r));
-		return r;
-	}
-	if (info.source_id != sid) {
-		sl_cause(cause, 0, "snapshot %lld belongs to source %s, not %s", (long long)snap_id,
-			  info.source_name != NULL ? info.source_name : "?", src->name);
-		sl_snapshot_info_release(&info);
-		return -SL_E_NOTFOUND;
-	}
-	if ((int)info.state != expect_state) {
-		/* Checked again inside the transaction; this only spares a useless build. */
-		sl_cause(cause, 0, "snapshot %lld of %s is %s, not %s", (long long)snap_id, src->name,
-			  sl_snap_state_name(info.state), sl_snap_state_name((enum sl_snap_state)expect_state));
-		sl_snapshot_info_release(&info);
-		return -SL_E_STATE;
-	}
-
-	char built[SL_MAX_PATH], gen_name[SL_MAX_PATH] = "";
-	r = build_generation(ctx, pub, snap_id, built, cause);
+	/* Build (and export the signing keys) outside the lock: it takes long, and nothing shows it yet. */
+	r = build_generation(ctx, pub, snap_id, p.built, cause);
 	if (r == 0 && ctx->keys != NULL) {
 		r = export_keys(ctx, cause);
 		if (r < 0)
-			sl_fs_rmtree(built);
+			sl_fs_rmtree(p.built);
 	}
 	if (r < 0) {
-		sl_snapshot_info_release(&info);
+		sl_snapshot_info_release(&p.info);
 		return r;
 	}
-
 	int lock = -1;
 	r = lock_public(ctx->public_dir, &lock);
 	if (r < 0) {
 		sl_cause(cause, 0, "%s/%s: cannot lock: %s", ctx->public_dir, LOCK_FILE, sl_strerror(r));
-		sl_fs_rmtree(built);
-		sl_snapshot_info_release(&info);
+		sl_fs_rmtree(p.built);
+		sl_snapshot_info_release(&p.info);
 		return r;
 	}
-	r = sl_catalog_begin(ctx->cat);
-	if (r == 0) {
-		r = commit_publication(ctx, sid, &info, expect_state, built, action, actor, reason, gen_name,
-				       cause);
-		if (r == 0)
-			r = sl_catalog_commit(ctx->cat);
-		if (r < 0)
-			sl_catalog_rollback(ctx->cat);
-	}
-	sl_snapshot_info_release(&info);
-	if (r < 0) {
-		char final[SL_MAX_PATH];
-		if (gen_name[0] != '\0' &&
-		    path_fmt(final, sizeof final, "%s/%s/%s", ctx->public_dir, GEN_DIR, gen_name) == 0)
-			sl_fs_rmtree(final);
-		sl_fs_rmtree(built);
-		unlock_public(lock);
-		sl_cause(cause, 0, "snapshot %lld of %s: cannot record the publication: %s", (long long)snap_id,
-			  src->name, sl_strerror(r));
-		return r;
-	}
-
-	char old[SL_MAX_PATH];
-	r = switch_link(ctx->public_dir, src->format->name, src->name, gen_name, old);
-	if (r < 0) {
-		sl_log_err(src->name, "%s/%s/%s: published %s in the catalogue but cannot switch the link "
-			   "(run reconcile): %s", ctx->public_dir, src->format->name, src->name, gen_name,
-			   sl_strerror(r));
-		sl_cause(cause, 0, "%s/%s/%s: cannot switch to %s: %s", ctx->public_dir, src->format->name,
-			  src->name, gen_name, sl_strerror(r));
-		unlock_public(lock);
-		return r;
-	}
-	const char *old_gen = gen_of_target(old);
-	if (old_gen != NULL && strcmp(old_gen, gen_name) != 0)
-		touch_gen(ctx->public_dir, old_gen);
-	sl_log_info(src->name, "published snapshot %lld as %s/%s/%s (%s)", (long long)snap_id,
-		    ctx->public_dir, GEN_DIR, gen_name, action != NULL ? action : "publish");
-	/* Best effort: a failure to clean up never undoes a publication; reconcile retries. */
-	gc_generations(ctx->cfg, ctx->cat, ctx->public_dir);
+	r = record_publication(&p);
+	if (r == 0)
+		r = show_publication(&p);
+	sl_snapshot_info_release(&p.info);
 	unlock_public(lock);
-	return 0;
+	return r;
 }
 
 /* One source: point its symlink where the catalogue says, or remove it when nothing is published. */

@@ -174,15 +174,6 @@ void sl_cat_hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-bool sl_cat_hex64(const char *s)
-{
-	size_t n = 0;
-	for (; s[n] != '\0'; n++)
-		if (n >= 64 || !((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return false;
-	return n == 64;
-}
-
 /* ---- open, migrate, close ---- */
 
 static int pragma_int(sqlite3 *db, const char *sql, int *out)

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "core/catalog_int.h"
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -89,7 +90,7 @@ static int audit_check(const struct sl_audit_entry *e)
 	    sl_cat_too_long(e->actor, SL_MAX_NAME) || sl_cat_too_long(e->action, SL_MAX_NAME) ||
 	    sl_cat_too_long(e->source, SL_MAX_NAME) || e->snapshot_id < 0)
 		return -SL_E_BADNAME;
-	if (e->content_digest != NULL && e->content_digest[0] != '\0' && !sl_cat_hex64(e->content_digest))
+	if (e->content_digest != NULL && e->content_digest[0] != '\0' && !sl_digest_valid_sha256(e->content_digest))
 		return -SL_E_BADNAME;
 	if (sl_cat_too_long(e->reason, SL_MAX_REASON))
 		return -SL_E_TOOBIG;

@@ -66,8 +66,6 @@ static inline sqlite3_stmt *sl_cat_prep(struct sl_catalog *c, const char *sql, c
 /* Heap copy of a text column (NULL stays NULL; *oom set on allocation failure). */
 char *sl_cat_col_strdup(sqlite3_stmt *s, int i, bool *oom);
 void sl_cat_hex(const unsigned char *b, size_t n, char *out);
-/* ^[0-9a-f]{64}$ */
-bool sl_cat_hex64(const char *s);
 int64_t sl_cat_now(void);
 
 /* Bind helpers return the SQLite code; callers OR them and test once. */

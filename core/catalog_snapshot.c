@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "core/catalog_int.h"
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -93,7 +94,7 @@ int sl_snap_state_parse(const char *name, enum sl_snap_state *out)
 int sl_catalog_artifact_add(struct sl_catalog *c, const char *sha256, uint64_t size, const char *media_type,
 			    const char *origin_url)
 {
-	if (sha256 == NULL || !sl_cat_hex64(sha256))
+	if (sha256 == NULL || !sl_digest_valid_sha256(sha256))
 		return -SL_E_BADNAME;
 	if (size > SL_MAX_ARTIFACT_BYTES || sl_cat_too_long(media_type, SL_MAX_NAME * 4) ||
 	    sl_cat_too_long(origin_url, SL_MAX_URL))

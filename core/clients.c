@@ -1,4 +1,4 @@
-/* clients: client set-up snippets, one generator per format in one table. */
+/* clients: client set-up snippets; each format's generator is its row's `clients` (core/clients_<format>.c). */
 #include "core/clients.h"
 
 #include <stdarg.h>
@@ -8,16 +8,9 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/format.h"
 
-/* A growing heap string; a failed allocation leaves it NULL and ends the snippet. */
-struct out {
-	char *s;
-	size_t len;
-	bool oom;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
+void sl_clients_put(struct sl_clients_out *o, const char *fmt, ...)
 {
 	if (o->oom)
 		return;
@@ -40,60 +33,14 @@ static void put(struct out *o, const char *fmt, ...)
 	free(piece);
 }
 
-/* One sources.list line per suite, with every component; re-signed sources use sluice's key, verbatim ones
- * keep the upstream's (clients keep trusting the upstream). */
-static void snippet_apt(struct out *o, const struct sl_source *src, const char *base)
-{
-	const char *keyring = "/etc/apt/keyrings/sluice.asc";
-	if (src->publish != SL_PUBLISH_VERBATIM)
-		put(o, "curl -fsSo %s %s/keys/sluice.asc\n", keyring, base);
-	else
-		keyring = src->keyring != NULL ? src->keyring : "/usr/share/keyrings/UPSTREAM.gpg";
-	put(o, "cat >/etc/apt/sources.list.d/sluice-%s.list <<EOF\n", src->name);
-	for (size_t i = 0; i < src->suites.n || i == 0; i++) {
-		put(o, "deb [signed-by=%s] %s/apt/%s %s", keyring, base, src->name,
-		    src->suites.n > 0 ? src->suites.v[i] : "SUITE");
-		if (src->components.n == 0)
-			put(o, " main");
-		for (size_t c = 0; c < src->components.n; c++)
-			put(o, " %s", src->components.v[c]);
-		put(o, "\n");
-		if (src->suites.n == 0)
-			break;
-	}
-	put(o, "EOF\napt-get update\n");
-}
-
-/* DatabaseMirror with DNS off and scripted updates: freshclam takes the CDIFFs sluice keeps (a few KiB a
- * day instead of daily.cvd whole). PrivateMirror would override ScriptedUpdates and fetch whole files. */
-static void snippet_clamav(struct out *o, const struct sl_source *src, const char *base)
-{
-	put(o, "# /etc/clamav/freshclam.conf (remove its other DatabaseMirror lines)\n"
-	       "DatabaseMirror %s/clamav/%s\n"
-	       "DNSDatabaseInfo no\n"
-	       "ScriptedUpdates yes\n", base, src->name);
-}
-
-static const struct {
-	const char *format;   /* sl_format name */
-	void (*snippet)(struct out *o, const struct sl_source *src, const char *base);
-} snippets[] = {
-	{ "apt", snippet_apt },
-	{ "clamav", snippet_clamav },
-};
-
 char *sl_clients_snippet(const struct sl_source *src, const char *base_url, bool *unsupported)
 {
-	*unsupported = false;
-	for (size_t i = 0; i < sizeof snippets / sizeof snippets[0]; i++) {
-		if (strcmp(snippets[i].format, src->format->name) != 0)
-			continue;
-		struct out o = { 0 };
-		snippets[i].snippet(&o, src, base_url);
-		return o.s;
-	}
-	*unsupported = true;
-	return NULL;
+	*unsupported = src->format->clients == NULL;
+	if (*unsupported)
+		return NULL;
+	struct sl_clients_out o = { 0 };
+	src->format->clients->write(&o, src, base_url);
+	return o.s;
 }
 
 void sl_clients_base_url(const struct sl_config *cfg, char *buf, size_t cap)

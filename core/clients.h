@@ -1,8 +1,9 @@
 /* clients: what a client host puts in its configuration to use one source through sluice-served — apt's
  * key download and sources.list lines, freshclam.conf's lines — as plain text. Generated here only, so
  * the status page (served/status.c, which HTML-escapes it), `sluice clients` and contrib/run.sh's banner
- * (which runs `sluice clients`) say the same thing. Formats are looked up in the one table in clients.c;
- * OCI's set-up (registries.conf, containerd hosts.toml) is served/oci.c's and contrib/clients/.
+ * (which runs `sluice clients`) say the same thing. Each format's generator is its row's `clients`
+ * (core/format.h), in core/clients_<format>.c; OCI has none here: its set-up (registries.conf, containerd
+ * hosts.toml) is served/oci.c's and contrib/clients/.
  *
  * Ownership: sl_clients_snippet() returns a heap string the caller frees. */
 #ifndef SL_CLIENTS_H
@@ -13,6 +14,21 @@
 
 struct sl_config;
 struct sl_source;
+
+/* A growing heap string a format's generator appends to; a failed allocation frees it, leaves s NULL and
+ * ignores what follows. */
+struct sl_clients_out {
+	char *s;
+	size_t len;
+	bool oom;
+};
+void sl_clients_put(struct sl_clients_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One format's generator (core/clients_<format>.c), reached through its row's `clients`. */
+struct sl_clients_gen {
+	/* Append `src`'s set-up for base_url to o. */
+	void (*write)(struct sl_clients_out *o, const struct sl_source *src, const char *base_url);
+};
 
 /* The set-up for `src`, base_url being "http(s)://HOST:PORT" as clients reach sluice-served. NULL when
  * this format has none here (*unsupported set) or when out of memory (*unsupported clear). */

@@ -46,14 +46,29 @@ typedef const char *item_check(char *s);
 struct key_def {
 	enum sec sec;
 	const char *name;
-	unsigned types;          /* SEC_SOURCE: SL_FK_* bits of the types accepting it; 0: every type */
-	unsigned required;       /* SEC_SOURCE: SL_FK_* bits of the types requiring it; else nonzero */
+	unsigned required;       /* nonzero: the section (or source of this type) must set it */
 	enum kind kind;
 	size_t off, off2;
 	int64_t min, max;        /* K_UINT bounds; K_DURATION minimum; K_SIZE maximum */
 	const char *def;         /* default, parsed like a configured value; NULL: none or set in code */
 	item_check *check;
 	const char *const *names;
+};
+
+#define SL_CFG_SRC(f) offsetof(struct sl_source, f)
+
+struct section;
+struct cfgp;
+
+/* One source type's own keys, in its own file (core/config_<type>.c), reached through its format row
+ * (`src->format->config`). config.c's table holds only the keys every type shares. */
+struct sl_cfg_keys {
+	const struct key_def *v;            /* SEC_SOURCE keys only this type accepts */
+	size_t n;
+	const char *const *requires;        /* shared keys this type requires ("url"), NULL-terminated; or NULL */
+	/* Rules between keys, run once every key of the source parsed without a problem; records problems
+	 * with fail(). NULL: none. */
+	void (*check)(struct cfgp *p, const struct section *sec, const struct sl_source *src);
 };
 
 struct piece {
@@ -102,10 +117,19 @@ struct cfg_err {
 	char *msg;               /* "FILE:LINE: message" */
 };
 
-/* The key of `sec` spelt `name` in the one key table, or NULL. */
+/* The key of `sec` spelt `name`, or NULL: for SEC_SOURCE a shared key or one of any type's keys. */
 const struct key_def *sl_cfg_find_key(enum sec sec, const char *name);
-/* The name of the i-th key of section kind `sec` in the table; NULL past the last. */
+/* The name of the i-th key of section kind `sec` (shared keys, then each type's in sl_formats[] order);
+ * NULL past the last. */
 const char *sl_cfg_key_name(enum sec sec, size_t i);
+/* One configured value (with its continuation lines) into its field of `base` (struct sl_config or
+ * sl_source), checked; problems recorded. The default is applied the same way, as if configured at `line`. */
+void sl_cfg_apply(struct cfgp *p, const struct key_def *d, void *base, const struct entry *e);
+void sl_cfg_apply_default(struct cfgp *p, const struct key_def *d, void *base, int line);
+#define SL_CFG_SINGLE_VALUE "'%s' takes a single value; this indented line would continue it " \
+			    "(remove the indentation if it starts a new key)"
+/* The entry of `sec` (may be NULL) for key `name`, or NULL. */
+const struct entry *sl_cfg_find_entry(const struct section *sec, const char *name);
 /* Make room for element n of *v (capacity *cap, elements of `size` bytes): 0 or -ENOMEM. */
 int sl_cfg_grow(void **v, size_t *cap, size_t n, size_t size);
 const char *sl_cfg_skip_space(const char *s);

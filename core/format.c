@@ -6,6 +6,11 @@
 #define HOUR_MS (3600 * 1000LL)
 #define SL_WEAK __attribute__((weak))
 
+/* Each kind's source keys (core/config_<kind>.c) and client set-up (core/clients_<kind>.c): core, always
+ * linked. */
+extern const struct sl_cfg_keys sl_cfg_keys_apt, sl_cfg_keys_clamav, sl_cfg_keys_oci;
+extern const struct sl_clients_gen sl_clients_apt, sl_clients_clamav;
+
 /* Each kind's stage tables, defined in its own files of each stage. */
 extern const struct sl_syncer sl_apt_syncer SL_WEAK, sl_clamav_syncer SL_WEAK, sl_oci_syncer SL_WEAK;
 extern const struct sl_verifier sl_apt_verifier SL_WEAK, sl_clamav_verifier SL_WEAK, sl_oci_verifier SL_WEAK;
@@ -19,7 +24,8 @@ static const char *const oci_scan_roles[] = { "blob", NULL };     /* layers (and
 static const struct sl_format_ops sl_format_apt = {
 	.name = "apt",
 	.description = "APT repository (Debian, Ubuntu)",
-	.keys = SL_FK_APT,
+	.config = &sl_cfg_keys_apt,
+	.clients = &sl_clients_apt,
 	.default_auto_approve = 0,
 	.default_every_ms = 6 * HOUR_MS,
 	.default_keep = 10,
@@ -34,7 +40,8 @@ static const struct sl_format_ops sl_format_apt = {
 static const struct sl_format_ops sl_format_clamav = {
 	.name = "clamav",
 	.description = "ClamAV signature databases (CVD/CDIFF)",
-	.keys = SL_FK_CLAMAV,
+	.config = &sl_cfg_keys_clamav,
+	.clients = &sl_clients_clamav,
 	.default_auto_approve = 1,   /* signatures change every few hours; see the ClamAV issue */
 	.default_every_ms = 2 * HOUR_MS,
 	.default_keep = 30,
@@ -51,7 +58,7 @@ static const struct sl_format_ops sl_format_clamav = {
 static const struct sl_format_ops sl_format_oci = {
 	.name = "oci",
 	.description = "Container images (OCI / Docker registry)",
-	.keys = SL_FK_OCI,
+	.config = &sl_cfg_keys_oci,
 	.default_auto_approve = 0,
 	.default_every_ms = 24 * HOUR_MS,
 	.default_keep = 10,

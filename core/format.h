@@ -1,7 +1,8 @@
 /* format: the one list of content kinds sluice knows (apt, clamav, oci). Each kind is one row, a
  * `struct sl_format_ops`: its name (the `type =` in config and the served route), the defaults a source of
- * that kind gets, which source keys it accepts, and the operations every stage needs — sync (syncd/),
- * verify (verify/), publish and diff (admin/), serve and the status-page snippet (served/). Stages reach
+ * that kind gets, its own source keys (core/config_<kind>.c), its client set-up text
+ * (core/clients_<kind>.c), and the operations every stage needs — sync (syncd/), verify (verify/, run by
+ * verify/settle.c), publish and diff (admin/), serve and the status-page snippet (served/). Stages reach
  * per-format code only through a source's row (`src->format->publish`), never by testing a name; adding a
  * kind is one row here plus that kind's own files in each stage.
  *
@@ -15,13 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Bits for sl_format_ops.keys: which per-kind config keys a source of this kind may set. */
-enum sl_format_key {
-	SL_FK_APT = 1u << 0,
-	SL_FK_CLAMAV = 1u << 1,
-	SL_FK_OCI = 1u << 2,
-};
-
+struct sl_cfg_keys;    /* core/config_int.h */
+struct sl_clients_gen; /* core/clients.h */
 struct sl_syncer;      /* syncd/sync.h */
 struct sl_verifier;    /* verify/verifier.h */
 struct sl_publisher;   /* admin/publish.h */
@@ -31,13 +27,15 @@ struct sl_route;       /* served/request.h */
 struct sl_format_ops {
 	const char *name;          /* "apt": config `type`, served route /apt/<source>/ */
 	const char *description;   /* one line, for `sluice sources` and the status page */
-	unsigned keys;             /* SL_FK_* bit of the per-kind keys this kind accepts */
+	const struct sl_cfg_keys *config; /* its own source keys and their rules (core/config_<name>.c) */
 	int default_auto_approve;  /* 1: snapshots publish as soon as they verify, unless configured */
 	int64_t default_every_ms;  /* sync interval unless configured */
 	unsigned default_keep;     /* snapshots kept per source unless configured */
 	const char *rollback_note; /* told to the administrator on rollback, or NULL */
 	const char *const *scan_roles; /* snapshot entry roles the malware scan gate scans (NULL: none) */
 	bool scan_databases;       /* its published tree is a set of signature databases [scan] can load */
+	/* Client set-up text for `sluice clients` and the status page (core/clients_<name>.c); NULL: none. */
+	const struct sl_clients_gen *clients;
 	/* Stage operations; NULL where this program does not link the stage (see above). */
 	const struct sl_syncer *sync;
 	const struct sl_verifier *verify;

@@ -1,15 +1,21 @@
-/* limits: every hard cap in sluice, in one place. Untrusted input (network, upstream metadata, config,
- * client requests) is bounded by these; exceeding one is -SL_E_TOOBIG, never a crash. */
+/* limits: sluice's hard caps, with the few sizing constants that go with them (write-behind buffers,
+ * lock waits). Untrusted input (network, upstream metadata, config, client requests, published files read
+ * back) is bounded by these; exceeding one is refused (-SL_E_TOOBIG, or the protocol's own answer such as
+ * HTTP 414), never a crash. Only sizes fixed by one wire format stay beside its parser (core/cvd.h,
+ * core/oci.h); policy intervals (backoffs) stay with their code. */
 #ifndef SL_LIMITS_H
 #define SL_LIMITS_H
 
 /* Configuration */
 #define SL_MAX_CONFIG_BYTES      (1u << 20)        /* bytes: a config file larger than 1 MiB is a mistake */
-#define SL_MAX_CONFIG_LINE       4096              /* upper bound; Debian's libinih r55 limits lines to 198 bytes, enforced in config.c */
+#define SL_MAX_CONFIG_LINE       4096              /* upper bound; Debian's libinih r55 limits lines to 198 bytes, enforced in config_scan.c */
 #define SL_MAX_CONFIG_ERRORS     50                /* problems listed per config file; more are summarised */
 #define SL_MAX_SOURCES           256               /* sources per appliance */
 #define SL_MAX_LIST_ITEMS        4096              /* items in one list-valued key (packages, images) */
 #define SL_MAX_NAME              64                /* bytes in a source name ([a-z0-9][a-z0-9._-]*) */
+#define SL_MAX_PASSWORD_FILE     4096              /* bytes of a registry password_file: one secret, not a document */
+#define SL_MAX_PEM_KEY           (64u << 10)       /* bytes of a cosign PEM public key file: real ones are < 1 KiB */
+#define SL_MAX_TLS_PEM           (1u << 20)        /* bytes of [served] tls_cert/key/client_ca: a larger chain is a mistake */
 
 /* Paths and names */
 #define SL_MAX_PATH              4096              /* bytes in any path sluice builds */
@@ -40,6 +46,9 @@
 #define SL_MAX_OCI_REPO          255               /* bytes in a repository name: distribution's own limit */
 #define SL_MAX_OCI_DESCRIPTORS   1024              /* layers or child manifests in one manifest: Docker caps layers at 127 */
 #define SL_MAX_OCI_LOOKASIDE     16                /* simple-signing signatures fetched per image (signature-1..N) */
+#define SL_MAX_OCI_CONFIG        (4u << 20)        /* bytes of an image config read back for its platform: real ones are < 64 KiB */
+#define SL_MAX_COSIGN_PAYLOAD    (64u << 10)       /* bytes of signed JSON: real payloads are < 1 KiB; bounds zip bombs */
+#define SL_MAX_COSIGN_B64        4096              /* bytes of a base64 cosign signature: ECDSA P-521 DER is < 200 */
 #define SL_MAX_DEBVER            256               /* bytes in a Debian version string: Debian's longest is < 100 */
 #define SL_MAX_DEBIAN_ARCHS      16                /* architectures one APT mirror resolves for: Debian has ~ 10 */
 #define SL_MAX_KEYRING_BYTES     (8u << 20)        /* bytes of one OpenPGP keyring file: Debian's is ~ 100 KiB */
@@ -52,6 +61,12 @@
 #define SL_MAX_FETCH_CAPTURE     16                /* response headers one fetch request may capture: the registry client uses 6 */
 #define SL_FETCH_RESUME_MIN_BYTES (4u << 20)      /* bytes: smaller downloads restart from 0 after a failure instead of keeping a named partial (a .deb is ~ 300 KiB) */
 #define SL_MAX_COOLDOWN_S        (7 * 86400)       /* s: longest Retry-After / cool-down honoured (hostile upstream) */
+#define SL_MAX_DNS_ANSWER        4096              /* bytes of ClamAV's DNS TXT answer (stack buffer): the record is < 100 bytes */
+#define SL_MAX_REGISTRY_PAGES    1000              /* tag-list pages followed per OCI repository: a loop guard */
+#define SL_MAX_REGISTRY_TOKEN    (16u << 10)       /* bytes of a registry bearer token: Docker Hub's JWTs are ~ 2 KiB */
+#define SL_MAX_REGISTRY_TOKEN_BODY (64u << 10)     /* bytes of a token endpoint's JSON answer */
+#define SL_MAX_REGISTRY_PING_BODY (64u << 10)      /* bytes of a registry's /v2/ answer: only its status and headers matter */
+#define SL_MAX_REGISTRY_TAGS_PAGE (4u << 20)       /* bytes of one tags/list page */
 
 /* Store writes */
 #define SL_WRITEQ_BUFS           12                /* write-behind buffers per fetch engine: one filling per download, the rest queued */
@@ -71,11 +86,14 @@
 #define SL_MAX_OCI_PAGE          1000              /* entries per tags/list or _catalog page, also without n: Link gives the rest */
 #define SL_MAX_MAPPED_FILES      64                /* files sent from shared mappings at once (served/mapcache.h); more use sendfile */
 #define SL_MAX_MAP_BUDGET        (1u << 30)        /* bytes: largest [served] map_budget; mapped pages count in served's RSS */
+#define SL_MAX_OCI_TAG_FILE      80                /* bytes in a published _tags file: 64 hex digits and a newline */
+#define SL_MAX_STATUS_KEYRING    (1u << 20)        /* bytes of public/keys/sluice.asc read for the status page's fingerprints: a few KiB */
 
 /* Findings */
 #define SL_MAX_ADVISORY_CVES     64                /* CVE IDs kept per upgraded package: a large security upload lists ~ 30 */
 #define SL_MAX_CHANGELOG_LINES   200000            /* lines of one changelog.Debian read: the longest are ~ 60,000 */
 #define SL_MAX_CHANGELOG_BYTES   (8u << 20)        /* bytes of a decompressed changelog.Debian: the largest are ~ 3 MiB */
+#define SL_MAX_SCAN_LINE         (2 * SL_MAX_REL_PATH + 1024) /* bytes of one line of the scan child's pipe protocol (verify/scan.c): a path and a verdict */
 
 /* Alerts */
 #define SL_MAX_ALERT_BYTES       (64u << 10)       /* bytes of one alert's text or JSON body: a chat message, not a report */
@@ -88,6 +106,8 @@
 
 /* Publishing */
 #define SL_MAX_RELEASE_FIELD     1024              /* bytes of one upstream field (Description...) copied into a generated Release */
+#define SL_MAX_KEY_UID           256               /* bytes in the signing key's user ID (name + e-mail) given to sluice keys */
+#define SL_MAX_GPGCONF_OUT       4096              /* bytes read from one gpgconf query */
 
 /* Store and filesystem */
 #define SL_MAX_RMTREE_DEPTH      256               /* directory levels sl_fs_rmtree descends (one fd each) */

@@ -22,11 +22,11 @@
 #include "core/fsutil.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/store_int.h"
 #include "core/writeq.h"
 
 #define STORE_TMP_STALE_SEC     (24 * 3600)     /* seconds: a tmp/ file this old belongs to a dead writer */
 #define STORE_PARTIAL_STALE_SEC (7 * 24 * 3600) /* seconds: a partial nobody resumed for a week is dropped */
-#define STORE_IO_CHUNK          (64u << 10)     /* bytes per read when re-hashing from disk */
 #define STORE_LOCK_RETRIES      8               /* tries to lock a partial that others keep replacing */
 #define STORE_TEMP_RETRIES      16              /* tries to find an unused temp name */
 #define STORE_ROOT_MAX          (SL_MAX_PATH - 512) /* bytes: leaves room for "/objects/ab/<255-byte name>" */
@@ -36,16 +36,6 @@
 #define STORE_NAME_MAX          80              /* bytes of a tmp/ or partial/ name ("<64 hex>.part") */
 
 #define STORE_KNOWN_FLAGS (SL_STORE_RESUMABLE | SL_STORE_DEFER_SYNC | SL_STORE_NAMED_TEMP)
-
-struct sl_store {
-	char *root;        /* STATE/store */
-	int root_fd;
-	int objects_fd;
-	int tmp_fd;
-	int partial_fd;
-	bool tmpfile;      /* O_TMPFILE inodes can be named through /proc/self/fd; fixed at open, so a
-			    * handle is never written to after sl_store_open() */
-};
 
 enum writer_kind {
 	WRITER_TMPFILE,    /* anonymous O_TMPFILE in tmp/: a crash leaves nothing */
@@ -70,15 +60,6 @@ struct sl_store_writer {
 	struct sl_writeq_file wf;
 };
 
-
-/* "ab/abcdef..." for a digest already validated. */
-static void object_rel(const char *hex, char rel[3 + SL_SHA256_HEX])
-{
-	rel[0] = hex[0];
-	rel[1] = hex[1];
-	rel[2] = '/';
-	memcpy(rel + 3, hex, SL_SHA256_HEX);
-}
 
 /* Remove regular files older than max_age from the directory open as dfd. Partials are removed only when
  * no writer holds their lock. Failures are logged, never fatal: the store works with litter in it. */
@@ -124,12 +105,6 @@ static void sweep_dir(struct sl_store *st, int dfd, const char *sub, time_t max_
 		sl_log_info(NULL, "removed %u stale file(s) from %s/%s", removed, st->root, sub);
 }
 
-static int open_subdir(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 struct sl_store *sl_store_open(const char *state_dir, char **cause)
 {
 	static const struct {
@@ -167,7 +142,7 @@ struct sl_store *sl_store_open(const char *state_dir, char **cause)
 		if (mkdirat(st->root_fd, subs[i].name, subs[i].mode) != 0 && errno != EEXIST)
 			rc = -errno;
 		if (rc == 0) {
-			*fds[i] = open_subdir(st->root_fd, subs[i].name);
+			*fds[i] = sl_store_open_subdir(st->root_fd, subs[i].name);
 			rc = *fds[i] < 0 ? *fds[i] : 0;
 		}
 		if (rc != 0)
@@ -256,12 +231,12 @@ static int resume_prefix(struct sl_store_writer *w, uint64_t have)
 			    " expected", w->st->root, w->name, have, limit);
 		have = 0;
 	}
-	uint8_t *buf = have > 0 ? malloc(STORE_IO_CHUNK) : NULL;
+	uint8_t *buf = have > 0 ? malloc(SL_STORE_IO_CHUNK) : NULL;
 	if (have > 0 && buf == NULL)
 		return -ENOMEM;
 	uint64_t off = 0;
 	while (off < have) {
-		size_t want = have - off < STORE_IO_CHUNK ? (size_t)(have - off) : STORE_IO_CHUNK;
+		size_t want = have - off < SL_STORE_IO_CHUNK ? (size_t)(have - off) : SL_STORE_IO_CHUNK;
 		ssize_t n = pread(w->fd, buf, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -557,7 +532,7 @@ static int publish(struct sl_store_writer *w, const char *hex)
 	char fan[3] = { hex[0], hex[1], '\0' };
 	char rel[3 + SL_SHA256_HEX];
 	struct stat sb;
-	object_rel(hex, rel);
+	sl_store_object_rel(hex, rel);
 	/* Already there with the right size (a re-download): skip the fdatasync and the link. */
 	if (fstatat(st->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
 	    (uint64_t)sb.st_size == w->size)
@@ -571,7 +546,7 @@ static int publish(struct sl_store_writer *w, const char *hex)
 		return -errno;
 	if (new_fan && sync && fsync(st->objects_fd) != 0)
 		return -errno;
-	int fan_fd = open_subdir(st->objects_fd, fan);
+	int fan_fd = sl_store_open_subdir(st->objects_fd, fan);
 	if (fan_fd < 0)
 		return fan_fd;
 	int rc = link_to(w, fan_fd, hex);
@@ -638,257 +613,4 @@ int sl_store_put(struct sl_store *st, const void *data, size_t len, const struct
 		return rc;
 	}
 	return sl_store_writer_commit(w, digest_out);
-}
-
-/* ---- readers ---------------------------------------------------------------------------------------- */
-
-static bool stat_object(struct sl_store *st, const char *sha256, struct stat *sb)
-{
-	char rel[3 + SL_SHA256_HEX];
-	if (st == NULL || !sl_digest_valid_sha256(sha256))
-		return false;
-	object_rel(sha256, rel);
-	return fstatat(st->objects_fd, rel, sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb->st_mode);
-}
-
-bool sl_store_has(struct sl_store *st, const char *sha256)
-{
-	struct stat sb;
-	return stat_object(st, sha256, &sb);
-}
-
-bool sl_store_has_size(struct sl_store *st, const char *sha256, uint64_t size)
-{
-	struct stat sb;
-	return stat_object(st, sha256, &sb) && (uint64_t)sb.st_size == size;
-}
-
-int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap)
-{
-	if (buf != NULL && cap > 0)
-		buf[0] = '\0';
-	if (st == NULL || !sl_digest_valid_sha256(sha256))
-		return -SL_E_BADNAME;
-	if (buf == NULL)
-		return -SL_E_TOOBIG;
-	int n = snprintf(buf, cap, "%s/objects/%.2s/%s", st->root, sha256, sha256);
-	if (n < 0 || (size_t)n >= cap) {
-		if (cap > 0)
-			buf[0] = '\0';
-		return -SL_E_TOOBIG;
-	}
-	return 0;
-}
-
-int sl_store_open_object(struct sl_store *st, const char *sha256, int *fd_out, uint64_t *size_out)
-{
-	char rel[3 + SL_SHA256_HEX];
-	int rc;
-	*fd_out = -1;
-	if (st == NULL || !sl_digest_valid_sha256(sha256))
-		return -SL_E_BADNAME;
-	object_rel(sha256, rel);
-	int fd = openat(st->objects_fd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -SL_E_NOTFOUND : -errno;
-	struct stat sb;
-	rc = fstat(fd, &sb) == 0 ? 0 : -errno;
-	if (rc == 0 && !S_ISREG(sb.st_mode))
-		rc = -SL_E_STATE;
-	if (rc != 0) {
-		close(fd);
-		return rc;
-	}
-	if (size_out != NULL)
-		*size_out = (uint64_t)sb.st_size;
-	*fd_out = fd;
-	return 0;
-}
-
-/* Hash fd from its start to EOF, at most limit bytes (more is -SL_E_TOOBIG). If keep is non-NULL the
- * bytes are also stored there (sized by the caller). */
-static int hash_fd(int fd, uint64_t limit, uint8_t *keep, char hex[SL_SHA256_HEX], uint64_t *total)
-{
-	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
-	uint8_t *buf = keep ? NULL : malloc(STORE_IO_CHUNK);
-	if (h == NULL || (keep == NULL && buf == NULL)) {
-		sl_hasher_free(h);
-		free(buf);
-		return -ENOMEM;
-	}
-	uint64_t off = 0;
-	int rc = 0;
-	for (;;) {
-		uint8_t *dst = keep ? keep + off : buf;
-		size_t want = STORE_IO_CHUNK;
-		if (keep != NULL && limit - off < want)
-			want = (size_t)(limit - off) + 1;   /* one extra byte detects a file that grew */
-		ssize_t n = pread(fd, dst, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((uint64_t)n > limit - off) {
-			rc = -SL_E_TOOBIG;
-			break;
-		}
-		rc = sl_hasher_update(h, dst, (size_t)n);
-		if (rc != 0)
-			break;
-		off += (uint64_t)n;
-	}
-	if (rc == 0)
-		rc = sl_hasher_final(h, NULL, NULL, hex, NULL);
-	sl_hasher_free(h);
-	free(buf);
-	*total = off;
-	return rc;
-}
-
-int sl_store_read(struct sl_store *st, const char *sha256, size_t cap, uint8_t **data, size_t *len)
-{
-	int fd;
-	uint64_t size;
-	*data = NULL;
-	if (len != NULL)
-		*len = 0;
-	int rc = sl_store_open_object(st, sha256, &fd, &size);
-	if (rc != 0)
-		return rc;
-	if (size > cap) {
-		close(fd);
-		return -SL_E_TOOBIG;
-	}
-	/* +2: the NUL, and the byte that shows a file grown since fstat. */
-	uint8_t *buf = malloc((size_t)size + 2);
-	if (buf == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	char got[SL_SHA256_HEX];
-	uint64_t total = 0;
-	rc = hash_fd(fd, size, buf, got, &total);
-	close(fd);
-	if (rc == 0 && total != size)
-		rc = -SL_E_SIZE;
-	/* Objects are immutable; bytes that no longer match their name are corruption, not data. */
-	if (rc == 0 && strcmp(got, sha256) != 0)
-		rc = -SL_E_DIGEST;
-	if (rc != 0) {
-		free(buf);
-		return rc;
-	}
-	buf[total] = '\0';
-	*data = buf;
-	if (len != NULL)
-		*len = (size_t)total;
-	return 0;
-}
-
-int sl_store_check(struct sl_store *st, const char *sha256, uint64_t *size_out)
-{
-	int fd;
-	uint64_t size;
-	int rc = sl_store_open_object(st, sha256, &fd, &size);
-	if (rc != 0)
-		return rc;
-	char got[SL_SHA256_HEX];
-	uint64_t total = 0;
-	rc = hash_fd(fd, SL_MAX_ARTIFACT_BYTES, NULL, got, &total);
-	close(fd);
-	if (rc == 0 && strcmp(got, sha256) != 0)
-		rc = -SL_E_DIGEST;
-	if (rc == 0 && size_out != NULL)
-		*size_out = total;
-	return rc;
-}
-
-int sl_store_remove(struct sl_store *st, const char *sha256)
-{
-	char rel[3 + SL_SHA256_HEX];
-	if (st == NULL || !sl_digest_valid_sha256(sha256))
-		return -SL_E_BADNAME;
-	object_rel(sha256, rel);
-	if (unlinkat(st->objects_fd, rel, 0) != 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-static bool is_fan_name(const char *n)
-{
-	return strlen(n) == 2 && strspn(n, "0123456789abcdef") == 2;
-}
-
-/* Visit one fan-out directory. */
-static int foreach_fan(struct sl_store *st, int fan_fd, const char *fan,
-		       int (*cb)(void *arg, const char *sha256, const char *path), void *arg)
-{
-	DIR *d = fdopendir(fan_fd);
-	if (d == NULL) {
-		int e = errno;
-		close(fan_fd);
-		return -e;
-	}
-	int rc = 0;
-	char path[SL_MAX_PATH];
-	struct dirent *de;
-	while (rc == 0) {
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL) {
-			rc = errno ? -errno : 0;
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		struct stat sb;
-		bool ok = sl_digest_valid_sha256(de->d_name) && strncmp(de->d_name, fan, 2) == 0 &&
-			  fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
-		snprintf(path, sizeof path, "%s/objects/%s/%s", st->root, fan, de->d_name);
-		rc = cb(arg, ok ? de->d_name : NULL, path);
-	}
-	closedir(d);
-	return rc;
-}
-
-int sl_store_foreach(struct sl_store *st, int (*cb)(void *arg, const char *sha256, const char *path),
-		     void *arg)
-{
-	if (st == NULL || cb == NULL)
-		return -EINVAL;
-	int fd = openat(st->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (d == NULL) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	int rc = 0;
-	char path[SL_MAX_PATH];
-	while (rc == 0) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (de == NULL) {
-			rc = errno ? -errno : 0;
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		struct stat sb;
-		if (is_fan_name(de->d_name) && fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(sb.st_mode)) {
-			int fan_fd = open_subdir(dirfd(d), de->d_name);
-			rc = fan_fd < 0 ? fan_fd : foreach_fan(st, fan_fd, de->d_name, cb, arg);
-			continue;
-		}
-		snprintf(path, sizeof path, "%s/objects/%s", st->root, de->d_name);
-		rc = cb(arg, NULL, path);
-	}
-	closedir(d);
-	return rc;
 }

@@ -23,7 +23,6 @@
 
 #define OCI_SLOTS (2 * SL_MAX_SOURCES)   /* (state dir, source) pairs with a cached index: a server needs
 					  * at most SL_MAX_SOURCES; in-process tests start several servers */
-#define TAG_FILE_MAX 80                  /* bytes in a _tags file: 64 hex digits and a newline */
 
 /* One per published source link. `readers` counts requests between loading `cur` and taking their
  * reference on it: a loader that swapped `cur` waits for it to drain before dropping the slot's reference
@@ -301,7 +300,7 @@ static int load_repo(struct sl_oci_index *ix, const char *source, struct sl_oci_
 		if (rp->tags == NULL)
 			rc = -ENOMEM;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
-			char buf[TAG_FILE_MAX];
+			char buf[SL_MAX_OCI_TAG_FILE];
 			size_t len;
 			int trc = read_small(dfd, names[i], buf, sizeof buf, &len);
 			if (trc == 0 && len > 0 && buf[len - 1] == '\n')

@@ -30,7 +30,6 @@
 #include "served/request.h"
 #include "served/status.h"
 
-#define SL_TLS_PEM_MAX (1u << 20)   /* bytes: a certificate chain or key file larger than 1 MiB is a mistake */
 
 /* sluice's own routes. Each format's route is its row's `serve` (core/format.c); nothing in served/
  * outside a format's own files names a format. Exact routes and prefixes never overlap, so order does not
@@ -482,25 +481,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return rt->handle(r, rest);
 }
 
-static int set_cause(char **cause, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int set_cause(char **cause, int err, const char *fmt, ...)
-{
-	if (cause != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return err;
-}
-
 static int load_pem(const char *path, char **out, char **cause)
 {
 	size_t len;
-	int rc = sl_fs_read_file(path, SL_TLS_PEM_MAX, out, &len);
+	int rc = sl_fs_read_file(path, SL_MAX_TLS_PEM, out, &len);
 	if (rc < 0)
-		return set_cause(cause, rc, "%s: %s", path, sl_strerror(rc));
+		return sl_cause(cause, rc, "%s: %s", path, sl_strerror(rc));
 	return 0;
 }
 
@@ -511,23 +497,23 @@ static int bind_listen(struct sl_served *s, char **cause)
 	socklen_t sslen;
 	int rc = sl_netaddr_parse_listen(listen_on, &ss, &sslen);
 	if (rc < 0)
-		return set_cause(cause, -SL_E_CONFIG, "[served] listen = %s: %s", listen_on,
-				 rc == -SL_E_NOTFOUND ? "host does not resolve" : "expected HOST:PORT or [V6]:PORT");
+		return sl_cause(cause, -SL_E_CONFIG, "[served] listen = %s: %s", listen_on,
+				rc == -SL_E_NOTFOUND ? "host does not resolve" : "expected HOST:PORT or [V6]:PORT");
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return set_cause(cause, -errno, "socket: %s", strerror(errno));
+		return sl_cause(cause, -errno, "socket: %s", strerror(errno));
 	int one = 1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, SOMAXCONN) < 0) {
 		int err = errno;
 		close(fd);
-		return set_cause(cause, -err, "listen on %s: %s", listen_on, strerror(err));
+		return sl_cause(cause, -err, "listen on %s: %s", listen_on, strerror(err));
 	}
 	sslen = sizeof ss;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0) {
 		int err = errno;
 		close(fd);
-		return set_cause(cause, -err, "getsockname: %s", strerror(err));
+		return sl_cause(cause, -err, "getsockname: %s", strerror(err));
 	}
 	s->listen_fd = fd;
 	s->port = sl_netaddr_port((struct sockaddr *)&ss);
@@ -542,7 +528,7 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 {
 	struct sl_served *s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		set_cause(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	s->cfg = cfg;
@@ -552,46 +538,46 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 	if (cfg->map_budget > 0)
 		s->maps = sl_mapcache_new(cfg->map_budget);   /* likewise; none: large files by sendfile only */
 	if (sl_route_count() > SL_ROUTE_SLOTS) {
-		set_cause(cause, -SL_E_CONFIG, "%u routes but only %d metrics slots (SL_ROUTE_SLOTS)", sl_route_count(),
-			  SL_ROUTE_SLOTS);
+		sl_cause(cause, -SL_E_CONFIG, "%u routes but only %d metrics slots (SL_ROUTE_SLOTS)", sl_route_count(),
+			 SL_ROUTE_SLOTS);
 		goto fail;
 	}
 	if (cfg->state_dir == NULL) {
-		set_cause(cause, -SL_E_CONFIG, "[sluice] state_dir is not set");
+		sl_cause(cause, -SL_E_CONFIG, "[sluice] state_dir is not set");
 		goto fail;
 	}
 	if (snprintf(s->public_dir, sizeof s->public_dir, "%s/public", cfg->state_dir) >= (int)sizeof s->public_dir ||
 	    snprintf(s->catalog_path, sizeof s->catalog_path, "%s/catalog.db", cfg->state_dir) >=
 		    (int)sizeof s->catalog_path) {
-		set_cause(cause, -SL_E_TOOBIG, "[sluice] state_dir is too long");
+		sl_cause(cause, -SL_E_TOOBIG, "[sluice] state_dir is too long");
 		goto fail;
 	}
 	if (cfg->allow.n > 0) {
 		s->allow = calloc(cfg->allow.n, sizeof *s->allow);
 		if (s->allow == NULL) {
-			set_cause(cause, -ENOMEM, "out of memory");
+			sl_cause(cause, -ENOMEM, "out of memory");
 			goto fail;
 		}
 		for (size_t i = 0; i < cfg->allow.n; i++) {
 			if (sl_netaddr_parse_cidr(cfg->allow.v[i], &s->allow[i]) < 0) {
-				set_cause(cause, -SL_E_CONFIG, "[served] allow: %s is not an address or CIDR",
-					  cfg->allow.v[i]);
+				sl_cause(cause, -SL_E_CONFIG, "[served] allow: %s is not an address or CIDR",
+					 cfg->allow.v[i]);
 				goto fail;
 			}
 		}
 		s->nallow = cfg->allow.n;
 	}
 	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
-		set_cause(cause, -SL_E_CONFIG, "[served] tls_cert and tls_key go together");
+		sl_cause(cause, -SL_E_CONFIG, "[served] tls_cert and tls_key go together");
 		goto fail;
 	}
 	if (cfg->tls_client_ca != NULL && cfg->tls_cert == NULL) {
-		set_cause(cause, -SL_E_CONFIG, "[served] tls_client_ca needs tls_cert and tls_key");
+		sl_cause(cause, -SL_E_CONFIG, "[served] tls_client_ca needs tls_cert and tls_key");
 		goto fail;
 	}
 	if (cfg->tls_cert != NULL) {
 		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-			set_cause(cause, -SL_E_UNSUPPORTED, "[served] tls_cert: libmicrohttpd was built without TLS");
+			sl_cause(cause, -SL_E_UNSUPPORTED, "[served] tls_cert: libmicrohttpd was built without TLS");
 			goto fail;
 		}
 		/* Read while still privileged: the key is typically root-only. */
@@ -608,7 +594,7 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 	int64_t idle_ms = cfg->connection_timeout_ms > 0 ? cfg->connection_timeout_ms : 30000;
 	s->conns = sl_conns_new(max, cfg->header_timeout_ms, idle_ms);
 	if (s->conns == NULL) {
-		set_cause(cause, -ENOMEM, "out of memory");
+		sl_cause(cause, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	if (cfg->access_log != NULL) {
@@ -670,12 +656,12 @@ int sl_served_start(struct sl_served *s, char **cause)
 		flags |= MHD_USE_TLS;
 	int rc = sl_conns_start(s->conns);
 	if (rc < 0)
-		return set_cause(cause, rc, "cannot start the header watchdog: %s", strerror(-rc));
+		return sl_cause(cause, rc, "cannot start the header watchdog: %s", strerror(-rc));
 	s->daemon = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_ARRAY, opts,
 				     MHD_OPTION_END);
 	if (s->daemon == NULL)
-		return set_cause(cause, -SL_E_CONFIG, "cannot start the HTTP server on %s (see the log above)",
-				 s->authority);
+		return sl_cause(cause, -SL_E_CONFIG, "cannot start the HTTP server on %s (see the log above)",
+				s->authority);
 	atomic_store(&s->serving, true);
 	return 0;
 }

@@ -22,7 +22,6 @@
 #include "served/srcstate.h"
 #include "served/text.h"
 
-#define SL_STATUS_KEY_MAX (1u << 20)   /* bytes of public/keys/sluice.asc read for fingerprints: a few KiB */
 #define SL_STATUS_KEYS 4               /* fingerprints shown: the signing key, plus one rotation overlap */
 
 enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
@@ -49,8 +48,9 @@ enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
 
 /* ---- client snippets ---- */
 
-/* The text is core/clients.c's, shared with `sluice clients` and contrib/run.sh, escaped for the page. */
-static void snippet(struct sl_text *out, const char *base_url, const struct sl_source *src)
+/* The text is core/clients.c's (the format row's generator), shared with `sluice clients` and
+ * contrib/run.sh, escaped for the page. */
+void sl_status_snippet_clients(struct sl_text *out, const char *base_url, const struct sl_source *src)
 {
 	bool unsupported = false;
 	char *text = sl_clients_snippet(src, base_url, &unsupported);
@@ -60,16 +60,6 @@ static void snippet(struct sl_text *out, const char *base_url, const struct sl_s
 	}
 	sl_text_html(out, text);
 	free(text);
-}
-
-void sl_status_snippet_apt(struct sl_text *out, const char *base_url, const struct sl_source *src)
-{
-	snippet(out, base_url, src);
-}
-
-void sl_status_snippet_clamav(struct sl_text *out, const char *base_url, const struct sl_source *src)
-{
-	snippet(out, base_url, src);
 }
 
 /* ---- the page ---- */
@@ -328,7 +318,7 @@ static void key_section(struct sl_text *t, const struct sl_request *r, const cha
 	char fprs[SL_STATUS_KEYS][SL_PGPKEY_FPR_MAX];
 	int n = 0;
 	if (snprintf(path, sizeof path, "%s/keys/sluice.asc", r->public_dir) < (int)sizeof path &&
-	    sl_fs_read_file(path, SL_STATUS_KEY_MAX, &data, &len) == 0)
+	    sl_fs_read_file(path, SL_MAX_STATUS_KEYRING, &data, &len) == 0)
 		n = sl_pgpkey_fingerprints(data, len, fprs, SL_STATUS_KEYS);
 	free(data);
 	if (n <= 0) {

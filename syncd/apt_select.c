@@ -255,7 +255,7 @@ int sl_apt_select_packages(struct apt_run *r, int tmp_dirfd, char **cause)
 		return -SL_E_VERIFY;
 	/* Two passes over the indices: the first finds, by name, what the closure can reach, so that libsolv
 	 * loads a few hundred stanzas instead of a whole archive (memory stays flat with the index). */
-	int fds[APT_MAX_INDICES];
+	int fds[SL_APT_MAX_INDICES];
 	int rc = 0;
 	size_t nfds = r->nidx;
 	for (size_t i = 0; i < nfds; i++)

@@ -1,6 +1,6 @@
-/* fetch_int: what the fetch engine's own files share (fetch.c: scheduling, politeness, the end of an
- * attempt; fetch_body.c: curl's callbacks, where a response's headers and body go). Not for use outside
- * syncd/fetch*.c. */
+/* fetch_int: what the fetch engine's own files share (fetch.c: scheduling, politeness, starting an
+ * attempt; fetch_end.c: what the end of an attempt means; fetch_body.c: curl's callbacks, where a
+ * response's headers and body go). Not for use outside syncd/fetch*.c. */
 #ifndef SL_FETCH_INT_H
 #define SL_FETCH_INT_H
 
@@ -105,5 +105,23 @@ size_t sl_fx_on_body(char *p, size_t size, size_t n, void *arg);
 int sl_fx_on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port);
 /* The store writer for x's body (resuming a partial where allowed): 0, or -EIO with *cause. */
 int sl_fx_open_writer(struct xfer *x, char **cause);
+
+/* fetch.c's helpers for fetch_end.c. */
+bool sl_fx_stopped(const struct sl_fetch *f);                  /* the caller's *stop is set */
+void sl_fx_xlist_push(struct xlist *l, struct xfer *x);
+void sl_fx_xlist_remove(struct xlist *l, struct xfer *x);
+uint64_t sl_fx_rnd(struct sl_fetch *f);                        /* 64 bits of xorshift*: jitter, not secrets */
+/* No request to this host before `seconds` from now (clamped to [1, SL_MAX_COOLDOWN_S], persisted in the
+ * catalogue); only ever lengthens a cool-down. */
+void sl_fx_host_cooldown(struct sl_fetch *f, struct fetch_host *h, int64_t seconds, const char *why);
+void sl_fx_xfer_free(struct xfer *x);
+
+/* fetch_end.c: report x's outcome (logging a failure once) and free it. */
+void sl_fx_xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char *why);
+/* curl finished x's attempt with cc: commit, retry, resume, restart or give up. */
+void sl_fx_xfer_done(struct sl_fetch *f, struct xfer *x, CURLcode cc);
+/* Commit the settling transfers whose writes are done (all of them, waiting, when `wait`); whether any
+ * was. */
+bool sl_fx_settle(struct sl_fetch *f, bool wait);
 
 #endif

@@ -1,9 +1,10 @@
 /* sluice-syncd: the DMZ daemon. It schedules every source itself (every/jitter/window, next run persisted
- * in the catalogue), runs each sync in a child process (one source never twice, one upstream host at a
- * time, at most max_parallel_sources at once: see the locks in sync.c), kills a run that outlives its
- * `timeout`, and hands snapshots of `approve = auto` sources to `sluice auto-approve`, which holds the
- * signing key this daemon never reads. SIGHUP reloads the configuration (a broken one is refused and the
- * old one kept); SIGTERM stops new work, tells children to stop, and exits within 5 s. */
+ * in the catalogue; the arithmetic is syncd/schedule.c), runs each sync in a child process (one source
+ * never twice, one upstream host at a time, at most max_parallel_sources at once: see the locks in
+ * sync.c; what a child does is syncd/jobs.c), kills a run that outlives its `timeout`, and hands
+ * snapshots of `approve = auto` sources to `sluice auto-approve`, which holds the signing key this daemon
+ * never reads. SIGHUP reloads the configuration (a broken one is refused and the old one kept); SIGTERM
+ * stops new work, tells children to stop, and exits within 5 s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -28,21 +28,17 @@
 #include "core/fsutil.h"
 #include "core/limits.h"
 #include "core/log.h"
-#include "core/store.h"
 #include "core/url.h"
-#include "syncd/alert_send.h"
 #include "syncd/chaincheck.h"
 #include "syncd/fetch.h"
+#include "syncd/jobs.h"
+#include "syncd/schedule.h"
 #include "syncd/sync.h"
 
 #define STOP_GRACE_S 4            /* s children get after SIGTERM before SIGKILL: the whole stop stays < 5 s */
 #define DEADLINE_GRACE_S 30       /* s past `timeout` before a run that ignored its alarm is killed */
 #define TICK_S 5                  /* s between schedule checks when idle (also how soon SIGHUP'd sources start) */
-#define RETRY_FIRST_S 300         /* s: first retry after a failed run, doubled per failure, at most `every` */
-#define WINDOW_SCAN_MIN (8 * 24 * 60) /* minutes searched for the next window opening (DST-safe, one week+) */
-#define FAILURES_KEY "syncd.failures" /* per-source catalogue state: consecutive failed runs */
 #define ALERT_CHILD "(alerts)"       /* the deliverer's slot name: no source name has parentheses */
-#define CHILD_SKIPPED 3           /* child exit: the run did not happen (locked, stopped while waiting) */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -112,234 +108,18 @@ static void notify(const char *msg)
 	close(fd);
 }
 
-/* ---- scheduling ----------------------------------------------------------------------------------- */
-
-static bool in_window(const struct sl_source *src, time_t t)
-{
-	if (src->window_start_min < 0)
-		return true;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	int m = tm.tm_hour * 60 + tm.tm_min;
-	if (src->window_start_min <= src->window_end_min)
-		return m >= src->window_start_min && m < src->window_end_min;
-	return m >= src->window_start_min || m < src->window_end_min; /* across midnight */
-}
-
-static int64_t rand_upto(int64_t max_s)
-{
-	return max_s > 0 ? (int64_t)((uint64_t)random() % (uint64_t)(max_s + 1)) : 0;
-}
-
-/* The first time >= t at which a run may start: t itself, or the next window opening plus up to `jitter`
- * (kept inside the window, so a fleet spreads out within it rather than all starting as it opens). */
-static int64_t fit_window(const struct sl_source *src, int64_t t)
-{
-	if (in_window(src, (time_t)t))
-		return t;
-	t -= t % 60;
-	for (int i = 0; i < WINDOW_SCAN_MIN && !in_window(src, (time_t)t); i++)
-		t += 60;
-	int64_t j = rand_upto(src->jitter_ms / 1000);
-	while (j > 0 && !in_window(src, (time_t)(t + j)))
-		j /= 2;
-	return t + j;
-}
-
-/* When the next run starts after one that ended at `now`: `every` plus jitter on success; after
- * `failures` consecutive failures a shorter, doubling retry delay (never longer than `every`). */
-static int64_t next_after(const struct sl_source *src, time_t now, unsigned failures)
-{
-	int64_t every = src->every_ms / 1000, delay = every;
-	if (failures > 0) {
-		delay = RETRY_FIRST_S;
-		for (unsigned i = 1; i < failures && delay < every; i++)
-			delay *= 2;
-		if (delay > every)
-			delay = every;
-	}
-	return fit_window(src, (int64_t)now + delay + rand_upto(src->jitter_ms / 1000));
-}
-
 static const char *state_path(const struct sl_config *cfg, const char *name, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s/%s", cfg->state_dir, name);
 	return buf;
 }
 
-/* ---- auto-approval -------------------------------------------------------------------------------------- */
+/* ---- children ---------------------------------------------------------------------------------------- */
 
-/* The signing key must not be readable by this daemon (see contrib/systemd/sluice-syncd.service). A
- * verified snapshot of an `approve = auto` source is therefore left as a request file
- * STATE/run/auto-approve/ID, which sluice-auto-approve.service (run as the key's owner when the
- * directory is not empty) turns into `sluice auto-approve ID`; that command re-checks the policy and the
- * snapshot's state, so a request can never publish more than the configuration allows. Only where this
- * daemon can read the key home anyway (one user for everything, tests) does it run the command itself. */
-static void auto_approve(struct daemon *d, const struct sl_source *src, int64_t snap_id)
+/* What a child's job (syncd/jobs.h) needs of the daemon, as of the fork. */
+static struct sl_job_env job_env(const struct daemon *d)
 {
-	char dir[SL_MAX_PATH], req[SL_MAX_PATH + 32], id[32];
-	snprintf(id, sizeof id, "%lld", (long long)snap_id);
-	state_path(d->cfg, "run/auto-approve", dir, sizeof dir);
-	snprintf(req, sizeof req, "%s/%s", dir, id);
-	int rc = sl_fs_mkdirs(dir, 0770);
-	if (rc == 0)
-		rc = sl_fs_write_atomic(req, src->name, strlen(src->name), 0660);
-	if (rc < 0) {
-		sl_log_err(src->name, "cannot queue snapshot %s for auto-approval in %s: %s", id, dir, sl_strerror(rc));
-		return;
-	}
-	const char *home = d->cfg->gnupg_home;
-	if (home == NULL || access(home, R_OK | X_OK) != 0) {
-		sl_log_info(src->name, "snapshot %s verified; queued for auto-approval (%s, published by "
-			    "sluice-auto-approve as the signing key's owner)", id, req);
-		return;
-	}
-	/* `sluice` beside us, in ../bin (installed: sbin/sluice-syncd, bin/sluice), in ../admin (build
-	 * tree), else from PATH. */
-	static const char *const where[] = { "", "/../bin", "/../admin" };
-	char sluice[PATH_MAX + 32] = "sluice";
-	for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-		char cand[PATH_MAX + 32];
-		snprintf(cand, sizeof cand, "%s%s/sluice", d->self_dir, where[i]);
-		if (access(cand, X_OK) == 0) {
-			snprintf(sluice, sizeof sluice, "%s", cand);
-			break;
-		}
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		sl_log_err(src->name, "cannot fork sluice auto-approve: %s", strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		execlp(sluice, "sluice", "-c", d->config_path, "auto-approve", id, (char *)NULL);
-		_exit(127);
-	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		unlink(req);
-		sl_log_info(src->name, "snapshot %s auto-approved and published", id);
-	} else {
-		sl_log_err(src->name, "auto-approval of snapshot %s failed (%s auto-approve exited %d); the request "
-			   "stays in %s", id, sluice, WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir);
-	}
-}
-
-/* ---- one sync, in a child ----------------------------------------------------------------------------- */
-
-static volatile int child_stop;
-static volatile sig_atomic_t child_deadline;
-
-static void child_on_stop(int sig)
-{
-	if (sig == SIGALRM)
-		child_deadline = 1;
-	child_stop = 1;
-}
-
-static unsigned failures_get(struct sl_catalog *cat, int64_t sid)
-{
-	char *v = NULL;
-	unsigned n = 0;
-	if (sl_catalog_state_get(cat, sid, FAILURES_KEY, &v) == 0)
-		n = (unsigned)strtoul(v, NULL, 10);
-	free(v);
-	return n > 64 ? 64 : n;
-}
-
-/* Persist when the source runs next, from how this run ended. */
-static void reschedule(const struct sl_config *cfg, struct sl_catalog *cat, const struct sl_source *src, int64_t sid,
-		       const struct sl_sync_report *rep)
-{
-	bool ok = rep->outcome == SL_RUN_OK || rep->outcome == SL_RUN_UNCHANGED;
-	if (rep->outcome == SL_RUN_INTERRUPTED && !child_deadline) {
-		/* Stopped by SIGTERM (daemon stopping): the source stays due, so a restart resumes it at once. */
-		return;
-	}
-	unsigned failures = ok ? 0 : failures_get(cat, sid) + 1;
-	char v[16];
-	snprintf(v, sizeof v, "%u", failures);
-	sl_catalog_state_set(cat, sid, FAILURES_KEY, failures ? v : NULL);
-	int64_t next = next_after(src, time(NULL), failures);
-	sl_catalog_source_set_next_run(cat, sid, next);
-	if (!ok) {
-		char when[32];
-		struct tm tm;
-		time_t t = (time_t)next;
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
-		sl_log_info(src->name, "failed %u time(s) in a row; next attempt at %s", failures, when);
-		/* Once per streak: the run that reaches the threshold tells, the following ones do not. */
-		if (failures == cfg->alert_failures) {
-			char host[256], dedup[SL_MAX_NAME + 48];
-			int64_t cool = 0;
-			sl_url_source_host(src, host, sizeof host);
-			if (host[0] != '\0')
-				sl_catalog_cooldown_get(cat, host, &cool, NULL);
-			snprintf(dedup, sizeof dedup, "failing:%s:%lld", src->name, (long long)rep->run_id);
-			sl_alert_raise(cfg, cat, "sync-failing", src->name, 0, dedup,
-				       json_pack("{s:I, s:I}", "failures", (json_int_t)failures, "cooldown_until",
-						 (json_int_t)(cool > time(NULL) ? cool : 0)),
-				       "sluice: %s has failed %u sync runs in a row%s%s%s; last: %s. Next attempt at %s.",
-				       src->name, failures, cool > time(NULL) ? "; its upstream " : "",
-				       cool > time(NULL) ? host : "", cool > time(NULL) ? " is cooling down" : "",
-				       rep->message ? rep->message : "?", when);
-		}
-	}
-}
-
-static int child_run(struct daemon *d, const struct sl_source *src, pid_t parent)
-{
-	/* A child must not outlive the daemon (kill -9 of the daemon): it stops cleanly instead. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		return CHILD_SKIPPED;   /* the daemon died before the death signal was armed */
-	struct sigaction sa = { .sa_handler = child_on_stop };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL); /* the whole run's deadline (timeout =) */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	if (src->timeout_ms > 0)
-		alarm((unsigned)((src->timeout_ms + 999) / 1000));
-	char path[SL_MAX_PATH], *cause = NULL;
-	struct sl_catalog *cat = sl_catalog_open(state_path(d->cfg, "catalog.db", path, sizeof path), 0, &cause);
-	struct sl_store *st = cat ? sl_store_open(d->cfg->state_dir, &cause) : NULL;
-	if (st == NULL) {
-		sl_log_err(src->name, "cannot open state in %s: %s", d->cfg->state_dir, cause ? cause : "?");
-		free(cause);
-		sl_catalog_free(cat);
-		return 1;
-	}
-	int64_t sid = 0;
-	struct sl_sync_report rep;
-	struct sl_sync_opts opts = { .stop = &child_stop };
-	int rc = sl_sync_run(d->cfg, src, cat, st, &opts, &rep);
-	int code = CHILD_SKIPPED;
-	if (rc < 0 && rc != -SL_E_LOCKED && rc != -SL_E_INTERRUPTED) {
-		sl_log_err(src->name, "sync could not run: %s", sl_strerror(rc));
-		rep.outcome = SL_RUN_FAILED;
-	}
-	if (rc == 0 && rep.outcome == SL_RUN_INTERRUPTED && child_deadline)
-		sl_log_err(src->name, "run stopped: it exceeded its timeout of %lld s", (long long)(src->timeout_ms / 1000));
-	if ((rc == 0 || rep.outcome == SL_RUN_FAILED) &&
-	    sl_catalog_source_ensure(cat, src->name, src->format->name, &sid) == 0) {
-		reschedule(d->cfg, cat, src, sid, &rep);
-		code = rep.outcome == SL_RUN_OK || rep.outcome == SL_RUN_UNCHANGED ? 0 : 1;
-	}
-	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop) {
-		if (rep.findings_undecided > 0)
-			sl_log_warn(src->name, "snapshot %lld stays pending despite approve = auto: %u undecided "
-				    "finding(s) (sluice findings %lld)", (long long)rep.snap_id, rep.findings_undecided,
-				    (long long)rep.snap_id);
-		else
-			auto_approve(d, src, rep.snap_id);
-	}
-	sl_sync_report_release(&rep);
-	sl_store_free(st);
-	sl_catalog_free(cat);
-	return code;
+	return (struct sl_job_env){ .cfg = d->cfg, .config_path = d->config_path, .self_dir = d->self_dir };
 }
 
 static bool running(const struct daemon *d, const char *source, const char *host)
@@ -350,18 +130,6 @@ static bool running(const struct daemon *d, const char *source, const char *host
 	return false;
 }
 
-/* The child of a scheduled chain re-check: stops with the daemon, like a sync. */
-static int child_recheck(struct daemon *d, const struct sl_source *src, pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		return CHILD_SKIPPED;
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	return sl_chaincheck_run(d->cfg, src);
-}
-
 /* The alert deliverer: a child of its own, so a slow receiver never holds up the scheduler. */
 static void start_alerts(struct daemon *d)
 {
@@ -369,16 +137,9 @@ static void start_alerts(struct daemon *d)
 	if (pid < 0)
 		return;
 	if (pid == 0) {
+		struct sl_job_env env = job_env(d);
 		sigprocmask(SIG_SETMASK, &d->orig_mask, NULL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(CHILD_SKIPPED);
-		char path[SL_MAX_PATH], *cause = NULL;
-		struct sl_catalog *cat = sl_catalog_open(state_path(d->cfg, "catalog.db", path, sizeof path), 0, &cause);
-		int rc = cat != NULL ? sl_alert_deliver(d->cfg, cat, NULL, NULL) : -SL_E_CATALOG;
-		free(cause);
-		sl_catalog_free(cat);
-		_exit(rc < 0 ? 1 : 0);
+		_exit(sl_jobs_alerts(&env, parent));
 	}
 	struct child *c = &d->children[d->nchildren++];
 	memset(c, 0, sizeof *c);
@@ -394,8 +155,9 @@ static void start(struct daemon *d, const struct sl_source *src, const char *hos
 		return;
 	}
 	if (pid == 0) {
+		struct sl_job_env env = job_env(d);
 		sigprocmask(SIG_SETMASK, &d->orig_mask, NULL);
-		_exit(recheck ? child_recheck(d, src, parent) : child_run(d, src, parent));
+		_exit(recheck ? sl_jobs_recheck(&env, src, parent) : sl_jobs_sync(&env, src, parent));
 	}
 	struct child *c = &d->children[d->nchildren++];
 	memset(c, 0, sizeof *c);
@@ -460,12 +222,12 @@ static bool due(struct daemon *d, struct sl_catalog *cat, const struct sl_source
 		return true;
 	if (next == 0) {
 		/* Never scheduled: first run soon, spread by jitter so a fleet does not start in step. */
-		next = fit_window(src, (int64_t)now + rand_upto(src->jitter_ms / 1000));
+		next = sl_schedule_fit_window(src, (int64_t)now + sl_schedule_jitter(src->jitter_ms / 1000));
 		sl_catalog_source_set_next_run(cat, sid, next);
 	}
 	/* A host cooling down (Retry-After, 403 ban) is not contacted before it ends, restart or not. */
 	if (host[0] && sl_catalog_cooldown_get(cat, host, &cool, NULL) == 0 && cool > next) {
-		next = fit_window(src, cool + 1 + rand_upto(src->jitter_ms / 1000));
+		next = sl_schedule_fit_window(src, cool + 1 + sl_schedule_jitter(src->jitter_ms / 1000));
 		sl_catalog_source_set_next_run(cat, sid, next);
 		sl_log_info(src->name, "%s is cooling down: next run moved after it", host);
 	}
@@ -474,9 +236,9 @@ static bool due(struct daemon *d, struct sl_catalog *cat, const struct sl_source
 			*wake = next;
 		return false;
 	}
-	if (!in_window(src, now)) {
+	if (!sl_schedule_in_window(src, now)) {
 		/* Due outside its window (the daemon was down, or the window changed): wait for the window. */
-		sl_catalog_source_set_next_run(cat, sid, fit_window(src, (int64_t)now));
+		sl_catalog_source_set_next_run(cat, sid, sl_schedule_fit_window(src, (int64_t)now));
 		return false;
 	}
 	return true;

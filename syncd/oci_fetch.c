@@ -286,7 +286,7 @@ static void config_platform(struct oci_run *r, struct img *im)
 	uint8_t *data = NULL;
 	size_t len = 0;
 	if (im->config_hex[0] == '\0' ||
-	    sl_store_read(r->ctx->store, im->config_hex, OCI_CONFIG_MAX, &data, &len) < 0)
+	    sl_store_read(r->ctx->store, im->config_hex, SL_MAX_OCI_CONFIG, &data, &len) < 0)
 		return;
 	json_t *j = json_loadb((const char *)data, len, 0, NULL);
 	struct sl_oci_platform p = { "", "", "" };

@@ -214,8 +214,8 @@ static int plan_indices(struct apt_run *r, struct apt_suite *s, bool *refused, c
 	const struct sl_source *src = r->src;
 	for (size_t c = 0; c < src->components.n; c++) {
 		for (size_t a = 0; a < src->architectures.n; a++) {
-			if (r->nidx >= APT_MAX_INDICES)
-				return sl_cause(cause, -SL_E_TOOBIG, "too many indices (max %d)", APT_MAX_INDICES);
+			if (r->nidx >= SL_APT_MAX_INDICES)
+				return sl_cause(cause, -SL_E_TOOBIG, "too many indices (max %d)", SL_APT_MAX_INDICES);
 			struct apt_index *ix = &r->idx[r->nidx];
 			memset(ix, 0, sizeof *ix);
 			ix->run = r;
@@ -692,10 +692,10 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 	}
 	while (n > 0 && r->base[n - 1] == '/')
 		r->base[--n] = '\0';
-	if (src->suites.n > APT_MAX_SUITES) {
+	if (src->suites.n > SL_APT_MAX_SUITES) {
 		sl_strset_free(r->seen);
 		free(r);
-		return sl_cause(cause, -SL_E_TOOBIG, "too many suites (max %d)", APT_MAX_SUITES);
+		return sl_cause(cause, -SL_E_TOOBIG, "too many suites (max %d)", SL_APT_MAX_SUITES);
 	}
 	for (size_t i = 0; i < src->suites.n; i++)
 		r->suites[i].name = src->suites.v[i];

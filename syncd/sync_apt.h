@@ -4,8 +4,8 @@
  * the selected packages (all, or the dependency closure of `packages =`), each committed only if size and
  * SHA-256 match the index. It pre-checks every link with the verifier's own functions (verify/apt_chain.h:
  * signature, policies, planned indices, index content) so that it never downloads what would be refused,
- * but records only fetch-time refusals (bytes that never reach the store); the verifier, run by sync.c
- * over the sealed snapshot, records every other check. After a pre-check refusal the run seals the
+ * but records only fetch-time refusals (bytes that never reach the store); the verifier, run by
+ * verify/settle.c (called from sync.c) over the sealed snapshot, records every other check. After a pre-check refusal the run seals the
  * evidence it has, so the verifier states the refusal. An unchanged upstream costs one conditional
  * request per suite. Trust state ("apt.<suite>.date") is written by the verifier's accept, not here.
  *

@@ -19,8 +19,6 @@
 #include "syncd/apt_pool.h"
 #include "syncd/sync.h"
 
-#define APT_MAX_SUITES SL_APT_MAX_SUITES
-#define APT_MAX_INDICES SL_APT_MAX_INDICES
 #define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
 #define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
 
@@ -60,9 +58,9 @@ struct apt_run {
 	struct sl_sync_ctx *ctx;
 	const struct sl_source *src;
 	char base[SL_MAX_URL];
-	struct apt_suite suites[APT_MAX_SUITES];
+	struct apt_suite suites[SL_APT_MAX_SUITES];
 	size_t nsuites;
-	struct apt_index idx[APT_MAX_INDICES];
+	struct apt_index idx[SL_APT_MAX_INDICES];
 	size_t nidx;
 	struct sl_apt_solver *solver;
 	/* pool phase */

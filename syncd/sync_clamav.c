@@ -1,12 +1,9 @@
 /* sync_clamav: mirror ClamAV databases (CVD, CDIFF, .sign), probing versions the way freshclam does. */
 #include "syncd/sync_clamav.h"
 
-#include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <netinet/in.h>
-#include <resolv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +19,13 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "syncd/dnstxt.h"
 #include "syncd/fetch.h"
 #include "verify/clamav_db.h"
 #include "verify/clamav_sig.h"
 #include "verify/verifier.h"
 
 #define DNS_MAX_AGE_S (3 * 3600)  /* s: freshclam distrusts a TXT record older than 3 hours */
-#define DNS_ANSWER_MAX 4096       /* bytes of a DNS answer: the record is < 100 bytes */
 #define STATE_CLEAN "clamav.clean"
 
 struct prev_entry {
@@ -237,46 +234,12 @@ static void discard(struct cl_run *r, const char *sha256)
 
 /* ---- version discovery ---- */
 
-/* The first TXT string of the answer to `name`, or an error (the caller falls back to HTTP). */
-static int dns_txt(const char *name, char *out, size_t cap)
-{
-	unsigned char ans[DNS_ANSWER_MAX];
-	int n = res_query(name, C_IN, T_TXT, ans, sizeof ans);
-	if (n < NS_HFIXEDSZ)
-		return -SL_E_NETWORK;
-	const unsigned char *p = ans + NS_HFIXEDSZ, *end = ans + n;
-	unsigned qd = (unsigned)(ans[4] << 8 | ans[5]), an = (unsigned)(ans[6] << 8 | ans[7]);
-	for (unsigned i = 0; i < qd; i++) {
-		int k = dn_skipname(p, end);
-		if (k < 0 || end - p < k + 4)
-			return -SL_E_PARSE;
-		p += k + 4;
-	}
-	for (unsigned i = 0; i < an; i++) {
-		int k = dn_skipname(p, end);
-		if (k < 0 || end - p < k + 10)
-			return -SL_E_PARSE;
-		p += k;
-		unsigned type = (unsigned)(p[0] << 8 | p[1]), rdlen = (unsigned)(p[8] << 8 | p[9]);
-		p += 10;
-		if ((size_t)(end - p) < rdlen)
-			return -SL_E_PARSE;
-		if (type == T_TXT && rdlen > 0 && p[0] > 0 && (size_t)p[0] < rdlen && (size_t)p[0] < cap) {
-			memcpy(out, p + 1, p[0]);
-			out[p[0]] = '\0';
-			return 0;
-		}
-		p += rdlen;
-	}
-	return -SL_E_NOTFOUND;
-}
-
 static bool probe_dns(struct cl_run *r, struct cl_db *d)
 {
 	if (r->src->dns == NULL || r->dns_state < 0)
 		return false;
 	if (r->dns_state == 0) {
-		int rc = dns_txt(r->src->dns, r->dns_txt, sizeof r->dns_txt);
+		int rc = sl_dnstxt_query(r->src->dns, r->dns_txt, sizeof r->dns_txt);
 		r->dns_state = rc == 0 ? 1 : -1;
 		if (rc < 0) {
 			sl_log_warn(r->src->name, "dns %s: no usable TXT record (%s); probing over HTTP", r->src->dns,

@@ -143,7 +143,7 @@ static int add_entries(struct oci_run *r)
 static int read_password(const char *path, char **out, char **cause)
 {
 	size_t len = 0;
-	int rc = sl_fs_read_file(path, OCI_PASSWORD_MAX, out, &len);
+	int rc = sl_fs_read_file(path, SL_MAX_PASSWORD_FILE, out, &len);
 	if (rc < 0)
 		return sl_cause(cause, rc, "%s: cannot read password_file: %s", path, sl_strerror(rc));
 	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r'))

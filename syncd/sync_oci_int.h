@@ -16,8 +16,6 @@
 #include "core/oci.h"
 #include "syncd/sync.h"
 
-#define OCI_CONFIG_MAX (4u << 20)   /* bytes of an image config read back for its platform */
-#define OCI_PASSWORD_MAX 4096       /* bytes of password_file */
 #define OCI_REPO_BUF (SL_MAX_OCI_REPO + 1)
 
 struct sl_registry;

@@ -19,9 +19,6 @@
 #include "core/limits.h"
 #include "verify/gpg.h"
 
-#define SIG_PAYLOAD_MAX (64u << 10)   /* bytes of signed JSON: real payloads are < 1 KiB; bounds zip bombs */
-#define SIG_B64_MAX     4096          /* bytes of a base64 cosign signature: ECDSA P-521 DER is < 200 */
-#define SIG_PEM_MAX     (64u << 10)   /* bytes of a PEM public key file */
 
 struct sl_oci_sig {
 	struct sl_gpg *gpg;          /* simple signing: owns the home and keeps the keyring imported */
@@ -33,7 +30,7 @@ static int load_pem(const char *path, EVP_PKEY **out, char **cause)
 {
 	char *pem = NULL;
 	size_t len = 0;
-	int rc = sl_fs_read_file(path, SIG_PEM_MAX, &pem, &len);
+	int rc = sl_fs_read_file(path, SL_MAX_PEM_KEY, &pem, &len);
 	if (rc < 0)
 		return sl_cause(cause, rc, "%s: cannot read: %s", path, sl_strerror(rc));
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
@@ -161,7 +158,7 @@ static bool reference_matches(const char *ref, const char *repo, const char *tag
 int sl_oci_sig_payload_check(const void *payload, size_t len, const char *type, const char *repo,
 			     const char *tag, const char *hex, char **reason)
 {
-	if (len > SIG_PAYLOAD_MAX)
+	if (len > SL_MAX_COSIGN_PAYLOAD)
 		return sl_cause(reason, -SL_E_TOOBIG, "signature payload of %zu bytes exceeds the cap", len);
 	json_error_t jerr;
 	json_t *j = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -223,7 +220,7 @@ int sl_oci_sig_simple(struct sl_oci_sig *s, const void *sig, size_t len, const c
 static int b64_decode(const char *in, unsigned char *out, size_t cap, size_t *len)
 {
 	size_t inlen = strlen(in);
-	if (inlen == 0 || inlen > SIG_B64_MAX || cap < inlen)
+	if (inlen == 0 || inlen > SL_MAX_COSIGN_B64 || cap < inlen)
 		return -SL_E_PARSE;
 	EVP_ENCODE_CTX *c = EVP_ENCODE_CTX_new();
 	if (c == NULL)
@@ -246,9 +243,9 @@ int sl_oci_sig_cosign(struct sl_oci_sig *s, const void *payload, size_t len, con
 		return sl_cause(reason, -SL_E_VERIFY, "no cosign_key configured");
 	if (sig_b64 == NULL)
 		return sl_cause(reason, -SL_E_SIGNATURE, "cosign layer without a %s annotation", SL_OCI_SIG_COSIGN_ANNOTATION);
-	if (len > SIG_PAYLOAD_MAX)
+	if (len > SL_MAX_COSIGN_PAYLOAD)
 		return sl_cause(reason, -SL_E_TOOBIG, "cosign payload of %zu bytes exceeds the cap", len);
-	unsigned char der[SIG_B64_MAX];
+	unsigned char der[SL_MAX_COSIGN_B64];
 	size_t dlen = 0;
 	if (b64_decode(sig_b64, der, sizeof der, &dlen) < 0)
 		return sl_cause(reason, -SL_E_SIGNATURE, "cosign signature is not base64");
@@ -287,7 +284,7 @@ int sl_oci_sig_cosign_manifest(struct sl_oci_sig *s, const void *manifest, size_
 		size_t plen = 0;
 		if (mt == NULL || strcmp(mt, SL_OCI_SIG_COSIGN_LAYER) != 0 ||
 		    sl_digest_parse_oci(json_string_value(json_object_get(l, "digest")), lhex) != 0 ||
-		    read_blob(arg, lhex, SIG_PAYLOAD_MAX, &payload, &plen) < 0)
+		    read_blob(arg, lhex, SL_MAX_COSIGN_PAYLOAD, &payload, &plen) < 0)
 			continue;
 		free(why);
 		why = NULL;

@@ -23,7 +23,6 @@
 #include "core/limits.h"
 #include "core/log.h"
 
-#define SCAN_LINE_MAX (2 * SL_MAX_REL_PATH + 1024)   /* bytes of one protocol line */
 
 struct sl_scanner {
 	pid_t pid;
@@ -67,7 +66,7 @@ static void child_main(int in, int out, const char *db_dir, const struct sl_scan
 	char *cause = NULL;
 	unsigned sigs = 0;
 	struct sl_scan_engine *e = sl_scan_engine_load(db_dir, lim, &sigs, &cause);
-	char line[SCAN_LINE_MAX];
+	char line[SL_MAX_SCAN_LINE];
 	int n;
 	if (e == NULL) {
 		n = snprintf(line, sizeof line, "X\t%s\n", cause ? cause : "engine failed to load");
@@ -133,7 +132,7 @@ struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_lim
 		s->to = fdopen(p2c[1], "w");
 		s->from = fdopen(c2p[0], "r");
 	}
-	char line[SCAN_LINE_MAX];
+	char line[SL_MAX_SCAN_LINE];
 	if (s == NULL || s->to == NULL || s->from == NULL || fgets(line, sizeof line, s->from) == NULL) {
 		sl_cause(cause, -SL_E_VERIFY, "scanner: the engine process ended before it was ready");
 		goto fail;
@@ -198,7 +197,7 @@ int sl_scanner_scan(struct sl_scanner *s, const char *path,
 		s->dead = true;
 		return -SL_E_VERIFY;
 	}
-	char line[SCAN_LINE_MAX];
+	char line[SL_MAX_SCAN_LINE];
 	while (fgets(line, sizeof line, s->from) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strcmp(line, "E") == 0)

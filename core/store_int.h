@@ -1,0 +1,41 @@
+/* store_int: what core/store.c (open, sweep, writers) and core/store_read.c (lookups, reads, re-checks,
+ * enumeration, removal) share. Internal to those two files. */
+#ifndef SL_STORE_INT_H
+#define SL_STORE_INT_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/digest.h"
+
+#define SL_STORE_IO_CHUNK (64u << 10)   /* bytes per read when re-hashing from disk */
+
+struct sl_store {
+	char *root;        /* STATE/store */
+	int root_fd;
+	int objects_fd;
+	int tmp_fd;
+	int partial_fd;
+	bool tmpfile;      /* O_TMPFILE inodes can be named through /proc/self/fd; fixed at open, so a
+			    * handle is never written to after sl_store_open() */
+};
+
+/* "ab/abcdef..." for a digest already validated. */
+static inline void sl_store_object_rel(const char *hex, char rel[3 + SL_SHA256_HEX])
+{
+	rel[0] = hex[0];
+	rel[1] = hex[1];
+	rel[2] = '/';
+	memcpy(rel + 3, hex, SL_SHA256_HEX);
+}
+
+/* A directory below dfd, never through a symlink: its fd, or -errno. */
+static inline int sl_store_open_subdir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+#endif
