@@ -30,12 +30,14 @@ const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "
 #define AP SL_FK_APT
 #define CL SL_FK_CLAMAV
 #define OC SL_FK_OCI
+#define RP SL_FK_RPM
 #define MIN_MS (60 * 1000LL)
 #define SINGLE_VALUE "'%s' takes a single value; this indented line would continue it " \
 		     "(remove the indentation if it starts a new key)"
 
 static const char *const approve_names[] = { "manual", "auto", NULL };
 static const char *const publish_names[] = { "resign", "verbatim", NULL };
+static const char *const repo_signed_names[] = { "no", "yes", NULL };
 
 /* The one list of keys. Add a key here, in config.h and in schemas/sluice.conf.5.md. */
 static const struct key_def key_defs[] = {
@@ -78,8 +80,8 @@ static const struct key_def key_defs[] = {
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
 
-	{ SEC_SOURCE, "type", 0, AP | CL | OC, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SOURCE, "url", 0, AP | CL, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "type", 0, AP | CL | OC | RP, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "url", 0, AP | CL | RP, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "every", 0, 0, K_DURATION, SRC(every_ms), 0, MIN_MS, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "jitter", 0, 0, K_DURATION, SRC(jitter_ms), 0, 0, 0, "0", NULL, NULL },
 	{ SEC_SOURCE, "window", 0, 0, K_WINDOW, SRC(window_start_min), SRC(window_end_min), 0, 0, NULL, NULL,
@@ -98,11 +100,18 @@ static const struct key_def key_defs[] = {
 	{ SEC_SOURCE, "components", AP, 0, K_LIST, SRC(components), 0, 0, 0, "main", sl_cfgcheck_suite, NULL },
 	{ SEC_SOURCE, "architectures", AP, 0, K_LIST, SRC(architectures), 0, 0, 0, "amd64", sl_cfgcheck_arch, NULL },
 	{ SEC_SOURCE, "packages", AP, 0, K_LIST, SRC(packages), 0, 0, 0, NULL, sl_cfgcheck_package, NULL },
-	{ SEC_SOURCE, "keyring", AP, AP, K_FILE, SRC(keyring), 0, 0, 0, NULL, NULL, NULL },
-	{ SEC_SOURCE, "signed_by", AP, 0, K_CSLIST, SRC(fingerprints), 0, 0, 0, NULL, sl_cfgcheck_fingerprint,
+	{ SEC_SOURCE, "keyring", AP | RP, AP | RP, K_FILE, SRC(keyring), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "signed_by", AP | RP, 0, K_CSLIST, SRC(fingerprints), 0, 0, 0, NULL, sl_cfgcheck_fingerprint,
 	  NULL },
 	{ SEC_SOURCE, "publish", AP, 0, K_ENUM, SRC(publish), 0, 0, 0, "resign", NULL, publish_names },
 	{ SEC_SOURCE, "max_future", AP, 0, K_DURATION, SRC(max_future_ms), 0, 0, 0, "1d", NULL, NULL },
+
+	{ SEC_SOURCE, "architectures", RP, 0, K_LIST, SRC(architectures), 0, 0, 0, "x86_64 noarch",
+	  sl_cfgcheck_rpm_arch, NULL },
+	{ SEC_SOURCE, "packages", RP, 0, K_LIST, SRC(packages), 0, 0, 0, NULL, sl_cfgcheck_rpm_package, NULL },
+	{ SEC_SOURCE, "package_keyring", RP, 0, K_FILE, SRC(package_keyring), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "repo_signed", RP, 0, K_BOOL, SRC(repo_signed), 0, 0, 0, "yes", NULL, repo_signed_names },
+	{ SEC_SOURCE, "publish", RP, 0, K_ENUM, SRC(publish), 0, 0, 0, "verbatim", NULL, publish_names },
 
 	{ SEC_SOURCE, "databases", CL, 0, K_LIST, SRC(databases), 0, 0, 0, "main daily bytecode",
 	  sl_cfgcheck_database, NULL },

@@ -8,10 +8,15 @@
 
 /* Each kind's stage tables, defined in its own files of each stage. */
 extern const struct sl_syncer sl_apt_syncer SL_WEAK, sl_clamav_syncer SL_WEAK, sl_oci_syncer SL_WEAK;
+extern const struct sl_syncer sl_rpm_syncer SL_WEAK;
 extern const struct sl_verifier sl_apt_verifier SL_WEAK, sl_clamav_verifier SL_WEAK, sl_oci_verifier SL_WEAK;
+extern const struct sl_verifier sl_rpm_verifier SL_WEAK;
 extern const struct sl_publisher sl_apt_publisher SL_WEAK, sl_clamav_publisher SL_WEAK, sl_oci_publisher SL_WEAK;
+extern const struct sl_publisher sl_rpm_publisher SL_WEAK;
 extern const struct sl_differ sl_apt_differ SL_WEAK, sl_clamav_differ SL_WEAK, sl_oci_differ SL_WEAK;
+extern const struct sl_differ sl_rpm_differ SL_WEAK;
 extern const struct sl_route sl_apt_route SL_WEAK, sl_clamav_route SL_WEAK, sl_oci_route SL_WEAK;
+extern const struct sl_route sl_rpm_route SL_WEAK;
 
 static const struct sl_format_ops sl_format_apt = {
 	.name = "apt",
@@ -57,10 +62,25 @@ static const struct sl_format_ops sl_format_oci = {
 	.serve = &sl_oci_route,
 };
 
+static const struct sl_format_ops sl_format_rpm = {
+	.name = "rpm",
+	.description = "RPM repository (RHEL, Rocky, Alma, Fedora, EPEL)",
+	.keys = SL_FK_RPM,
+	.default_auto_approve = 0,
+	.default_every_ms = 6 * HOUR_MS,
+	.default_keep = 10,
+	.sync = &sl_rpm_syncer,
+	.verify = &sl_rpm_verifier,
+	.publish = &sl_rpm_publisher,
+	.diff = &sl_rpm_differ,
+	.serve = &sl_rpm_route,
+};
+
 const struct sl_format_ops *const sl_formats[] = {
 	&sl_format_apt,
 	&sl_format_clamav,
 	&sl_format_oci,
+	&sl_format_rpm,
 	NULL,
 };
 

@@ -1,4 +1,4 @@
-/* format: the one list of content kinds sluice knows (apt, clamav, oci). Each kind is one row, a
+/* format: the one list of content kinds sluice knows (apt, clamav, oci, rpm). Each kind is one row, a
  * `struct sl_format_ops`: its name (the `type =` in config and the served route), the defaults a source of
  * that kind gets, which source keys it accepts, and the operations every stage needs — sync (syncd/),
  * verify (verify/), publish and diff (admin/), serve and the status-page snippet (served/). Stages reach
@@ -19,6 +19,7 @@ enum sl_format_key {
 	SL_FK_APT = 1u << 0,
 	SL_FK_CLAMAV = 1u << 1,
 	SL_FK_OCI = 1u << 2,
+	SL_FK_RPM = 1u << 3,
 };
 
 struct sl_syncer;      /* syncd/sync.h */

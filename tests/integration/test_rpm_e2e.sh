@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# RPM end to end: real packages built with rpmbuild, signed with a throwaway package key, a repository made
+# by createrepo_c (+ an advisory with modifyrepo_c) whose repomd.xml is signed with a second throwaway key,
+# served by nginx on loopback -> sluice sync -> pending (invisible) -> approve -> stock dnf with gpgcheck=1
+# and repo_gpgcheck=1 installs a package with its dependency (a package and a file dependency) from
+# sluice-served, the RPMs byte-identical to upstream. Then every tamper case of issue 15 is refused with a
+# clear reason and nothing new is published.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/rpm_fixture.sh"
+rpm_fixture_require
+command -v dnf >/dev/null 2>&1 || sl_skip "dnf not installed"
+sl_on_cleanup rpm_fixture_keys_cleanup
+
+rpm_fixture_key pkgkey
+PKG_FPR=$RPM_KEY_FPR
+rpm_fixture_key metakey
+META_FPR=$RPM_KEY_FPR
+rpm_fixture_key intruder
+cat "$RPM_KEYS/metakey.asc" >"$RPM_KEYS/meta-ring.asc"
+
+rpms=$SL_TMP/rpms
+# hello needs libgreet (a package dependency) and /usr/share/greet/data (a file dependency libgreet owns);
+# libgreet comes in two versions, so the client must pick the newest.
+rpm_fixture_build "$rpms" libgreet 1.0 "" /usr/share/greet/data
+rpm_fixture_build "$rpms" libgreet 1.1 "" /usr/share/greet/data
+rpm_fixture_build "$rpms" hello 2.0 "libgreet >= 1.0, /usr/share/greet/data" /usr/share/hello/data
+rpm_fixture_build "$rpms" unrelated 0.1 ""
+rpm_fixture_sign pkgkey "$rpms"/*.rpm
+
+good=$SL_TMP/good
+mkdir -p "$good/Packages"
+cp "$rpms"/*.rpm "$good/Packages/"
+rpm_fixture_repo "$good"
+rpm_fixture_updateinfo "$good" TEST-2026:0001 libgreet 1.1
+rpm_fixture_sign_repomd "$good" metakey
+
+up=$SL_TMP/upstream
+cp -a "$good" "$up"
+sl_start_nginx "$up"
+
+state=$SL_TMP/state
+port=$(sl_free_port)
+conf=$SL_TMP/sluice.conf
+served_user=$(sl_served_user_line "$RPM_KEYS")
+cat >"$conf" <<CONF
+[sluice]
+state_dir = $state
+[syncd]
+low_speed_time = 3s
+low_speed_limit = 1K
+retries = 1
+[served]
+listen = 127.0.0.1:$port
+$served_user
+[source el]
+type = rpm
+url = http://127.0.0.1:$SL_NGINX_PORT/
+architectures = x86_64 noarch
+keyring = $RPM_KEYS/meta-ring.asc
+signed_by = $META_FPR
+package_keyring = $RPM_KEYS/pkgkey.asc
+publish = verbatim
+approve = manual
+CONF
+S() { "$SL_ADMIN" -c "$conf" "$@"; }
+
+S init >/dev/null
+[ "$(id -u)" -eq 0 ] && chmod 755 "$state"
+S sync el | tee "$SL_TMP/sync1.out"
+grep -q 'pending approval' "$SL_TMP/sync1.out" || sl_fail "first sync did not produce a pending snapshot"
+snap1=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+
+S --json show "$snap1" >"$SL_TMP/show1.json"
+python3 - "$SL_TMP/show1.json" "$PKG_FPR" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+pk = sorted(e["path"] for e in s["entries"] if e["role"] == "package")
+assert len(pk) == 4, pk
+roles = {e["role"] for e in s["entries"]}
+assert {"repomd", "repomd-sig", "metadata", "package"} <= roles, roles
+fails = [v for v in s["verifications"] if not v["passed"]]
+assert not fails, fails
+checks = {v["check"] for v in s["verifications"]}
+for c in ("openpgp-signature", "rollback", "checksum-type", "location", "checksum", "open-checksum", "packages",
+          "inventory"):
+    assert c in checks, f"no {c} record: {checks}"
+pk_rec = [v for v in s["verifications"] if v["check"] == "packages"][0]
+assert sys.argv[2][-16:].lower() in pk_rec["reason"], pk_rec
+PY
+
+# An unchanged upstream: one request for repomd.xml and its signature, no snapshot.
+before=$(wc -l <"$SL_NGINX_DIR/access.log")
+S sync el | grep -q 'unchanged' || sl_fail "re-sync of an unchanged upstream was not 'unchanged'"
+[ $(($(wc -l <"$SL_NGINX_DIR/access.log") - before)) -eq 2 ] || sl_fail "unchanged re-sync made more than two requests"
+
+sl_start_bg "$SL_TMP/served.log" "$SL_SERVED" -c "$conf" -f
+sl_wait_for_line "$SL_TMP/served.log" "serving on"
+base=http://127.0.0.1:$port
+
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/rpm/el/repodata/repomd.xml")
+[ "$code" = 404 ] || sl_fail "unapproved snapshot is visible (HTTP $code)"
+S approve "$snap1" --reason "initial import"
+curl -sf "$base/rpm/el/repodata/repomd.xml" | cmp - "$good/repodata/repomd.xml" ||
+	sl_fail "published repomd.xml differs from upstream (verbatim)"
+curl -sf "$base/" | grep -q 'yum.repos.d/sluice-el.repo' || sl_fail "status page has no .repo snippet"
+
+# Stock dnf, strict: package and metadata signatures checked with the upstream's keys.
+client=$SL_TMP/dnf
+mkdir -p "$client/repos" "$client/root" "$client/cache"
+cat >"$client/repos/el.repo" <<REPO
+[el]
+name=el via sluice
+baseurl=$base/rpm/el/
+enabled=1
+gpgcheck=1
+repo_gpgcheck=1
+gpgkey=file://$RPM_KEYS/pkgkey.asc
+       file://$RPM_KEYS/metakey.asc
+REPO
+dnf() {
+	command dnf -y -q --installroot="$client/root" --setopt=reposdir="$client/repos" --setopt=cachedir="$client/cache" \
+		--setopt=gpgcheck=1 --setopt=repo_gpgcheck=1 --setopt=keepcache=1 --releasever=1 \
+		--setopt=install_weak_deps=0 --disableplugin='*' "$@"
+}
+dnf install hello >"$SL_TMP/dnf.out" 2>&1 || { cat "$SL_TMP/dnf.out"; sl_fail "dnf install hello from sluice failed"; }
+rpm --root "$client/root" -q hello libgreet | tee "$SL_TMP/installed"
+grep -q '^libgreet-1.1-1' "$SL_TMP/installed" || sl_fail "dnf did not install the newest libgreet"
+for f in hello-2.0-1.noarch.rpm libgreet-1.1-1.noarch.rpm; do
+	got=$(find "$client/cache" -name "$f" | head -1)
+	[ -n "$got" ] || sl_fail "$f not in dnf's cache"
+	cmp "$got" "$good/Packages/$f" || sl_fail "$f from sluice differs from upstream"
+done
+repomd_ok=$(curl -sf "$base/rpm/el/repodata/repomd.xml" | sha256sum)
+
+# ---- tamper cases: each refused with a clear reason, nothing pending, the published tree unchanged.
+n=0
+fresh() {   # upstream := the good repository, revision bumped so it is never 'unchanged'
+	rm -rf "$up"
+	cp -a "$good" "$up"
+}
+expect_refused() {   # WHAT REASON-REGEX
+	local what=$1 re=$2 out=$SL_TMP/tamper-$n.out rc=0
+	n=$((n + 1))
+	S sync el >"$out" 2>&1 || rc=$?
+	[ $rc -ne 0 ] || { cat "$out"; sl_fail "$what: sync succeeded"; }
+	grep -Eqi "$re" "$out" || { cat "$out"; sl_fail "$what: no clear reason matching /$re/"; }
+	[ "$(S --json pending | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
+		sl_fail "$what: a pending snapshot was created"
+	[ "$(curl -sf "$base/rpm/el/repodata/repomd.xml" | sha256sum)" = "$repomd_ok" ] ||
+		sl_fail "$what: the published repomd.xml changed"
+	sl_log "refused as expected: $what: $(grep -Eio "$re.*" "$out" | head -1 | cut -c1-240)"
+}
+
+# 1. A package signed by an unknown key behind correctly signed metadata.
+fresh
+rpm_fixture_build "$SL_TMP/evil" libgreet 1.2 "" /usr/share/greet/data
+rpm_fixture_sign intruder "$SL_TMP/evil"/*.rpm
+cp "$SL_TMP/evil"/*.rpm "$up/Packages/"
+rpm_fixture_repo "$up"
+rpm_fixture_sign_repomd "$up" metakey
+expect_refused "package signed by an unknown key" 'package-signature.*(NOKEY|key)'
+rm -rf "$SL_TMP/evil"
+
+# 2. A validly signed package whose NEVRA differs from its primary entry (primary says libgreet 1.1 is 9.9).
+fresh
+python3 "$here/rpm_tamper.py" "$up" primary-sub 'ver="1.1"' 'ver="9.9"'
+rpm_fixture_sign_repomd "$up" metakey
+expect_refused "NEVRA differs from primary" 'nevra.*signed header is libgreet-1\.1-1\.noarch.*libgreet-9\.9-1\.noarch'
+
+# 3. Metadata signed by an unknown key.
+fresh
+rpm_fixture_sign_repomd "$up" intruder
+expect_refused "repomd.xml signed by an unknown key" 'openpgp-signature'
+
+# 4. An expired signature by the pinned key.
+fresh
+rm -f "$up/repodata/repomd.xml.asc"
+gpg --homedir "$RPM_KEYS/metakey" --batch --quiet --pinentry-mode loopback --passphrase '' --armor \
+	--default-sig-expire seconds=1 --ask-sig-expire --detach-sign -o "$up/repodata/repomd.xml.asc" \
+	"$up/repodata/repomd.xml" 2>/dev/null
+sleep 2
+expect_refused "expired signature" 'openpgp-signature.*expired'
+
+# 5. A `../` href.
+fresh
+python3 "$here/rpm_tamper.py" "$up" href other ../other.xml.gz
+rpm_fixture_sign_repomd "$up" metakey
+expect_refused "../ href" 'location.*leaves the repository'
+
+# 6. An md5 checksum.
+fresh
+python3 "$here/rpm_tamper.py" "$up" md5 filelists
+rpm_fixture_sign_repomd "$up" metakey
+expect_refused "md5 checksum" 'checksum-type.*md5 refused'
+
+# 7. A decompression bomb in primary (64 MiB of whitespace under the old open-size).
+fresh
+python3 "$here/rpm_tamper.py" "$up" bomb
+rpm_fixture_sign_repomd "$up" metakey
+expect_refused "decompression bomb" 'decompression.*exceeds'
+
+# 8. An XML entity bomb in primary.
+fresh
+python3 "$here/rpm_tamper.py" "$up" entity-bomb
+rpm_fixture_sign_repomd "$up" metakey
+expect_refused "XML entity bomb" 'metadata-format.*(document type|entity)'
+
+# 9. Unsigned metadata without repo_signed = no.
+fresh
+rm -f "$up/repodata/repomd.xml.asc"
+expect_refused "missing repomd.xml.asc" 'no repomd.xml.asc'
+
+# 10. A rollback to an older revision, validly signed: publish a newer revision first, then serve the old.
+fresh
+createrepo_c --quiet --no-database --update --keep-all-metadata --revision 4000000000 "$up" >/dev/null
+rpm_fixture_sign_repomd "$up" metakey
+S sync el >"$SL_TMP/sync-new.out" 2>&1 || { cat "$SL_TMP/sync-new.out"; sl_fail "sync of a newer revision failed"; }
+snap2=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+S approve "$snap2" --reason "newer revision"
+repomd_ok=$(curl -sf "$base/rpm/el/repodata/repomd.xml" | sha256sum)
+fresh
+expect_refused "rollback to an older revision" 'rollback.*older than the last accepted'
+
+[ "$n" -eq 10 ] || sl_fail "ran $n tamper cases, expected 10"
+sl_log "PASS"
