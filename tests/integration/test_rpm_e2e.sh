@@ -90,6 +90,17 @@ pk_rec = [v for v in s["verifications"] if v["check"] == "packages"][0]
 assert sys.argv[2][-16:].lower() in pk_rec["reason"], pk_rec
 PY
 
+# The verification records, in the same checks and words as tests/data/verify/rpm_e2e.golden (sorted, since
+# order is not part of the contract; fingerprints, key ids, digests and numbers normalised by rpm_golden.py).
+# SL_UPDATE_GOLDEN=1 rewrites the golden file.
+python3 "$here/rpm_golden.py" "$SL_TMP/show1.json" >"$SL_TMP/records"
+golden=$SL_SOURCE_DIR/tests/data/verify/rpm_e2e.golden
+if [ "${SL_UPDATE_GOLDEN:-0}" = 1 ]; then
+	mkdir -p "$(dirname "$golden")"
+	cp "$SL_TMP/records" "$golden"
+fi
+diff -u "$golden" "$SL_TMP/records" || sl_fail "verification records differ from $golden"
+
 # An unchanged upstream: one request for repomd.xml and its signature, no snapshot.
 before=$(wc -l <"$SL_NGINX_DIR/access.log")
 S sync el | grep -q 'unchanged' || sl_fail "re-sync of an unchanged upstream was not 'unchanged'"
