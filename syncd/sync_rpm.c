@@ -15,6 +15,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/rpm_depsolve.h"
 #include "core/rpm_primary.h"
 #include "core/rpm_repomd.h"
 #include "core/store.h"
@@ -44,6 +45,7 @@ struct rpm_run {
 	struct ready ready[2 * RPM_WINDOW];
 	size_t nready, queued;
 	uint64_t pkgs, pkg_bytes, skipped;
+	struct sl_rpm_solver *solver;  /* `packages =`: the closure; NULL: every package */
 };
 
 struct pkg_req {
@@ -322,6 +324,8 @@ static int on_pkg(void *arg, const struct sl_rpm_pkg *p)
 	char why[256];
 	if (!arch_selected(r->src, p->arch))
 		return 0;
+	if (r->solver != NULL && !sl_rpm_solver_selected(r->solver, p->name, p->epoch, p->ver, p->rel, p->arch))
+		return 0;
 	if (strcmp(p->sum_type, "sha256") != 0 || strlen(p->sum) != 64 || p->size < 0 ||
 	    sl_rpm_href_check(p->href, p->has_base, why, sizeof why) < 0) {
 		r->skipped++;   /* the verifier names it */
@@ -373,19 +377,64 @@ static int on_pkg(void *arg, const struct sl_rpm_pkg *p)
 	return 0;
 }
 
+static uint64_t open_cap(const struct sl_rpm_record *rec)
+{
+	return rec->open_size >= 0 && (uint64_t)rec->open_size < SL_MAX_RPM_META_BYTES ? (uint64_t)rec->open_size
+										   : SL_MAX_RPM_META_BYTES;
+}
+
+static int no_pkg(void *arg, const struct sl_rpm_pkg *p)
+{
+	(void)arg;
+	(void)p;
+	return 0;
+}
+
+/* `packages =`: the dependency closure, from a primary our own parser accepted first (libsolv's XML reader
+ * is not the defensive one). A primary that does not parse leaves the selection empty: the verifier says why. */
+static int select_packages(struct rpm_run *r, const struct sl_rpm_record *rec, char **cause)
+{
+	int fd = -1;
+	int rc = sl_store_open_object(r->ctx->store, rec->sum, &fd, NULL);
+	if (rc < 0)
+		return sl_cause(cause, rc, "%s: %s", rec->href, sl_strerror(rc));
+	struct sl_rpm_open o = { .max_out = open_cap(rec) };
+	char *pcause = NULL;
+	rc = sl_rpm_primary_parse_fd(fd, &o, no_pkg, NULL, NULL, &pcause);
+	free(pcause);
+	pcause = NULL;
+	const struct sl_source *src = r->src;
+	if (rc == 0) {
+		r->solver = sl_rpm_solver_new((const char *const *)src->architectures.v, src->architectures.n, cause);
+		rc = r->solver == NULL ? -ENOMEM : 0;
+	}
+	if (rc == 0 && lseek(fd, 0, SEEK_SET) == 0)
+		rc = sl_rpm_solver_add_primary(r->solver, fd, o.max_out, cause);
+	close(fd);
+	if (rc == 0)
+		rc = sl_rpm_solver_closure(r->solver, (const char *const *)src->packages.v, src->packages.n, cause);
+	if (rc < 0 && r->solver == NULL)
+		return 0;   /* the verifier refuses this primary */
+	if (rc < 0)
+		return sl_cause(cause, rc, "packages: %s", sl_strerror(rc));
+	return 0;
+}
+
 static int fetch_packages(struct rpm_run *r, char **cause)
 {
 	const struct sl_rpm_record *rec = sl_rpm_repomd_find(&r->md, "primary");
 	if (rec == NULL || !fetchable(rec))
 		return 0;   /* nothing to list from: the verifier says why */
+	int rc = r->src->packages.n > 0 ? select_packages(r, rec, cause) : 0;
+	if (rc < 0)
+		return rc;
+	if (r->src->packages.n > 0 && r->solver == NULL)
+		return 0;
 	int fd = -1;
-	int rc = sl_store_open_object(r->ctx->store, rec->sum, &fd, NULL);
+	rc = sl_store_open_object(r->ctx->store, rec->sum, &fd, NULL);
 	if (rc < 0)
 		return sl_cause(cause, rc, "%s: %s", rec->href, sl_strerror(rc));
-	struct sl_rpm_open o = {
-		.max_out = rec->open_size >= 0 && (uint64_t)rec->open_size < SL_MAX_RPM_META_BYTES
-				   ? (uint64_t)rec->open_size : SL_MAX_RPM_META_BYTES,
-	};
+	struct sl_rpm_open o = { .max_out = open_cap(rec) };
 	char *pcause = NULL;
 	rc = sl_rpm_primary_parse_fd(fd, &o, on_pkg, r, NULL, &pcause);
 	close(fd);
@@ -459,6 +508,7 @@ static int rpm_run(struct sl_sync_ctx *ctx, char **cause)
 	free(r->repomd);
 	free(r->asc);
 	free(r->err_msg);
+	sl_rpm_solver_free(r->solver);
 	sl_rpm_repomd_release(&r->md);
 	free(r);
 	return rc;

@@ -29,7 +29,7 @@ struct rpm_verify {
 	const char *signer;            /* repomd signer fingerprint (signer_fpr), or NULL */
 	char signer_fpr[41];
 	bool payload;                  /* recompute payload digests (metadata unsigned) */
-	uint64_t ok, failed, other_arch, bytes, recorded_failures;
+	uint64_t ok, failed, other_arch, not_selected, bytes, recorded_failures;
 	char last_keyid[17];
 	int err;                       /* a failure to run at all (catalogue, I/O) */
 };
@@ -222,6 +222,10 @@ static int on_pkg(void *arg, const struct sl_rpm_pkg *p)
 	}
 	struct sl_entry e;
 	int rc = sl_catalog_snapshot_entry(v->cat, v->snap_id, p->href, &e);
+	if (rc == -SL_E_NOTFOUND && v->src->packages.n > 0) {
+		rv->not_selected++;   /* outside the `packages =` closure: not mirrored */
+		return 0;
+	}
 	if (rc == -SL_E_NOTFOUND) {
 		pkg_fail(rv, p->href, "package-present", rv->signer, "listed in primary but not in the snapshot");
 		return 0;
@@ -451,9 +455,9 @@ static void check_packages_summary(struct rpm_verify *rv)
 		sl_verify_check(v, "packages", "packages", rv->signer, true,
 				"%" PRIu64 " package(s), %" PRIu64 " bytes: size and pkgid digest match primary, header "
 				"signature by a pinned package key (last: %s), NEVRA equal to primary%s; %" PRIu64
-				" of other architectures not mirrored", rv->ok, rv->bytes,
+				" of other architectures and %" PRIu64 " outside `packages =` not mirrored", rv->ok, rv->bytes,
 				rv->last_keyid[0] ? rv->last_keyid : "none", rv->payload ? ", payload digest recomputed" : "",
-				rv->other_arch);
+				rv->other_arch, rv->not_selected);
 }
 
 static int rpm_verify(struct sl_verify_ctx *v, char **cause)

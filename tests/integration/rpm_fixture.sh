@@ -11,9 +11,9 @@
 #                                       may be ""), with PAD bytes of incompressible payload (default 0)
 #   rpm_fixture_sign KEY RPM...      -> rpmsign --addsign with that key (header+payload signature)
 #   rpm_fixture_repo DIR             -> createrepo_c (no sqlite) over DIR's RPMs
-#   rpm_fixture_updateinfo DIR ID PKG VERSION
-#                                    -> an advisory ID (security, Important, one CVE) for PKG-VERSION-1,
-#                                       added with modifyrepo_c
+#   rpm_fixture_updateinfo DIR ID PKG VERSION [ID PKG VERSION...]
+#                                    -> one advisory ID (security, Important, CVE-2026-000N) per triple, for
+#                                       PKG-VERSION-1, added with modifyrepo_c
 #   rpm_fixture_sign_repomd DIR KEY  -> DIR/repodata/repomd.xml.asc, armored detached signature
 
 rpm_fixture_require() {
@@ -87,18 +87,23 @@ rpm_fixture_repo() {
 }
 
 rpm_fixture_updateinfo() {
-	local dir=$1 id=$2 pkg=$3 ver=$4 ui
-	ui=$(mktemp "$SL_TMP/updateinfo.XXXXXX")
-	cat >"$ui" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<updates>
+	local dir=$1 ui=$SL_TMP/updateinfo.xml n=0
+	shift
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo '<updates>'
+		while [ $# -ge 3 ]; do
+			local id=$1 pkg=$2 ver=$3
+			shift 3
+			n=$((n + 1))
+			cat <<EOF
   <update from="security@test.invalid" status="final" type="security" version="1">
     <id>$id</id>
     <title>$pkg security update</title>
     <severity>Important</severity>
     <issued date="2026-01-01 00:00:00"/>
     <references>
-      <reference href="https://cve.test.invalid/CVE-2026-0001" id="CVE-2026-0001" type="cve" title="CVE-2026-0001"/>
+      <reference href="https://cve.test.invalid/CVE-2026-000$n" id="CVE-2026-000$n" type="cve" title="CVE-2026-000$n"/>
     </references>
     <description>Fixes a flaw in $pkg.</description>
     <pkglist>
@@ -110,12 +115,12 @@ rpm_fixture_updateinfo() {
       </collection>
     </pkglist>
   </update>
-</updates>
 EOF
-	cp "$ui" "$SL_TMP/updateinfo.xml"
-	modifyrepo_c --mdtype=updateinfo "$SL_TMP/updateinfo.xml" "$dir/repodata" >/dev/null ||
-		sl_fail "modifyrepo_c updateinfo"
-	rm -f "$ui" "$SL_TMP/updateinfo.xml"
+		done
+		echo '</updates>'
+	} >"$ui"
+	modifyrepo_c --mdtype=updateinfo "$ui" "$dir/repodata" >/dev/null || sl_fail "modifyrepo_c updateinfo"
+	rm -f "$ui"
 }
 
 rpm_fixture_sign_repomd() {

@@ -33,7 +33,7 @@ good=$SL_TMP/good
 mkdir -p "$good/Packages"
 cp "$rpms"/*.rpm "$good/Packages/"
 rpm_fixture_repo "$good"
-rpm_fixture_updateinfo "$good" TEST-2026:0001 libgreet 1.1
+rpm_fixture_updateinfo "$good" TEST-2026:0001 libgreet 1.1 TEST-2026:0002 unrelated 0.1
 rpm_fixture_sign_repomd "$good" metakey
 
 up=$SL_TMP/upstream
@@ -62,6 +62,16 @@ keyring = $RPM_KEYS/meta-ring.asc
 signed_by = $META_FPR
 package_keyring = $RPM_KEYS/pkgkey.asc
 publish = verbatim
+approve = manual
+[source elsub]
+type = rpm
+url = http://127.0.0.1:$SL_NGINX_PORT/
+architectures = x86_64 noarch
+keyring = $RPM_KEYS/meta-ring.asc
+signed_by = $META_FPR
+package_keyring = $RPM_KEYS/pkgkey.asc
+packages = hello
+publish = resign
 approve = manual
 CONF
 S() { "$SL_ADMIN" -c "$conf" "$@"; }
@@ -115,7 +125,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$base/rpm/el/repodata/repomd.xml"
 S approve "$snap1" --reason "initial import"
 curl -sf "$base/rpm/el/repodata/repomd.xml" | cmp - "$good/repodata/repomd.xml" ||
 	sl_fail "published repomd.xml differs from upstream (verbatim)"
-curl -sf "$base/" | grep -q 'yum.repos.d/sluice-el.repo' || sl_fail "status page has no .repo snippet"
+curl -sf -o "$SL_TMP/status.html" "$base/" || sl_fail "no status page"
+grep -q 'yum.repos.d/sluice-el.repo' "$SL_TMP/status.html" || sl_fail "status page has no .repo snippet"
+grep -q "baseurl=$base/rpm/el/" "$SL_TMP/status.html" || sl_fail "the .repo snippet has no baseurl"
 
 # Stock dnf, strict: package and metadata signatures checked with the upstream's keys.
 client=$SL_TMP/dnf
@@ -144,6 +156,58 @@ for f in hello-2.0-1.noarch.rpm libgreet-1.1-1.noarch.rpm; do
 	cmp "$got" "$good/Packages/$f" || sl_fail "$f from sluice differs from upstream"
 done
 repomd_ok=$(curl -sf "$base/rpm/el/repodata/repomd.xml" | sha256sum)
+
+# ---- publish = resign with packages = hello: the closure (hello, both libgreet) only, metadata regenerated
+# and signed by sluice, the advisory of the package that does not ship dropped; dnf trusts sluice's key for
+# repomd.xml and still the vendor's for the packages.
+S sync elsub | tee "$SL_TMP/sync-sub.out"
+snap_sub=$(S --json pending | python3 -c 'import json,sys; print([s for s in json.load(sys.stdin) if s["source"] == "elsub"][0]["id"])')
+S --json show "$snap_sub" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+pk = sorted(e["path"] for e in s["entries"] if e["role"] == "package")
+assert pk == ["Packages/hello-2.0-1.noarch.rpm", "Packages/libgreet-1.0-1.noarch.rpm", "Packages/libgreet-1.1-1.noarch.rpm"], pk
+assert not [v for v in s["verifications"] if not v["passed"]]
+'
+S approve "$snap_sub" --reason "subset"
+curl -sf -o "$SL_TMP/sluice.asc" "$base/keys/sluice.asc" || sl_fail "no sluice key published"
+curl -sf "$base/rpm/elsub/repodata/repomd.xml" >"$SL_TMP/sub-repomd.xml"
+mkdir -p -m700 "$SL_TMP/gv"
+gpg --homedir "$SL_TMP/gv" --batch --quiet --import "$SL_TMP/sluice.asc" 2>/dev/null
+curl -sf -o "$SL_TMP/sub-repomd.xml.asc" "$base/rpm/elsub/repodata/repomd.xml.asc"
+gpg --homedir "$SL_TMP/gv" --batch --verify "$SL_TMP/sub-repomd.xml.asc" "$SL_TMP/sub-repomd.xml" 2>/dev/null ||
+	sl_fail "resigned repomd.xml does not verify with sluice's key"
+gpgconf --homedir "$SL_TMP/gv" --kill all 2>/dev/null || true
+ui=$(python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"<data type=\"updateinfo\">.*?<location href=\"([^\"]+)\"", t, re.S)
+print(m.group(1) if m else "")' "$SL_TMP/sub-repomd.xml")
+[ -n "$ui" ] || sl_fail "resigned repomd.xml has no updateinfo"
+curl -sf "$base/rpm/elsub/$ui" | gzip -dc >"$SL_TMP/sub-updateinfo.xml"
+grep -q 'TEST-2026:0001' "$SL_TMP/sub-updateinfo.xml" || sl_fail "the shipped package's advisory was dropped"
+if grep -q 'TEST-2026:0002' "$SL_TMP/sub-updateinfo.xml"; then sl_fail "the advisory of a package that does not ship was kept"; fi
+client2=$SL_TMP/dnf2
+mkdir -p "$client2/repos" "$client2/root" "$client2/cache"
+cat >"$client2/repos/elsub.repo" <<REPO
+[elsub]
+name=elsub via sluice, resigned
+baseurl=$base/rpm/elsub/
+enabled=1
+gpgcheck=1
+repo_gpgcheck=1
+gpgkey=file://$RPM_KEYS/pkgkey.asc
+       file://$SL_TMP/sluice.asc
+REPO
+command dnf -y -q --installroot="$client2/root" --setopt=reposdir="$client2/repos" --setopt=cachedir="$client2/cache" \
+	--setopt=gpgcheck=1 --setopt=repo_gpgcheck=1 --setopt=keepcache=1 --releasever=1 --setopt=install_weak_deps=0 \
+	--disableplugin='*' install hello >"$SL_TMP/dnf2.out" 2>&1 ||
+	{ cat "$SL_TMP/dnf2.out"; sl_fail "dnf install from the resigned repository failed"; }
+rpm --root "$client2/root" -q hello libgreet >/dev/null || sl_fail "hello/libgreet not installed from the resigned repository"
+got=$(find "$client2/cache" -name hello-2.0-1.noarch.rpm | head -1)
+cmp "$got" "$good/Packages/hello-2.0-1.noarch.rpm" || sl_fail "hello from the resigned repository differs from upstream"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/rpm/elsub/Packages/unrelated-0.1-1.noarch.rpm")
+[ "$code" = 404 ] || sl_fail "unrelated is served (HTTP $code) but was not selected"
 
 # ---- tamper cases: each refused with a clear reason, nothing pending, the published tree unchanged.
 n=0
