@@ -201,8 +201,28 @@ static ssize_t fd_read(void *arg, void *buf, size_t cap)
 	return n;
 }
 
+struct primary_args {
+	int (*cb)(void *arg, const struct sl_rpm_pkg *p);
+	void *cb_arg;
+	int64_t *declared;
+};
+
+static int parse_primary(ssize_t (*read)(void *arg, void *buf, size_t cap), void *read_arg, void *arg, char **cause)
+{
+	struct primary_args *a = arg;
+	return sl_rpm_primary_parse(read, read_arg, a->cb, a->cb_arg, a->declared, cause);
+}
+
 int sl_rpm_primary_parse_fd(int fd, struct sl_rpm_open *o, int (*cb)(void *arg, const struct sl_rpm_pkg *p),
 			    void *cb_arg, int64_t *declared, char **cause)
+{
+	struct primary_args a = { cb, cb_arg, declared };
+	return sl_rpm_parse_fd(fd, o, cb != NULL ? parse_primary : NULL, &a, cause);
+}
+
+int sl_rpm_parse_fd(int fd, struct sl_rpm_open *o,
+		    int (*parse)(ssize_t (*read)(void *arg, void *buf, size_t cap), void *read_arg, void *arg, char **cause),
+		    void *arg, char **cause)
 {
 	o->open_sum[0] = '\0';
 	o->open_size = 0;
@@ -218,9 +238,18 @@ int sl_rpm_primary_parse_fd(int fd, struct sl_rpm_open *o, int (*cb)(void *arg, 
 		}
 	}
 	int rc;
-	if (cb != NULL) {
+	if (parse != NULL) {
 		char *pcause = NULL;
-		rc = sl_rpm_primary_parse(fd_read, &f, cb, cb_arg, declared, &pcause);
+		rc = parse(fd_read, &f, arg, &pcause);
+		if (rc == 0) {
+			/* Read what the parser left (trailing bytes), so open-size and open-checksum cover it all. */
+			uint8_t buf[16 << 10];
+			ssize_t n;
+			while ((n = fd_read(&f, buf, sizeof buf)) > 0)
+				;
+			if (n < 0)
+				rc = (int)n;
+		}
 		if (rc < 0 && f.err != 0) {
 			rc = f.err;
 			if (rc == -SL_E_TOOBIG)
@@ -232,8 +261,7 @@ int sl_rpm_primary_parse_fd(int fd, struct sl_rpm_open *o, int (*cb)(void *arg, 
 			sl_cause(cause, rc, "%s", pcause ? pcause : sl_strerror(rc));
 		}
 		free(pcause);
-	} else {
-		uint8_t buf[64 << 10];
+	} else {		uint8_t buf[64 << 10];
 		ssize_t n;
 		while ((n = fd_read(&f, buf, sizeof buf)) > 0)
 			;

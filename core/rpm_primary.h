@@ -47,5 +47,10 @@ struct sl_rpm_open {
 };
 int sl_rpm_primary_parse_fd(int fd, struct sl_rpm_open *o, int (*cb)(void *arg, const struct sl_rpm_pkg *p),
 			    void *cb_arg, int64_t *declared, char **cause);
+/* The same for any streaming parser of metadata (updateinfo...): parse reads through `read`; bytes it leaves
+ * unread are still decompressed and hashed. parse NULL: read through only. */
+int sl_rpm_parse_fd(int fd, struct sl_rpm_open *o,
+		    int (*parse)(ssize_t (*read)(void *arg, void *buf, size_t cap), void *read_arg, void *arg, char **cause),
+		    void *arg, char **cause);
 
 #endif

@@ -18,6 +18,8 @@
 #include "core/rpm_depsolve.h"
 #include "core/rpm_primary.h"
 #include "core/rpm_repomd.h"
+#include "core/rpm_updateinfo.h"
+#include "core/strset.h"
 #include "core/store.h"
 #include "syncd/fetch.h"
 #include "verify/rpm_chain.h"
@@ -46,6 +48,8 @@ struct rpm_run {
 	size_t nready, queued;
 	uint64_t pkgs, pkg_bytes, skipped;
 	struct sl_rpm_solver *solver;  /* `packages =`: the closure; NULL: every package */
+	struct sl_strset *mirrored;    /* "name-epoch:version-release.arch" of every package taken, for updateinfo */
+	json_t *advisories;            /* updateinfo's advisories about mirrored packages (sluice diff) */
 };
 
 struct pkg_req {
@@ -342,6 +346,13 @@ static int on_pkg(void *arg, const struct sl_rpm_pkg *p)
 	}
 	r->pkgs++;
 	r->pkg_bytes += it.size;
+	char key[1024];
+	snprintf(key, sizeof key, "%s-%s:%s-%s.%s", p->name, p->epoch[0] ? p->epoch : "0", p->ver, p->rel, p->arch);
+	if (sl_strset_add(r->mirrored, key) < 0) {
+		free(it.href);
+		free(it.meta);
+		return -ENOMEM;
+	}
 	if (sl_store_has_size(r->ctx->store, it.sha256, it.size)) {
 		r->ready[r->nready++] = it;
 		return r->nready >= RPM_WINDOW ? drain(r) : 0;
@@ -456,6 +467,63 @@ static int fetch_packages(struct rpm_run *r, char **cause)
 	return 0;
 }
 
+/* ---- phase 4: what updateinfo says about the mirrored packages, for `sluice diff` ---------------------------- */
+
+static int on_advisory(void *arg, const struct sl_rpm_advisory *a)
+{
+	struct rpm_run *r = arg;
+	json_t *pk = json_array(), *cves = json_array();
+	for (size_t i = 0; i < a->npkgs; i++)
+		if (sl_strset_has(r->mirrored, a->pkgs[i]))
+			json_array_append_new(pk, json_string(a->pkgs[i]));
+	for (size_t i = 0; i < a->ncves; i++)
+		json_array_append_new(cves, json_string(a->cves[i]));
+	if (json_array_size(pk) == 0) {
+		json_decref(pk);
+		json_decref(cves);
+		return 0;
+	}
+	json_object_set_new(r->advisories, a->id, json_pack("{s:s, s:s, s:o, s:o}", "type", a->type, "severity",
+							      a->severity, "cves", cves, "packages", pk));
+	return 0;
+}
+
+static int parse_advisories(ssize_t (*read)(void *arg, void *buf, size_t cap), void *read_arg, void *arg, char **cause)
+{
+	return sl_rpm_updateinfo_parse(read, read_arg, on_advisory, arg, cause);
+}
+
+/* The updateinfo entry's meta carries the advisories that concern mirrored packages (id, type, severity,
+ * CVEs, which packages): the differ reads the catalogue only. An updateinfo that does not parse is the
+ * verifier's finding. */
+static int annotate_updateinfo(struct rpm_run *r, char **cause)
+{
+	const struct sl_rpm_record *rec = sl_rpm_repomd_find(&r->md, "updateinfo");
+	if (rec == NULL || !fetchable(rec))
+		return 0;
+	int fd = -1;
+	int rc = sl_store_open_object(r->ctx->store, rec->sum, &fd, NULL);
+	if (rc < 0)
+		return sl_cause(cause, rc, "%s: %s", rec->href, sl_strerror(rc));
+	r->advisories = json_object();
+	struct sl_rpm_open o = { .max_out = open_cap(rec) };
+	char *pcause = NULL;
+	rc = sl_rpm_parse_fd(fd, &o, parse_advisories, r, &pcause);
+	close(fd);
+	free(pcause);
+	if (rc < 0)
+		return 0;
+	json_t *meta = json_pack("{s:s, s:O}", "type", "updateinfo", "advisories", r->advisories);
+	char *txt = meta != NULL ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(meta);
+	char url[RPM_URL_CAP];
+	url_of(r, rec->href, url, sizeof url);
+	rc = txt != NULL ? sl_sync_add_entry(r->ctx, rec->href, rec->sum, (uint64_t)rec->size, "metadata",
+					     "application/octet-stream", url, txt) : -ENOMEM;
+	free(txt);
+	return rc < 0 ? sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc)) : 0;
+}
+
 /* ---- the run -------------------------------------------------------------------------------------------------- */
 
 static int rpm_sync(struct rpm_run *r, char **cause)
@@ -467,6 +535,8 @@ static int rpm_sync(struct rpm_run *r, char **cause)
 		rc = fetch_metadata(r, cause);
 	if (rc == 0 && r->md_ok)
 		rc = fetch_packages(r, cause);
+	if (rc == 0 && r->md_ok)
+		rc = annotate_updateinfo(r, cause);
 	if (rc < 0)
 		return rc;
 	rc = sl_store_sync(r->ctx->store);
@@ -492,6 +562,11 @@ static int rpm_run(struct sl_sync_ctx *ctx, char **cause)
 		return -ENOMEM;
 	r->ctx = ctx;
 	r->src = ctx->src;
+	r->mirrored = sl_strset_new();
+	if (r->mirrored == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
 	int n = snprintf(r->base, sizeof r->base, "%s", ctx->src->url);
 	int rc;
 	if (n < 0 || (size_t)n >= sizeof r->base) {
@@ -509,6 +584,8 @@ static int rpm_run(struct sl_sync_ctx *ctx, char **cause)
 	free(r->asc);
 	free(r->err_msg);
 	sl_rpm_solver_free(r->solver);
+	sl_strset_free(r->mirrored);
+	json_decref(r->advisories);
 	sl_rpm_repomd_release(&r->md);
 	free(r);
 	return rc;

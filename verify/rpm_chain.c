@@ -15,6 +15,7 @@
 #include "core/limits.h"
 #include "core/rpm_primary.h"
 #include "core/rpm_repomd.h"
+#include "core/rpm_updateinfo.h"
 #include "core/store.h"
 #include "verify/gpg.h"
 #include "verify/rpm_pkgsig.h"
@@ -252,7 +253,21 @@ static bool mirrored(const struct sl_rpm_record *rec)
 	return !(l > 3 && strcmp(rec->type + l - 3, "_db") == 0) && !(l > 4 && strcmp(rec->type + l - 4, "_zck") == 0);
 }
 
-/* Decompress (capped at open-size) and check open-checksum; parse primary on the way. */
+static int no_advisory(void *arg, const struct sl_rpm_advisory *a)
+{
+	(void)arg;
+	(void)a;
+	return 0;
+}
+
+/* updateinfo is read by the resign publisher and the differ: it must parse with the defensive reader. */
+static int parse_updateinfo(ssize_t (*read)(void *arg, void *buf, size_t cap), void *read_arg, void *arg, char **cause)
+{
+	(void)arg;
+	return sl_rpm_updateinfo_parse(read, read_arg, no_advisory, NULL, cause);
+}
+
+/* Decompress (capped at open-size) and check open-checksum; parse primary (and updateinfo) on the way. */
 static void check_open(struct rpm_verify *rv, const struct sl_rpm_record *rec, const struct sl_entry *e, bool primary)
 {
 	struct sl_verify_ctx *v = rv->v;
@@ -274,7 +289,10 @@ static void check_open(struct rpm_verify *rv, const struct sl_rpm_record *rec, c
 		.alg = !has_open ? 0 : sl_rpm_sum_bits(rec->open_sum_type) == 512 ? SL_HASH_SHA512 : SL_HASH_SHA256,
 	};
 	char *pcause = NULL;
-	rc = sl_rpm_primary_parse_fd(fd, &o, primary ? on_pkg : NULL, rv, NULL, &pcause);
+	if (primary)
+		rc = sl_rpm_primary_parse_fd(fd, &o, on_pkg, rv, NULL, &pcause);
+	else
+		rc = sl_rpm_parse_fd(fd, &o, strcmp(rec->type, "updateinfo") == 0 ? parse_updateinfo : NULL, NULL, &pcause);
 	close(fd);
 	if (rc < 0 && rv->err == 0) {
 		const char *check = rc == -SL_E_TOOBIG || rc == -SL_E_ARCHIVE ? "decompression" : "metadata-format";

@@ -111,6 +111,22 @@ if [ "${SL_UPDATE_GOLDEN:-0}" = 1 ]; then
 fi
 diff -u "$golden" "$SL_TMP/records" || sl_fail "verification records differ from $golden"
 
+# sluice diff before the first approval: everything is new, and both advisories come with it.
+S diff "$snap1" | tee "$SL_TMP/diff1.out"
+grep -Eq 'added +libgreet +noarch +1\.1-1' "$SL_TMP/diff1.out" || sl_fail "diff: libgreet 1.1 not shown as added"
+grep -Eq 'advisory +TEST-2026:0001 +security +Important +CVE-2026-0001' "$SL_TMP/diff1.out" ||
+	sl_fail "diff: advisory TEST-2026:0001 (security, Important, CVE-2026-0001) not shown"
+S --json diff "$snap1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+adv = {c["id"]: c for c in d["changes"] if c["change"] == "advisory"}
+assert set(adv) == {"TEST-2026:0001", "TEST-2026:0002"}, adv
+a = adv["TEST-2026:0001"]
+assert a["type"] == "security" and a["severity"] == "Important" and a["cves"] == ["CVE-2026-0001"], a
+assert a["packages"] == ["libgreet-0:1.1-1.noarch"], a
+assert d["summary"]["added"] == 3 and d["summary"]["security"] == 2, d["summary"]
+'
+
 # An unchanged upstream: one request for repomd.xml and its signature, no snapshot.
 before=$(wc -l <"$SL_NGINX_DIR/access.log")
 S sync el | grep -q 'unchanged' || sl_fail "re-sync of an unchanged upstream was not 'unchanged'"
@@ -287,12 +303,22 @@ fresh
 rm -f "$up/repodata/repomd.xml.asc"
 expect_refused "missing repomd.xml.asc" 'no repomd.xml.asc'
 
-# 10. A rollback to an older revision, validly signed: publish a newer revision first, then serve the old.
+# 10. A rollback to an older revision, validly signed: publish a newer revision first (it upgrades libgreet
+# to 1.2 with a new advisory, which sluice diff names), then serve the old one.
 fresh
-createrepo_c --quiet --no-database --update --keep-all-metadata --revision 4000000000 "$up" >/dev/null
+rpm_fixture_build "$SL_TMP/newer" libgreet 1.2 "" /usr/share/greet/data
+rpm_fixture_sign pkgkey "$SL_TMP/newer"/*.rpm
+cp "$SL_TMP/newer"/*.rpm "$up/Packages/"
+createrepo_c --quiet --no-database --update --revision 4000000000 "$up" >/dev/null
+rpm_fixture_updateinfo "$up" TEST-2026:0001 libgreet 1.1 TEST-2026:0002 unrelated 0.1 TEST-2026:0003 libgreet 1.2
 rpm_fixture_sign_repomd "$up" metakey
 S sync el >"$SL_TMP/sync-new.out" 2>&1 || { cat "$SL_TMP/sync-new.out"; sl_fail "sync of a newer revision failed"; }
 snap2=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+S diff "$snap2" | tee "$SL_TMP/diff2.out"
+grep -Eq 'upgraded +libgreet +noarch +1\.1-1 -> 1\.2-1' "$SL_TMP/diff2.out" || sl_fail "diff: libgreet upgrade not shown"
+grep -Eq 'advisory +TEST-2026:0003 +security +Important +CVE-2026-0003' "$SL_TMP/diff2.out" ||
+	sl_fail "diff: the advisory the upgrade brings is not shown"
+if grep -q 'TEST-2026:0001' "$SL_TMP/diff2.out"; then sl_fail "diff: an advisory already shipped is shown again"; fi
 S approve "$snap2" --reason "newer revision"
 repomd_ok=$(curl -sf "$base/rpm/el/repodata/repomd.xml" | sha256sum)
 fresh
