@@ -11,7 +11,7 @@ RUN=(gnupg ca-certificates xz-utils)
 # Real upstreams and real clients for the integration tests and benchmarks.
 TEST=(nginx-light apt-utils dpkg-dev clamav clamav-freshclam docker-registry skopeo umoci containerd aptly wrk haproxy
       sqlite3 curl python3 clang procps iproute2 time bc apache2-utils chromium openssl lz4 zstd bzip2
-      groff-base gpgv rpm createrepo-c dnf)
+      groff-base gpgv rpm createrepo-c dnf dnf-plugins-core)
 
 missing=()
 for p in "${BUILD[@]}" "${RUN[@]}" "${TEST[@]}"; do

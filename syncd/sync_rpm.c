@@ -239,7 +239,9 @@ static int fetch_metadata(struct rpm_run *r, char **cause)
 		if (!fetchable(rec))
 			continue;
 		char url[RPM_URL_CAP], meta[128];
-		url_of(r, rec->href, url, sizeof url);
+		rc = url_of(r, rec->href, url, sizeof url);
+		if (rc < 0)
+			break;
 		snprintf(meta, sizeof meta, "{\"type\":\"%.64s\"}", rec->type);
 		rc = sl_sync_add_entry(ctx, rec->href, rec->sum, (uint64_t)rec->size, "metadata", "application/octet-stream",
 				       url, meta);
@@ -259,7 +261,9 @@ static int flush_ready(struct rpm_run *r)
 	for (size_t i = 0; i < r->nready && rc == 0; i++) {
 		struct ready *it = &r->ready[i];
 		char url[RPM_URL_CAP];
-		url_of(r, it->href, url, sizeof url);
+		rc = url_of(r, it->href, url, sizeof url);
+		if (rc < 0)
+			break;
 		rc = sl_sync_add_entry(r->ctx, it->href, it->sha256, it->size, "package", "application/x-rpm", url,
 				       it->meta);
 	}
@@ -517,9 +521,10 @@ static int annotate_updateinfo(struct rpm_run *r, char **cause)
 	char *txt = meta != NULL ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(meta);
 	char url[RPM_URL_CAP];
-	url_of(r, rec->href, url, sizeof url);
-	rc = txt != NULL ? sl_sync_add_entry(r->ctx, rec->href, rec->sum, (uint64_t)rec->size, "metadata",
-					     "application/octet-stream", url, txt) : -ENOMEM;
+	rc = url_of(r, rec->href, url, sizeof url);
+	if (rc == 0)
+		rc = txt != NULL ? sl_sync_add_entry(r->ctx, rec->href, rec->sum, (uint64_t)rec->size, "metadata",
+						     "application/octet-stream", url, txt) : -ENOMEM;
 	free(txt);
 	return rc < 0 ? sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc)) : 0;
 }
