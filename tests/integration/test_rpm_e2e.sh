@@ -325,4 +325,15 @@ fresh
 expect_refused "rollback to an older revision" 'rollback.*older than the last accepted'
 
 [ "$n" -eq 10 ] || sl_fail "ran $n tamper cases, expected 10"
+# ---- sluice verify --chain re-checks the published snapshot from the store: passes, then names an altered
+# package (every object is re-hashed in RECHECK).
+S verify --chain "$snap2" >"$SL_TMP/chain.out" 2>&1 || { cat "$SL_TMP/chain.out"; sl_fail "verify --chain of a good rpm snapshot failed"; }
+pkg=Packages/hello-2.0-1.noarch.rpm
+sha=$(S --json show "$snap2" | python3 -c "import json,sys; print([e['sha256'] for e in json.load(sys.stdin)['entries'] if e['path'] == '$pkg'][0])")
+obj=$state/store/objects/${sha:0:2}/$sha
+chmod u+w "$obj"; printf 'X' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+rc=0; S verify --chain "$snap2" >"$SL_TMP/chain.out" 2>&1 || rc=$?
+[ $rc = 3 ] || { cat "$SL_TMP/chain.out"; sl_fail "verify --chain with an altered package: exit $rc, want 3"; }
+grep -q "FAILED $pkg: " "$SL_TMP/chain.out" || sl_fail "the failure does not name $pkg: $(cat "$SL_TMP/chain.out")"
+
 sl_log "PASS"
