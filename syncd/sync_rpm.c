@@ -166,19 +166,14 @@ static int fetch_root(struct rpm_run *r, char **cause)
 
 /* ---- phase 2: metadata files ---------------------------------------------------------------------------- */
 
-/* Records dnf reads; the sqlite and zchunk variants duplicate them and are not mirrored. */
-static bool wanted(const struct sl_rpm_record *rec)
-{
-	size_t l = strlen(rec->type);
-	return !(l > 3 && strcmp(rec->type + l - 3, "_db") == 0) && !(l > 4 && strcmp(rec->type + l - 4, "_zck") == 0);
-}
-
 /* What can be fetched with an early reject: a SHA-256 record with a size at a safe href. Anything else is
- * left out of the snapshot, and the verifier refuses the record with the reason. */
+ * left out of the snapshot, and the verifier refuses the record with the reason. Every record is mirrored,
+ * the sqlite (yum) and zchunk (dnf with zchunk) variants too: a verbatim repomd.xml lists them, and a client
+ * that picks one must find it. */
 static bool fetchable(const struct sl_rpm_record *rec)
 {
 	char why[256];
-	return wanted(rec) && strcmp(rec->sum_type, "sha256") == 0 && strlen(rec->sum) == 64 && rec->size >= 0 &&
+	return strcmp(rec->sum_type, "sha256") == 0 && strlen(rec->sum) == 64 && rec->size >= 0 &&
 	       sl_rpm_href_check(rec->href, rec->has_base, why, sizeof why) == 0;
 }
 

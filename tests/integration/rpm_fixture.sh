@@ -10,7 +10,7 @@
 #                                       /usr/share/NAME/data), requiring REQUIRES (an rpm Requires: value,
 #                                       may be ""), with PAD bytes of incompressible payload (default 0)
 #   rpm_fixture_sign KEY RPM...      -> rpmsign --addsign with that key (header+payload signature)
-#   rpm_fixture_repo DIR             -> createrepo_c (no sqlite) over DIR's RPMs
+#   rpm_fixture_repo DIR             -> createrepo_c over DIR's RPMs (with the sqlite databases yum reads)
 #   rpm_fixture_updateinfo DIR ID PKG VERSION [ID PKG VERSION...]
 #                                    -> one advisory ID (security, Important, CVE-2026-000N) per triple, for
 #                                       PKG-VERSION-1, added with modifyrepo_c
@@ -83,7 +83,7 @@ rpm_fixture_sign() {
 }
 
 rpm_fixture_repo() {
-	createrepo_c --quiet --no-database "$1" >/dev/null || sl_fail "createrepo_c $1"
+	createrepo_c --quiet "$1" >/dev/null || sl_fail "createrepo_c $1"
 }
 
 rpm_fixture_updateinfo() {

@@ -309,7 +309,7 @@ fresh
 rpm_fixture_build "$SL_TMP/newer" libgreet 1.2 "" /usr/share/greet/data
 rpm_fixture_sign pkgkey "$SL_TMP/newer"/*.rpm
 cp "$SL_TMP/newer"/*.rpm "$up/Packages/"
-createrepo_c --quiet --no-database --update --revision 4000000000 "$up" >/dev/null
+createrepo_c --quiet --update --revision 4000000000 "$up" >/dev/null
 rpm_fixture_updateinfo "$up" TEST-2026:0001 libgreet 1.1 TEST-2026:0002 unrelated 0.1 TEST-2026:0003 libgreet 1.2
 rpm_fixture_sign_repomd "$up" metakey
 S sync el >"$SL_TMP/sync-new.out" 2>&1 || { cat "$SL_TMP/sync-new.out"; sl_fail "sync of a newer revision failed"; }
