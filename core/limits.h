@@ -28,6 +28,7 @@
 #define SL_MAX_RPM_PACKAGES      1000000           /* <package> entries in one primary: EPEL has ~ 25,000, AppStream ~ 60,000 */
 #define SL_MAX_RPM_FIELD         4096              /* bytes of one element's text or attribute the parsers keep (href, version...) */
 #define SL_MAX_RPM_XML_DEPTH     64                /* element nesting in repodata: primary nests 5 deep */
+#define SL_MAX_RPM_KEYFILE_BYTES (4u << 20)        /* bytes of a package key file: a keyring of 100 keys is ~ 200 KiB */
 #define SL_MAX_RPM_ADVISORY_PKGS 20000            /* packages one advisory lists: RHEL kernel advisories list ~ 300 per arch */
 #define SL_MAX_RPM_ADVISORY_CVES 2000             /* CVE references of one advisory: the largest RHSA cite ~ 200 */
 #define SL_MAX_DEB822_PARA       (1u << 20)        /* bytes in one deb822 paragraph (stanza) */

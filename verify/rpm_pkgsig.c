@@ -21,8 +21,6 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-#define KEYFILE_MAX (4u << 20)   /* bytes of a package key file: a keyring of 100 keys is ~ 200 KiB */
-
 struct sl_rpm_keyring {
 	rpmKeyring ring;
 	size_t n;
@@ -98,13 +96,13 @@ struct sl_rpm_keyring *sl_rpm_keyring_new(const char *path, char **cause)
 		sl_cause(cause, -errno, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char *buf = malloc(KEYFILE_MAX + 1);
-	size_t len = buf != NULL ? fread(buf, 1, KEYFILE_MAX + 1, f) : 0;
+	char *buf = malloc(SL_MAX_RPM_KEYFILE_BYTES + 1);
+	size_t len = buf != NULL ? fread(buf, 1, SL_MAX_RPM_KEYFILE_BYTES + 1, f) : 0;
 	fclose(f);
 	struct sl_rpm_keyring *k = calloc(1, sizeof *k);
-	if (buf == NULL || k == NULL || len > KEYFILE_MAX) {
-		sl_cause(cause, len > KEYFILE_MAX ? -SL_E_TOOBIG : -ENOMEM, "%s: %s", path,
-			 len > KEYFILE_MAX ? "key file too large" : "out of memory");
+	if (buf == NULL || k == NULL || len > SL_MAX_RPM_KEYFILE_BYTES) {
+		sl_cause(cause, len > SL_MAX_RPM_KEYFILE_BYTES ? -SL_E_TOOBIG : -ENOMEM, "%s: %s", path,
+			 len > SL_MAX_RPM_KEYFILE_BYTES ? "key file too large" : "out of memory");
 		free(buf);
 		free(k);
 		return NULL;
