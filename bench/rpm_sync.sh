@@ -131,7 +131,7 @@ REPO
 cat >"$rs/reposync.sh" <<SH
 set -e
 dnf -q -y --releasever=1 --setopt=reposdir=$rs/repos --setopt=cachedir=$rs/cache --installroot=$rs/root \
-	reposync --repoid=bench -p $rs/out --download-metadata --norepopath
+	reposync --repoid=bench --arch=noarch -p $rs/out --download-metadata --norepopath
 createrepo_c --quiet --no-database --update $rs/out
 SH
 measure reposync bash "$rs/reposync.sh"
