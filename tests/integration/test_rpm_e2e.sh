@@ -144,6 +144,7 @@ curl -sf "$base/rpm/el/repodata/repomd.xml" | cmp - "$good/repodata/repomd.xml" 
 curl -sf -o "$SL_TMP/status.html" "$base/" || sl_fail "no status page"
 grep -q 'yum.repos.d/sluice-el.repo' "$SL_TMP/status.html" || sl_fail "status page has no .repo snippet"
 grep -q "baseurl=$base/rpm/el/" "$SL_TMP/status.html" || sl_fail "the .repo snippet has no baseurl"
+grep -q "^       $base/keys/sluice.asc" "$SL_TMP/status.html" || sl_fail "the resign source's snippet does not name sluice's key"
 
 # Stock dnf, strict: package and metadata signatures checked with the upstream's keys.
 client=$SL_TMP/dnf
