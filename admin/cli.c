@@ -32,6 +32,31 @@ int64_t sl_cli_snapshot_id(const char *arg)
 	return (int64_t)v;
 }
 
+void sl_cli_self(const struct sl_cli *cli, char *buf, size_t cap)
+{
+	const char *path = cli->cfg != NULL && cli->cfg->path != NULL ? cli->cfg->path : cli->config_path;
+	if (!cli->config_given || path == NULL) {
+		snprintf(buf, cap, "sluice");
+		return;
+	}
+	/* Single quotes, each ' as '\'': safe for any path in a POSIX shell. */
+	size_t n = (size_t)snprintf(buf, cap, "sluice -c '");
+	for (const char *c = path; *c != '\0' && n + 6 < cap; c++) {
+		if (*c == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else {
+			buf[n++] = *c;
+		}
+	}
+	if (n + 2 <= cap) {
+		buf[n++] = '\'';
+		buf[n] = '\0';
+	} else if (cap > 0) {
+		buf[cap - 1] = '\0';
+	}
+}
+
 void sl_cli_json_out(json_t *v)
 {
 	if (v == NULL)
@@ -54,7 +79,7 @@ void sl_cli_time(int64_t t, char *buf, size_t cap)
 }
 
 /* Options that take a value, so positional scanning can skip them. */
-static const char *const valued[] = { "--reason", "--to", "--against", NULL };
+static const char *const valued[] = { "--reason", "--to", "--against", "--url", NULL };
 
 static bool takes_value(const char *a)
 {
@@ -175,5 +200,6 @@ void sl_cli_help(const struct sl_cli_cmd *cmd, FILE *f)
 	fprintf(f, "usage: sluice [-c CONFIG] [--json] %s %s\n\n%s.\n", cmd->name, cmd->args, cmd->summary);
 	if (cmd->help != NULL && *cmd->help)
 		fprintf(f, "\n%s\n", cmd->help);
-	fprintf(f, "\nexit status: 0 ok, 1 failure, 2 usage, 3 verification failed, 4 conflict. See sluice(1).\n");
+	fprintf(f, "\nexit status: 0 ok, 1 failure, 2 usage, 3 verification failed, 4 conflict, 5 not pending.\n"
+		   "See sluice(1).\n");
 }

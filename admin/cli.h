@@ -24,7 +24,10 @@ enum sl_exit {
 	SL_EXIT_FAIL = 1,         /* the operation failed (see message) */
 	SL_EXIT_USAGE = 2,        /* bad command line */
 	SL_EXIT_VERIFY = 3,       /* verification failed: content refused or store corrupt */
-	SL_EXIT_CONFLICT = 4,     /* someone else changed it first (e.g. concurrent approval) */
+	SL_EXIT_CONFLICT = 4,     /* someone else decided it while this command ran (concurrent approval) */
+	SL_EXIT_STATE = 5,        /* not pending: decided before (published, rejected, superseded), or made
+				   * before the published snapshot (approving it would silently go back) */
+	SL_EXIT_FINDINGS = 6,     /* blocking findings of the snapshot are undecided (sluice findings, accept) */
 };
 
 enum sl_cli_needs {
@@ -35,6 +38,7 @@ enum sl_cli_needs {
 
 struct sl_cli {
 	const char *config_path;
+	bool config_given;        /* named with -c/--config (not $SLUICE_CONFIG or the default) */
 	struct sl_config *cfg;
 	struct sl_catalog *cat;
 	struct sl_store *store;
@@ -67,6 +71,9 @@ void sl_cli_help(const struct sl_cli_cmd *cmd, FILE *f);
 const struct sl_source *sl_cli_source(struct sl_cli *cli, const char *name);
 /* Parse a snapshot id ("12" or "#12"); prints the error and returns 0 when invalid. */
 int64_t sl_cli_snapshot_id(const char *arg);
+/* "sluice" as the user runs it next: with -c and the configuration's absolute path (shell-quoted) when
+ * this run was given one with -c, so a printed hint works when pasted. */
+void sl_cli_self(const struct sl_cli *cli, char *buf, size_t cap);
 /* Print a JSON value to stdout (indented) and free it. */
 void sl_cli_json_out(json_t *v);
 /* Format a Unix time as local "YYYY-MM-DD HH:MM" ("-" for 0). */
@@ -86,6 +93,7 @@ int sl_cmd_init(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_keys(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_clients(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_snapshots(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_pending(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_show(struct sl_cli *cli, int argc, char **argv);
@@ -98,11 +106,18 @@ int sl_cmd_history(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify_chain(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_findings(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_accept(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_scan(struct sl_cli *cli, int argc, char **argv);
+/* The approval gate: SL_EXIT_OK when no blocking finding of the snapshot is undecided, else the list on
+ * stderr and SL_EXIT_FINDINGS. */
+int sl_cli_findings_gate(struct sl_cli *cli, int64_t snap_id);
 int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
 
 /* Publish snapshot `snap_id` of `src` (approve, auto-approval and rollback share this): first repairs a
  * publication a crash left half-switched (sl_publish_reconcile), then builds, records and switches.
- * Prints its errors; returns SL_EXIT_OK, SL_EXIT_CONFLICT when another administrator decided first, or
+ * Prints its errors; returns SL_EXIT_OK, SL_EXIT_CONFLICT when another administrator decided first,
+ * SL_EXIT_STATE when a pending snapshot was made before the published one (rollback is the way back), or
  * SL_EXIT_FAIL. */
 int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, int expect_state,
 		   const char *action, const char *reason);

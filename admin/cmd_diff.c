@@ -1,6 +1,7 @@
 /* cmd_diff: what a snapshot changes, readable per format: the format's differ (admin/diff_<format>.c,
  * reached through its row in core/format.c), or for a format without one the generic path/digest
  * comparison here. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,6 @@
 #include "admin/diff.h"
 #include "core/catalog.h"
 #include "core/config.h"
-#include "core/debver.h"
 #include "core/error.h"
 
 
@@ -36,7 +36,17 @@ void sl_diff_bump(json_t *summary, const char *key)
 	json_object_set_new(summary, key, json_integer(n + 1));
 }
 
-static int diff_generic(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *changes, json_t *summary)
+/* Keep the first failure; a change after it is dropped. */
+static int emit_unless_failed(struct sl_diff_out *out, json_t *c, int rc)
+{
+	if (rc == 0)
+		return sl_diff_emit(out, c);
+	json_decref(c);
+	return rc;
+}
+
+static int diff_generic(struct sl_catalog *cat, int64_t old_id, int64_t new_id, struct sl_diff_out *out,
+			json_t *summary)
 {
 	json_t *a = NULL, *b = NULL;
 	int rc = load_paths(cat, old_id, &a);
@@ -47,19 +57,20 @@ static int diff_generic(struct sl_catalog *cat, int64_t old_id, int64_t new_id, 
 	json_object_foreach(b, k, v) {
 		json_t *ov = json_object_get(a, k);
 		if (ov == NULL) {
-			json_array_append_new(changes, json_pack("{s:s, s:s, s:s}", "change", "added", "path", k, "new",
-								 json_string_value(v)));
+			json_t *c = json_pack("{s:s, s:s, s:s}", "change", "added", "path", k, "new", json_string_value(v));
+			rc = emit_unless_failed(out, c, rc);
 			sl_diff_bump(summary, "added");
 		} else if (!json_equal(ov, v)) {
-			json_array_append_new(changes, json_pack("{s:s, s:s, s:s, s:s}", "change", "changed", "path", k, "old",
-								 json_string_value(ov), "new", json_string_value(v)));
+			json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "change", "changed", "path", k, "old",
+					      json_string_value(ov), "new", json_string_value(v));
+			rc = emit_unless_failed(out, c, rc);
 			sl_diff_bump(summary, "changed");
 		}
 	}
 	json_object_foreach(a, k, v) {
 		if (json_object_get(b, k) == NULL) {
-			json_array_append_new(changes, json_pack("{s:s, s:s, s:s}", "change", "removed", "path", k, "old",
-								 json_string_value(v)));
+			json_t *c = json_pack("{s:s, s:s, s:s}", "change", "removed", "path", k, "old", json_string_value(v));
+			rc = emit_unless_failed(out, c, rc);
 			sl_diff_bump(summary, "removed");
 		}
 	}
@@ -75,33 +86,6 @@ static void print_generic(const json_t *c)
 }
 
 static const struct sl_differ generic = { .diff = diff_generic, .print = print_generic };
-
-static int cmp_changes(const void *x, const void *y)
-{
-	/* Stable, readable order: by change kind, then by what changed. */
-	json_t *const *a = x, *const *b = y;
-	int c = strcmp(json_string_value(json_object_get(*a, "change")), json_string_value(json_object_get(*b, "change")));
-	if (c != 0)
-		return c;
-	const char *ka = json_string_value(json_object_get(*a, "package"));
-	const char *kb = json_string_value(json_object_get(*b, "package"));
-	if (ka == NULL) {
-		ka = json_string_value(json_object_get(*a, "path"));
-		kb = json_string_value(json_object_get(*b, "path"));
-	}
-	c = strcmp(ka ? ka : "", kb ? kb : "");
-	if (c != 0)
-		return c;
-	static const char *const tie[] = { "arch", "suite" };
-	for (size_t i = 0; i < sizeof tie / sizeof tie[0]; i++) {
-		const char *sa = json_string_value(json_object_get(*a, tie[i]));
-		const char *sb = json_string_value(json_object_get(*b, tie[i]));
-		c = strcmp(sa ? sa : "", sb ? sb : "");
-		if (c != 0)
-			return c;
-	}
-	return 0;
-}
 
 static int cmp_str(const void *x, const void *y)
 {
@@ -129,19 +113,51 @@ static void print_summary(const json_t *summary)
 	free(keys);
 }
 
-static json_t *sorted(json_t *arr)
+static int print_one(void *arg, const json_t *change)
 {
-	size_t n = json_array_size(arr);
-	json_t **v = calloc(n ? n : 1, sizeof *v);
-	json_t *out = json_array();
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(arr, i);
-	qsort(v, n, sizeof *v, cmp_changes);
-	for (size_t i = 0; i < n; i++)
-		json_array_append(out, v[i]);
-	free(v);
-	json_decref(arr);
-	return out;
+	const struct sl_differ *d = arg;
+	d->print(change);
+	return 0;
+}
+
+/* --json, streamed: exactly what json_dumpf(JSON_INDENT(2) | JSON_SORT_KEYS) prints for
+ * {"changes": [...], "format", "from", "source", "summary", "to"}, with the changes read back one at a time
+ * ("changes" sorts first, so the rest follows them). */
+struct json_stream {
+	bool first;
+};
+
+static int json_one(void *arg, const json_t *change)
+{
+	struct json_stream *js = arg;
+	char *txt = json_dumps(change, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (txt == NULL)
+		return -ENOMEM;
+	fputs(js->first ? "\n    " : ",\n    ", stdout);
+	js->first = false;
+	for (const char *p = txt; *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			fputs("    ", stdout);
+	}
+	free(txt);
+	return 0;
+}
+
+static int json_out(struct sl_diff_out *out, json_t *rest)
+{
+	char *tail = json_dumps(rest, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(rest);
+	if (tail == NULL)
+		return -ENOMEM;
+	fputs("{\n  \"changes\": [", stdout);
+	struct json_stream js = { .first = true };
+	int rc = sl_diff_out_each(out, json_one, &js);
+	fputs(js.first ? "]" : "\n  ]", stdout);
+	/* tail is "{\n  \"format\": ..." : its members continue the object. */
+	printf(",\n%s\n", tail + 2);
+	free(tail);
+	return rc;
 }
 
 int sl_cmd_diff(struct sl_cli *cli, int argc, char **argv)
@@ -184,16 +200,16 @@ int sl_cmd_diff(struct sl_cli *cli, int argc, char **argv)
 	}
 	const struct sl_source *src = sl_config_source(cli->cfg, s.source_name);
 	const struct sl_differ *d = src != NULL && src->format->diff != NULL ? src->format->diff : &generic;
-	json_t *changes = json_array(), *summary = json_object();
-	rc = d->diff(cli->cat, old_id, new_id, changes, summary);
-	changes = sorted(changes);
+	json_t *summary = json_object();
+	struct sl_diff_out *out = sl_diff_out_new(d->ordered);
+	rc = out == NULL || summary == NULL ? -ENOMEM : d->diff(cli->cat, old_id, new_id, out, summary);
 	if (rc < 0) {
 		fprintf(stderr, "sluice: diff of snapshot %lld of %s: %s\n", (long long)new_id, s.source_name,
 			sl_strerror(rc));
 	} else if (cli->json) {
-		sl_cli_json_out(json_pack("{s:s, s:s, s:I, s:I, s:O, s:O}", "source", s.source_name, "format",
-					  src ? src->format->name : "", "from", (json_int_t)old_id, "to",
-					  (json_int_t)new_id, "changes", changes, "summary", summary));
+		rc = json_out(out, json_pack("{s:s, s:s, s:I, s:I, s:O}", "source", s.source_name, "format",
+					     src ? src->format->name : "", "from", (json_int_t)old_id, "to", (json_int_t)new_id,
+					     "summary", summary));
 	} else {
 		if (old_id == new_id)
 			printf("snapshot %lld (%s, %s) is the published one:\n", (long long)new_id, s.source_name,
@@ -204,13 +220,14 @@ int sl_cmd_diff(struct sl_cli *cli, int argc, char **argv)
 		else
 			printf("snapshot %lld (%s, %s): nothing published yet, everything is new:\n", (long long)new_id,
 			       s.source_name, sl_snap_state_name(s.state));
-		for (size_t i = 0; i < json_array_size(changes); i++)
-			d->print(json_array_get(changes, i));
-		if (json_array_size(changes) == 0)
+		rc = sl_diff_out_each(out, print_one, (void *)d);
+		if (sl_diff_out_count(out) == 0)
 			printf("  (no changes)\n");
 		print_summary(summary);
 	}
-	json_decref(changes);
+	if (rc < 0 && rc != -SL_E_CATALOG)
+		fprintf(stderr, "sluice: diff of snapshot %lld: %s\n", (long long)new_id, sl_strerror(rc));
+	sl_diff_out_free(out);
 	json_decref(summary);
 	sl_snapshot_info_release(&s);
 	return rc < 0 ? SL_EXIT_FAIL : SL_EXIT_OK;

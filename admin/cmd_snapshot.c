@@ -40,23 +40,33 @@ static bool overdue(struct sl_cli *cli, const struct sl_snapshot_info *s)
 	       ((int64_t)time(NULL) - s->state_changed_at) * 1000 > src->approve_within_ms;
 }
 
+/* A pending snapshot made before the published one can no longer be approved (see sl_cli_publish). */
+static bool behind_published(struct sl_cli *cli, const struct sl_snapshot_info *s)
+{
+	int64_t pub = 0, gen = 0, at = 0;
+	return s->state == SL_SNAP_PENDING && sl_catalog_published_get(cli->cat, s->source_id, &pub, &gen, &at) == 0 &&
+	       pub > s->id;
+}
+
 static int list_cb(void *arg, const struct sl_snapshot_info *s)
 {
 	struct list_arg *la = arg;
-	bool late = overdue(la->cli, s);
+	bool late = overdue(la->cli, s), behind = behind_published(la->cli, s);
 	la->count++;
 	if (la->arr != NULL) {
 		json_t *o = snapshot_json(s);
 		json_object_set_new(o, "approval_overdue", json_boolean(late));
+		json_object_set_new(o, "older_than_published", json_boolean(behind));
 		json_array_append_new(la->arr, o);
 		return 0;
 	}
 	char created[32], size[32];
 	sl_cli_time(s->created_at, created, sizeof created);
 	sl_units_format_size(s->total_bytes, size, sizeof size);
-	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s%s\n", (long long)s->id, s->source_name ? s->source_name : "-",
+	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s%s%s\n", (long long)s->id, s->source_name ? s->source_name : "-",
 	       sl_snap_state_name(s->state), created, (unsigned long long)s->n_entries, size,
-	       late ? "WAITING LONGER THAN approve_within  " : "", s->reason ? s->reason : "");
+	       behind ? "OLDER THAN PUBLISHED: cannot be approved (reject it)  " : "",
+	       late && !behind ? "WAITING LONGER THAN approve_within  " : "", s->reason ? s->reason : "");
 	return 0;
 }
 
@@ -297,11 +307,36 @@ static void prune(struct sl_cli *cli, const struct sl_source *src, int64_t sourc
 	}
 }
 
+/* A pending snapshot made before the one published holds an older package set: approving it would go
+ * back silently. Publishing supersedes the older pending ones of the source; going back is a rollback,
+ * which says so in the audit log and re-signs with a fresh date. SL_EXIT_STATE (printed) or SL_EXIT_OK. */
+static int older_than_published(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id,
+				int expect_state)
+{
+	int64_t sid = 0, pub = 0, gen = 0, at = 0;
+	if (expect_state != SL_SNAP_PENDING || sl_catalog_source_id(cli->cat, src->name, &sid) < 0 ||
+	    sl_catalog_published_get(cli->cat, sid, &pub, &gen, &at) < 0 || pub == 0 || snap_id >= pub)
+		return SL_EXIT_OK;
+	fprintf(stderr, "sluice: snapshot %lld of %s was made before snapshot %lld, which is published: approving "
+			"it would silently go back to older content, so it can no longer be approved.\n"
+			"sluice: to go back, use sluice rollback %s [--to SNAPSHOT] --reason TEXT (an earlier "
+			"approved snapshot); to clear it from the pending list, sluice reject %lld --reason TEXT\n",
+		(long long)snap_id, src->name, (long long)pub, src->name, (long long)snap_id);
+	return SL_EXIT_STATE;
+}
+
 int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap_id, int expect_state,
 		   const char *action, const char *reason)
 {
 	char *cause = NULL;
 	struct sl_keys *keys = NULL;
+	/* A pending snapshot publishes only when no blocking finding of it is undecided (a rollback returns
+	 * to content that was decided when it was first approved). */
+	if (expect_state == SL_SNAP_PENDING) {
+		int g = sl_cli_findings_gate(cli, snap_id);
+		if (g != SL_EXIT_OK)
+			return g;
+	}
 	/* A crash between an earlier catalogue commit and its symlink switch left a source showing its old
 	 * tree: repair that first, so this publication starts from what the catalogue says is live. */
 	int rr = sl_publish_reconcile(cli->cfg, cli->cat, cli->public_dir);
@@ -323,7 +358,12 @@ int sl_cli_publish(struct sl_cli *cli, const struct sl_source *src, int64_t snap
 		.cfg = cli->cfg, .src = src, .cat = cli->cat, .store = cli->store, .keys = keys,
 		.public_dir = cli->public_dir,
 	};
-	int rc = sl_publish_snapshot(&pctx, snap_id, expect_state, action, cli->actor, reason, &cause);
+	int rc = older_than_published(cli, src, snap_id, expect_state);
+	if (rc != SL_EXIT_OK) {
+		sl_keys_free(keys);
+		return rc;
+	}
+	rc = sl_publish_snapshot(&pctx, snap_id, expect_state, action, cli->actor, reason, &cause);
 	sl_keys_free(keys);
 	if (rc == -SL_E_STATE) {
 		char who[SL_MAX_REASON + 128];
@@ -369,8 +409,10 @@ static int print_published(struct sl_cli *cli, const struct sl_source *src, int6
 	return SL_EXIT_OK;
 }
 
-/* Why a snapshot that is not pending cannot be decided, and the exit code that says so: 4 when someone
- * decided it already (conflict), 3 when it failed verification, 1 otherwise (still syncing). */
+/* Why a snapshot that is not pending cannot be decided, and the exit code that says so: 5 when it was
+ * already decided when this command looked (not pending), 3 when it failed verification, 1 otherwise
+ * (still syncing). Exit 4 (conflict) is for a decision someone made while this command ran: the
+ * callers' state transitions tell that apart. */
 static int not_pending(struct sl_cli *cli, const struct sl_snapshot_info *s, const char *verb)
 {
 	char who[SL_MAX_REASON + 128];
@@ -383,7 +425,7 @@ static int not_pending(struct sl_cli *cli, const struct sl_snapshot_info *s, con
 				"(see sluice history %s)\n",
 			(long long)s->id, s->source_name, sl_snap_state_name(s->state), *who ? ": it was " : "", who,
 			verb, s->source_name);
-		return SL_EXIT_CONFLICT;
+		return SL_EXIT_STATE;
 	case SL_SNAP_FAILED:
 		fprintf(stderr, "sluice: snapshot %lld of %s failed verification (%s) and can never be %s; "
 				"see sluice show %lld\n",
@@ -426,6 +468,11 @@ int sl_cmd_reject(struct sl_cli *cli, int argc, char **argv)
 	const struct sl_source *src = snapshot_source(cli, id, &s);
 	if (src == NULL)
 		return SL_EXIT_FAIL;
+	if (s.state != SL_SNAP_PENDING) {
+		int code = not_pending(cli, &s, "rejected");
+		sl_snapshot_info_release(&s);
+		return code;
+	}
 	int rc = sl_catalog_begin(cli->cat);
 	if (rc == 0)
 		rc = sl_catalog_snapshot_transition(cli->cat, id, SL_SNAP_PENDING, SL_SNAP_REJECTED, reason);
@@ -441,13 +488,14 @@ int sl_cmd_reject(struct sl_cli *cli, int argc, char **argv)
 	else
 		sl_catalog_rollback(cli->cat);
 	if (rc == -SL_E_STATE) {
-		/* Read again: the state may have changed since the first look (a concurrent decision). */
+		/* It was pending at the first look: someone decided meanwhile (a concurrent decision). */
 		struct sl_snapshot_info now;
-		int code = SL_EXIT_CONFLICT;
 		if (sl_catalog_snapshot_get(cli->cat, id, &now) == 0) {
-			code = now.state == SL_SNAP_PENDING ? SL_EXIT_CONFLICT : not_pending(cli, &now, "rejected");
+			if (now.state != SL_SNAP_PENDING)
+				(void)not_pending(cli, &now, "rejected");
 			sl_snapshot_info_release(&now);
 		}
+		int code = SL_EXIT_CONFLICT;
 		sl_snapshot_info_release(&s);
 		return code;
 	}

@@ -7,10 +7,13 @@
 
 #include "admin/cli.h"
 #include "core/catalog.h"
+#include "core/clients.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/syncdpid.h"
 #include "core/units.h"
 #include "core/url.h"
+#include "syncd/alert_send.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
 
@@ -51,6 +54,20 @@ static void print_chain(struct sl_cli *cli, int64_t sid, bool known)
 	sl_chain_check_release(&cc);
 }
 
+/* What the source's alerts did ([alert]), when any are configured. */
+static void print_alerts(struct sl_cli *cli, const struct sl_source *src)
+{
+	struct sl_alert_status st;
+	if ((cli->cfg->alert_webhook == NULL && cli->cfg->alert_smtp == NULL) ||
+	    sl_catalog_alert_status(cli->cat, src->name, &st) < 0)
+		return;
+	char when[32];
+	sl_cli_time(st.last_delivered_at, when, sizeof when);
+	printf("  alerts      %llu delivered (last %s), %llu waiting%s%s\n", (unsigned long long)st.delivered, when,
+	       (unsigned long long)st.queued, st.last_error ? "; last error: " : "", st.last_error ? st.last_error : "");
+	sl_alert_status_release(&st);
+}
+
 /* The same, for --json: {"at", "snapshot", "passed", "reason"} or null. */
 static json_t *chain_json(struct sl_cli *cli, int64_t sid, bool known)
 {
@@ -69,6 +86,16 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 	(void)argv;
 	json_t *arr = cli->json ? json_array() : NULL;
 	time_t now = time(NULL);
+	/* Without the daemon nothing syncs on schedule: "next sync" must say why it is empty or stale. */
+	pid_t syncd_pid = 0;
+	enum sl_syncdpid_state syncd = sl_syncdpid_check(cli->cfg->state_dir, &syncd_pid);
+	static const char *const syncd_names[] = { "unknown", "not running", "running" };
+	const char *syncd_name = syncd_names[syncd + 1];
+	if (arr == NULL && syncd == SL_SYNCD_RUNNING)
+		printf("sluice-syncd running (pid %d)\n\n", (int)syncd_pid);
+	else if (arr == NULL && syncd == SL_SYNCD_NOT_RUNNING)
+		printf("no sluice-syncd running for %s: nothing syncs on schedule (start sluice-syncd, or run "
+		       "sluice sync SOURCE)\n\n", cli->cfg->state_dir);
 	for (size_t i = 0; i < cli->cfg->nsources; i++) {
 		const struct sl_source *src = &cli->cfg->sources[i];
 		int64_t sid = 0, next = 0, pub = 0, gen = 0, pub_at = 0, cool = 0;
@@ -98,7 +125,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 		if (arr != NULL) {
 			json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I, "
-					       "s:I, s:I, s:s?, s:s?, s:b}",
+					       "s:I, s:I, s:s?, s:s?, s:b, s:s}",
 					       "name", src->name, "type", src->format->name, "every", every, "approve",
 					       src->auto_approve ? "auto" : "manual", "last_run_at",
 					       (json_int_t)(has_run ? last.started_at : 0), "last_run_ended_at",
@@ -112,7 +139,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 					       (json_int_t)next, "published_snapshot", (json_int_t)pub, "published_at",
 					       (json_int_t)pub_at, "pending", (json_int_t)pc.n, "cooldown_until", (json_int_t)cool,
 					       "cooldown_host", cool ? host : NULL, "cooldown_reason", cool ? cool_reason : NULL,
-					       "approval_overdue", stale));
+					       "approval_overdue", stale, "syncd", syncd_name));
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "chain_check",
 					    chain_json(cli, sid, known));
 		} else {
@@ -132,7 +159,10 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			printf("  last ok     %s\n", t_ok);
 			if (failures != NULL)
 				printf("  failing     %s run(s) in a row; retried sooner than every %s\n", failures, every);
-			printf("  next sync   %s\n", t_next);
+			if (syncd == SL_SYNCD_NOT_RUNNING)
+				printf("  next sync   %s (no sluice-syncd running)\n", next ? t_next : "none");
+			else
+				printf("  next sync   %s\n", t_next);
 			if (has_pub)
 				printf("  published   snapshot %lld since %s (generation %lld)\n", (long long)pub, t_pub,
 				       (long long)gen);
@@ -142,6 +172,7 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 			if (cool)
 				printf("  cool-down   %s until %s: %s\n", host, t_cool, cool_reason ? cool_reason : "");
 			print_chain(cli, sid, known);
+			print_alerts(cli, src);
 		}
 		free(cool_reason);
 		free(failures);
@@ -153,32 +184,143 @@ int sl_cmd_sources(struct sl_cli *cli, int argc, char **argv)
 	return SL_EXIT_OK;
 }
 
-/* A one-line progress display, redrawn in place on a terminal. */
+int sl_cmd_clients(struct sl_cli *cli, int argc, char **argv)
+{
+	const char *name = sl_cli_positional(argc, argv, 0), *url = NULL;
+	sl_cli_opt(argc, argv, "--url", &url);
+	char base[512];
+	if (url != NULL) {
+		size_t n = strlen(url);
+		while (n > 0 && url[n - 1] == '/')
+			n--;
+		snprintf(base, sizeof base, "%.*s", (int)n, url);
+	} else {
+		sl_clients_base_url(cli->cfg, base, sizeof base);
+	}
+	const struct sl_source *only = name != NULL ? sl_cli_source(cli, name) : NULL;
+	if (name != NULL && only == NULL)
+		return SL_EXIT_USAGE;
+	for (size_t i = 0; i < cli->cfg->nsources; i++) {
+		const struct sl_source *src = &cli->cfg->sources[i];
+		if (only != NULL && src != only)
+			continue;
+		bool unsupported = false;
+		char *text = sl_clients_snippet(src, base, &unsupported);
+		if (text == NULL && !unsupported) {
+			fprintf(stderr, "sluice: out of memory\n");
+			return SL_EXIT_FAIL;
+		}
+		printf("%s== %s (%s)\n", i > 0 && only == NULL ? "\n" : "", src->name, src->format->name);
+		if (text != NULL)
+			fputs(text, stdout);
+		else
+			printf("# see the status page %s/ and contrib/clients/ for this type's client set-up\n", base);
+		free(text);
+	}
+	return SL_EXIT_OK;
+}
+
+/* A one-line progress display, redrawn in place on a terminal. Two feeds: the syncer says what the
+ * snapshot needs (files and bytes, counting what the store already holds), the fetch engine what is
+ * actually transferred, as it arrives. The line shows the transfers: files fetched, failed, bytes
+ * received and their rate, the largest download in flight, and an ETA for what is left to fetch. */
 struct progress {
-	time_t started;
-	time_t last_draw;
+	int64_t started_ms, last_draw_ms;
+	bool open;                     /* a line is drawn and not ended */
+	char what[32];                 /* the syncer's phase ("pool", "blobs"); "" until it reports */
+	uint64_t files_total, bytes_total, bytes_done;
+	struct sl_fetch_progress x;    /* the engine's last report (x.url not kept) */
+	char name[64];                 /* x.url's last path segment */
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void progress_draw(struct progress *p, bool force)
+{
+	int64_t now = mono_ms();
+	if (!force && p->open && now - p->last_draw_ms < 250)
+		return;
+	p->last_draw_ms = now;
+	double secs = (double)(now - p->started_ms) / 1000;
+	double rate = secs > 0.5 ? (double)p->x.bytes / secs : 0;
+	char got[32], rs[32], line[512];
+	sl_units_format_size(p->x.bytes, got, sizeof got);
+	sl_units_format_size((uint64_t)rate, rs, sizeof rs);
+	int n = 0;
+	if (p->what[0])
+		n = snprintf(line, sizeof line, "%s: %llu files needed; ", p->what, (unsigned long long)p->files_total);
+	n += snprintf(line + n, sizeof line - (size_t)n, "fetched %llu file%s, %s, %s/s",
+		      (unsigned long long)p->x.files_ok, p->x.files_ok == 1 ? "" : "s", got, rs);
+	if (p->x.files_failed > 0)
+		n += snprintf(line + n, sizeof line - (size_t)n, ", %llu failed", (unsigned long long)p->x.files_failed);
+	if (p->x.files_aborted > 0)
+		n += snprintf(line + n, sizeof line - (size_t)n, ", %llu aborted", (unsigned long long)p->x.files_aborted);
+	/* Left to fetch: what the snapshot needs, less what is in the store or settled, less what is in
+	 * flight already. */
+	uint64_t settled = p->bytes_done + p->x.active_bytes;
+	if (p->what[0] && rate > 0 && p->bytes_total > settled) {
+		char eta[32];
+		sl_units_format_duration((int64_t)((double)(p->bytes_total - settled) / rate * 1000), eta, sizeof eta);
+		n += snprintf(line + n, sizeof line - (size_t)n, ", ETA %s", eta);
+	}
+	if (p->x.active > 0 && p->name[0] != '\0' && n > 0 && (size_t)n < sizeof line) {
+		char a[32], b[32] = "?", eta[32];
+		sl_units_format_size(p->x.url_done, a, sizeof a);
+		if (p->x.url_size > 0)
+			sl_units_format_size(p->x.url_size, b, sizeof b);
+		n += snprintf(line + n, sizeof line - (size_t)n, "; %s %s/%s", p->name, a, b);
+		/* Before the syncer's first report (it comes when a file completes), the file's own ETA. */
+		if (!p->what[0] && rate > 0 && p->x.url_size > p->x.url_done && n > 0 && (size_t)n < sizeof line) {
+			sl_units_format_duration((int64_t)((double)(p->x.url_size - p->x.url_done) / rate * 1000), eta,
+						 sizeof eta);
+			snprintf(line + n, sizeof line - (size_t)n, ", ETA %s", eta);
+		}
+	}
+	/* \033[K clears what a longer line left; the cursor goes back to the start, so a log line written
+	 * meanwhile replaces the progress instead of running on after it. */
+	fprintf(stderr, "\r\033[K%s\r", line);
+	p->open = true;
+}
 
 static void progress_cb(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
 			uint64_t bytes_done, uint64_t bytes_total)
 {
 	struct progress *p = arg;
-	time_t now = time(NULL);
-	if (now == p->last_draw && files_done != files_total)
+	(void)files_done;   /* counts files found in the store too: not what was transferred */
+	snprintf(p->what, sizeof p->what, "%s", what);
+	p->files_total = files_total;
+	p->bytes_total = bytes_total;
+	p->bytes_done = bytes_done;
+	progress_draw(p, false);
+}
+
+static void transfer_cb(void *arg, const struct sl_fetch_progress *x)
+{
+	struct progress *p = arg;
+	p->x = *x;
+	p->x.url = NULL;
+	p->name[0] = '\0';
+	if (x->url != NULL) {
+		const char *slash = strrchr(x->url, '/');
+		snprintf(p->name, sizeof p->name, "%s", slash != NULL ? slash + 1 : x->url);
+	}
+	progress_draw(p, false);
+}
+
+/* Ends the line with the final counts, before the run's report is printed. */
+static void progress_end(struct progress *p)
+{
+	if (!p->open)
 		return;
-	p->last_draw = now;
-	double secs = difftime(now, p->started);
-	double rate = secs > 0 ? (double)bytes_done / secs : 0;
-	char done[32], total[32], rs[32], eta[32] = "-";
-	sl_units_format_size(bytes_done, done, sizeof done);
-	sl_units_format_size(bytes_total, total, sizeof total);
-	sl_units_format_size((uint64_t)rate, rs, sizeof rs);
-	if (rate > 0 && bytes_total > bytes_done)
-		sl_units_format_duration((int64_t)((double)(bytes_total - bytes_done) / rate * 1000), eta, sizeof eta);
-	fprintf(stderr, "\r%s: %llu/%llu files, %s/%s, %s/s, ETA %s   ", what, (unsigned long long)files_done,
-		(unsigned long long)files_total, done, total, rs, eta);
-	if (files_done == files_total)
-		fputc('\n', stderr);
+	p->x.active = 0;
+	progress_draw(p, true);
+	fputc('\n', stderr);
+	p->open = false;
 }
 
 int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
@@ -190,9 +332,9 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	int worst = SL_EXIT_OK;
+	int worst = SL_EXIT_OK, k = 0;
 	json_t *arr = cli->json ? json_array() : NULL;
-	for (int k = 0; !stop_flag; k++) {
+	for (; !stop_flag; k++) {
 		const char *name = sl_cli_positional(argc, argv, k);
 		if (name == NULL)
 			break;
@@ -201,14 +343,16 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 			worst = SL_EXIT_USAGE;
 			continue;
 		}
-		struct progress pr = { .started = time(NULL) };
+		struct progress pr = { .started_ms = mono_ms() };
 		struct sl_sync_opts opts = { .stop = &stop_flag };
 		if (cli->tty && !cli->json) {
 			opts.progress = progress_cb;
+			opts.transfer = transfer_cb;
 			opts.progress_arg = &pr;
 		}
 		struct sl_sync_report rep;
 		int rc = sl_sync_run(cli->cfg, src, cli->cat, cli->store, &opts, &rep);
+		progress_end(&pr);
 		int code = SL_EXIT_OK;
 		if (rc == -SL_E_LOCKED) {
 			fprintf(stderr, "sluice: %s: a sync of this source is already running (sluice-syncd or another "
@@ -247,8 +391,10 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 					printf("%s: snapshot %lld auto-approved (approve = auto) and published\n", name,
 					       (long long)rep.snap_id);
 			} else if (!cli->json) {
-				printf("%s: review with: sluice diff %lld; then sluice approve %lld --reason '...'\n", name,
-				       (long long)rep.snap_id, (long long)rep.snap_id);
+				char self[SL_MAX_PATH + 32];
+				sl_cli_self(cli, self, sizeof self);
+				printf("%s: review with: %s diff %lld; then %s approve %lld --reason '...'\n", name, self,
+				       (long long)rep.snap_id, self, (long long)rep.snap_id);
 			}
 		}
 		if (code > worst)
@@ -257,5 +403,19 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 	}
 	if (arr != NULL)
 		sl_cli_json_out(arr);
-	return stop_flag ? SL_EXIT_FAIL : worst;
+	/* The exit status says what was reported: a stop that lands after the last sync ended changes nothing
+	 * (an interrupted sync already reported itself as such); sources it kept from starting are named. */
+	if (stop_flag && sl_cli_positional(argc, argv, k) != NULL) {
+		fprintf(stderr, "sluice: interrupted; not synced:");
+		for (; sl_cli_positional(argc, argv, k) != NULL; k++)
+			fprintf(stderr, " %s", sl_cli_positional(argc, argv, k));
+		fputc('\n', stderr);
+		worst = worst > SL_EXIT_FAIL ? worst : SL_EXIT_FAIL;
+	}
+	/* The runs are reported; now tell people what they raised (what fails is retried by sluice-syncd). */
+	unsigned sent = 0, failed = 0;
+	if (sl_alert_deliver(cli->cfg, cli->cat, &sent, &failed) == 0 && failed > 0 && !cli->json)
+		fprintf(stderr, "sluice: %u alert(s) delivered, %u not (retried later by sluice-syncd; see sluice "
+				"sources)\n", sent, failed);
+	return worst;
 }

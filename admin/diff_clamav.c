@@ -21,7 +21,7 @@ static int collect_cvds(void *arg, const struct sl_entry *e)
 	return 0;
 }
 
-static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *changes, json_t *summary)
+static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, struct sl_diff_out *out, json_t *summary)
 {
 	json_t *a = json_object(), *b = json_object();
 	int rc = old_id ? sl_catalog_snapshot_entries(cat, old_id, collect_cvds, a) : 0;
@@ -43,14 +43,18 @@ static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *
 			json_object_set_new(c, "old_version", json_integer(ov));
 			json_object_set_new(c, "old_sigs", json_integer(os));
 		}
-		json_array_append_new(changes, c);
+		if (rc == 0)
+			rc = sl_diff_emit(out, c);
+		else
+			json_decref(c);
 		sl_diff_bump(summary, kind);
 	}
 	json_object_foreach(a, k, v) {
 		if (json_object_get(b, k) == NULL) {
-			json_array_append_new(changes, json_pack("{s:s, s:s, s:I, s:I}", "change", "removed", "path", k,
-								 "old_version", json_integer_value(json_object_get(v, "version")),
-								 "old_sigs", json_integer_value(json_object_get(v, "sigs"))));
+			if (rc == 0)
+				rc = sl_diff_emit(out, json_pack("{s:s, s:s, s:I, s:I}", "change", "removed", "path", k,
+									 "old_version", json_integer_value(json_object_get(v, "version")),
+									 "old_sigs", json_integer_value(json_object_get(v, "sigs"))));
 			sl_diff_bump(summary, "removed");
 		}
 	}

@@ -31,7 +31,7 @@ static json_t *oci_platforms(const json_t *meta)
 	return p != NULL ? json_deep_copy(p) : json_array();
 }
 
-static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *changes, json_t *summary)
+static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, struct sl_diff_out *out, json_t *summary)
 {
 	json_t *a = json_object(), *b = json_object();
 	int rc = old_id ? sl_catalog_snapshot_entries(cat, old_id, collect_oci_tags, a) : 0;
@@ -46,18 +46,20 @@ static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *
 		const char *kind = ov == NULL ? "added" : (strcmp(nd, od ? od : "") != 0 ? "moved" : NULL);
 		if (kind == NULL)
 			continue;
-		json_array_append_new(changes, json_pack("{s:s, s:s, s:s?, s:s, s:o, s:o}", "change", kind, "path", k,
-							 "old", od, "new", nd, "old_platforms",
-							 ov != NULL ? oci_platforms(ov) : json_array(), "new_platforms",
-							 oci_platforms(v)));
+		if (rc == 0)
+			rc = sl_diff_emit(out, json_pack("{s:s, s:s, s:s?, s:s, s:o, s:o}", "change", kind, "path", k,
+								 "old", od, "new", nd, "old_platforms",
+								 ov != NULL ? oci_platforms(ov) : json_array(), "new_platforms",
+								 oci_platforms(v)));
 		sl_diff_bump(summary, kind);
 	}
 	json_object_foreach(a, k, v) {
 		if (json_object_get(b, k) == NULL) {
-			json_array_append_new(changes, json_pack("{s:s, s:s, s:s, s:o, s:o}", "change", "removed", "path", k,
-								 "old", json_string_value(json_object_get(v, "digest")),
-								 "old_platforms", oci_platforms(v), "new_platforms",
-								 json_array()));
+			if (rc == 0)
+				rc = sl_diff_emit(out, json_pack("{s:s, s:s, s:s, s:o, s:o}", "change", "removed", "path", k,
+									 "old", json_string_value(json_object_get(v, "digest")),
+									 "old_platforms", oci_platforms(v), "new_platforms",
+									 json_array()));
 			sl_diff_bump(summary, "removed");
 		}
 	}

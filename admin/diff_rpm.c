@@ -86,7 +86,7 @@ static json_t *change(const char *kind, const char *key, const json_t *old_v, co
 }
 
 /* Advisories of the new snapshot that name a package the old one did not have: what this change brings. */
-static void advisories(const struct snap *a, const struct snap *b, json_t *changes, json_t *summary)
+static int advisories(const struct snap *a, const struct snap *b, struct sl_diff_out *out, json_t *summary)
 {
 	const char *id;
 	json_t *adv;
@@ -112,11 +112,14 @@ static void advisories(const struct snap *a, const struct snap *b, json_t *chang
 		const char *type = json_string_value(json_object_get(adv, "type"));
 		if (type != NULL && strcmp(type, "security") == 0)
 			sl_diff_bump(summary, "security");
-		json_array_append_new(changes, c);
+		int rc = sl_diff_emit(out, c);
+		if (rc < 0)
+			return rc;
 	}
+	return 0;
 }
 
-static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *changes, json_t *summary)
+static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, struct sl_diff_out *out, json_t *summary)
 {
 	struct snap a = { json_object(), json_object(), json_object() }, b = { json_object(), json_object(), json_object() };
 	int rc = old_id ? sl_catalog_snapshot_entries(cat, old_id, collect, &a) : 0;
@@ -134,18 +137,24 @@ static int diff(struct sl_catalog *cat, int64_t old_id, int64_t new_id, json_t *
 			if (cmp != 0)
 				c = change(cmp > 0 ? "upgraded" : "downgraded", k, ov, v);
 		}
-		if (c != NULL) {
+		if (c != NULL && rc == 0) {
 			sl_diff_bump(summary, json_string_value(json_object_get(c, "change")));
-			json_array_append_new(changes, c);
+			rc = sl_diff_emit(out, c);
+		} else {
+			json_decref(c);
 		}
 	}
 	json_object_foreach(a.newest, k, v) {
-		if (json_object_get(b.newest, k) == NULL) {
-			json_array_append_new(changes, change("removed", k, v, NULL));
+		if (json_object_get(b.newest, k) == NULL && rc == 0) {
+			json_t *c = change("removed", k, v, NULL);
+			if (c == NULL)
+				continue;
+			rc = sl_diff_emit(out, c);
 			sl_diff_bump(summary, "removed");
 		}
 	}
-	advisories(&a, &b, changes, summary);
+	if (rc == 0)
+		rc = advisories(&a, &b, out, summary);
 	json_t *all[] = { a.newest, a.nevras, a.advisories, b.newest, b.nevras, b.advisories };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		json_decref(all[i]);

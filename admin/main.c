@@ -41,6 +41,11 @@ static const struct sl_cli_cmd commands[] = {
 	  "Runs a sync of each SOURCE now, with progress on a terminal. A sync that verifies makes a pending\n"
 	  "snapshot (auto-approved for approve = auto). Exit 3 when verification refused the content.",
 	  "", -1, NEED_ALL, sl_cmd_sync },
+	{ "clients", "[SOURCE] [--url URL]", "what client hosts configure to use a source (apt, freshclam)",
+	  "Prints, for each source (or SOURCE), what a client host puts in its configuration: apt's key\n"
+	  "download and sources.list lines, freshclam.conf's lines. The same text as the status page's.\n"
+	  "--url is sluice-served's address as clients reach it (default: from [served] listen).",
+	  "--url=", 1, SL_NEED_CONFIG, sl_cmd_clients },
 	{ "snapshots", "[SOURCE]", "list snapshots, newest first", "", "", 1, NEED_CC, sl_cmd_snapshots },
 	{ "pending", "[SOURCE]", "list snapshots waiting for a decision",
 	  "Snapshots that verified and wait for sluice approve or sluice reject, with how long they have waited\n"
@@ -59,14 +64,29 @@ static const struct sl_cli_cmd commands[] = {
 	{ "approve", "SNAPSHOT --reason TEXT", "publish a pending snapshot",
 	  "Publishes a pending snapshot atomically and supersedes the previous one. The reason (a change\n"
 	  "ticket, what was reviewed) goes to the audit log with your Unix user. Exit 4 when the snapshot was\n"
-	  "decided meanwhile (another administrator approved or rejected it first).",
+	  "decided meanwhile (another administrator approved or rejected it first); exit 5 when it is not\n"
+	  "pending (decided before), or was made before the published snapshot (going back is rollback).",
 	  "--reason=", 1, NEED_ALL, sl_cmd_approve },
+	{ "findings", "SNAPSHOT", "what the scan gate found in a snapshot, and the decisions",
+	  "Each finding: id, kind (malware, limit, unreadable, scan-error, no-database), the artifact and\n"
+	  "member, the signature or detail, and its decision. An undecided blocking finding keeps the snapshot\n"
+	  "from being approved (exit 6 from approve).",
+	  "", 1, NEED_CC, sl_cmd_findings },
+	{ "accept", "FINDING --reason TEXT [--expires DURATION]", "accept a finding as a conscious exception",
+	  "Records who, when, why and until when (--expires 30d; default: no expiry) in the finding and the\n"
+	  "audit log. A later snapshot carrying the same artifact with the same finding inherits an unexpired\n"
+	  "acceptance; an expired one blocks again.",
+	  "--reason= --expires=", 1, NEED_CC, sl_cmd_accept },
+	{ "scan", "SNAPSHOT", "scan a snapshot again with the current ClamAV databases",
+	  "Undecided findings are replaced by what today's databases find; decisions stay. Exit 6 when blocking\n"
+	  "findings are undecided.",
+	  "", 1, NEED_ALL, sl_cmd_scan },
 	{ "auto-approve", "SNAPSHOT", "publish a pending snapshot of an approve = auto source (used by sluice-syncd)",
 	  "Refused for sources with approve = manual. Recorded in the audit log as an auto-approval.",
 	  "", 1, NEED_ALL, sl_cmd_auto_approve },
 	{ "reject", "SNAPSHOT --reason TEXT", "refuse a pending snapshot",
 	  "A rejected snapshot is never served. The reason goes to the audit log. Exit 4 when the snapshot was\n"
-	  "decided meanwhile.",
+	  "decided meanwhile; exit 5 when it was not pending (decided before).",
 	  "--reason=", 1, NEED_CC, sl_cmd_reject },
 	{ "rollback", "SOURCE [--to SNAPSHOT] --reason TEXT", "republish an earlier approved snapshot",
 	  "Publishes the newest superseded snapshot of SOURCE again (or the one given with --to). APT metadata\n"
@@ -107,7 +127,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-42s %s\n", head, commands[i].summary);
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 failure, 2 usage, 3 verification failed, 4 conflict "
-		   "(someone else decided first)\n");
+		   "(someone else decided while this ran), 5 not pending (decided before)\n");
 }
 
 static void actor_name(char *buf, size_t cap)
@@ -128,6 +148,19 @@ static void actor_name(char *buf, size_t cap)
 		snprintf(buf, cap, "%s", me);
 }
 
+/* Where the configuration's path came from, for the message when it cannot be opened. */
+static const char *config_origin = "the default";
+
+/* When the file itself cannot be read, say how to name another one: the usual cause is a command
+ * copied from a session that used -c, run without it. */
+static void config_hint(const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return;
+	fprintf(stderr, "sluice: %s is %s; name the configuration with -c FILE (sluice -c FILE COMMAND) or "
+			"$SLUICE_CONFIG\n", path, config_origin);
+}
+
 static int open_context(struct sl_cli *cli, unsigned needs)
 {
 	char *cause = NULL;
@@ -135,6 +168,7 @@ static int open_context(struct sl_cli *cli, unsigned needs)
 	if (cli->cfg == NULL) {
 		fprintf(stderr, "sluice: %s\n", cause ? cause : "cannot load configuration");
 		free(cause);
+		config_hint(cli->config_path);
 		return SL_EXIT_FAIL;
 	}
 	enum sl_log_level lvl = SL_LOG_INFO;
@@ -177,6 +211,8 @@ int main(int argc, char **argv)
 	cli.config_path = getenv("SLUICE_CONFIG");
 	if (cli.config_path == NULL || *cli.config_path == '\0')
 		cli.config_path = DEFAULT_CONFIG;
+	else
+		config_origin = "from $SLUICE_CONFIG";
 	cli.tty = isatty(STDOUT_FILENO);
 	bool check_only = false;
 	int i = 1;
@@ -184,8 +220,12 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
 			cli.config_path = argv[++i];
+			config_origin = "from -c";
+			cli.config_given = true;
 		} else if (strncmp(a, "--config=", 9) == 0) {
 			cli.config_path = a + 9;
+			config_origin = "from --config";
+			cli.config_given = true;
 		} else if (strcmp(a, "--json") == 0) {
 			cli.json = true;
 		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--check-config") == 0) {
@@ -209,6 +249,7 @@ int main(int argc, char **argv)
 		if (cfg == NULL) {
 			fprintf(stderr, "%s\n", cause ? cause : "invalid configuration");
 			free(cause);
+			config_hint(cli.config_path);
 			return SL_EXIT_FAIL;
 		}
 		printf("%s: configuration ok (%zu source(s))\n", cli.config_path, cfg->nsources);

@@ -1,4 +1,5 @@
-/* publish_oci: check every entry's path against its role, then link the snapshot as it is. */
+/* publish_oci: check every entry's path against its role, then link the snapshot as it is (evidence
+ * entries excepted). */
 #include "admin/publish_oci.h"
 
 #include <errno.h>
@@ -55,6 +56,9 @@ int sl_publish_oci_check_path(const char *role, const char *path)
 		hex[SL_SHA256_HEX - 1] = '\0';
 		return sl_digest_valid_sha256(hex) ? 0 : -SL_E_BADNAME;
 	}
+	if (strcmp(role, "evidence") == 0)
+		return split(path, "_evidence", repo, sizeof repo, &rest) == 0 && sl_digest_valid_sha256(rest) ? 0
+													: -SL_E_BADNAME;
 	if (strcmp(role, "signature") == 0) {
 		unsigned n = 0;
 		int used = 0;
@@ -90,6 +94,25 @@ static int check_entry(void *arg, const struct sl_entry *e)
 	return 1;
 }
 
+struct link_arg {
+	struct sl_tree *t;
+	int64_t snap;
+	char **cause;
+};
+
+/* Every entry at its path, except evidence: upstream bytes the verifier needed that clients never see. */
+static int link_entry(void *arg, const struct sl_entry *e)
+{
+	struct link_arg *la = arg;
+	if (strcmp(e->role, "evidence") == 0)
+		return 0;
+	int rc = sl_tree_link(la->t, e->path, e->sha256, e->size);
+	if (rc < 0 && la->cause != NULL && *la->cause == NULL &&
+	    asprintf(la->cause, "snapshot %lld: %s", (long long)la->snap, sl_tree_cause(la->t)) < 0)
+		*la->cause = NULL;
+	return rc;
+}
+
 static int oci_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const char *dir, char **cause)
 {
 	struct check_arg a = { cause, 0 };
@@ -98,7 +121,16 @@ static int oci_build(const struct sl_publish_ctx *ctx, int64_t snap_id, const ch
 		return a.rc;
 	if (rc < 0)
 		return rc;
-	return sl_publish_tree_link_all(ctx, snap_id, dir, cause);
+	struct sl_tree *t = sl_tree_new(ctx, dir, cause);
+	if (t == NULL)
+		return -EIO;
+	struct link_arg la = { t, snap_id, cause };
+	rc = sl_catalog_snapshot_entries(ctx->cat, snap_id, link_entry, &la);
+	if (rc < 0 && cause != NULL && *cause == NULL &&
+	    asprintf(cause, "snapshot %lld: reading entries: %s", (long long)snap_id, sl_strerror(rc)) < 0)
+		*cause = NULL;
+	sl_tree_free(t);
+	return rc;
 }
 
 const struct sl_publisher sl_oci_publisher = {

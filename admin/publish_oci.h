@@ -4,9 +4,11 @@
  *   <repo>/_manifests/<hex>         the manifest or index bytes exactly as received
  *   <repo>/_manifests/<hex>.type    its media type, one line
  *   <repo>/_blobs/<hex>             every config and layer of the repo's published manifests
- *   <repo>/_signatures/<hex>/signature-<n>   verified simple-signing signatures (lookaside layout)
+ *   <repo>/_signatures/<hex>/signature-<n>   the lookaside's simple-signing signatures (lookaside layout)
  *   _catalog                        one repository name per line, sorted
  * Every file is a hard link to a store object: each entry is linked at its path, nothing is generated.
+ * Entries of role "evidence" (<repo>/_evidence/<hex>: a narrowed index, kept for the verifier) are
+ * checked like the others but not published.
  * Before linking, every entry's path is checked against its role (a valid repository name, a valid tag,
  * a sha256 hex name), so a damaged or hostile catalogue cannot place a file anywhere else.
  * Failures: -SL_E_BADNAME (path does not fit its role), -SL_E_UNSUPPORTED (unknown role), and those of

@@ -6,7 +6,13 @@
 #   sluice sync + sluice approve (publish)
 # and an unchanged re-sync, printing wall time, CPU time, peak RSS and the ratios. The initial syncs run
 # BENCH_ROUNDS times (default 3) in alternating order and the medians are compared.
+# With more than 10,000 packages (or BENCH_SYNTHETIC=1) the upstream is generated instead (bench/gen_debs.py:
+# small .debs with a dependency web and an index as long as Debian main's; cached in bench/work). After the
+# syncs it also measures, on the same state: `sluice diff` of the pending snapshot (everything new: the
+# largest diff), approve, `sluice sources`, the status page and /metrics (sluice-served's peak RSS), and
+# `sluice verify --chain` of the published snapshot.
 # Usage: [BENCH_ROUNDS=N] [BENCH_WORK=DIR] bench/apt_sync.sh [COUNT] [MAX_MB]   (defaults: 2500 packages, ~500 MB)
+#        bench/apt_sync.sh 60000                                          (Debian-main scale, synthetic)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-2500}
@@ -23,6 +29,23 @@ cmake --build "$SL_BUILD_DIR" -j"$(nproc)" >/dev/null
 sl_on_cleanup apt_fixture_keys_cleanup
 arch=$APT_ARCH
 
+synthetic=${BENCH_SYNTHETIC:-0}
+[ "$count" -gt 10000 ] && synthetic=1
+if [ "$synthetic" = 1 ]; then
+	up=$work/synthetic-$count
+	if [ ! -s "$up/dists/stable/main/binary-$arch/Packages" ]; then
+		echo "bench: generating $count synthetic packages in $up (once)"
+		rm -rf "$up"
+		python3 "$top/bench/gen_debs.py" "$up" stable "$arch" "$count"
+	fi
+	idx=$up/dists/stable/main/binary-$arch
+	rm -f "$idx/Packages.xz" "$idx/Packages.gz"
+	xz -k -3 "$idx/Packages"
+	gzip -9nk "$idx/Packages"
+	ndebs=$count
+	size_mb=$(du -sm "$up/pool" | cut -f1)
+	echo "bench: synthetic upstream of $ndebs .debs, $size_mb MB, index $(du -m "$idx/Packages" | cut -f1) MB"
+else
 # ---- the package set: COUNT packages of the host's main index (this arch or all), each 80-450 KB, whose
 # cumulated size stays under MAX_MB: ~2,500 packages and ~500 MB by default, like a small real mirror.
 debs=$work/debs
@@ -53,8 +76,9 @@ echo "bench: upstream of $ndebs .debs, $size_mb MB"
 APT_DEBS=$sel
 APT_FIXTURE_LINK=1
 up=$SL_TMP/upstream
-apt_fixture_key upstream
 apt_fixture_repo "$up" stable
+fi
+apt_fixture_key upstream
 apt_fixture_release "$up" stable "$(apt_date -60)"
 apt_fixture_sign "$up" stable upstream
 sl_start_nginx "$up"
@@ -126,7 +150,21 @@ A snapshot create s1 from mirror bench >/dev/null
 measure aptly_publish "${APTLY[@]}" publish snapshot -keyring="$APT_KEYS/upstream.gpg" -distribution=stable \
 	-gpg-key="$(gpg --batch --list-secret-keys --with-colons | awk -F: '/^fpr/{print $10; exit}')" s1
 snap=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+measure sluice_diff "${SLUICE[@]}" diff "$snap"
 measure sluice_publish "${SLUICE[@]}" approve "$snap" --reason bench
+measure sluice_sources "${SLUICE[@]}" sources
+measure sluice_verify_chain "${SLUICE[@]}" verify --chain
+# sluice-served: the status page and /metrics read the catalogue per request; its peak RSS after both.
+sport=$(sl_free_port)
+printf '[served]\nlisten = 127.0.0.1:%s\n' "$sport" >>"$conf"
+[ "$(id -u)" -eq 0 ] && printf 'user = nobody\n' >>"$conf" && chmod 755 "$SL_TMP" "$state" && chmod -R o+rX "$state/public" "$state/catalog.db"* 2>/dev/null
+sl_start_bg "$SL_TMP/served.log" "$SL_SERVED" -c "$conf" -f
+sl_wait_for_line "$SL_TMP/served.log" "serving on"
+spid=$(pgrep -f "sluice-served -c $conf" | head -1)
+t0=$(date +%s.%N)
+curl -sf -o /dev/null "http://127.0.0.1:$sport/" && curl -sf -o /dev/null "http://127.0.0.1:$sport/metrics"
+t1=$(date +%s.%N)
+echo "sluice_status_page $(echo "$t1 - $t0" | bc) 0 $(awk '/VmHWM/{print $2}' "/proc/$spid/status")" >>"$SL_TMP/results"
 before=$(wc -l <"$SL_NGINX_DIR/access.log")
 measure sluice_resync "${SLUICE[@]}" sync bench
 resync_requests=$(($(wc -l <"$SL_NGINX_DIR/access.log") - before))
@@ -147,7 +185,8 @@ print(f"\nAPT benchmark: {n} packages, {mb} MB, upstream nginx on loopback; init
 for k in ("aptly_mirror_update", "sluice_sync"):
     print(f"  {k:22} wall s per round: " + " ".join(f"{x[0]:.2f}" for x in runs[k]))
 print(f"{'':24} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}")
-for k in ("aptly_mirror_update", "sluice_sync", "aptly_publish", "sluice_publish", "sluice_resync"):
+for k in ("aptly_mirror_update", "sluice_sync", "aptly_publish", "sluice_publish", "sluice_resync", "sluice_diff",
+          "sluice_sources", "sluice_status_page", "sluice_verify_chain"):
     w, c, m = med(k)
     print(f"{k:24} {w:8.2f} {c:8.2f} {m:12.1f}")
 a, s = med("aptly_mirror_update"), med("sluice_sync")
@@ -159,5 +198,7 @@ print(f"initial sync  cpu  ratio sluice/aptly = {s[1]/max(a[1],0.01):.2f}  (targ
 print(f"initial sync  peak RSS sluice = {rss:.1f} MB, largest of the rounds (target <= 32), aptly = {a[2]:.1f} MB")
 ap, sp = med("aptly_publish"), med("sluice_publish")
 print(f"publish       sluice {sp[0]:.2f} s (target <= 0.5), aptly {ap[0]:.2f} s, ratio {sp[0]/ap[0]:.2f}")
+for k in ("sluice_diff", "sluice_publish", "sluice_sources", "sluice_status_page", "sluice_verify_chain"):
+    print(f"peak RSS      {k:22} {med(k)[2]:6.1f} MB (target <= 32)")
 print(f"re-sync       unchanged upstream: {med('sluice_resync')[0]:.3f} s (target < 0.2), {req} request(s) (target 1 per suite)")
 PY

@@ -10,8 +10,23 @@ listen=${SLUICE_LISTEN:-127.0.0.1:8080}
 cd "$top"
 
 bash contrib/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+# The build takes a minute or more the first time: show how far it is, and the compiler's words on failure.
+echo "run: building sluice in $top/build ..."
+build_log=$(mktemp)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 || { cat "$build_log"; exit 1; }
+if ! cmake --build build -j"$(nproc)" 2>&1 | tee "$build_log" |
+	awk -v tty="$([ -t 1 ] && echo 1)" '
+	    match($0, /^\[ *[0-9]+%\]/) { p = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "", p)
+	        if (p == last) next; last = p
+	        if (tty) printf "\rrun: building ... %4s", p; else if (p + 0 >= shown + 25) { print "run: building ... " p; shown = p + 0 }
+	        fflush() }
+	    END { if (tty) print "" }'; then
+	tail -n 40 "$build_log"
+	echo "run: the build failed (above; the whole log: $build_log)"
+	exit 1
+fi
+rm -f "$build_log"
+echo "run: built"
 bin=$top/build
 mkdir -p "$state"
 conf=$state/sluice.conf
@@ -83,12 +98,9 @@ cat <<MSG
 
 == Approve what you reviewed:   $bin/admin/sluice -c $conf diff ID
                                 $bin/admin/sluice -c $conf approve ID --reason "why"
-== Point an isolated host at it (apt):
-   curl -o /etc/apt/keyrings/sluice.asc http://$host:$port/keys/sluice.asc
-   echo "deb [signed-by=/etc/apt/keyrings/sluice.asc] http://$host:$port/apt/debian $(awk -F' *= *' '/^suites/{split($2,s," "); print s[1]; exit}' "$conf") main" > /etc/apt/sources.list.d/sluice.list
-== Point freshclam at it (/etc/clamav/freshclam.conf):
-   DatabaseMirror http://$host:$port/clamav/clamav
-   DNSDatabaseInfo no
-   ScriptedUpdates yes
+== Point isolated hosts at it (also on the status page, http://$host:$port/):
 MSG
+# The one client set-up text (core/clients.c): every suite of the APT source, the freshclam lines.
+"$bin/admin/sluice" -c "$conf" clients --url "http://$host:$port" | sed 's/^/   /'
+echo
 exec "$bin/served/sluice-served" -c "$conf" -f

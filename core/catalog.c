@@ -622,6 +622,46 @@ int sl_catalog_recover_interrupted(struct sl_catalog *c, int *count_out)
 	return ret;
 }
 
+/* One UPDATE bound with (?1 = now, ?2 = source id); not cached: it runs once per sync. */
+static int update_source_at(struct sl_catalog *c, const char *sql, const char *op, int64_t now, int64_t source_id,
+			    int *changes)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sl_cat_fail(c, op);
+	int ret = 0, rc = sl_cat_bind_i64(s, 1, now) | sl_cat_bind_i64(s, 2, source_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		ret = sl_cat_fail(c, op);
+	else
+		*changes = sqlite3_changes(c->db);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int sl_catalog_recover_source(struct sl_catalog *c, int64_t source_id, int *count_out)
+{
+	bool nested;
+	int runs = 0, snaps = 0;
+	int ret = sl_cat_tx_open(c, &nested, "recover source");
+	if (ret != 0)
+		return ret;
+	int64_t now = sl_cat_now();
+	ret = update_source_at(c, "UPDATE sync_runs SET outcome = 'interrupted', ended_at = ?1, "
+			       "message = coalesce(message, 'interrupted (crash or kill)') "
+			       "WHERE outcome = 'running' AND source_id = ?2",
+			       "recover the source's interrupted runs", now, source_id, &runs);
+	if (ret == 0)
+		ret = update_source_at(c, "UPDATE snapshots SET state = 'failed', reason = 'interrupted', "
+				       "state_changed_at = ?1 WHERE state = 'syncing' AND source_id = ?2",
+				       "recover the source's unfinished snapshots", now, source_id, &snaps);
+	ret = sl_cat_tx_close(c, nested, ret, "recover source");
+	if (ret == 0 && count_out != NULL)
+		*count_out = runs + snaps;
+	return ret;
+}
+
 /* ---- per-source state ---- */
 
 int sl_catalog_state_get(struct sl_catalog *c, int64_t source_id, const char *key, char **value)

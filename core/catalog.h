@@ -14,6 +14,7 @@
 #define SL_CATALOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/digest.h"
@@ -59,6 +60,11 @@ int sl_catalog_run_end(struct sl_catalog *c, int64_t run_id, enum sl_run_outcome
 /* At daemon start: runs still 'running' become 'interrupted', snapshots still 'syncing' become 'failed'
  * with reason "interrupted". *count_out (may be NULL) gets the number of runs marked. */
 int sl_catalog_recover_interrupted(struct sl_catalog *c, int *count_out);
+
+/* For one source, called by a sync that holds the source's lock (so no live run of it exists): its runs
+ * still 'running' become 'interrupted', its snapshots still 'syncing' become 'failed' with reason
+ * "interrupted". Other sources are untouched. *count_out (may be NULL) gets runs + snapshots marked. */
+int sl_catalog_recover_source(struct sl_catalog *c, int64_t source_id, int *count_out);
 
 struct sl_run_info {
 	int64_t id, source_id, started_at, ended_at;
@@ -135,6 +141,11 @@ int sl_catalog_snapshot_get(struct sl_catalog *c, int64_t snap_id, struct sl_sna
 /* Entries in path order. cb returns non-zero to stop (that value is returned). */
 int sl_catalog_snapshot_entries(struct sl_catalog *c, int64_t snap_id,
 				int (*cb)(void *arg, const struct sl_entry *e), void *arg);
+/* Entries of `role`, each as its path and the values of meta_json's top-level `fields` (text, else NULL),
+ * ordered by those values then path, bytewise (NULL first). At most 8 fields, names [a-z0-9_]. The values
+ * are borrowed for the call; cb returns non-zero to stop (returned). Memory stays flat (SQLite sorts). */
+int sl_catalog_snapshot_fields(struct sl_catalog *c, int64_t snap_id, const char *role, const char *const *fields,
+			       size_t n, int (*cb)(void *arg, const char *path, const char *const *values), void *arg);
 /* One entry by path; strings copied into *out (free with sl_entry_release). */
 int sl_catalog_snapshot_entry(struct sl_catalog *c, int64_t snap_id, const char *path, struct sl_entry *out);
 void sl_entry_release(struct sl_entry *e);
@@ -170,6 +181,81 @@ int sl_catalog_chain_add(struct sl_catalog *c, int64_t source_id, const struct s
 /* The newest re-check of any snapshot of the source; -SL_E_NOTFOUND when never re-checked. */
 int sl_catalog_chain_last(struct sl_catalog *c, int64_t source_id, struct sl_chain_check *out);
 void sl_chain_check_release(struct sl_chain_check *cc);
+
+/* ---- findings on arrival (schema 003): scan and advisory findings, decisions, verdict cache ---- */
+struct sl_finding {
+	int64_t id, snapshot_id;
+	const char *kind;          /* malware, limit, unreadable, scan-error, no-database, advisory */
+	bool blocking;             /* blocks approval while undecided */
+	const char *artifact;      /* snapshot path */
+	const char *digest;        /* the artifact's SHA-256, or NULL (a finding about the scan itself) */
+	const char *member;        /* path inside the artifact, or NULL */
+	const char *detail;        /* signature name, the limit, the error */
+	int64_t created_at;
+	const char *decision;      /* NULL: undecided; "accepted" */
+	const char *decided_by, *reason;
+	int64_t decided_at, expires_at;  /* expires_at 0: no expiry */
+	int64_t carried_from;      /* 0, or the finding whose acceptance this one inherited */
+};
+/* Add a finding (the decision fields of f are ignored): an unexpired acceptance of the same finding
+ * (digest, kind, member, detail) on an earlier snapshot is inherited. */
+int sl_catalog_finding_add(struct sl_catalog *c, const struct sl_finding *f, int64_t now, int64_t *id_out);
+/* A snapshot's findings in order; one finding by id (-SL_E_NOTFOUND). Strings are borrowed for the call. */
+int sl_catalog_findings(struct sl_catalog *c, int64_t snap_id, int (*cb)(void *arg, const struct sl_finding *f),
+			void *arg);
+int sl_catalog_finding(struct sl_catalog *c, int64_t id, int (*cb)(void *arg, const struct sl_finding *f), void *arg);
+/* Accept an undecided finding (expires_at 0: never expires). -SL_E_STATE when already decided,
+ * -SL_E_NOTFOUND when there is no such finding, -EINVAL for an empty reason. */
+int sl_catalog_finding_accept(struct sl_catalog *c, int64_t id, const char *actor, const char *reason,
+			      int64_t expires_at, int64_t now);
+/* Blocking findings of the snapshot nobody decided. */
+int sl_catalog_findings_undecided(struct sl_catalog *c, int64_t snap_id, unsigned *n);
+/* Remove a snapshot's undecided findings of one class (before a rescan records them again). */
+int sl_catalog_findings_clear_undecided(struct sl_catalog *c, int64_t snap_id, bool blocking);
+/* Verdict cache per (artifact digest, engine version, database set). *findings_json heap. */
+int sl_catalog_scan_verdict_get(struct sl_catalog *c, const char *digest, const char *engine, const char *db,
+				char **findings_json);
+int sl_catalog_scan_verdict_put(struct sl_catalog *c, const char *digest, const char *engine, const char *db,
+				const char *findings_json, int64_t now);
+struct sl_scan_run {
+	int64_t snapshot_id, at;
+	const char *engine, *db;   /* add only */
+	uint64_t scanned, cached, findings;
+};
+int sl_catalog_scan_run_add(struct sl_catalog *c, const struct sl_scan_run *r);
+int sl_catalog_scan_run_last(struct sl_catalog *c, int64_t snap_id, struct sl_scan_run *out);
+
+/* ---- alert queue (schema 004) ---- */
+struct sl_alert {
+	const char *event;         /* pending, verification-failed, malware, sync-failing, approval-overdue, chain-failed */
+	const char *source;        /* may be NULL */
+	int64_t snapshot_id;       /* 0 when none */
+	const char *text, *body;   /* readable text; the JSON document for the webhook */
+	const char *dedup;         /* NULL, or a key: a second alert with it is not queued */
+};
+/* Queue an alert with one delivery per channel ("webhook", "smtp"); *queued false for a duplicate. */
+int sl_catalog_alert_add(struct sl_catalog *c, const struct sl_alert *a, const char *const *channels, size_t n,
+			 int64_t now, bool *queued);
+struct sl_alert_due {
+	int64_t alert_id;
+	const char *channel, *event, *source, *text, *body;
+	unsigned attempts;
+};
+/* Deliveries due now (fewer than max_attempts so far), oldest first, at most `limit`; the callback may
+ * record their result. */
+int sl_catalog_alerts_due(struct sl_catalog *c, int64_t now, unsigned max_attempts, unsigned limit,
+			  int (*cb)(void *arg, const struct sl_alert_due *d), void *arg);
+/* error NULL: delivered now; else the failure and when to try again. */
+int sl_catalog_alert_result(struct sl_catalog *c, int64_t alert_id, const char *channel, int64_t now,
+			    const char *error, int64_t next_at);
+struct sl_alert_status {
+	uint64_t queued, delivered;       /* deliveries waiting (incl. given up) / done */
+	int64_t last_delivered_at;        /* 0: never */
+	char *last_error;                 /* heap, or NULL */
+};
+/* For one source's alerts, or all (source NULL). */
+int sl_catalog_alert_status(struct sl_catalog *c, const char *source, struct sl_alert_status *out);
+void sl_alert_status_release(struct sl_alert_status *st);
 
 /* ---- published pointer ---- */
 /* -SL_E_NOTFOUND when nothing is published for the source. generation increases on every switch.

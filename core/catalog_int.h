@@ -51,6 +51,18 @@ int sl_cat_tx_open(struct sl_catalog *c, bool *nested, const char *op);
 /* Commit when ret == 0, else roll back; returns ret or the commit's failure. */
 int sl_cat_tx_close(struct sl_catalog *c, bool nested, int ret, const char *op);
 
+/* A statement prepared for one call (not cached: for rare operations), NULL after logging the failure.
+ * The caller finalizes it. */
+static inline sqlite3_stmt *sl_cat_prep(struct sl_catalog *c, const char *sql, const char *op)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sl_cat_fail(c, op);
+		return NULL;
+	}
+	return s;
+}
+
 /* Heap copy of a text column (NULL stays NULL; *oom set on allocation failure). */
 char *sl_cat_col_strdup(sqlite3_stmt *s, int i, bool *oom);
 void sl_cat_hex(const unsigned char *b, size_t n, char *out);

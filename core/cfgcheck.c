@@ -281,6 +281,65 @@ const char *sl_cfgcheck_url(char *v, bool proxy)
 	return NULL;
 }
 
+const char *sl_cfgcheck_smtp(char *s)
+{
+	size_t skip = strncmp(s, "smtp://", 7) == 0 ? 7 : strncmp(s, "smtps://", 8) == 0 ? 8 : 0;
+	if (skip == 0)
+		return "is not an SMTP URL (smtp://HOST[:PORT] or smtps://...)";
+	const char *auth = s + skip, *end = auth + strcspn(auth, "/");
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
+		return "must not contain credentials; they would end up in logs";
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return "must not have a path";
+	return sl_cfgcheck_hostport(auth, (size_t)(end - auth), false);
+}
+
+const char *sl_cfgcheck_mail(char *s)
+{
+	const char *at = strchr(s, '@');
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return "is not a mail address (user@domain)";
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '<' || *c == '>' || *c == ',' || *c == 0x7f)
+			return "is not a plain mail address (no blanks, angle brackets or commas)";
+	return NULL;
+}
+
+#define DIST_MAX_LEN 64   /* bytes: config key names are short; longer words are never close */
+
+unsigned sl_cfgcheck_distance(const char *a, const char *b, unsigned cap)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > DIST_MAX_LEN || lb > DIST_MAX_LEN)
+		return cap;
+	if ((la > lb ? la - lb : lb - la) >= cap)
+		return cap;
+	/* Optimal string alignment over three rows: the one two back is needed for a swap. */
+	unsigned rows[3][DIST_MAX_LEN + 1];
+	unsigned *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			unsigned v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (prev[j - 1] + cost < v)
+				v = prev[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+		}
+		unsigned *t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[lb] < cap ? prev[lb] : cap;
+}
+
 const char *sl_cfgcheck_rpm_arch(char *s)
 {
 	if (strlen(s) > 32 || !all_of(s, "_") || s[0] == '\0')

@@ -27,11 +27,17 @@ const char *sl_cfgcheck_image(char *s);         /* repo:tag, repo:pattern* or re
 const char *sl_cfgcheck_platform(char *s);      /* os/arch or os/arch/variant */
 const char *sl_cfgcheck_cidr(char *s);          /* an address or CIDR, host bits clear */
 const char *sl_cfgcheck_fingerprint(char *s);   /* an OpenPGP v4 fingerprint; canonicalised in place */
+const char *sl_cfgcheck_smtp(char *s);          /* smtp://HOST[:PORT] or smtps://... */
+const char *sl_cfgcheck_mail(char *s);          /* a plain mail address user@domain */
 
 /* host, [v6], host:port or [v6]:port in s[0..len) (not NUL-terminated). */
 const char *sl_cfgcheck_hostport(const char *s, size_t len, bool need_port);
 /* An upstream base URL (http, https; no credentials, query or fragment), or with proxy a proxy URL
  * (http, https or socks5h; credentials allowed, no path). */
 const char *sl_cfgcheck_url(char *v, bool proxy);
+
+/* Edits (insert, delete, substitute, swap two neighbours) that turn a into b, or `cap` when at least
+ * that many (or either is longer than 64 bytes): how close a misspelt key is to a known one. */
+unsigned sl_cfgcheck_distance(const char *a, const char *b, unsigned cap);
 
 #endif

@@ -1,8 +1,8 @@
 /* config: sluice.conf in two passes. Pass 1 (config_scan.c) runs libinih over the text through our own
  * line reader (to know every line number and to check what libinih would silently truncate) and records
  * sections and raw values. Pass 2, here, applies one static key table: each key's section, the source
- * types that accept it, how its value is parsed, where it is stored and its default. The first problem
- * found is the cause. */
+ * types that accept it, how its value is parsed, where it is stored and its default. Every problem
+ * found is part of the cause, in line order. */
 #include "core/config.h"
 
 #include <ctype.h>
@@ -23,7 +23,8 @@
 #include "core/log.h"
 #include "core/units.h"
 
-const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "source" };
+const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "scan", "alert",
+						   "source" };
 
 #define CFG(f) offsetof(struct sl_config, f)
 #define SRC(f) offsetof(struct sl_source, f)
@@ -69,6 +70,7 @@ static const struct key_def key_defs[] = {
 	  NULL, NULL },
 	{ SEC_SERVED, "connection_timeout", 0, 0, K_DURATION, CFG(connection_timeout_ms), 0, 1000, 0, "30s",
 	  NULL, NULL },
+	{ SEC_SERVED, "header_timeout", 0, 0, K_DURATION, CFG(header_timeout_ms), 0, 1000, 0, "10s", NULL, NULL },
 	{ SEC_SERVED, "tls_cert", 0, 0, K_FILE, CFG(tls_cert), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "tls_key", 0, 0, K_FILE, CFG(tls_key), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SERVED, "tls_client_ca", 0, 0, K_FILE, CFG(tls_client_ca), 0, 0, 0, NULL, NULL, NULL },
@@ -79,6 +81,17 @@ static const struct key_def key_defs[] = {
 
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
+	{ SEC_SCAN, "clamav_source", 0, 0, K_WORD, CFG(scan_source), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SCAN, "max_filesize", 0, 0, K_SIZE, CFG(scan_max_filesize), 0, 0, SL_MAX_ARTIFACT_BYTES, "100M", NULL,
+	  NULL },
+	{ SEC_SCAN, "max_scansize", 0, 0, K_SIZE, CFG(scan_max_scansize), 0, 0, SL_MAX_ARTIFACT_BYTES, "400M", NULL,
+	  NULL },
+	{ SEC_SCAN, "max_recursion", 0, 0, K_UINT, CFG(scan_max_recursion), 0, 1, 64, "17", NULL, NULL },
+	{ SEC_ALERT, "webhook", 0, 0, K_URL, CFG(alert_webhook), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_ALERT, "smtp", 0, 0, K_WORD, CFG(alert_smtp), 0, 0, 0, NULL, sl_cfgcheck_smtp, NULL },
+	{ SEC_ALERT, "mail_from", 0, 0, K_WORD, CFG(alert_mail_from), 0, 0, 0, NULL, sl_cfgcheck_mail, NULL },
+	{ SEC_ALERT, "mail_to", 0, 0, K_LIST, CFG(alert_mail_to), 0, 0, 0, NULL, sl_cfgcheck_mail, NULL },
+	{ SEC_ALERT, "failures", 0, 0, K_UINT, CFG(alert_failures), 0, 1, 1000, "3", NULL, NULL },
 
 	{ SEC_SOURCE, "type", 0, AP | CL | OC | RP, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "url", 0, AP | CL | RP, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
@@ -132,21 +145,6 @@ static const struct key_def key_defs[] = {
 
 /* ---- messages ---------------------------------------------------------------------------------- */
 
-void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap)
-{
-	if (p->err != NULL)
-		return;
-	char msg[1024];
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	int r = line > 0 ? asprintf(&p->err, "%s:%d: %s", p->file, line, msg)
-			 : asprintf(&p->err, "%s: %s", p->file, msg);
-	if (r < 0)
-		p->err = NULL;
-	p->err_line = line > 0 ? line : 1;
-	if (p->err == NULL)
-		p->err_line = -1;   /* still an error, without text */
-}
-
 /* Format names whose key bits intersect `types`, as "apt, oci". */
 static void type_names(unsigned types, char *buf, size_t cap)
 {
@@ -169,6 +167,14 @@ const struct key_def *sl_cfg_find_key(enum sec sec, const char *name)
 	for (size_t i = 0; i < NDEFS; i++)
 		if (key_defs[i].sec == sec && strcmp(key_defs[i].name, name) == 0)
 			return &key_defs[i];
+	return NULL;
+}
+
+const char *sl_cfg_key_name(enum sec sec, size_t i)
+{
+	for (size_t k = 0; k < NDEFS; k++)
+		if (key_defs[k].sec == sec && i-- == 0)
+			return key_defs[k].name;
 	return NULL;
 }
 
@@ -220,14 +226,15 @@ static void set_list(struct cfgp *p, const struct key_def *d, struct sl_strlist 
 		     size_t n)
 {
 	const char *seps = d->kind == K_CSLIST ? "," : ", \t";
-	for (size_t i = 0; i < n && !failed(p); i++) {
+	/* Every refusal below returns: the first bad item ends this key's checks, not the file's. */
+	for (size_t i = 0; i < n; i++) {
 		const char *t = v[i].text, *end = t + strlen(t);
 		if (strchr(t, '=') != NULL) {
 			fail(p, v[i].line, "%s: '%s' contains '='; an indented line continues the previous key, "
 			     "so start each key at the beginning of its line", d->name, t);
 			return;
 		}
-		while (t < end && !failed(p)) {
+		while (t < end) {
 			size_t skip = strspn(t, seps);
 			t += skip;
 			size_t len = strcspn(t, seps);
@@ -431,8 +438,9 @@ static void apply(struct cfgp *p, const struct key_def *d, void *base, const str
 	}
 	if (d->kind == K_LIST || d->kind == K_CSLIST) {
 		struct sl_strlist *l = (struct sl_strlist *)((char *)base + d->off);
+		size_t before = nfailed(p);
 		set_list(p, d, l, e->v, e->n);
-		if (!failed(p) && l->n == 0)
+		if (nfailed(p) == before && l->n == 0)
 			fail(p, e->line, "empty value for '%s'", d->name);
 		return;
 	}
@@ -482,12 +490,12 @@ static void build_global(struct cfgp *p, enum sec kind, const struct section *se
 	bool set[NDEFS] = { false };
 	struct sl_config *cfg = p->cfg;
 	int line = sec != NULL ? sec->line : 1;
-	for (size_t i = 0; sec != NULL && i < sec->n && !failed(p); i++) {
+	for (size_t i = 0; sec != NULL && i < sec->n; i++) {
 		const struct key_def *d = sl_cfg_find_key(kind, sec->e[i].name);
 		apply(p, d, cfg, &sec->e[i]);
 		set[d - key_defs] = true;
 	}
-	for (size_t i = 0; i < NDEFS && !failed(p); i++) {
+	for (size_t i = 0; i < NDEFS; i++) {
 		const struct key_def *d = &key_defs[i];
 		if (d->sec != kind || set[i])
 			continue;
@@ -498,7 +506,7 @@ static void build_global(struct cfgp *p, enum sec kind, const struct section *se
 		else if (d->def != NULL)
 			apply_default(p, d, cfg, line);
 	}
-	if (failed(p) || kind != SEC_SERVED)
+	if (kind != SEC_SERVED)
 		return;
 	const struct entry *cert = find_entry(sec, "tls_cert"), *key = find_entry(sec, "tls_key");
 	const struct entry *ca = find_entry(sec, "tls_client_ca");
@@ -548,7 +556,8 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 	src->keep = fmt->default_keep;
 
 	bool set[NDEFS] = { false };
-	for (size_t i = 0; i < sec->n && !failed(p); i++) {
+	size_t before = nfailed(p);
+	for (size_t i = 0; i < sec->n; i++) {
 		const struct entry *e = &sec->e[i];
 		if (e == te)
 			continue;
@@ -561,26 +570,46 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 			type_names(types, names, sizeof names);
 			fail(p, e->line, "'%s' is not valid for type %s sources (only for %s)", e->name, fmt->name,
 			     names);
-			return;
+			continue;
 		}
 		apply(p, d, src, e);
 		set[d - key_defs] = true;
 	}
-	for (size_t i = 0; i < NDEFS && !failed(p); i++) {
+	for (size_t i = 0; i < NDEFS; i++) {
 		const struct key_def *d = &key_defs[i];
 		if (d->sec != SEC_SOURCE || d->kind == K_TYPE || set[i] || (d->types && !(d->types & fmt->keys)))
 			continue;
-		if (d->required & fmt->keys)
+		/* A key missing after a problem in this source is most often that problem (a key swallowed by
+		 * an indented line, a misspelt name): said once, by the problem itself. */
+		if ((d->required & fmt->keys) && nfailed(p) == before)
 			fail(p, sec->line, "source '%s' (type %s) is missing required key '%s'", sec->name,
 			     fmt->name, d->name);
 		else if (d->def != NULL)
 			apply_default(p, d, src, sec->line);
 	}
 	const struct entry *pub = find_entry(sec, "publish"), *pkgs = find_entry(sec, "packages");
-	if (!failed(p) && src->publish == SL_PUBLISH_VERBATIM && src->packages.n > 0)
+	if (nfailed(p) == before && src->publish == SL_PUBLISH_VERBATIM && src->packages.n > 0)
 		fail(p, pub != NULL ? pub->line : sec->line, "publish = verbatim serves the upstream's complete "
 		     "signed indices; it cannot be combined with packages (line %d)",
 		     pkgs != NULL ? pkgs->line : sec->line);
+}
+
+/* [scan] clamav_source must name a source of this file whose kind provides scan databases. */
+static void check_scan_source(struct cfgp *p, struct sl_config *cfg)
+{
+	if (cfg->scan_source == NULL || failed(p))
+		return;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (strcmp(cfg->sources[i].name, cfg->scan_source) == 0 && cfg->sources[i].format->scan_databases)
+			return;
+	int line = 0;
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct entry *e = p->secs[i].kind == SEC_SCAN ? find_entry(&p->secs[i], "clamav_source") : NULL;
+		if (e != NULL)
+			line = e->line;
+	}
+	fail(p, line, "clamav_source: '%s' is not a source of this file with signature databases (type = clamav)",
+	     cfg->scan_source);
 }
 
 static void build(struct cfgp *p)
@@ -594,7 +623,7 @@ static void build(struct cfgp *p)
 			return;
 		}
 	}
-	for (size_t i = 0; i < p->nsecs && !failed(p); i++) {
+	for (size_t i = 0; i < p->nsecs; i++) {
 		const struct section *sec = &p->secs[i];
 		seen[sec->kind] = true;
 		if (sec->kind == SEC_SOURCE)
@@ -602,7 +631,7 @@ static void build(struct cfgp *p)
 		else
 			build_global(p, sec->kind, sec);
 	}
-	for (int k = 0; k < SEC_SOURCE && !failed(p); k++)
+	for (int k = 0; k < SEC_SOURCE; k++)
 		if (!seen[k])
 			build_global(p, (enum sec)k, NULL);
 	if (failed(p))
@@ -615,6 +644,9 @@ static void build(struct cfgp *p)
 		cfg->gnupg_home = NULL;
 		fail(p, 0, "out of memory");
 	}
+	check_scan_source(p, cfg);
+	if (!failed(p) && cfg->alert_smtp != NULL && (cfg->alert_mail_from == NULL || cfg->alert_mail_to.n == 0))
+		fail(p, 0, "[alert] smtp needs mail_from and mail_to");
 }
 
 /* ---- public ------------------------------------------------------------------------------------ */
@@ -700,15 +732,15 @@ static struct sl_config *parse(const char *text, size_t len, const char *file, c
 		return NULL;
 	}
 	sl_cfg_scan(&p);
-	if (!failed(&p))
-		build(&p);
+	build(&p);   /* also after problems in pass 1: the keys that were read are still checked */
 	free_raw(&p);
 	if (failed(&p)) {
 		sl_config_free(p.cfg);
+		char *all = sl_cfg_errors_join(&p);
 		if (cause != NULL)
-			*cause = p.err != NULL ? p.err : NULL;
+			*cause = all;
 		else
-			free(p.err);
+			free(all);
 		if (cause != NULL && *cause == NULL)
 			sl_cause(cause, 0, "%s: out of memory", file);
 		return NULL;

@@ -2,8 +2,9 @@
  * Sections: [sluice], [syncd], [served], [publish], and one [source NAME] per upstream. Every key is
  * documented in schemas/sluice.conf.5.md. Any problem (unknown key or section, bad size/duration/window,
  * missing keyring file, duplicate source, key not valid for the source's type, missing required key) makes
- * the load fail with a cause "FILE:LINE: message"; nothing is half-applied. Only the first problem is
- * reported; a missing key points at its section's header. Every path in the result is absolute: relative
+ * the load fail; nothing is half-applied. The cause lists every problem found, one "FILE:LINE: message"
+ * per line in line order (a misspelt key says which it resembles); a missing key points at its section's
+ * header. Every path in the result is absolute: relative
  * ones are resolved against the config file's directory (the working directory for sl_config_parse), and
  * files that must exist (keyring, cvd_key, password_file, signed_by, cosign_key, ca_file, tls_*) were
  * readable regular files at load time.
@@ -109,6 +110,7 @@ struct sl_config {
 	unsigned served_max_connections;  /* default 1024 */
 	unsigned max_connections_per_ip;  /* default 64 */
 	int64_t connection_timeout_ms;    /* default 30s */
+	int64_t header_timeout_ms;        /* a request's head must arrive within this (default 10s) */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_client_ca;              /* require client certificates signed by this CA */
@@ -120,6 +122,19 @@ struct sl_config {
 	/* [publish] */
 	char *gnupg_home;                 /* sluice's signing key home (default STATE/keys) */
 	int64_t grace_ms;                 /* old generations kept after a switch (default 1h) */
+
+	/* [scan]: the malware scan gate (verify/findings.h) */
+	char *scan_source;                /* a ClamAV source of this sluice whose published databases scan; NULL: off */
+	uint64_t scan_max_filesize;       /* ClamAV's defaults: 100M */
+	uint64_t scan_max_scansize;       /* 400M */
+	unsigned scan_max_recursion;      /* 17 */
+
+	/* [alert]: where events go (core/alert.h); delivered by sluice-syncd */
+	char *alert_webhook;              /* HTTP POST of a JSON document with "text"; NULL: none */
+	char *alert_smtp;                 /* smtp://host[:port]; NULL: no mail */
+	char *alert_mail_from;
+	struct sl_strlist alert_mail_to;
+	unsigned alert_failures;          /* a source failing this many runs in a row is an alert (default 3) */
 
 	struct sl_source *sources;
 	size_t nsources;

@@ -2,7 +2,9 @@
  * the text, its lines, sections and raw values) share. Internal to those two files.
  *
  * struct cfgp is one parse: pass 1 fills secs[] with raw entries (each value with its line), pass 2 types
- * them into cfg. The first problem recorded by fail() is the parse's cause; later ones are dropped. */
+ * them into cfg. Every problem recorded by fail() is kept (up to SL_MAX_CONFIG_ERRORS); the parse's cause
+ * lists them in line order, so one run of `-n` shows everything to fix. A problem ends the checks of its
+ * own line, key or section only: what does not depend on it is still checked. */
 #ifndef SL_CONFIG_INT_H
 #define SL_CONFIG_INT_H
 
@@ -13,7 +15,7 @@
 
 #include "core/config.h"
 
-enum sec { SEC_SLUICE, SEC_SYNCD, SEC_SERVED, SEC_PUBLISH, SEC_SOURCE, SEC_COUNT };
+enum sec { SEC_SLUICE, SEC_SYNCD, SEC_SERVED, SEC_PUBLISH, SEC_SCAN, SEC_ALERT, SEC_SOURCE, SEC_COUNT };
 
 extern const char *const sl_cfg_sec_names[SEC_COUNT];   /* "sluice", ..., "source" */
 
@@ -84,23 +86,36 @@ struct cfgp {
 	int lineno;
 	enum line_kind line_kind;
 	bool have_prev_key;      /* mirrors libinih's prev_name: reset only by a section header */
+	bool skip_section;       /* the last header was refused: its keys are not checked (no cascades) */
+	bool skip_key;           /* the last key line was refused: its continuation lines are not checked */
 	struct section *secs;
 	size_t nsecs, capsecs, nsources;
-	char *err;               /* first error, "FILE:LINE: message" */
-	int err_line;
+	struct cfg_err *errs;    /* every problem, in the order found */
+	size_t nerrs, caperrs;
+	bool err_lost;           /* a problem could not be recorded (out of memory, or past the cap) */
 	struct sl_config *cfg;
+};
+
+struct cfg_err {
+	int line;                /* 0: not about one line */
+	size_t seq;              /* order found: keeps the order of several problems on one line */
+	char *msg;               /* "FILE:LINE: message" */
 };
 
 /* The key of `sec` spelt `name` in the one key table, or NULL. */
 const struct key_def *sl_cfg_find_key(enum sec sec, const char *name);
+/* The name of the i-th key of section kind `sec` in the table; NULL past the last. */
+const char *sl_cfg_key_name(enum sec sec, size_t i);
 /* Make room for element n of *v (capacity *cap, elements of `size` bytes): 0 or -ENOMEM. */
 int sl_cfg_grow(void **v, size_t *cap, size_t n, size_t size);
 const char *sl_cfg_skip_space(const char *s);
 /* Pass 1: run libinih over p->text through our line reader; sections and raw values land in p->secs. */
 void sl_cfg_scan(struct cfgp *p);
 
-/* Record "FILE:LINE: message" (line 0: no line) unless an error is already recorded. */
-void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap);
+/* The cause: every problem on its own line, in line order (heap; NULL when out of memory). Frees the list. */
+char *sl_cfg_errors_join(struct cfgp *p);
+/* Record "FILE:LINE: message" (line 0: no line). */
+void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 static inline void fail(struct cfgp *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static inline void fail(struct cfgp *p, int line, const char *fmt, ...)
@@ -113,7 +128,22 @@ static inline void fail(struct cfgp *p, int line, const char *fmt, ...)
 
 static inline bool failed(const struct cfgp *p)
 {
-	return p->err != NULL || p->err_line < 0;
+	return p->nerrs > 0 || p->err_lost;
+}
+
+/* How many problems so far: compare before and after a step to know whether that step failed. */
+static inline size_t nfailed(const struct cfgp *p)
+{
+	return p->nerrs + (p->err_lost ? 1 : 0);
+}
+
+/* An error at `line` already recorded (libinih's own syntax errors are added only when new). */
+static inline bool failed_at(const struct cfgp *p, int line)
+{
+	for (size_t i = 0; i < p->nerrs; i++)
+		if (p->errs[i].line == line)
+			return true;
+	return false;
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* config_scan: pass 1 of sluice.conf. libinih reads the text through our own line reader, which counts
+/* config_scan: pass 1 of sluice.conf, and the list of problems both passes record. libinih reads the text through our own line reader, which counts
  * lines, refuses what libinih would silently truncate or split, and classifies each line the way libinih
  * will; the value handler records sections (checking names and duplicates) and raw values with their
  * line numbers, refusing unknown and duplicate keys with a hint where the key belongs. */
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cfgcheck.h"
 #include "core/limits.h"
 
 const char *sl_cfg_skip_space(const char *s)
@@ -103,6 +104,72 @@ static void section_header(struct cfgp *p, const char *t)
 	p->secs[p->nsecs++] = sec;
 }
 
+/* ---- problems: every one kept, listed in line order ---- */
+
+void sl_cfg_vfail(struct cfgp *p, int line, const char *fmt, va_list ap)
+{
+	if (p->nerrs >= SL_MAX_CONFIG_ERRORS ||
+	    sl_cfg_grow((void **)&p->errs, &p->caperrs, p->nerrs, sizeof *p->errs) != 0) {
+		p->err_lost = true;   /* still an error, without text */
+		return;
+	}
+	char msg[1024], *text = NULL;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	int r = line > 0 ? asprintf(&text, "%s:%d: %s", p->file, line, msg) : asprintf(&text, "%s: %s", p->file, msg);
+	if (r < 0) {
+		p->err_lost = true;
+		return;
+	}
+	p->errs[p->nerrs] = (struct cfg_err){ line > 0 ? line : 0, p->nerrs, text };
+	p->nerrs++;
+}
+
+/* Line order (problems without a line first); equal lines keep the order they were found in. */
+static int err_cmp(const void *a, const void *b)
+{
+	const struct cfg_err *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The cause: every problem on its own line, in line order. Frees the list. */
+char *sl_cfg_errors_join(struct cfgp *p)
+{
+	struct cfg_err *v = p->errs;
+	size_t total = 1;
+	for (size_t i = 0; i < p->nerrs; i++)
+		total += strlen(v[i].msg) + 1;
+	qsort(v, p->nerrs, sizeof *v, err_cmp);
+	char more[160] = "";
+	if (p->err_lost)
+		snprintf(more, sizeof more, "%s: more problems than listed (at most %d are)", p->file,
+			 SL_MAX_CONFIG_ERRORS);
+	total += strlen(more) + 1;
+	char *out = malloc(total), *w = out;
+	for (size_t i = 0; i < p->nerrs; i++) {
+		if (w != NULL) {
+			size_t n = strlen(v[i].msg);
+			memcpy(w, v[i].msg, n);
+			w += n;
+			*w++ = '\n';
+		}
+		free(v[i].msg);
+	}
+	if (w != NULL && more[0] != '\0') {
+		size_t n = strlen(more);
+		memcpy(w, more, n);
+		w += n;
+		*w++ = '\n';
+	}
+	if (w != NULL)
+		w[w > out ? -1 : 0] = '\0';   /* no newline after the last one */
+	free(v);
+	p->errs = NULL;
+	p->nerrs = 0;
+	return out;
+}
+
 /* Classifies a line the way libinih will, so the handler knows a continuation from a key. */
 static void scan_line(struct cfgp *p, const char *line)
 {
@@ -116,10 +183,14 @@ static void scan_line(struct cfgp *p, const char *line)
 	if (*t == '[') {
 		if (indented) {
 			fail(p, p->lineno, "a section header must start at the beginning of the line");
+			p->skip_section = true;
 			return;
 		}
 		p->have_prev_key = false;
+		size_t before = nfailed(p);
 		section_header(p, t);
+		/* A refused header's keys are not checked: they would only repeat the problem. */
+		p->skip_section = nfailed(p) != before;
 		return;
 	}
 	if (indented && p->have_prev_key) {
@@ -144,7 +215,7 @@ static void scan_line(struct cfgp *p, const char *line)
 static char *read_line(char *buf, int num, void *stream)
 {
 	struct cfgp *p = stream;
-	if (failed(p) || p->pos >= p->len)
+	if (p->pos >= p->len)
 		return NULL;
 	const char *s = p->text + p->pos;
 	size_t avail = p->len - p->pos;
@@ -159,21 +230,24 @@ static char *read_line(char *buf, int num, void *stream)
 	size_t max = num > 2 ? (size_t)num - 2 : 0;
 	if (max > SL_MAX_CONFIG_LINE)
 		max = SL_MAX_CONFIG_LINE;
+	/* A line with a problem is recorded once, here, and libinih gets a blank line in its place: it goes
+	 * on with the next line, so every problem of the file is found in one run. */
+	size_t before = nfailed(p);
 	if (memchr(s, '\0', len) != NULL) {
 		fail(p, p->lineno, "NUL byte in line");
-		return NULL;
-	}
-	if (len > max) {
+	} else if (len > max) {
 		fail(p, p->lineno, "line longer than %zu bytes; split long lists over indented "
 		     "continuation lines", max);
-		return NULL;
+	} else {
+		memcpy(buf, s, len);
+		buf[len] = '\n';
+		buf[len + 1] = '\0';
+		scan_line(p, buf);
 	}
-	memcpy(buf, s, len);
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	scan_line(p, buf);
-	if (failed(p))
-		return NULL;
+	if (nfailed(p) != before) {
+		p->line_kind = LINE_OTHER;
+		strcpy(buf, "\n");
+	}
 	return buf;
 }
 
@@ -196,6 +270,26 @@ static const char *section_hint(const char *name, char *hint, size_t cap)
 	return hint;
 }
 
+/* " (did you mean 'suites'?)" for a misspelt key of section kind `sec`; "" when nothing is close. */
+static void spelling_hint(enum sec sec, const char *name, char *hint, size_t cap)
+{
+	const char *best = NULL;
+	unsigned best_d = 3;   /* at most 2 edits, and fewer than a third of the name: else it is another word */
+	for (size_t k = 0;; k++) {
+		const char *cand = sl_cfg_key_name(sec, k);
+		if (cand == NULL)
+			break;
+		unsigned d = sl_cfgcheck_distance(name, cand, best_d);
+		if (d < best_d && d * 3 <= strlen(cand)) {
+			best = cand;
+			best_d = d;
+		}
+	}
+	hint[0] = '\0';
+	if (best != NULL)
+		snprintf(hint, cap, " (did you mean '%s'?)", best);
+}
+
 static int add_piece(struct cfgp *p, struct entry *e, const char *value)
 {
 	if (*value == '\0')
@@ -212,19 +306,21 @@ static int add_piece(struct cfgp *p, struct entry *e, const char *value)
 static int on_value(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfgp *p = user;
-	if (failed(p))
+	/* Errors are recorded here and parsing goes on (return 1): libinih's own count is not needed. */
+	if (p->skip_section || (p->line_kind == LINE_CONT && p->skip_key))
 		return 1;
-	char hint[128];
+	p->skip_key = p->line_kind != LINE_CONT;   /* cleared below once the key is recorded */
+	char hint[160];
 	if (p->nsecs == 0) {
 		fail(p, p->lineno, "'%s' is outside any section%s", name, section_hint(name, hint, sizeof hint));
-		return 0;
+		return 1;
 	}
 	struct section *sec = &p->secs[p->nsecs - 1];
 	if (p->line_kind == LINE_CONT) {
 		/* libinih continues its last key; so do we (a header resets both). */
 		if (sec->n == 0 || strcmp(sec->e[sec->n - 1].name, name) != 0) {
 			fail(p, p->lineno, "indented line continues nothing; remove the indentation");
-			return 0;
+			return 1;
 		}
 		if (add_piece(p, &sec->e[sec->n - 1], value) != 0) {
 			fail(p, 0, "out of memory");
@@ -234,14 +330,17 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	}
 	const struct key_def *d = sl_cfg_find_key(sec->kind, name);
 	if (d == NULL) {
+		section_hint(name, hint, sizeof hint);
+		if (hint[0] == '\0')
+			spelling_hint(sec->kind, name, hint, sizeof hint);
 		fail(p, p->lineno, "unknown key '%s' in [%s%s]%s", name, sl_cfg_sec_names[sec->kind],
-		     sec->kind == SEC_SOURCE ? " NAME" : "", section_hint(name, hint, sizeof hint));
-		return 0;
+		     sec->kind == SEC_SOURCE ? " NAME" : "", hint);
+		return 1;
 	}
 	for (size_t i = 0; i < sec->n; i++) {
 		if (strcmp(sec->e[i].name, d->name) == 0) {
 			fail(p, p->lineno, "duplicate key '%s' (first set at line %d)", name, sec->e[i].line);
-			return 0;
+			return 1;
 		}
 	}
 	if (sl_cfg_grow((void **)&sec->e, &sec->cap, sec->n, sizeof *sec->e) != 0) {
@@ -254,19 +353,17 @@ static int on_value(void *user, const char *section, const char *name, const cha
 		fail(p, 0, "out of memory");
 		return 0;
 	}
+	p->skip_key = false;
 	return 1;
 }
 
 void sl_cfg_scan(struct cfgp *p)
 {
 	int r = ini_parse_stream(read_line, p, on_value, p);
-	/* Our reader mirrors libinih's syntax rules, so it should never know of an earlier error. */
-	if (r > 0 && (!failed(p) || r < p->err_line)) {
-		free(p->err);
-		p->err = NULL;
-		p->err_line = 0;
+	/* Our reader mirrors libinih's syntax rules and blanks the lines it refused, so libinih should never
+	 * know of an error we did not record; if it does, it is added. */
+	if (r > 0 && !failed_at(p, r))
 		fail(p, r, "syntax error");
-	} else if (r < 0 && !failed(p)) {
+	else if (r < 0 && !failed(p))
 		fail(p, 0, "out of memory");
-	}
 }

@@ -132,12 +132,14 @@ int sl_debver_parse(struct sl_blob v, struct sl_debver *out, const char **why)
 		w = "version number does not start with digit";
 	for (size_t i = 0; w == NULL && i < out->upstream.len; i++) {
 		int c = out->upstream.p[i];
-		if (!is_digit(c) && !is_alpha(c) && strchr(".-+~:", c) == NULL)
+		/* c != 0: strchr() finds the terminator, and a NUL would cut the version wherever it
+		 * becomes a C string (catalogue, file names, logs). */
+		if (!is_digit(c) && !is_alpha(c) && (c == 0 || strchr(".-+~:", c) == NULL))
 			w = "invalid character in version number";
 	}
 	for (size_t i = 0; w == NULL && i < out->revision.len; i++) {
 		int c = out->revision.p[i];
-		if (!is_digit(c) && !is_alpha(c) && strchr(".+~", c) == NULL)
+		if (!is_digit(c) && !is_alpha(c) && (c == 0 || strchr(".+~", c) == NULL))
 			w = "invalid character in revision number";
 	}
 	if (why != NULL)

@@ -18,6 +18,9 @@ extern const struct sl_differ sl_rpm_differ SL_WEAK;
 extern const struct sl_route sl_apt_route SL_WEAK, sl_clamav_route SL_WEAK, sl_oci_route SL_WEAK;
 extern const struct sl_route sl_rpm_route SL_WEAK;
 
+static const char *const apt_scan_roles[] = { "pool", NULL };     /* .deb files */
+static const char *const oci_scan_roles[] = { "blob", NULL };     /* layers (and configs, harmlessly) */
+
 static const struct sl_format_ops sl_format_apt = {
 	.name = "apt",
 	.description = "APT repository (Debian, Ubuntu)",
@@ -25,6 +28,7 @@ static const struct sl_format_ops sl_format_apt = {
 	.default_auto_approve = 0,
 	.default_every_ms = 6 * HOUR_MS,
 	.default_keep = 10,
+	.scan_roles = apt_scan_roles,
 	.sync = &sl_apt_syncer,
 	.verify = &sl_apt_verifier,
 	.publish = &sl_apt_publisher,
@@ -41,6 +45,7 @@ static const struct sl_format_ops sl_format_clamav = {
 	.default_keep = 30,
 	.rollback_note = "freshclam never downgrades a database: clients that already have a newer version keep "
 			 "it; only hosts below the rolled-back version receive it",
+	.scan_databases = true,
 	.sync = &sl_clamav_syncer,
 	.verify = &sl_clamav_verifier,
 	.publish = &sl_clamav_publisher,
@@ -55,6 +60,7 @@ static const struct sl_format_ops sl_format_oci = {
 	.default_auto_approve = 0,
 	.default_every_ms = 24 * HOUR_MS,
 	.default_keep = 10,
+	.scan_roles = oci_scan_roles,
 	.sync = &sl_oci_syncer,
 	.verify = &sl_oci_verifier,
 	.publish = &sl_oci_publisher,

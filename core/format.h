@@ -12,6 +12,7 @@
 #ifndef SL_FORMAT_H
 #define SL_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Bits for sl_format_ops.keys: which per-kind config keys a source of this kind may set. */
@@ -36,6 +37,8 @@ struct sl_format_ops {
 	int64_t default_every_ms;  /* sync interval unless configured */
 	unsigned default_keep;     /* snapshots kept per source unless configured */
 	const char *rollback_note; /* told to the administrator on rollback, or NULL */
+	const char *const *scan_roles; /* snapshot entry roles the malware scan gate scans (NULL: none) */
+	bool scan_databases;       /* its published tree is a set of signature databases [scan] can load */
 	/* Stage operations; NULL where this program does not link the stage (see above). */
 	const struct sl_syncer *sync;
 	const struct sl_verifier *verify;

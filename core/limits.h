@@ -6,6 +6,7 @@
 /* Configuration */
 #define SL_MAX_CONFIG_BYTES      (1u << 20)        /* bytes: a config file larger than 1 MiB is a mistake */
 #define SL_MAX_CONFIG_LINE       4096              /* upper bound; Debian's libinih r55 limits lines to 198 bytes, enforced in config.c */
+#define SL_MAX_CONFIG_ERRORS     50                /* problems listed per config file; more are summarised */
 #define SL_MAX_SOURCES           256               /* sources per appliance */
 #define SL_MAX_LIST_ITEMS        4096              /* items in one list-valued key (packages, images) */
 #define SL_MAX_NAME              64                /* bytes in a source name ([a-z0-9][a-z0-9._-]*) */
@@ -34,6 +35,9 @@
 #define SL_MAX_DEB822_PARA       (1u << 20)        /* bytes in one deb822 paragraph (stanza) */
 #define SL_MAX_DEB822_FIELDS     256               /* fields in one paragraph */
 #define SL_MAX_PACKAGES          1000000           /* package stanzas per index */
+#define SL_APT_MAX_SUITES        32                /* suites per APT source */
+#define SL_APT_MAX_INDICES       512               /* suite x component x architecture per APT source */
+#define SL_APT_MAX_POOL          (4u << 20)        /* pool entries one APT snapshot may hold (64 B each to verify) */
 #define SL_MAX_ARTIFACT_BYTES    (16ull << 30)     /* bytes in one pool file / blob / database */
 #define SL_MAX_MEMORY_BODY       (16u << 20)       /* bytes of a response kept in memory (metadata) */
 #define SL_MAX_CVD_HEADER        512               /* bytes: ClamAV's fixed CVD header */
@@ -42,6 +46,7 @@
 #define SL_MAX_CDIFF_BYTES       (64u << 20)       /* bytes of one .cdiff: daily's are < 1 MiB */
 #define SL_MAX_CVD_SIGN_BYTES    (64u << 10)       /* bytes of one .sign file: ClamAV's are ~ 2 KiB */
 #define SL_MAX_CVD_INFO          (4u << 20)        /* bytes of a CVD's .info member: daily.info is ~ 10 KiB */
+#define SL_MAX_CLAMAV_ENTRIES    100000            /* entries of one ClamAV snapshot: databases x cdiffs x 2 are < 1000 */
 #define SL_MAX_OCI_MANIFEST      (4u << 20)        /* bytes: registries cap manifests at 4 MiB */
 #define SL_MAX_OCI_REPO          255               /* bytes in a repository name: distribution's own limit */
 #define SL_MAX_OCI_DESCRIPTORS   1024              /* layers or child manifests in one manifest: Docker caps layers at 127 */
@@ -68,6 +73,7 @@
 /* Serving */
 #define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */
 #define SL_MAX_REQUEST_HEADERS   (16u << 10)       /* bytes of request headers per connection */
+#define SL_MAX_REQUEST_FIELD     (8u << 10)        /* bytes of one request header line, name included (nginx's) */
 #define SL_MAX_OCI_REPOS         4096              /* repositories in one published OCI generation indexed by served */
 #define SL_MAX_OCI_TAGS          65536             /* tags per repository in served's index: Docker Hub's largest have ~ 10^4 */
 #define SL_MAX_OCI_MANIFESTS     65536             /* manifests per repository in served's index (tags plus platform children) */
@@ -76,6 +82,16 @@
 #define SL_MAX_OCI_PAGE          1000              /* entries per tags/list or _catalog page, also without n: Link gives the rest */
 #define SL_MAX_MAPPED_FILES      64                /* files sent from shared mappings at once (served/mapcache.h); more use sendfile */
 #define SL_MAX_MAP_BUDGET        (1u << 30)        /* bytes: largest [served] map_budget; mapped pages count in served's RSS */
+
+/* Findings */
+#define SL_MAX_ADVISORY_CVES     64                /* CVE IDs kept per upgraded package: a large security upload lists ~ 30 */
+#define SL_MAX_CHANGELOG_LINES   200000            /* lines of one changelog.Debian read: the longest are ~ 60,000 */
+#define SL_MAX_CHANGELOG_BYTES   (8u << 20)        /* bytes of a decompressed changelog.Debian: the largest are ~ 3 MiB */
+
+/* Alerts */
+#define SL_MAX_ALERT_BYTES       (64u << 10)       /* bytes of one alert's text or JSON body: a chat message, not a report */
+#define SL_ALERT_ATTEMPTS        12                /* deliveries tried per alert and channel: with the backoff below, about a day */
+#define SL_ALERT_BACKOFF_S       30                /* s before the first retry; doubled per attempt, capped at 6 h */
 
 /* Catalogue */
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */

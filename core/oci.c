@@ -392,3 +392,48 @@ void sl_oci_manifest_release(struct sl_oci_manifest *m)
 	m->descs = NULL;
 	m->n = 0;
 }
+
+/* ---- platform narrowing ---------------------------------------------------------------------------- */
+
+static bool real_platform(const struct sl_oci_desc *d)
+{
+	return d->has_platform && strcmp(d->platform.os, "unknown") != 0;
+}
+
+bool sl_oci_child_kept(const struct sl_oci_desc *d, const char *const *platforms, size_t n)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (real_platform(d) && sl_oci_platform_match(&d->platform, platforms[i]))
+			return true;
+	return false;
+}
+
+int sl_oci_index_plan(const struct sl_oci_manifest *ix, const char *const *platforms, size_t n,
+		      struct sl_oci_index_plan *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < ix->n; i++) {
+		if (!real_platform(&ix->descs[i]))
+			continue;
+		out->nreal++;
+		if (sl_oci_child_kept(&ix->descs[i], platforms, n)) {
+			out->nkept++;
+			out->narrowed_to = i;
+		}
+	}
+	out->all = n == 0 || out->nkept == out->nreal;
+	if (!out->all && out->nkept == 0)
+		return -SL_E_MISMATCH;
+	out->narrowed = !out->all && out->nkept == 1;
+	return 0;
+}
+
+bool sl_oci_index_loads(const struct sl_oci_index_plan *p, const struct sl_oci_manifest *ix, size_t i,
+			const char *const *platforms, size_t n)
+{
+	if (i >= ix->n)
+		return false;
+	return p->all || (real_platform(&ix->descs[i]) && sl_oci_child_kept(&ix->descs[i], platforms, n));
+}

@@ -100,4 +100,25 @@ int sl_oci_platform_format(const struct sl_oci_platform *p, char *buf, size_t ca
  * variant; "linux/arm64" also matches the "v8" variant that arm64 images usually carry. */
 bool sl_oci_platform_match(const struct sl_oci_platform *p, const char *spec);
 
+/* Platform narrowing of an index (the one decision the syncer makes and the verifier re-makes): which
+ * children a source with `platforms` (n 0: all) keeps. A child counts as a platform when it has one and
+ * its os is not "unknown" (attestations); with platforms configured, only such children can be kept.
+ *   all      every platform kept (or none configured, or the index has no real platform): the index is
+ *            published byte-identical with every child;
+ *   narrowed exactly one of several platforms kept: the tag points at descs[narrowed_to], the index is
+ *            not published;
+ *   else     several but not all: the index is published, only the kept children with it.
+ * -SL_E_MISMATCH when platforms are configured and none matches (the image is refused). */
+struct sl_oci_index_plan {
+	bool all, narrowed;
+	size_t nreal, nkept;     /* real-platform children; of those, kept */
+	size_t narrowed_to;      /* index into descs when narrowed */
+};
+bool sl_oci_child_kept(const struct sl_oci_desc *d, const char *const *platforms, size_t n);
+int sl_oci_index_plan(const struct sl_oci_manifest *ix, const char *const *platforms, size_t n,
+		      struct sl_oci_index_plan *out);
+/* Does the plan load and keep child i? */
+bool sl_oci_index_loads(const struct sl_oci_index_plan *p, const struct sl_oci_manifest *ix, size_t i,
+			const char *const *platforms, size_t n);
+
 #endif

@@ -94,9 +94,15 @@ void sl_accesslog_write(struct sl_accesslog *l, const struct sl_request *r, unsi
 		snprintf(by, sizeof by, "%lld", bytes);
 	else
 		snprintf(by, sizeof by, "-");
-	char line[sizeof uri + 256];
-	int n = snprintf(line, sizeof line, "%s - - [%s] \"%s %s %s\" %s %s %lld\n", r->client, when, method, uri,
-			 version, st, by, ms);
+	char reason[160] = "";
+	if (r->reason != NULL) {
+		char esc[sizeof reason - 4];
+		escape(esc, sizeof esc, r->reason);
+		snprintf(reason, sizeof reason, " \"%s\"", esc);
+	}
+	char line[sizeof uri + sizeof reason + 256];
+	int n = snprintf(line, sizeof line, "%s - - [%s] \"%s %s %s\" %s %s %lld%s\n", r->client, when, method, uri,
+			 version, st, by, ms, reason);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof line)

@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "served/hotcache.h"
+#include "served/httpparse.h"
 #include "served/mapcache.h"
 #include "served/request.h"
 
@@ -235,103 +236,10 @@ const char *sl_files_cache_control(const char *rel)
 	return CACHE_DEFAULT;
 }
 
-static bool parse_http_date(const char *s, time_t *out)
-{
-	/* IMF-fixdate, then the two obsolete forms RFC 9110 still requires recipients to accept. */
-	static const char *const fmts[] = {
-		"%a, %d %b %Y %H:%M:%S GMT",
-		"%A, %d-%b-%y %H:%M:%S GMT",
-		"%a %b %e %H:%M:%S %Y",
-	};
-	for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
-		struct tm tm;
-		memset(&tm, 0, sizeof tm);
-		const char *end = strptime(s, fmts[i], &tm);
-		if (end != NULL && *end == '\0') {
-			*out = timegm(&tm);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* If-None-Match: weak comparison against any listed entity-tag, or "*". */
-static bool etag_list_matches(const char *list, const char *etag)
-{
-	struct sl_blob b = sl_blob_str(list), tok;
-	struct sl_blob ours = sl_blob_str(etag);
-	while (sl_blob_token(&b, ",", &tok)) {
-		tok = sl_blob_trim(tok);
-		if (sl_blob_eq(tok, "*"))
-			return true;
-		if (tok.len >= 2 && tok.p[0] == 'W' && tok.p[1] == '/') {
-			tok.p += 2;
-			tok.len -= 2;
-		}
-		if (tok.len == ours.len && memcmp(tok.p, ours.p, ours.len) == 0)
-			return true;
-	}
-	return false;
-}
-
 bool sl_files_if_none_match(const struct sl_request *r, const char *etag)
 {
 	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	return inm != NULL && etag_list_matches(inm, etag);
-}
-
-enum range_kind { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
-
-/* One byte range, or NONE for anything else (absent, malformed, several ranges: all served as a plain 200,
- * as RFC 9110 allows). */
-static enum range_kind parse_range(const char *h, uint64_t size, uint64_t *start, uint64_t *len)
-{
-	if (strncasecmp(h, "bytes=", 6) != 0)
-		return RANGE_NONE;
-	struct sl_blob spec = sl_blob_trim(sl_blob_str(h + 6));
-	if (spec.len == 0 || memchr(spec.p, ',', spec.len) != NULL)
-		return RANGE_NONE;
-	struct sl_blob first;
-	if (!sl_blob_split(&spec, '-', &first))
-		return RANGE_NONE;
-	first = sl_blob_trim(first);
-	struct sl_blob last = sl_blob_trim(spec);
-	uint64_t a = 0, b = 0;
-	if (first.len == 0) {
-		if (sl_blob_to_u64(last, &b) < 0)
-			return RANGE_NONE;
-		if (b == 0 || size == 0)
-			return RANGE_UNSATISFIABLE;
-		*start = b >= size ? 0 : size - b;
-		*len = size - *start;
-		return RANGE_ONE;
-	}
-	if (sl_blob_to_u64(first, &a) < 0)
-		return RANGE_NONE;
-	if (last.len == 0) {
-		b = UINT64_MAX;
-	} else if (sl_blob_to_u64(last, &b) < 0 || b < a) {
-		return RANGE_NONE;
-	}
-	if (a >= size)
-		return RANGE_UNSATISFIABLE;
-	if (b > size - 1)
-		b = size - 1;
-	*start = a;
-	*len = b - a + 1;
-	return RANGE_ONE;
-}
-
-/* If-Range: a strong validator that must still be current, else the Range is ignored. A date counts only
- * where Last-Modified was sent (`dated`). */
-static bool if_range_holds(const char *h, const char *etag, bool dated, time_t mtime)
-{
-	if (h[0] == '"')
-		return strcmp(h, etag) == 0;
-	if (h[0] == 'W' && h[1] == '/')
-		return false;
-	time_t t;
-	return dated && parse_http_date(h, &t) && t == mtime;
+	return inm != NULL && sl_httpparse_etag_match(inm, etag);
 }
 
 static void validators(const struct stat *st, char *etag, size_t etag_cap, char *lm, size_t lm_cap)
@@ -396,8 +304,8 @@ enum MHD_Result sl_files_send(struct sl_request *r, int fd, const struct stat *s
 	const char *inm = sl_request_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	const char *ims = dated ? sl_request_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE) : NULL;
 	time_t since;
-	bool fresh = inm != NULL ? etag_list_matches(inm, etag)
-		     : (ims != NULL && parse_http_date(ims, &since) && st->st_mtim.tv_sec <= since);
+	bool fresh = inm != NULL ? sl_httpparse_etag_match(inm, etag)
+		     : (ims != NULL && sl_httpparse_date(ims, &since) && st->st_mtim.tv_sec <= since);
 	if (fresh) {
 		close(fd);
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -408,16 +316,16 @@ enum MHD_Result sl_files_send(struct sl_request *r, int fd, const struct stat *s
 	}
 
 	uint64_t start = 0, len = size;
-	enum range_kind kind = RANGE_NONE;
+	enum sl_httpparse_range kind = SL_RANGE_NONE;
 	const char *range = r->get ? sl_request_header(r, MHD_HTTP_HEADER_RANGE) : NULL;
 	if (range != NULL) {
 		const char *ifr = sl_request_header(r, MHD_HTTP_HEADER_IF_RANGE);
-		if (ifr == NULL || if_range_holds(ifr, etag, dated, st->st_mtim.tv_sec))
-			kind = parse_range(range, size, &start, &len);
+		if (ifr == NULL || sl_httpparse_if_range(ifr, etag, dated, st->st_mtim.tv_sec))
+			kind = sl_httpparse_range(range, size, &start, &len);
 	}
 	/* "bytes " + three 20-digit numbers + "-" + "/" + NUL fits with room to spare. */
 	char content_range[96];
-	if (kind == RANGE_UNSATISFIABLE) {
+	if (kind == SL_RANGE_UNSATISFIABLE) {
 		close(fd);
 		static const char body[] = "416 range not satisfiable\n";
 		struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
@@ -461,7 +369,7 @@ enum MHD_Result sl_files_send(struct sl_request *r, int fd, const struct stat *s
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 	reply_headers(resp, how, etag, lm);
 	unsigned status = MHD_HTTP_OK;
-	if (kind == RANGE_ONE) {
+	if (kind == SL_RANGE_ONE) {
 		snprintf(content_range, sizeof content_range, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
 			 start + len - 1, size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
@@ -476,24 +384,6 @@ enum MHD_Result sl_files_send(struct sl_request *r, int fd, const struct stat *s
 		return ret;
 	}
 	return sl_request_respond(r, status, resp, len);
-}
-
-/* A checked relative path: 0, or the status to answer with. */
-static unsigned check_rel(const char *rel)
-{
-	size_t n = strlen(rel);
-	if (n == 0 || rel[n - 1] == '/')
-		return MHD_HTTP_NOT_FOUND;   /* a directory: no listings */
-	if (sl_path_check_relative(rel, n) < 0)
-		return MHD_HTTP_BAD_REQUEST;
-	/* Dot-led names (.gen, .tmp, .git...) are the publisher's, never content. */
-	for (const char *c = rel; c != NULL; c = strchr(c, '/')) {
-		if (*c == '/')
-			c++;
-		if (*c == '.')
-			return MHD_HTTP_BAD_REQUEST;
-	}
-	return 0;
 }
 
 static unsigned errno_status(int err)
@@ -618,7 +508,7 @@ enum MHD_Result sl_files_serve_tree(struct sl_request *r, const char *rest)
 	const char *source = path, *rel = slash + 1;
 	if (source[0] == '.' || source[0] == '\0')
 		return sl_request_error(r, MHD_HTTP_BAD_REQUEST);
-	status = check_rel(rel);
+	status = sl_httpparse_check_rel(rel);
 	if (status != 0)
 		return sl_request_error(r, status);
 	/* Only configured sources of this route's format exist, whatever else lies in public/. */
@@ -634,7 +524,7 @@ enum MHD_Result sl_files_serve_keys(struct sl_request *r, const char *rest)
 	unsigned status = 0;
 	if (decode(rest, rel, sizeof rel, &status) < 0)
 		return sl_request_error(r, status);
-	status = check_rel(rel);
+	status = sl_httpparse_check_rel(rel);
 	if (status != 0)
 		return sl_request_error(r, status);
 	const char *type = has_suffix(rel, ".asc") ? "application/pgp-keys" : NULL;

@@ -1,9 +1,11 @@
 /* sluice-served: the internal read-only mirror. Loads the config, binds, drops privileges, serves until
  * SIGTERM/SIGINT; SIGHUP reopens the access log. See served/server.h. */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +34,29 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sluice-served -c CONFIG [-n] [-f]\n"
 		   "  -c CONFIG  configuration file\n"
 		   "  -n         check the configuration and exit (0: valid, 1: invalid)\n"
-		   "  -f         stay in the foreground and log to stderr (default: syslog)\n");
+		   "  -f         stay in the foreground and log to stderr (default: syslog)\n"
+		   "  --help     this text\n"
+		   "  --version  print the version and exit\n");
 }
+
+/* Log to syslog when not in the foreground: a start-up failure also goes to the terminal that started
+ * the daemon, or `sluice-served -c ...` run by hand would exit 1 without a word. */
+static bool log_is_stderr;
+
+static void startup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void startup_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sl_log_err(NULL, "%s", msg);
+	if (!log_is_stderr)
+		fprintf(stderr, "sluice-served: %s\n", msg);
+}
+
+#define ROOT_REFUSAL "refusing to serve as root: set [served] user (or start as an unprivileged user)"
 
 /* Root only long enough to bind and read the TLS key; never serves as root. */
 static int drop_privileges(const char *user)
@@ -41,22 +64,22 @@ static int drop_privileges(const char *user)
 	errno = 0;
 	struct passwd *pw = getpwnam(user);
 	if (pw == NULL) {
-		sl_log_err(NULL, "[served] user %s: %s", user, errno ? strerror(errno) : "no such user");
+		startup_error("[served] user %s: %s", user, errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		sl_log_err(NULL, "[served] user %s is root; refusing", user);
+		startup_error("[served] user %s is root; refusing", user);
 		return -1;
 	}
 	/* initgroups: membership in the state directory's group is how the served user reads the tree. */
 	gid_t gid = pw->pw_gid;
 	if (initgroups(pw->pw_name, gid) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
-		sl_log_err(NULL, "dropping privileges to %s: %s", user, strerror(errno));
+		startup_error("dropping privileges to %s: %s", user, strerror(errno));
 		return -1;
 	}
 	if (setuid(0) == 0) {
-		sl_log_err(NULL, "dropping privileges to %s: root could be regained", user);
+		startup_error("dropping privileges to %s: root could be regained", user);
 		return -1;
 	}
 	return 0;
@@ -73,13 +96,20 @@ int main(int argc, char **argv)
 {
 	const char *config_path = NULL;
 	bool check_only = false, foreground = false;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
-	while ((opt = getopt(argc, argv, "c:nfh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:nfh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'n': check_only = true; break;
 		case 'f': foreground = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("sluice-served %s\n", SLUICE_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -87,7 +117,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	sl_log_open("sluice-served", foreground || check_only, SL_LOG_INFO);
+	log_is_stderr = foreground || check_only;
+	sl_log_open("sluice-served", log_is_stderr, SL_LOG_INFO);
 	char *cause = NULL;
 	struct sl_config *cfg = sl_config_load(config_path, &cause);
 	if (cfg == NULL) {
@@ -96,6 +127,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		/* The start would refuse this; so does the check. */
+		if (geteuid() == 0 && cfg->served_user == NULL) {
+			fprintf(stderr, "sluice-served: %s: %s\n", config_path, ROOT_REFUSAL);
+			sl_config_free(cfg);
+			return 1;
+		}
 		printf("%s: ok\n", config_path);
 		sl_config_free(cfg);
 		return 0;
@@ -106,7 +143,7 @@ int main(int argc, char **argv)
 	sl_log_set_level(level);
 
 	if (geteuid() == 0 && cfg->served_user == NULL) {
-		sl_log_err(NULL, "refusing to serve as root: set [served] user (or start as an unprivileged user)");
+		startup_error("%s", ROOT_REFUSAL);
 		sl_config_free(cfg);
 		return 1;
 	}
@@ -129,20 +166,21 @@ int main(int argc, char **argv)
 
 	struct sl_served *srv = sl_served_new(cfg, &cause);
 	if (srv == NULL) {
-		sl_log_err(NULL, "%s", cause != NULL ? cause : "cannot start");
+		startup_error("%s", cause != NULL ? cause : "cannot start");
 		free(cause);
 		sl_config_free(cfg);
 		return 1;
 	}
-	if (geteuid() == 0 && drop_privileges(cfg->served_user) < 0) {
+	bool as_root = geteuid() == 0;
+	if (as_root && drop_privileges(cfg->served_user) < 0) {
 		sl_served_free(srv);
 		sl_config_free(cfg);
 		return 1;
 	}
-	if (geteuid() != 0 && getuid() != 0 && cfg->served_user != NULL)
+	if (!as_root && cfg->served_user != NULL)
 		sl_log_debug(NULL, "[served] user %s ignored: not started as root", cfg->served_user);
 	if (sl_served_start(srv, &cause) < 0) {
-		sl_log_err(NULL, "%s", cause != NULL ? cause : "cannot start");
+		startup_error("%s", cause != NULL ? cause : "cannot start");
 		free(cause);
 		sl_served_free(srv);
 		sl_config_free(cfg);

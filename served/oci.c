@@ -22,6 +22,7 @@
 #include "core/oci.h"
 #include "core/path.h"
 #include "served/files.h"
+#include "served/httpparse.h"
 #include "served/oci_index.h"
 #include "served/request.h"
 #include "served/text.h"
@@ -213,25 +214,7 @@ static int query_arg(const struct sl_request *r, const char *key, char *buf, siz
 {
 	const char *raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 	buf[0] = '\0';
-	if (raw == NULL)
-		return 0;
-	size_t o = 0;
-	for (size_t i = 0; raw[i] != '\0'; i++) {
-		unsigned c = (unsigned char)raw[i];
-		if (c == '%') {
-			unsigned v;
-			if (sscanf(raw + i + 1, "%2x", &v) != 1 || !isxdigit((unsigned char)raw[i + 1]) ||
-			    !isxdigit((unsigned char)raw[i + 2]))
-				return -1;
-			c = v;
-			i += 2;
-		}
-		if (c < 0x21 || c >= 0x7f || o + 1 >= cap)
-			return -1;
-		buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return 1;
+	return raw == NULL ? 0 : sl_httpparse_query_value(raw, buf, cap);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -348,7 +331,8 @@ static enum MHD_Result answer_catalog(struct sl_request *r)
 	if (rc < 0) {
 		ret = oci_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "try again later");
 	} else {
-		qsort(items, n, sizeof *items, cmp_str);
+		if (n > 1)   /* items is NULL for an empty registry */
+			qsort(items, n, sizeof *items, cmp_str);
 		ret = answer_page(r, (const char *const *)items, n, NULL, "/v2/_catalog", NULL);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -432,28 +416,6 @@ static const struct sl_source *map_name(const struct sl_config *cfg, const char 
 	return snprintf(repo, cap, "%s%s", lib, name) < (int)cap ? src : NULL;
 }
 
-static bool ns_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 255)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || strchr(".-:[]", s[i]) != NULL))
-			return false;
-	return true;
-}
-
-/* The rightmost occurrence of `marker` in s, or NULL. */
-static char *last_of(char *s, const char *marker)
-{
-	char *hit = NULL;
-	for (char *p = strstr(s, marker); p != NULL; p = strstr(p + 1, marker))
-		hit = p;
-	return hit;
-}
-
-enum oci_op { OP_TAGS, OP_MANIFEST, OP_BLOB };
-
 enum MHD_Result sl_oci_serve(struct sl_request *r, const char *rest)
 {
 	char path[SL_MAX_REQUEST_PATH];
@@ -464,42 +426,25 @@ enum MHD_Result sl_oci_serve(struct sl_request *r, const char *rest)
 	if (strcmp(path, "_catalog") == 0)
 		return answer_catalog(r);
 
-	/* <name>/tags/list, <name>/manifests/<reference>, <name>/blobs/<digest>: the rightmost marker wins,
-	 * since "manifests" or "blobs" may also be components of a name. */
-	size_t len = strlen(path);
-	static const char tags_suffix[] = "/tags/list";
-	char *man = last_of(path, "/manifests/"), *blob = last_of(path, "/blobs/"), *arg;
-	enum oci_op op;
-	if (len > sizeof tags_suffix - 1 && strcmp(path + len - (sizeof tags_suffix - 1), tags_suffix) == 0) {
-		op = OP_TAGS;
-		path[len - (sizeof tags_suffix - 1)] = '\0';
-		arg = NULL;
-	} else if (man != NULL && (blob == NULL || man > blob)) {
-		op = OP_MANIFEST;
-		*man = '\0';
-		arg = man + strlen("/manifests/");
-	} else if (blob != NULL) {
-		op = OP_BLOB;
-		*blob = '\0';
-		arg = blob + strlen("/blobs/");
-	} else {
+	/* <name>/tags/list, <name>/manifests/<reference>, <name>/blobs/<digest>. */
+	const char *name, *arg;
+	enum sl_httpparse_oci_op op = sl_httpparse_oci_path(path, &name, &arg);
+	if (op == SL_OCI_OP_NONE)
 		return oci_error(r, MHD_HTTP_NOT_FOUND, "UNSUPPORTED", "no such endpoint in this registry");
-	}
-	const char *name = path;
 	if (!sl_oci_valid_repo(name))
 		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid repository name");
 	char hex[SL_SHA256_HEX];
 	hex[0] = '\0';
-	if (op == OP_BLOB && (strcmp(arg, "uploads") == 0 || strncmp(arg, "uploads/", 8) == 0))
+	if (op == SL_OCI_OP_BLOB && (strcmp(arg, "uploads") == 0 || strncmp(arg, "uploads/", 8) == 0))
 		return oci_error(r, MHD_HTTP_NOT_FOUND, "BLOB_UPLOAD_UNKNOWN", "this registry is a read-only mirror");
-	if ((op == OP_BLOB || (op == OP_MANIFEST && strchr(arg, ':') != NULL)) && sl_digest_parse_oci(arg, hex) < 0)
+	if ((op == SL_OCI_OP_BLOB || (op == SL_OCI_OP_MANIFEST && strchr(arg, ':') != NULL)) && sl_digest_parse_oci(arg, hex) < 0)
 		return oci_error(r, MHD_HTTP_BAD_REQUEST, "DIGEST_INVALID", "invalid or unsupported digest");
-	if (op == OP_MANIFEST && hex[0] == '\0' && !sl_oci_valid_tag(arg))
+	if (op == SL_OCI_OP_MANIFEST && hex[0] == '\0' && !sl_oci_valid_tag(arg))
 		return oci_error(r, MHD_HTTP_BAD_REQUEST, "TAG_INVALID", "invalid tag");
 
 	char nsbuf[256];
 	int has_ns = query_arg(r, "ns", nsbuf, sizeof nsbuf);
-	if (has_ns < 0 || (has_ns > 0 && !ns_valid(nsbuf)))
+	if (has_ns < 0 || (has_ns > 0 && !sl_httpparse_oci_ns(nsbuf)))
 		return oci_error(r, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid ns parameter");
 	const char *ns = has_ns > 0 ? nsbuf : NULL;
 	char repo[SL_MAX_OCI_REPO + 1];
@@ -516,11 +461,12 @@ enum MHD_Result sl_oci_serve(struct sl_request *r, const char *rest)
 		return index_error(r, -ENOENT);
 	}
 	switch (op) {
-	case OP_TAGS:
+	case SL_OCI_OP_TAGS:
 		return answer_tags(r, ix, rp, name, ns);
-	case OP_BLOB:
+	case SL_OCI_OP_BLOB:
 		return answer_blob(r, ix, rp, hex);
-	case OP_MANIFEST:
+	case SL_OCI_OP_MANIFEST:
+	case SL_OCI_OP_NONE:   /* refused above */
 		break;
 	}
 	const struct sl_oci_index_manifest *m = NULL;

@@ -122,20 +122,22 @@ const struct sl_oci_index_manifest *sl_oci_index_find_manifest(const struct sl_o
 	if (strlen(hex) != SL_SHA256_HEX - 1)
 		return NULL;
 	memcpy(key.hex, hex, SL_SHA256_HEX);
-	return bsearch(&key, rp->mf, rp->nmf, sizeof *rp->mf, cmp_manifest);
+	/* An empty array may be NULL, which bsearch and qsort must not be given (found by fuzz_served_oci_index). */
+	return rp->nmf > 0 ? bsearch(&key, rp->mf, rp->nmf, sizeof *rp->mf, cmp_manifest) : NULL;
 }
 
 const struct sl_oci_index_manifest *sl_oci_index_find_tag(const struct sl_oci_index_repo *rp, const char *tag)
 {
 	struct sl_oci_index_tag key = { .name = (char *)tag };
-	const struct sl_oci_index_tag *t = bsearch(&key, rp->tags, rp->ntags, sizeof *rp->tags, cmp_tag);
+	const struct sl_oci_index_tag *t =
+		rp->ntags > 0 ? bsearch(&key, rp->tags, rp->ntags, sizeof *rp->tags, cmp_tag) : NULL;
 	return t != NULL ? t->m : NULL;
 }
 
 const struct sl_oci_index_repo *sl_oci_index_find_repo(const struct sl_oci_index *ix, const char *name)
 {
 	struct sl_oci_index_repo key = { .name = (char *)name };
-	return bsearch(&key, ix->repos, ix->nrepos, sizeof *ix->repos, cmp_repo);
+	return ix->nrepos > 0 ? bsearch(&key, ix->repos, ix->nrepos, sizeof *ix->repos, cmp_repo) : NULL;
 }
 
 /* Fill one manifest entry from <dir>/<hex> and <hex>.type; false (logged) when it must not be served. */
@@ -284,7 +286,8 @@ static int load_repo(struct sl_oci_index *ix, const char *source, struct sl_oci_
 			if (load_one_manifest(ix, source, rp->name, dfd, m))
 				rp->nmf++;
 		}
-		qsort(rp->mf, rp->nmf, sizeof *rp->mf, cmp_manifest);
+		if (rp->nmf > 1)
+			qsort(rp->mf, rp->nmf, sizeof *rp->mf, cmp_manifest);
 	}
 	free_names(names, n);
 	if (dfd >= 0)
@@ -315,7 +318,8 @@ static int load_repo(struct sl_oci_index *ix, const char *source, struct sl_oci_
 			names[i] = NULL;
 			rp->ntags++;
 		}
-		qsort(rp->tags, rp->ntags, sizeof *rp->tags, cmp_tag);
+		if (rp->ntags > 1)
+			qsort(rp->tags, rp->ntags, sizeof *rp->tags, cmp_tag);
 	}
 	free_names(names, n);
 	if (dfd >= 0)
@@ -388,7 +392,7 @@ static struct sl_oci_index *index_load(const char *public_dir, const char *sourc
 		}
 	}
 	free(cat);
-	if (rc == 0) {
+	if (rc == 0 && ix->nrepos > 0) {
 		qsort(ix->repos, ix->nrepos, sizeof *ix->repos, cmp_repo);
 		for (size_t i = 1; i < ix->nrepos; i++)
 			if (strcmp(ix->repos[i - 1].name, ix->repos[i].name) == 0)

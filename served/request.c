@@ -81,7 +81,9 @@ enum MHD_Result sl_request_error(struct sl_request *r, unsigned status)
 		{ 403, "403 forbidden\n" },
 		{ 404, "404 not found\n" },
 		{ 405, "405 method not allowed\n" },
+		{ 408, "408 request timeout\n" },
 		{ 414, "414 URI too long\n" },
+		{ 431, "431 request header fields too large\n" },
 		{ 500, "500 internal server error\n" },
 		{ 503, "503 service unavailable\n" },
 	};

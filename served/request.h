@@ -19,6 +19,7 @@
 #include "core/limits.h"
 
 struct sl_config;
+struct sl_conn;
 struct sl_source;
 struct sl_text;
 
@@ -26,8 +27,8 @@ struct sl_text;
 #define SL_LOG_URI_MAX 512       /* bytes of the request target kept for the access log */
 
 /* Status codes counted in /metrics; anything else counts as "other". */
-#define SL_CODE_LIST 200, 206, 304, 400, 403, 404, 405, 414, 416, 500, 503
-#define SL_CODE_SLOTS 12         /* the list above plus "other" */
+#define SL_CODE_LIST 200, 206, 304, 400, 403, 404, 405, 408, 414, 416, 431, 500, 503
+#define SL_CODE_SLOTS 14         /* the list above plus "other" */
 
 struct sl_served_stats {
 	atomic_uint_fast64_t requests[SL_ROUTE_SLOTS][SL_CODE_SLOTS];
@@ -78,6 +79,8 @@ struct sl_request {
 	char uri[SL_LOG_URI_MAX];           /* raw request target, truncated */
 	const char *target;                 /* MHD's copy of the target, valid during the handler call */
 	size_t target_len;
+	struct sl_conn *cn;                 /* its connection's state (served/conn.h); NULL if none */
+	const char *reason;                 /* why it was refused or dropped (static text), for the access log */
 };
 
 /* Queue `resp` with `status` (the response is destroyed here in every case). `body_len` is the body the

@@ -19,12 +19,14 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "served/accesslog.h"
+#include "served/conn.h"
 #include "served/files.h"
 #include "served/hotcache.h"
 #include "served/mapcache.h"
 #include "served/metrics.h"
 #include "served/netaddr.h"
 #include "served/oci.h"
+#include "served/reqhead.h"
 #include "served/request.h"
 #include "served/status.h"
 
@@ -71,6 +73,7 @@ struct sl_served {
 	struct sl_cidr *allow;
 	size_t nallow;
 	struct sl_accesslog *access_log;
+	struct sl_conns *conns;        /* open connections: head deadline, reserve, last-word replies */
 	uint16_t port;
 	char public_dir[SL_MAX_PATH];
 	atomic_int public_fd;          /* STATE/public opened once (O_PATH), -1 until it exists; see files.h */
@@ -125,14 +128,33 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/* The status of the last error page MHD queued in this worker thread, and when (CLOCK_MONOTONIC ms). MHD
+ * answers some malformed request lines itself before any callback names the request; its log line is the
+ * only place the status appears, and the close of that connection follows in the same worker. */
+static _Thread_local unsigned tl_lib_status;
+static _Thread_local int64_t tl_lib_when;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* MHD reports start-up problems (bind, TLS credentials) and per-connection events (a client hanging up
  * mid-body, timeouts) through one callback. The first kind is logged as warnings; once serving, the rest
  * is client behaviour and goes to debug, or a load balancer's health checks would fill the log. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct sl_served *s = cls;
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	const char *code = strstr(msg, "HTTP response code is ");
+	unsigned st;
+	if (code != NULL && sscanf(code + strlen("HTTP response code is "), "%u", &st) == 1) {
+		tl_lib_status = st;
+		tl_lib_when = mono_ms();
+	}
 	size_t n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
@@ -177,8 +199,87 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 		sl_netaddr_host(ci->client_addr, false, r->client, sizeof r->client);
 	else
 		snprintf(r->client, sizeof r->client, "-");
+	const union MHD_ConnectionInfo *sc = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->cn = sc != NULL ? sc->socket_context : NULL;
+	if (r->cn != NULL)
+		r->cn->req = r;
 	atomic_fetch_add_explicit(&s->stats.in_flight, 1, memory_order_relaxed);
 	return r;
+}
+
+/* What MHD's own refusals mean, for the access log. */
+static const char *library_reason(unsigned status)
+{
+	switch (status) {
+	case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE: return "request head too large";
+	case MHD_HTTP_URI_TOO_LONG: return "request line too long";
+	case MHD_HTTP_CONTENT_TOO_LARGE: return "content too large";
+	default: return "malformed request";
+	}
+}
+
+/* A request the route handlers never answered: say why, and when MHD sent nothing at all, answer it here
+ * (clear text only) so that no client is left with a silent close. `lib_status` is what MHD queued. */
+static void explain_unanswered(struct sl_request *r, enum MHD_RequestTerminationCode toe, unsigned lib_status)
+{
+	struct sl_conn *c = r->cn;
+	enum sl_conn_phase phase = c != NULL ? sl_conn_phase(c) : SL_CONN_BUSY;
+	unsigned status = 0;
+	if (phase == SL_CONN_TIMEDOUT) {
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		r->reason = "header timeout";
+	} else if (phase == SL_CONN_EVICTED) {
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		r->reason = "head too slow while the server was full";
+	} else if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		r->reason = "idle timeout";
+	} else if (toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT || toe == MHD_REQUEST_TERMINATED_READ_ERROR) {
+		r->reason = "client closed the connection";
+		return;
+	} else if (toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN) {
+		r->reason = "server stopping";
+		return;
+	} else if (r->called) {
+		r->reason = "dropped (out of memory)";
+		return;
+	} else {
+		status = lib_status != 0 ? lib_status : MHD_HTTP_BAD_REQUEST;
+		r->reason = library_reason(status);
+	}
+	if (c == NULL || sl_conn_wrote(c)) {
+		r->status = lib_status;   /* MHD's own answer went out (or nobody can tell) */
+		return;
+	}
+	if (!sl_conn_peer_closed(c) && sl_conn_raw_reply(c, status))
+		r->status = status;
+}
+
+static void finish_request(struct sl_served *s, struct sl_request *r, enum MHD_RequestTerminationCode toe,
+			   unsigned lib_status)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (long long)(now.tv_sec - r->started.tv_sec) * 1000 +
+		       (now.tv_nsec - r->started.tv_nsec) / 1000000;
+	bool complete = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && r->answered;
+	if (!r->answered) {
+		explain_unanswered(r, toe, lib_status);
+	} else if (!complete && r->status >= 400 && r->cn != NULL && !sl_conn_wrote(r->cn) &&
+		   !sl_conn_peer_closed(r->cn)) {
+		/* An error page of ours MHD could not send: a head that filled its memory pool leaves no room
+		 * for the response header. */
+		sl_conn_raw_reply(r->cn, r->status);
+	}
+	atomic_fetch_add_explicit(&s->stats.requests[r->route_slot][sl_request_code_slot(r->status)], 1,
+				  memory_order_relaxed);
+	if (complete)
+		atomic_fetch_add_explicit(&s->stats.bytes[r->route_slot], r->body_bytes, memory_order_relaxed);
+	sl_accesslog_write(s->access_log, r, r->status, complete ? (long long)r->body_bytes : -1, ms);
+	atomic_fetch_sub_explicit(&s->stats.in_flight, 1, memory_order_relaxed);
+	if (r->cn != NULL)
+		r->cn->req = NULL;
+	free(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -189,18 +290,75 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long ms = (long long)(now.tv_sec - r->started.tv_sec) * 1000 +
-		       (now.tv_nsec - r->started.tv_nsec) / 1000000;
-	bool complete = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-	atomic_fetch_add_explicit(&s->stats.requests[r->route_slot][sl_request_code_slot(r->status)], 1,
+	struct sl_conn *c = r->cn;
+	/* MHD destroys its own error response right after this callback: its status is readable now. */
+	const union MHD_ConnectionInfo *hs = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+	finish_request(s, r, toe, hs != NULL ? hs->http_status : 0);
+	if (c != NULL) {
+		sl_conn_end(s->conns, c);   /* a keep-alive connection starts its next head */
+		sl_conn_mark(c);
+	}
+}
+
+/* Bytes arrived after the last answer without a request line MHD accepted: the line was malformed (MHD
+ * may or may not have answered it), or the client was cut while sending it. Logged, and answered if MHD
+ * did not. */
+static void finish_lineless(struct sl_served *s, struct MHD_Connection *conn, struct sl_conn *c)
+{
+	struct sl_request dropped = { .route_slot = SL_NROUTES, .started_wall = time(NULL) };
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		sl_netaddr_host(ci->client_addr, false, dropped.client, sizeof dropped.client);
+	else
+		snprintf(dropped.client, sizeof dropped.client, "-");
+	enum sl_conn_phase phase = sl_conn_phase(c);
+	unsigned status = MHD_HTTP_BAD_REQUEST;
+	dropped.reason = "malformed request line";
+	if (sl_conn_wrote(c)) {
+		status = 0;   /* MHD answered it on its own (an unsupported version...) */
+		if (tl_lib_status != 0 && tl_lib_when >= atomic_load(&c->head_since))
+			dropped.status = tl_lib_status;
+	} else if (phase == SL_CONN_TIMEDOUT || phase == SL_CONN_EVICTED) {
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		dropped.reason = phase == SL_CONN_TIMEDOUT ? "header timeout" : "head too slow while the server was full";
+	} else if (sl_conn_peer_closed(c)) {
+		status = 0;
+		dropped.reason = "client closed the connection";
+	} else if (sl_conn_quiet_ms(c) >= 1000) {
+		/* MHD refuses a bad line as soon as it reads it; a close long after is its idle timeout. */
+		status = MHD_HTTP_REQUEST_TIMEOUT;
+		dropped.reason = "idle timeout";
+	}
+	if (status != 0 && sl_conn_raw_reply(c, status))
+		dropped.status = status;
+	atomic_fetch_add_explicit(&s->stats.requests[SL_NROUTES][sl_request_code_slot(dropped.status)], 1,
 				  memory_order_relaxed);
-	if (complete)
-		atomic_fetch_add_explicit(&s->stats.bytes[r->route_slot], r->body_bytes, memory_order_relaxed);
-	sl_accesslog_write(s->access_log, r, r->status, complete ? (long long)r->body_bytes : -1, ms);
-	atomic_fetch_sub_explicit(&s->stats.in_flight, 1, memory_order_relaxed);
-	free(r);
+	sl_accesslog_write(s->access_log, &dropped, dropped.status, -1, 0);
+}
+
+/* MHD reports every connection's start and end, including those whose request it dropped without the
+ * completion callback (0.9.75: a Cookie header that does not fit its memory pool) or before the request
+ * line was even parsed (a malformed one). Whatever request is still attached is finished here: nothing
+ * leaks and the in-flight gauge returns to 0. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct sl_served *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = fi != NULL ? sl_conns_add(s->conns, fi->connect_fd, s->tls) : NULL;
+		return;
+	}
+	struct sl_conn *c = *socket_context;
+	*socket_context = NULL;
+	if (c == NULL)
+		return;
+	if (c->req != NULL)
+		finish_request(s, c->req, MHD_REQUEST_TERMINATED_WITH_ERROR, 0);
+	else if (sl_conn_read(c) && (!c->tls || sl_conn_phase(c) == SL_CONN_TIMEDOUT ||
+				       sl_conn_phase(c) == SL_CONN_EVICTED))
+		finish_lineless(s, conn, c);   /* over TLS the handshake alone moves the counters */
+	sl_conns_remove(s->conns, c);
 }
 
 /* With [served] tls_client_ca, only peers whose certificate chains to that CA get an answer. MHD asks
@@ -235,6 +393,26 @@ static bool target_hides_bytes(const struct sl_request *r, const char *version)
 	return false;
 }
 
+/* An answer that ends the connection: refused heads, and the 503 of a full server. */
+static enum MHD_Result refuse(struct sl_request *r, unsigned status)
+{
+	char body[64];
+	int n = snprintf(body, sizeof body, "%u %s\n", status,
+			 status == MHD_HTTP_SERVICE_UNAVAILABLE ? "server full, retry later" : r->reason);
+	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+		char secs[16];
+		snprintf(secs, sizeof secs, "%d", SL_CONN_RETRY_AFTER_S);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
+	return sl_request_respond(r, status, resp, (uint64_t)n);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -253,6 +431,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		snprintf(r->version, sizeof r->version, "%s", version);
 		r->get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 		r->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+		if (r->cn != NULL && !sl_conn_begin(r->cn))
+			return MHD_NO;   /* the head deadline passed first: the watchdog has cut the connection */
+		unsigned bad = sl_reqhead_check(r, method, version);
+		if (bad != 0)
+			return refuse(r, bad);
+		if (r->cn != NULL && sl_conn_refuse(s->conns, r->cn)) {
+			r->reason = "server full";
+			return refuse(r, MHD_HTTP_SERVICE_UNAVAILABLE);
+		}
 		/* MHD 0.9.7x closes the connection after any response queued in this first call (it cannot
 		 * know the request was read whole), which would cost every keep-alive client a new TCP
 		 * connection per file. A GET or HEAD without a body is answered in the next call instead;
@@ -417,6 +604,13 @@ struct sl_served *sl_served_new(const struct sl_config *cfg, char **cause)
 		}
 		s->tls = true;
 	}
+	unsigned max = cfg->served_max_connections ? cfg->served_max_connections : 1024;
+	int64_t idle_ms = cfg->connection_timeout_ms > 0 ? cfg->connection_timeout_ms : 30000;
+	s->conns = sl_conns_new(max, cfg->header_timeout_ms, idle_ms);
+	if (s->conns == NULL) {
+		set_cause(cause, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	if (cfg->access_log != NULL) {
 		s->access_log = sl_accesslog_open(cfg->access_log, cause);
 		if (s->access_log == NULL)
@@ -448,13 +642,16 @@ int sl_served_start(struct sl_served *s, char **cause)
 	/* First, so libmicrohttpd reports even the handling of the options below through our log. */
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s);
 	OPT(MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL);
-	OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->served_max_connections ? cfg->served_max_connections : 1024, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, sl_conns_mhd_limit(s->conns), NULL);
 	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip ? cfg->max_connections_per_ip : 64,
 	    NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, NULL);
-	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SL_MAX_REQUEST_HEADERS, NULL);
+	/* Room beyond the head limit: MHD copies the Cookie header into the same pool and fails without an
+	 * answer when it does not fit; heads within the limit must reach sl_reqhead_check(), which answers 431. */
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SL_MAX_REQUEST_HEADERS * 4, NULL);
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, s);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s);
 	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL);
 	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
 	if (threads > 1)
@@ -471,6 +668,9 @@ int sl_served_start(struct sl_served *s, char **cause)
 			 MHD_USE_ERROR_LOG;
 	if (s->tls)
 		flags |= MHD_USE_TLS;
+	int rc = sl_conns_start(s->conns);
+	if (rc < 0)
+		return set_cause(cause, rc, "cannot start the header watchdog: %s", strerror(-rc));
 	s->daemon = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_ARRAY, opts,
 				     MHD_OPTION_END);
 	if (s->daemon == NULL)
@@ -532,6 +732,7 @@ void sl_served_free(struct sl_served *s)
 	sl_hotcache_free(s->hot);
 	sl_mapcache_free(s->maps);   /* after MHD_stop_daemon: every response sending from a mapping is gone */
 	sl_accesslog_free(s->access_log);
+	sl_conns_free(s->conns);   /* after MHD_stop_daemon: every connection has been reported closed */
 	free(s->allow);
 	free(s->tls_cert);
 	if (s->tls_key != NULL) {

@@ -3,8 +3,11 @@
  * per format of core/format.h that has a served handler), /keys/, /healthz, /metrics and the status page
  * at /. GET and HEAD only; everything is read-only.
  *
- * Limits (connections, per-IP connections, idle timeout, header bytes), the CIDR allow-list, TLS and
- * client certificates come from [served]. The caller (main) owns signals: it calls sl_served_reopen_log()
+ * Limits (connections, per-IP connections, idle timeout, the deadline for a request's head, header bytes),
+ * the CIDR allow-list, TLS and client certificates come from [served]. Connections are tracked beside
+ * libmicrohttpd (served/conn.h: head deadline, a reserve beyond max_connections, a status for requests
+ * MHD would drop silently) and heads are checked strictly (served/reqhead.h); every request is finished,
+ * counted and logged once, whichever way MHD ends its connection. The caller (main) owns signals: it calls sl_served_reopen_log()
  * on SIGHUP and sl_served_quiesce() + sl_served_free() on SIGTERM.
  *
  * Ownership: sl_served_new() -> sl_served_free(). The config is borrowed and must outlive the server. */

@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "core/catalog.h"
+#include "core/clients.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/syncdpid.h"
 #include "served/pgpkey.h"
 #include "served/request.h"
 #include "served/srcstate.h"
@@ -47,50 +49,27 @@ enum MHD_Result sl_status_healthz(struct sl_request *r, const char *rest)
 
 /* ---- client snippets ---- */
 
+/* The text is core/clients.c's, shared with `sluice clients` and contrib/run.sh, escaped for the page. */
+static void snippet(struct sl_text *out, const char *base_url, const struct sl_source *src)
+{
+	bool unsupported = false;
+	char *text = sl_clients_snippet(src, base_url, &unsupported);
+	if (text == NULL) {
+		sl_text_printf(out, "%s", unsupported ? "" : "(out of memory)\n");
+		return;
+	}
+	sl_text_html(out, text);
+	free(text);
+}
+
 void sl_status_snippet_apt(struct sl_text *out, const char *base_url, const struct sl_source *src)
 {
-	/* Verbatim sources keep the upstream's signatures, so clients keep the upstream's key. */
-	bool verbatim = src->publish == SL_PUBLISH_VERBATIM;
-	const char *keyring = "/etc/apt/keyrings/sluice.asc";
-	if (!verbatim) {
-		sl_text_printf(out, "curl -fsSo %s ", keyring);
-		sl_text_html(out, base_url);
-		sl_text_printf(out, "/keys/sluice.asc\n");
-	} else {
-		keyring = src->keyring != NULL ? src->keyring : "/usr/share/keyrings/UPSTREAM.gpg";
-	}
-	sl_text_printf(out, "cat &gt;/etc/apt/sources.list.d/sluice-");
-	sl_text_html(out, src->name);
-	sl_text_printf(out, ".list &lt;&lt;EOF\n");
-	for (size_t i = 0; i < src->suites.n || i == 0; i++) {
-		sl_text_printf(out, "deb [signed-by=");
-		sl_text_html(out, keyring);
-		sl_text_printf(out, "] ");
-		sl_text_html(out, base_url);
-		sl_text_printf(out, "/apt/");
-		sl_text_html(out, src->name);
-		sl_text_printf(out, " ");
-		sl_text_html(out, src->suites.n > 0 ? src->suites.v[i] : "SUITE");
-		if (src->components.n == 0)
-			sl_text_printf(out, " main");
-		for (size_t c = 0; c < src->components.n; c++) {
-			sl_text_printf(out, " ");
-			sl_text_html(out, src->components.v[c]);
-		}
-		sl_text_printf(out, "\n");
-		if (src->suites.n == 0)
-			break;
-	}
-	sl_text_printf(out, "EOF\napt-get update\n");
+	snippet(out, base_url, src);
 }
 
 void sl_status_snippet_clamav(struct sl_text *out, const char *base_url, const struct sl_source *src)
 {
-	sl_text_printf(out, "# /etc/clamav/freshclam.conf\nPrivateMirror ");
-	sl_text_html(out, base_url);
-	sl_text_printf(out, "/clamav/");
-	sl_text_html(out, src->name);
-	sl_text_printf(out, "\nScriptedUpdates yes\n");
+	snippet(out, base_url, src);
 }
 
 /* ---- the page ---- */
@@ -271,9 +250,15 @@ static void cell_last_sync(struct sl_text *t, const struct sl_srcstate *s, int64
 	sl_text_printf(t, "</td>");
 }
 
-static void cell_next(struct sl_text *t, const struct sl_srcstate *s, int64_t now)
+static void cell_next(struct sl_text *t, const struct sl_srcstate *s, int64_t now, bool no_syncd)
 {
 	char span[40], when[40];
+	/* Without the daemon nothing runs on schedule: say so rather than show a time that will pass. */
+	if (no_syncd) {
+		sl_text_printf(t, "<td class=\"warn\">not scheduled<span class=\"sub\">no sluice-syncd running</span>"
+				  "</td>");
+		return;
+	}
 	if (s == NULL || s->next_run_at == 0) {
 		sl_text_printf(t, "<td class=\"muted\">not scheduled</td>");
 		return;
@@ -307,6 +292,7 @@ static void cell_upstream(struct sl_text *t, const struct sl_srcstate *s)
 
 static void sources_table(struct sl_text *t, const struct sl_config *cfg, const struct sl_srcstate *st, int64_t now)
 {
+	bool no_syncd = sl_syncdpid_check(cfg->state_dir, NULL) == SL_SYNCD_NOT_RUNNING;
 	sl_text_printf(t, "<table><tr><th>Source</th><th>Published</th><th>Pending approval</th><th>Last sync</th>"
 			  "<th>Next sync</th><th>Upstream</th></tr>\n");
 	for (size_t i = 0; i < cfg->nsources; i++) {
@@ -320,7 +306,7 @@ static void sources_table(struct sl_text *t, const struct sl_config *cfg, const 
 		cell_published(t, s, now);
 		cell_pending(t, src, s, now);
 		cell_last_sync(t, s, now);
-		cell_next(t, s, now);
+		cell_next(t, s, now, no_syncd);
 		cell_upstream(t, s);
 		sl_text_printf(t, "</tr>\n");
 	}

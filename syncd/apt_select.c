@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,76 @@ static char *pool_meta(const struct sl_apt_pkg *p, const struct apt_index *ix)
 	return txt;
 }
 
+/* A pool file listed by several suites is fetched and catalogued once; the later suites are remembered
+ * here, so that its entry names every suite that serves it (what `sluice diff` attributes changes to).
+ * Only overlaps are kept: a few files after a point release, never the whole index. */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = strstr(list, word); p != NULL; p = strstr(p + 1, word))
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static int also_add(struct apt_run *r, const struct apt_index *ix, const char *path)
+{
+	/* Indices are filtered suite by suite: a file seen again in the first suite was first seen there (an
+	 * arch:all package in each architecture), which the entry says already. */
+	const char *suite = ix->suite->name;
+	if (r->nidx == 0 || ix->suite == r->idx[0].suite)
+		return 0;
+	if (r->also == NULL) {
+		r->also = json_object();
+		if (r->also == NULL)
+			return -ENOMEM;
+	}
+	const char *have = json_string_value(json_object_get(r->also, path));
+	if (have != NULL && has_word(have, suite))
+		return 0;   /* the same stanza in two components or architectures of one suite */
+	char *joined = NULL;
+	if (asprintf(&joined, "%s%s%s", have ? have : "", have ? " " : "", suite) < 0)
+		return -ENOMEM;
+	int rc = json_object_set_new(r->also, path, json_string(joined)) == 0 ? 0 : -ENOMEM;
+	free(joined);
+	return rc;
+}
+
+const char *sl_apt_select_pool_meta(struct apt_run *r, const struct sl_apt_pool_item *it, char *buf, size_t cap)
+{
+	const char *more = r->also != NULL ? json_string_value(json_object_get(r->also, it->path)) : NULL;
+	if (more == NULL)
+		return it->meta;
+	json_t *o = json_loads(it->meta, 0, NULL);
+	const char *first = json_string_value(json_object_get(o, "suite"));
+	const char *out = it->meta;
+	/* "suites": the first suite, then the others in filtering (configuration) order. */
+	char suites[512];
+	size_t n = first != NULL ? (size_t)snprintf(suites, sizeof suites, "%s", first) : 0;
+	bool grew = false;
+	for (const char *p = more; first != NULL && *p != '\0' && n < sizeof suites;) {
+		size_t len = strcspn(p, " ");
+		char word[128];
+		snprintf(word, sizeof word, "%.*s", (int)len, p);
+		if (!has_word(suites, word)) {
+			n += (size_t)snprintf(suites + n, sizeof suites - n, " %s", word);
+			grew = true;
+		}
+		p += len;
+		p += *p == ' ';
+	}
+	if (grew && n < sizeof suites && json_object_set_new(o, "suites", json_string(suites)) == 0) {
+		char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		if (txt != NULL && strlen(txt) < cap) {
+			memcpy(buf, txt, strlen(txt) + 1);
+			out = buf;
+		}
+		free(txt);
+	}
+	json_decref(o);
+	return out;
+}
+
 static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb822_para *para)
 {
 	struct filter_state *f = arg;
@@ -63,7 +134,9 @@ static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb
 	if (sl_blob_copy(p->filename, path, sizeof path) < 0 || sl_blob_copy(p->sha256, sha, sizeof sha) < 0)
 		return -SL_E_TOOBIG;
 	int rc = sl_strset_add(r->seen, path);
-	if (rc <= 0)
+	if (rc == 0)
+		return also_add(r, f->ix, path);
+	if (rc < 0)
 		return rc;
 	char *meta = pool_meta(p, f->ix);
 	if (meta == NULL)
@@ -147,14 +220,15 @@ int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **c
 		rc = sl_apt_packages_foreach_fd(fd, SL_MAX_INDEX_BYTES, filter_pkg, &f, &pcause);
 	close(fd);
 	if (rc < 0) {
-		/* A hostile Filename or malformed stanza is a verification failure of the signed index. */
-		sl_sync_check(r->ctx, subject, "index-content", ix->suite->signer, false, "%s",
-			      pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
+		/* A hostile Filename or malformed stanza refuses the signed index: the verifier, reading the same
+		 * evidence, records why. */
+		bool refused = pcause != NULL && f.cause == NULL;
 		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : f.cause ? f.cause : sl_strerror(rc));
 		free(pcause);
 		free(f.cause);
 		sl_store_writer_abort(f.out, false);
-		return rc;
+		ix->refused = refused;
+		return refused ? -SL_E_VERIFY : rc;
 	}
 	free(pcause);
 	if (f.resign) {
@@ -164,14 +238,6 @@ int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **c
 			free(f.cause);
 			return rc;
 		}
-	} else {
-		char url[APT_URL_CAP], path[SL_MAX_PATH];
-		url_of(r, ix->suite->name, ix->rel_path, url, sizeof url);
-		snprintf(path, sizeof path, "dists/%s/%s", ix->suite->name, ix->rel_path);
-		rc = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "upstream-index",
-				       "application/octet-stream", url, NULL);
-		if (rc < 0)
-			return sl_cause(cause, rc, "%s: catalogue: %s", subject, sl_strerror(rc));
 	}
 	free(f.cause);
 	sl_log_info(r->src->name, "%s: %llu package(s) selected", subject, (unsigned long long)f.kept);

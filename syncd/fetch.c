@@ -411,9 +411,20 @@ static void xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char 
 		sl_log(lvl, f->log_source, "%s: %s (HTTP %ld, %u attempt%s)",
 		       x->req.url, r.message, x->status, x->attempts, x->attempts == 1 ? "" : "s");
 	}
+	if (x->req.flags & SL_FETCH_TO_STORE) {
+		if (err == 0)
+			f->files_ok++;
+		else if (err == -SL_E_INTERRUPTED)
+			f->files_aborted++;
+		else
+			f->files_failed++;
+	}
 	if (x->req.done)
 		x->req.done(x->req.arg, &r);
+	bool to_store = x->req.flags & SL_FETCH_TO_STORE;
 	xfer_free(x);
+	if (to_store && f->progress != NULL)
+		sl_fx_progress(f, true);
 }
 
 static int64_t retry_after_s(const struct xfer *x)
@@ -935,6 +946,42 @@ uint8_t *sl_fetch_body_dup(const struct sl_fetch_result *r, size_t *len)
 	copy[n] = '\0';
 	*len = n;
 	return copy;
+}
+
+void sl_fetch_on_progress(struct sl_fetch *f, void (*cb)(void *arg, const struct sl_fetch_progress *p),
+			  void *arg)
+{
+	f->progress = cb;
+	f->progress_arg = arg;
+}
+
+void sl_fx_progress(struct sl_fetch *f, bool force)
+{
+	int64_t now = sl_fx_now_ms();
+	if (f->progress == NULL || (!force && now - f->progress_ms < SL_FETCH_PROGRESS_MS))
+		return;
+	f->progress_ms = now;
+	struct sl_fetch_progress p = {
+		.bytes = f->bytes, .files_ok = f->files_ok, .files_failed = f->files_failed,
+		.files_aborted = f->files_aborted,
+	};
+	uint64_t most_left = 0;
+	for (const struct xfer *x = f->active.head; x != NULL; x = x->next) {
+		if (!(x->req.flags & SL_FETCH_TO_STORE))
+			continue;
+		uint64_t done = x->offset + x->got;
+		uint64_t size = x->req.expect_size > 0 ? (uint64_t)x->req.expect_size : 0;
+		uint64_t left = size > done ? size - done : 0;
+		p.active++;
+		p.active_bytes += done;
+		if (p.url == NULL || left > most_left) {
+			p.url = x->req.url;
+			p.url_done = done;
+			p.url_size = size;
+			most_left = left;
+		}
+	}
+	f->progress(f->progress_arg, &p);
 }
 
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests)

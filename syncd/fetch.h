@@ -109,6 +109,23 @@ uint8_t *sl_fetch_body_dup(const struct sl_fetch_result *r, size_t *len);
 /* Run until every queued request (including ones added from callbacks) is done, or *stop is set.
  * 0, or -SL_E_INTERRUPTED. Per-request errors are reported to their callbacks, not here. */
 int sl_fetch_run(struct sl_fetch *f);
+/* Progress as it happens, for a display (`sluice sync` on a terminal): what was actually transferred,
+ * not what a caller found already in the store. Counts are since creation. */
+struct sl_fetch_progress {
+	uint64_t bytes;                  /* body bytes received, every request, partial ones included */
+	uint64_t files_ok;               /* store downloads committed */
+	uint64_t files_failed;           /* store downloads that failed (not those a stop aborted) */
+	uint64_t files_aborted;          /* store downloads ended by *stop */
+	unsigned active;                 /* store downloads in flight */
+	uint64_t active_bytes;           /* their bytes so far (resumed parts included) */
+	const char *url;                 /* the in-flight store download with the most bytes still to come */
+	uint64_t url_done, url_size;     /* its bytes so far and expected size (0: unknown); url NULL: none */
+};
+/* `cb` is called from sl_fetch_run() as bytes arrive (at most every SL_FETCH_PROGRESS_MS) and whenever a
+ * store download ends; the struct and its url are borrowed for the call. NULL cb: none. */
+void sl_fetch_on_progress(struct sl_fetch *f, void (*cb)(void *arg, const struct sl_fetch_progress *p),
+			  void *arg);
+
 /* Totals since creation. */
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests);
 

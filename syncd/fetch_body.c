@@ -18,6 +18,16 @@
 
 static int refuse(struct xfer *x, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A control character other than HTAB is not allowed in a field value (RFC 9110 5.5); a CR in a kept
+ * value would go back upstream in If-None-Match, into the catalogue and into logs. */
+static bool has_ctl(struct sl_blob v)
+{
+	for (size_t i = 0; i < v.len; i++)
+		if ((v.p[i] < 0x20 && v.p[i] != '\t') || v.p[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /* Keep a header the caller asked for; repeated fields are joined with ", " (RFC 9110 5.3). -1 when the
  * value outgrows its buffer: the request fails rather than hand over a cut value. */
 static int capture(struct xfer *x, struct sl_blob name, struct sl_blob value)
@@ -25,6 +35,9 @@ static int capture(struct xfer *x, struct sl_blob name, struct sl_blob value)
 	for (size_t i = 0; i < x->ncap; i++) {
 		if (!sl_blob_eq_nocase(name, x->req.capture[i]))
 			continue;
+		if (has_ctl(value))
+			return refuse(x, -SL_E_HTTP, "response header %s has a control character in its value",
+				      x->req.capture[i]);
 		char *v = x->cap_val[i];
 		size_t have = (x->cap_seen & (1u << i)) ? strlen(v) : 0, sep = have ? 2 : 0;
 		if (have + sep + value.len >= SL_MAX_HEADER_VALUE)
@@ -75,8 +88,9 @@ size_t sl_fx_on_header(char *p, size_t size, size_t n, void *arg)
 		dst = x->content_range;
 		cap = sizeof x->content_range;
 	}
-	/* An oversized validator is dropped rather than truncated: a truncated ETag never matches. */
-	if (dst != NULL && sl_blob_copy(value, dst, cap) != 0)
+	/* An oversized validator is dropped rather than truncated: a truncated ETag never matches. One with a
+	 * control character is dropped too: it would be sent back upstream. */
+	if (dst != NULL && (has_ctl(value) || sl_blob_copy(value, dst, cap) != 0))
 		dst[0] = '\0';
 	return len;
 }
@@ -197,6 +211,8 @@ size_t sl_fx_on_body(char *p, size_t size, size_t n, void *arg)
 		x->bw.tokens -= (double)len;
 	}
 	f->bytes += len;
+	if (f->progress != NULL)
+		sl_fx_progress(f, false);
 	if (!x->body_started) {
 		x->body_started = true;
 		if (body_begin(x) != 0)

@@ -82,8 +82,17 @@ struct sl_fetch {
 	bool wq_failed;             /* could not start it: bodies are written on this thread */
 	uint64_t bytes, requests;
 	uint64_t rng;
+	/* sl_fetch_on_progress */
+	void (*progress)(void *arg, const struct sl_fetch_progress *p);
+	void *progress_arg;
+	int64_t progress_ms;        /* monotonic ms of the last call */
+	uint64_t files_ok, files_failed, files_aborted;
 };
 
+#define SL_FETCH_PROGRESS_MS 250   /* ms between progress calls while bytes arrive: 4 redraws a second */
+
+/* Call the progress callback (if any): always when `force`, else at most every SL_FETCH_PROGRESS_MS. */
+void sl_fx_progress(struct sl_fetch *f, bool force);
 /* Monotonic milliseconds. */
 int64_t sl_fx_now_ms(void);
 /* Token bucket: add what accrued since the last refill; ms to wait before the next write (0: go). */

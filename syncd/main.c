@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -29,6 +30,7 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "core/url.h"
+#include "syncd/alert_send.h"
 #include "syncd/chaincheck.h"
 #include "syncd/fetch.h"
 #include "syncd/sync.h"
@@ -39,6 +41,7 @@
 #define RETRY_FIRST_S 300         /* s: first retry after a failed run, doubled per failure, at most `every` */
 #define WINDOW_SCAN_MIN (8 * 24 * 60) /* minutes searched for the next window opening (DST-safe, one week+) */
 #define FAILURES_KEY "syncd.failures" /* per-source catalogue state: consecutive failed runs */
+#define ALERT_CHILD "(alerts)"       /* the deliverer's slot name: no source name has parentheses */
 #define CHILD_SKIPPED 3           /* child exit: the run did not happen (locked, stopped while waiting) */
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -247,7 +250,7 @@ static unsigned failures_get(struct sl_catalog *cat, int64_t sid)
 }
 
 /* Persist when the source runs next, from how this run ended. */
-static void reschedule(struct sl_catalog *cat, const struct sl_source *src, int64_t sid,
+static void reschedule(const struct sl_config *cfg, struct sl_catalog *cat, const struct sl_source *src, int64_t sid,
 		       const struct sl_sync_report *rep)
 {
 	bool ok = rep->outcome == SL_RUN_OK || rep->outcome == SL_RUN_UNCHANGED;
@@ -267,6 +270,22 @@ static void reschedule(struct sl_catalog *cat, const struct sl_source *src, int6
 		time_t t = (time_t)next;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
 		sl_log_info(src->name, "failed %u time(s) in a row; next attempt at %s", failures, when);
+		/* Once per streak: the run that reaches the threshold tells, the following ones do not. */
+		if (failures == cfg->alert_failures) {
+			char host[256], dedup[SL_MAX_NAME + 48];
+			int64_t cool = 0;
+			sl_url_source_host(src, host, sizeof host);
+			if (host[0] != '\0')
+				sl_catalog_cooldown_get(cat, host, &cool, NULL);
+			snprintf(dedup, sizeof dedup, "failing:%s:%lld", src->name, (long long)rep->run_id);
+			sl_alert_raise(cfg, cat, "sync-failing", src->name, 0, dedup,
+				       json_pack("{s:I, s:I}", "failures", (json_int_t)failures, "cooldown_until",
+						 (json_int_t)(cool > time(NULL) ? cool : 0)),
+				       "sluice: %s has failed %u sync runs in a row%s%s%s; last: %s. Next attempt at %s.",
+				       src->name, failures, cool > time(NULL) ? "; its upstream " : "",
+				       cool > time(NULL) ? host : "", cool > time(NULL) ? " is cooling down" : "",
+				       rep->message ? rep->message : "?", when);
+		}
 	}
 }
 
@@ -306,11 +325,17 @@ static int child_run(struct daemon *d, const struct sl_source *src, pid_t parent
 		sl_log_err(src->name, "run stopped: it exceeded its timeout of %lld s", (long long)(src->timeout_ms / 1000));
 	if ((rc == 0 || rep.outcome == SL_RUN_FAILED) &&
 	    sl_catalog_source_ensure(cat, src->name, src->format->name, &sid) == 0) {
-		reschedule(cat, src, sid, &rep);
+		reschedule(d->cfg, cat, src, sid, &rep);
 		code = rep.outcome == SL_RUN_OK || rep.outcome == SL_RUN_UNCHANGED ? 0 : 1;
 	}
-	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop)
-		auto_approve(d, src, rep.snap_id);
+	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop) {
+		if (rep.findings_undecided > 0)
+			sl_log_warn(src->name, "snapshot %lld stays pending despite approve = auto: %u undecided "
+				    "finding(s) (sluice findings %lld)", (long long)rep.snap_id, rep.findings_undecided,
+				    (long long)rep.snap_id);
+		else
+			auto_approve(d, src, rep.snap_id);
+	}
 	sl_sync_report_release(&rep);
 	sl_store_free(st);
 	sl_catalog_free(cat);
@@ -335,6 +360,30 @@ static int child_recheck(struct daemon *d, const struct sl_source *src, pid_t pa
 	signal(SIGINT, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	return sl_chaincheck_run(d->cfg, src);
+}
+
+/* The alert deliverer: a child of its own, so a slow receiver never holds up the scheduler. */
+static void start_alerts(struct daemon *d)
+{
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &d->orig_mask, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(CHILD_SKIPPED);
+		char path[SL_MAX_PATH], *cause = NULL;
+		struct sl_catalog *cat = sl_catalog_open(state_path(d->cfg, "catalog.db", path, sizeof path), 0, &cause);
+		int rc = cat != NULL ? sl_alert_deliver(d->cfg, cat, NULL, NULL) : -SL_E_CATALOG;
+		free(cause);
+		sl_catalog_free(cat);
+		_exit(rc < 0 ? 1 : 0);
+	}
+	struct child *c = &d->children[d->nchildren++];
+	memset(c, 0, sizeof *c);
+	c->pid = pid;
+	snprintf(c->source, sizeof c->source, "%s", ALERT_CHILD);
 }
 
 static void start(struct daemon *d, const struct sl_source *src, const char *host, bool recheck)
@@ -433,6 +482,42 @@ static bool due(struct daemon *d, struct sl_catalog *cat, const struct sl_source
 	return true;
 }
 
+/* A pending snapshot waiting longer than its source's approve_within: one alert per snapshot. */
+struct overdue_arg {
+	struct daemon *d;
+	struct sl_catalog *cat;
+	const struct sl_source *src;
+	time_t now;
+};
+
+static int overdue_cb(void *arg, const struct sl_snapshot_info *s)
+{
+	struct overdue_arg *o = arg;
+	if ((o->now - s->state_changed_at) * 1000 <= o->src->approve_within_ms)
+		return 0;
+	char dedup[64];
+	snprintf(dedup, sizeof dedup, "overdue:%lld", (long long)s->id);
+	sl_alert_raise(o->d->cfg, o->cat, "approval-overdue", o->src->name, s->id, dedup, NULL,
+		       "sluice: snapshot %lld of %s has waited for approval longer than approve_within; review it with "
+		       "sluice diff %lld and decide (sluice approve / reject).",
+		       (long long)s->id, o->src->name, (long long)s->id);
+	return 0;
+}
+
+static void overdue_alerts(struct daemon *d, struct sl_catalog *cat, time_t now)
+{
+	if (d->cfg->alert_webhook == NULL && d->cfg->alert_smtp == NULL)
+		return;
+	for (size_t i = 0; i < d->cfg->nsources; i++) {
+		const struct sl_source *src = &d->cfg->sources[i];
+		int64_t sid = 0;
+		if (src->approve_within_ms <= 0 || sl_catalog_source_id(cat, src->name, &sid) < 0)
+			continue;
+		struct overdue_arg o = { d, cat, src, now };
+		sl_catalog_snapshots(cat, sid, SL_SNAP_PENDING, overdue_cb, &o);
+	}
+}
+
 /* Start every due source within the parallelism cap (with --once: every source, once). Returns seconds
  * until the next check (capped at TICK_S). */
 static int schedule(struct daemon *d, struct sl_catalog *cat)
@@ -451,6 +536,10 @@ static int schedule(struct daemon *d, struct sl_catalog *cat)
 			snprintf(d->ran[d->nran++], sizeof d->ran[0], "%s", src->name);
 		start(d, src, host, false);
 	}
+	overdue_alerts(d, cat, now);
+	if ((d->cfg->alert_webhook != NULL || d->cfg->alert_smtp != NULL) && !d->once &&
+	    d->nchildren < d->maxchildren && !running(d, ALERT_CHILD, ""))
+		start_alerts(d);
 	/* The offline integrity audit, when a source is idle: never beside its own sync (same child slot). */
 	for (size_t i = 0; !d->once && i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];

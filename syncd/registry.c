@@ -21,10 +21,11 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/url.h"
+#include "syncd/registry_parse.h"
 
 #define REG_TAGS_PAGE       1000              /* tags asked for per page (n=); registries may send fewer */
 #define REG_MAX_PAGES       1000              /* pages followed per repository: a loop guard */
-#define REG_TOKEN_MAX       (16u << 10)       /* bytes of a bearer token: Docker Hub's JWTs are ~ 2 KiB */
+#define REG_TOKEN_MAX       SL_REGPARSE_TOKEN_MAX /* bytes of a bearer token */
 #define REG_TOKEN_BODY_MAX  (64u << 10)       /* bytes of a token endpoint's JSON answer */
 #define REG_PING_BODY_MAX   (64u << 10)       /* bytes of the /v2/ answer */
 #define REG_TAGS_BODY_MAX   (4u << 20)        /* bytes of one tag page */
@@ -92,32 +93,14 @@ static void bare(const char *ct, char *buf, size_t cap)
 
 /* ---- rate limits ---- */
 
-/* "76;w=21600" -> 76 and 21600 (window stays -1 when absent). */
-static bool parse_rate(const char *v, long *count, long *window)
-{
-	char *end = NULL;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno != 0 || end == v || n < 0)
-		return false;
-	*count = n;
-	const char *w = strstr(end, "w=");
-	if (w != NULL && window != NULL) {
-		long wv = strtol(w + 2, NULL, 10);
-		if (wv > 0)
-			*window = wv;
-	}
-	return true;
-}
-
 /* The registry's RateLimit-* headers of one response; true when they said how many pulls are left. */
 static bool note_rate(struct sl_registry *r, const char *rl_limit, const char *rl_remaining)
 {
 	long limit = -1, rem = -1, window = r->rl_window;
-	if (rl_remaining == NULL || !parse_rate(rl_remaining, &rem, &window))
+	if (rl_remaining == NULL || !sl_regparse_rate(rl_remaining, &rem, &window))
 		return false;
 	if (rl_limit != NULL)
-		parse_rate(rl_limit, &limit, &window);
+		sl_regparse_rate(rl_limit, &limit, &window);
 	r->rl_remaining = rem;
 	r->rl_window = window;
 	if (limit >= 0)
@@ -214,75 +197,23 @@ static int call(struct sl_registry *r, const char *url, unsigned flags, const ch
 
 /* ---- authentication ---- */
 
-/* Next auth-param of a challenge: key=value or key="quoted \"value\"". */
-static bool next_param(const char **pp, char *key, size_t kcap, char *val, size_t vcap)
+/* Parse a Bearer or Basic challenge (syncd/registry_parse) into r->mode/realm/service. */
+static int parse_challenge(struct sl_registry *r, const char *www, char **cause)
 {
-	const char *p = *pp;
-	while (*p == ' ' || *p == ',' || *p == '\t')
-		p++;
-	size_t k = 0;
-	while (*p != '\0' && *p != '=' && *p != ',' && *p != ' ') {
-		if (k + 1 >= kcap)
-			return false;
-		key[k++] = *p++;
-	}
-	key[k] = '\0';
-	if (k == 0 || *p != '=')
-		return false;
-	p++;
-	size_t v = 0;
-	if (*p == '"') {
-		p++;
-		while (*p != '\0' && *p != '"') {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			if (v + 1 >= vcap)
-				return false;
-			val[v++] = *p++;
-		}
-		if (*p != '"')
-			return false;
-		p++;
-	} else {
-		while (*p != '\0' && *p != ',' && *p != ' ') {
-			if (v + 1 >= vcap)
-				return false;
-			val[v++] = *p++;
-		}
-	}
-	val[v] = '\0';
-	*pp = p;
-	return true;
-}
-
-/* Parse a Bearer or Basic challenge into r->mode/realm/service; scope (may be NULL) gets the scope. */
-static int parse_challenge(struct sl_registry *r, const char *www, char *scope, size_t scap, char **cause)
-{
-	if (strncasecmp(www, "Basic", 5) == 0 && (www[5] == ' ' || www[5] == '\0')) {
+	struct sl_regparse_challenge ch;
+	const char *why = NULL;
+	int rc = sl_regparse_challenge(www, r->https, &ch, &why);
+	if (rc == -SL_E_UNSUPPORTED)
+		return sl_cause(cause, rc, "%s: unsupported authentication challenge '%.100s'", r->base, www);
+	if (rc < 0)
+		return sl_cause(cause, rc, "%s: token realm '%.200s' is not %s", r->base, ch.realm,
+			    r->https ? "https" : "http(s)");
+	if (ch.mode == SL_REGPARSE_BASIC) {
 		r->mode = AUTH_BASIC;
 		return 0;
 	}
-	if (strncasecmp(www, "Bearer ", 7) != 0)
-		return sl_cause(cause, -SL_E_UNSUPPORTED, "%s: unsupported authentication challenge '%.100s'", r->base, www);
-	const char *p = www + 7;
-	char key[32], val[SL_MAX_URL];
-	char realm[SL_MAX_URL] = "", service[sizeof r->service] = "";
-	if (scope != NULL)
-		scope[0] = '\0';
-	while (next_param(&p, key, sizeof key, val, sizeof val)) {
-		if (strcasecmp(key, "realm") == 0)
-			snprintf(realm, sizeof realm, "%s", val);
-		else if (strcasecmp(key, "service") == 0 && strlen(val) < sizeof service)
-			memcpy(service, val, strlen(val) + 1);
-		else if (strcasecmp(key, "scope") == 0 && scope != NULL && strlen(val) < scap)
-			memcpy(scope, val, strlen(val) + 1);
-	}
-	bool https = strncmp(realm, "https://", 8) == 0;
-	if (!https && !(strncmp(realm, "http://", 7) == 0 && !r->https))
-		return sl_cause(cause, -SL_E_BADNAME, "%s: token realm '%.200s' is not %s", r->base, realm,
-			    r->https ? "https" : "http(s)");
-	snprintf(r->realm, sizeof r->realm, "%s", realm);
-	snprintf(r->service, sizeof r->service, "%s", service);
+	snprintf(r->realm, sizeof r->realm, "%s", ch.realm);
+	snprintf(r->service, sizeof r->service, "%s", ch.service);
 	r->mode = AUTH_BEARER;
 	return 0;
 }
@@ -297,7 +228,7 @@ static int ping(struct sl_registry *r, char **cause)
 		if (c.status == 200)
 			r->mode = AUTH_NONE;
 		else if (c.status == 401 && c.hdr[H_AUTH][0] != '\0')
-			rc = parse_challenge(r, c.hdr[H_AUTH], NULL, 0, cause);
+			rc = parse_challenge(r, c.hdr[H_AUTH], cause);
 		else
 			rc = sl_cause(cause, -SL_E_HTTP, "%s: not a registry v2 API (HTTP %ld)", url, c.status);
 	}
@@ -358,36 +289,24 @@ static void token_free(struct token *t)
 	free(t);
 }
 
-/* The token endpoint's JSON answer into t. */
+/* The token endpoint's JSON answer (syncd/registry_parse) into t. */
 static int token_take(struct token *t, const uint8_t *body, size_t len)
 {
-	json_t *j = json_loadb((const char *)body, len, 0, NULL);
-	const char *tok = json_string_value(json_object_get(j, "token"));
-	if (tok == NULL)
-		tok = json_string_value(json_object_get(j, "access_token"));
-	json_int_t ttl = json_integer_value(json_object_get(j, "expires_in"));
-	int rc = 0;
-	if (tok == NULL || tok[0] == '\0' || strlen(tok) > REG_TOKEN_MAX || strpbrk(tok, "\r\n") != NULL) {
-		rc = -SL_E_PARSE;
+	char *v = NULL;
+	int64_t renew_at = 0;
+	int rc = sl_regparse_token(body, len, mono_s(), REG_TOKEN_DEFAULT_S, REG_TOKEN_MARGIN_S, &v, &renew_at);
+	if (rc == -ENOMEM) {
+		snprintf(t->msg, sizeof t->msg, "out of memory");
+	} else if (rc < 0) {
 		snprintf(t->msg, sizeof t->msg, "%s: no usable token in the answer", t->r->realm);
 	} else {
-		char *v = strdup(tok);
-		if (v == NULL) {
-			rc = -ENOMEM;
-			snprintf(t->msg, sizeof t->msg, "out of memory");
-		} else {
-			if (t->value != NULL)
-				explicit_bzero(t->value, strlen(t->value));
-			free(t->value);
-			t->value = v;
-			t->gen++;
-			if (ttl <= 0)
-				ttl = REG_TOKEN_DEFAULT_S;
-			int64_t margin = ttl > 2 * REG_TOKEN_MARGIN_S ? REG_TOKEN_MARGIN_S : ttl / 2;
-			t->expires = mono_s() + (int64_t)ttl - margin;
-		}
+		if (t->value != NULL)
+			explicit_bzero(t->value, strlen(t->value));
+		free(t->value);
+		t->value = v;
+		t->gen++;
+		t->expires = renew_at;
 	}
-	json_decref(j);
 	return rc;
 }
 
@@ -499,7 +418,7 @@ static bool reauth(struct sl_registry *r, const struct call *c)
 	if (c->status != 401 || c->hdr[H_AUTH][0] == '\0')
 		return false;
 	char *ignored = NULL;
-	int rc = parse_challenge(r, c->hdr[H_AUTH], NULL, 0, &ignored);
+	int rc = parse_challenge(r, c->hdr[H_AUTH], &ignored);
 	free(ignored);
 	return rc == 0 && r->mode == AUTH_BEARER;
 }

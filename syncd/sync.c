@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -33,8 +34,10 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/units.h"
 #include "core/url.h"
 #include "syncd/fetch.h"
+#include "verify/findings.h"
 #include "verify/settle.h"
 
 void sl_sync_report_release(struct sl_sync_report *r)
@@ -262,6 +265,47 @@ static void fetch_opts_from_config(const struct sl_config *cfg, const struct sl_
 	o->log_source = src->name;
 }
 
+/* A verified snapshot's payloads through the malware scan gate ([scan]); the message says what it found. A
+ * gate that could not record its findings leaves a pending snapshot nobody can approve unscanned: the
+ * approval refuses it until `sluice scan` ran. */
+static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *msg, size_t cap)
+{
+	struct sl_findings_result fr;
+	char *cause = NULL;
+	int rc = sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
+	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
+	if (n < 0 || (size_t)n >= cap)
+		n = 0;
+	if (rc < 0) {
+		sl_log_err(ctx->src->name, "scan gate: %s", cause ? cause : sl_strerror(rc));
+		snprintf(msg + n, cap - (size_t)n, "; the scan gate failed: %s", cause ? cause : sl_strerror(rc));
+		rep->findings_undecided = 1;
+	} else if (fr.enabled) {
+		snprintf(msg + n, cap - (size_t)n, "; scanned %llu artifact(s) (%llu cached): %llu finding(s), %u "
+			 "undecided", (unsigned long long)fr.scanned, (unsigned long long)fr.cached,
+			 (unsigned long long)fr.findings, fr.undecided);
+		rep->findings_undecided = fr.undecided;
+	}
+	free(cause);
+	struct sl_snapshot_info si;
+	if (sl_catalog_snapshot_get(ctx->cat, ctx->snap_id, &si) == 0) {
+		char size[32];
+		sl_units_format_size(si.total_bytes, size, sizeof size);
+		sl_alert_raise(ctx->cfg, ctx->cat, "pending", ctx->src->name, ctx->snap_id, NULL,
+			       json_pack("{s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)si.n_entries, "bytes",
+					 (json_int_t)si.total_bytes, "findings", (json_int_t)(rc < 0 ? 0 : fr.findings),
+					 "findings_undecided", (json_int_t)rep->findings_undecided, "scanned",
+					 (json_int_t)(rc < 0 ? 0 : fr.scanned)),
+			       "sluice: snapshot %lld of %s verified and waiting for %s: %llu files, %s%s%s. Review: sluice "
+			       "diff %lld; sluice findings %lld.", (long long)ctx->snap_id, ctx->src->name,
+			       ctx->src->auto_approve ? "auto-approval" : "approval", (unsigned long long)si.n_entries, size,
+			       rep->findings_undecided ? "; BLOCKING FINDINGS: " : "",
+			       rep->findings_undecided ? "undecided findings block approval" : "", (long long)ctx->snap_id,
+			       (long long)ctx->snap_id);
+		sl_snapshot_info_release(&si);
+	}
+}
+
 /* Ends the run and settles the snapshot from the syncer's verdict. */
 static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl_sync_report *rep)
 {
@@ -287,7 +331,14 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		} else if (st.verdict == SL_SETTLED_FAILED) {
 			outcome = SL_RUN_FAILED;
 			rep->snap_state = SL_SNAP_FAILED;
+			if (ctx->src->format->sync->refused != NULL)
+				ctx->src->format->sync->refused(ctx);
 			snprintf(msg, sizeof msg, "%s", st.reason);
+			sl_alert_raise(ctx->cfg, ctx->cat, "verification-failed", ctx->src->name, ctx->snap_id, NULL,
+				       json_pack("{s:I, s:I}", "checks", (json_int_t)st.checks, "failed", (json_int_t)st.failed),
+				       "sluice: a sync of %s was REFUSED: %u of %u check(s) failed; first: %s. Nothing was "
+				       "published (sluice show %lld).", ctx->src->name, st.failed, st.checks, st.reason,
+				       (long long)ctx->snap_id);
 		} else if (st.verdict == SL_SETTLED_UNCHANGED) {
 			outcome = SL_RUN_UNCHANGED;
 			snprintf(msg, sizeof msg, "upstream unchanged (%s)", st.reason);
@@ -295,7 +346,7 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		} else {
 			outcome = SL_RUN_OK;
 			rep->snap_state = SL_SNAP_PENDING;
-			snprintf(msg, sizeof msg, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
+			scan_new(ctx, rep, msg, sizeof msg);
 		}
 		free(scause);
 	} else {
@@ -355,6 +406,9 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	int64_t interval = src->request_interval_ms >= 0 ? src->request_interval_ms : cfg->request_interval_ms;
 	if (rc == 0)
 		rc = sl_catalog_source_ensure(cat, src->name, src->format->name, &ctx.source_id);
+	int settled = 0;   /* we hold the source's lock: a run of it still 'running' was killed */
+	if (rc == 0 && sl_catalog_recover_source(cat, ctx.source_id, &settled) == 0 && settled > 0)
+		sl_log_warn(src->name, "an earlier sync of this source was killed: recorded as interrupted");
 	if (rc == 0)
 		rc = sl_catalog_run_begin(cat, ctx.source_id, &ctx.run_id);
 	if (rc < 0) {
@@ -377,6 +431,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		sl_sync_unlock(lock);
 		return 0;
 	}
+	if (opts != NULL && opts->transfer != NULL)
+		sl_fetch_on_progress(ctx.fetch, opts->transfer, opts->progress_arg);
 	rc = syncer->run(&ctx, &cause);
 	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
 	 * recorded as verified. */

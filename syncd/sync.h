@@ -41,6 +41,9 @@ struct sl_sync_ctx {
 
 struct sl_syncer {
 	int (*run)(struct sl_sync_ctx *ctx, char **cause);
+	/* The verifier refused what this run fetched (after run returned 0): forget shortcuts that would let
+	 * the next run call the upstream unchanged (conditional-request bookkeeping). May be NULL. */
+	void (*refused)(struct sl_sync_ctx *ctx);
 };
 
 struct sl_sync_report {
@@ -49,14 +52,19 @@ struct sl_sync_report {
 	int snap_state;               /* enum sl_snap_state of the snapshot at the end, -1 when none */
 	uint64_t bytes, requests;
 	unsigned checks_failed;       /* verification checks that failed (content refused) */
+	unsigned findings_undecided;  /* blocking scan findings nobody decided: no auto-approval */
 	char *message;                /* heap; what happened, one line */
 };
 void sl_sync_report_release(struct sl_sync_report *r);
+
+struct sl_fetch_progress;
 
 struct sl_sync_opts {
 	const volatile int *stop;
 	void (*progress)(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
 			 uint64_t bytes_done, uint64_t bytes_total);
+	/* What the fetch engine actually transfers, as it arrives (sl_fetch_on_progress); same arg. */
+	void (*transfer)(void *arg, const struct sl_fetch_progress *p);
 	void *progress_arg;
 };
 

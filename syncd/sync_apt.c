@@ -1,4 +1,6 @@
-/* sync_apt: fetch and verify an APT repository's signed chain InRelease -> Packages -> pool files. */
+/* sync_apt: fetch an APT repository's signed chain InRelease -> Packages -> pool files into the store,
+ * pre-checking each link with the verifier's own functions (verify/apt_chain.h) so nothing a signed parent
+ * does not promise is downloaded; verify/apt_chain.c decides and records, from the snapshot's entries. */
 #include "syncd/sync_apt.h"
 
 #include <errno.h>
@@ -22,7 +24,7 @@
 #include "syncd/apt_pool.h"
 #include "syncd/fetch.h"
 #include "syncd/sync_apt_int.h"
-#include "verify/apt_verify.h"
+#include "verify/apt_chain.h"
 #include "verify/gpg.h"
 
 static char *xstrdup(const char *s)
@@ -132,34 +134,7 @@ static int fetch_releases(struct apt_run *r, bool only_not_modified, char **caus
 	return 0;
 }
 
-/* ---- verification of one suite's Release ---------------------------------------------------------- */
-
-struct record_arg {
-	struct sl_sync_ctx *ctx;
-	const char *subject;
-	const char *fpr;
-};
-
-static void record_check(void *arg, const char *check, bool passed, const char *reason)
-{
-	struct record_arg *ra = arg;
-	sl_sync_check(ra->ctx, ra->subject, check, ra->fpr, passed, "%s", reason);
-}
-
-static int state_time(struct sl_sync_ctx *ctx, const char *suite, time_t *out)
-{
-	char key[128], *val = NULL;
-	snprintf(key, sizeof key, "apt.%s.date", suite);
-	*out = 0;
-	int rc = sl_catalog_state_get(ctx->cat, ctx->source_id, key, &val);
-	if (rc == -SL_E_NOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	*out = (time_t)strtoll(val, NULL, 10);
-	free(val);
-	return 0;
-}
+/* ---- pre-check of one suite's Release ------------------------------------------------------------ */
 
 static char *release_meta(const struct apt_suite *s)
 {
@@ -192,51 +167,31 @@ static int add_blob_entry(struct apt_run *r, const char *path, const void *data,
 	return sl_sync_add_entry(r->ctx, path, sha, len, role, "text/plain", url, meta);
 }
 
-static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *gpg, char **cause)
+/* The verifier's own Release checks, silently (the verifier records them when it settles the snapshot).
+ * The upstream bytes are kept as evidence whatever the outcome; *refused when a check failed. */
+static int precheck_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *gpg, bool *refused, char **cause)
 {
-	struct sl_sync_ctx *ctx = r->ctx;
 	char subject[SL_MAX_PATH], url[APT_URL_CAP];
 	snprintf(subject, sizeof subject, "dists/%s/%s", s->name, s->detached ? "Release" : "InRelease");
 	url_of(r, s->name, s->detached ? "Release" : "InRelease", url, sizeof url);
-
-	struct sl_gpg_result g = { 0 };
-	int rc = s->detached ? sl_gpg_verify_detached(gpg, s->body, s->body_len, s->sig, s->sig_len, &g)
-			     : sl_gpg_verify_clearsigned(gpg, s->body, s->body_len, &g);
-	sl_sync_check(ctx, subject, "openpgp-signature", rc == 0 ? g.fpr : NULL, rc == 0, "%s",
-		      g.reason ? g.reason : sl_strerror(rc));
-	if (rc < 0) {
-		sl_cause(cause, -SL_E_SIGNATURE, "%s: signature refused: %s", subject, g.reason ? g.reason : sl_strerror(rc));
-		sl_gpg_result_release(&g);
-		return -SL_E_SIGNATURE;
-	}
-	snprintf(s->signer, sizeof s->signer, "%s", g.fpr);
-
-	/* Only the text GPGME vouched for is parsed. */
-	char *pcause = NULL;
-	rc = sl_apt_release_parse(g.text, g.len, &s->rel, &pcause);
-	sl_gpg_result_release(&g);
-	if (rc < 0) {
-		sl_sync_check(ctx, subject, "release-format", s->signer, false, "%s", pcause ? pcause : sl_strerror(rc));
-		sl_cause(cause, rc, "%s: %s", subject, pcause ? pcause : sl_strerror(rc));
-		free(pcause);
-		return rc;
-	}
-	s->parsed = true;
-
 	struct sl_apt_policy pol = {
 		.suite = s->name, .now = time(NULL), .max_future_ms = r->src->max_future_ms,
 	};
-	rc = state_time(ctx, s->name, &pol.last_date);
+	int rc = sl_apt_chain_last_date(r->ctx->cat, r->ctx->source_id, s->name, &pol.last_date);
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
-	struct record_arg ra = { ctx, subject, s->signer };
-	rc = sl_apt_verify_release(&s->rel, &pol, record_check, &ra);
-	if (rc < 0)
-		return sl_cause(cause, rc, "%s: %s", subject, sl_strerror(rc));
+	int vr = sl_apt_chain_release(gpg, s->body, s->body_len, s->detached ? s->sig : NULL, s->sig_len, &pol, NULL,
+				      NULL, &s->rel, s->signer);
+	s->parsed = true;
+	if (vr < 0)
+		*refused = true;
 
-	char *meta = release_meta(s);
-	if (meta == NULL)
-		return -ENOMEM;
+	char *meta = NULL;
+	if (vr == 0) {
+		meta = release_meta(s);
+		if (meta == NULL)
+			return -ENOMEM;
+	}
 	rc = add_blob_entry(r, subject, s->body, s->body_len, "release", url, meta);
 	free(meta);
 	if (rc == 0 && s->detached) {
@@ -252,17 +207,12 @@ static int verify_suite(struct apt_run *r, struct apt_suite *s, struct sl_gpg *g
 
 /* ---- phase 2: indices --------------------------------------------------------------------------- */
 
-static int plan_indices(struct apt_run *r, struct apt_suite *s, char **cause)
+/* The indices the signed Release lists for the configured components and architectures; *refused (the
+ * verifier records why) when one is not offered. */
+static int plan_indices(struct apt_run *r, struct apt_suite *s, bool *refused, char **cause)
 {
-	static const char *const exts[] = { ".xz", ".gz", "" };
 	const struct sl_source *src = r->src;
 	for (size_t c = 0; c < src->components.n; c++) {
-		const char *comp = src->components.v[c];
-		if (s->rel.ncomponents > 0 && !sl_apt_release_has_component(&s->rel, comp)) {
-			sl_sync_check(r->ctx, s->name, "component", s->signer, false,
-				      "component %s is not in the signed Release", comp);
-			return sl_cause(cause, -SL_E_MISMATCH, "dists/%s: component %s not offered upstream", s->name, comp);
-		}
 		for (size_t a = 0; a < src->architectures.n; a++) {
 			if (r->nidx >= APT_MAX_INDICES)
 				return sl_cause(cause, -SL_E_TOOBIG, "too many indices (max %d)", APT_MAX_INDICES);
@@ -270,19 +220,17 @@ static int plan_indices(struct apt_run *r, struct apt_suite *s, char **cause)
 			memset(ix, 0, sizeof *ix);
 			ix->run = r;
 			ix->suite = s;
-			ix->comp = comp;
+			ix->comp = src->components.v[c];
 			ix->arch = src->architectures.v[a];
-			for (unsigned e = 0; e < 3 && ix->file == NULL; e++) {
-				snprintf(ix->rel_path, sizeof ix->rel_path, "%s/binary-%s/Packages%s", comp, ix->arch,
-					 exts[e]);
-				ix->file = sl_apt_release_find(&s->rel, ix->rel_path);
+			const char *why = NULL;
+			int rc = sl_apt_chain_plan_index(&s->rel, ix->comp, ix->arch, ix->rel_path, sizeof ix->rel_path,
+							 &ix->file, &why);
+			if (rc == -SL_E_MISMATCH || rc == -SL_E_NOTFOUND) {
+				*refused = true;
+				return 0;
 			}
-			if (ix->file == NULL) {
-				sl_sync_check(r->ctx, s->name, "index-listed", s->signer, false,
-					      "no Packages index for %s/binary-%s in the signed Release", comp, ix->arch);
-				return sl_cause(cause, -SL_E_NOTFOUND, "dists/%s: no index for %s/%s", s->name, comp,
-					    ix->arch);
-			}
+			if (rc < 0)
+				return sl_cause(cause, rc, "dists/%s: index path too long", s->name);
 			r->nidx++;
 		}
 	}
@@ -393,14 +341,19 @@ static int pool_fill(struct apt_run *r)
 			r->pool_bytes_done += it->size;
 			continue;
 		}
+		/* Quoted as apt quotes a Filename: "x_1%3a2.0-1_all.deb" is a file name, not an escaped ':'. */
 		char url[APT_URL_CAP];
-		int n = snprintf(url, sizeof url, "%s/%s", r->base, it->path);
-		if (n < 0 || (size_t)n >= sizeof url)
-			return -SL_E_TOOBIG;
+		rc = sl_url_join(url, sizeof url, r->base, it->path);
+		if (rc < 0) {
+			set_err(&r->pool_err, &r->pool_err_msg, rc, it->path);
+			return rc;
+		}
 		size_t plen = strlen(it->path) + 1;
 		struct pool_req *q = malloc(sizeof *q + plen);
-		if (q == NULL)
+		if (q == NULL) {
+			set_err(&r->pool_err, &r->pool_err_msg, -ENOMEM, it->path);
 			return -ENOMEM;
+		}
 		q->r = r;
 		q->size = it->size;
 		memcpy(q->path, it->path, plen);
@@ -427,10 +380,13 @@ static int pool_fill(struct apt_run *r)
 static int fetch_pool(struct apt_run *r, char **cause)
 {
 	int rc = sl_apt_pool_rewind(r->pool);
-	if (rc == 0)
-		rc = pool_fill(r);
-	if (rc == 0)
+	/* Run the engine even when filling failed part way (the failure is in r->pool_err and stops further
+	 * filling): what was queued before it must finish while r exists, its callbacks point into r, and
+	 * sl_fetch_free() would otherwise call them after the run is gone. */
+	if (rc == 0) {
+		pool_fill(r);
 		rc = sl_fetch_run(r->ctx->fetch);
+	}
 	if (rc == -SL_E_INTERRUPTED)
 		return sl_cause(cause, rc, "interrupted while fetching pool files");
 	if (r->pool_err != 0)
@@ -446,9 +402,12 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	int more = rc == 0 ? sl_apt_pool_next(r->pool, it) : 0;
 	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
 		char url[APT_URL_CAP];
-		snprintf(url, sizeof url, "%s/%s", r->base, it->path);
-		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool",
-				       "application/vnd.debian.binary-package", url, it->meta);
+		rc = sl_url_join(url, sizeof url, r->base, it->path);
+		if (rc < 0)
+			break;
+		char meta[SL_APT_POOL_META_MAX + 256];
+		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool", "application/vnd.debian.binary-package",
+				       url, sl_apt_select_pool_meta(r, it, meta, sizeof meta));
 	}
 	if (rc == 0 && more < 0)
 		rc = more;
@@ -458,9 +417,6 @@ static int fetch_pool(struct apt_run *r, char **cause)
 		sl_catalog_rollback(r->ctx->cat);
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
-	sl_sync_check(r->ctx, "pool", "pool-files", NULL, true,
-		      "%zu file(s), %llu bytes: size and SHA-256 match the verified Packages indices",
-		      sl_apt_pool_count(r->pool), (unsigned long long)sl_apt_pool_bytes(r->pool));
 	return 0;
 }
 
@@ -483,6 +439,7 @@ static void run_release(struct apt_run *r)
 		free(r->idx[i].err_msg);
 	sl_apt_pool_free(r->pool);
 	sl_strset_free(r->seen);
+	json_decref(r->also);
 	free(r->pool_err_msg);
 	sl_apt_solver_free(r->solver);
 }
@@ -524,11 +481,34 @@ static int gpg_home(const struct sl_sync_ctx *ctx, char *buf, size_t cap)
 	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
-static int apt_sync(struct apt_run *r, char **cause)
+/* Seal what the run has: the verifier decides (sync.c settles the snapshot). After a pre-check refused
+ * something the snapshot holds the evidence up to that point, so the verifier records the refusal with
+ * its reason; "apt.clean" stays unset, so the next run asks for everything again. */
+static int seal(struct apt_run *r, char **cause)
+{
+	time_t newest = 0;
+	for (size_t i = 0; i < r->nsuites; i++)
+		if (r->suites[i].rel.date > newest)
+			newest = r->suites[i].rel.date;
+	char summary[256];
+	snprintf(summary, sizeof summary, "{\"suites\":%zu,\"indices\":%zu,\"pool_files\":%zu}", r->nsuites, r->nidx,
+		 r->pool != NULL ? sl_apt_pool_count(r->pool) : (size_t)0);
+	/* Compressed indices still being made (a refusal after some indices were filtered) are entries too:
+	 * recorded before the seal, which digests the entry list. */
+	int rc = sl_apt_select_finish_compressed(r, cause);
+	if (rc == 0)
+		rc = sl_sync_snapshot(r->ctx, NULL);
+	if (rc == 0)
+		rc = sl_catalog_snapshot_seal(r->ctx->cat, r->ctx->snap_id, (int64_t)newest, summary);
+	if (rc < 0)
+		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
+	return 0;
+}
+
+/* Phase 1: the Release files, conditional after a clean run; SL_SYNC_UNCHANGED when every suite is. */
+static int sync_releases(struct apt_run *r, char **cause)
 {
 	struct sl_sync_ctx *ctx = r->ctx;
-	const struct sl_source *src = r->src;
-
 	/* Conditional requests only after a clean run: a failed or killed run may have stored validators
 	 * for a Release whose content never made it into a verified snapshot. */
 	char *clean = NULL;
@@ -540,10 +520,9 @@ static int apt_sync(struct apt_run *r, char **cause)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	for (size_t i = 0; i < r->nsuites; i++) {
 		time_t last = 0;
-		state_time(ctx, r->suites[i].name, &last);
+		sl_apt_chain_last_date(ctx->cat, ctx->source_id, r->suites[i].name, &last);
 		r->suites[i].conditional = was_clean && last != 0;
 	}
-
 	rc = fetch_releases(r, false, cause);
 	if (rc < 0)
 		return rc;
@@ -555,43 +534,44 @@ static int apt_sync(struct apt_run *r, char **cause)
 		return SL_SYNC_UNCHANGED;
 	}
 	/* A snapshot is complete: suites that did not change are fetched again in full. */
-	if (unchanged > 0) {
-		rc = fetch_releases(r, true, cause);
-		if (rc < 0)
-			return rc;
-	}
+	if (unchanged > 0)
+		return fetch_releases(r, true, cause);
+	return 0;
+}
 
+/* Every suite's Release pre-checked and kept; *refused when one failed. */
+static int precheck_releases(struct apt_run *r, bool *refused, char **cause)
+{
 	char home[SL_MAX_PATH];
-	rc = gpg_home(ctx, home, sizeof home);
+	int rc = gpg_home(r->ctx, home, sizeof home);
 	if (rc < 0)
 		return sl_cause(cause, rc, "state_dir path too long");
-	struct sl_gpg *gpg = sl_gpg_new(home, src->keyring, (const char *const *)src->fingerprints.v,
-					src->fingerprints.n, cause);
+	struct sl_gpg *gpg = sl_gpg_new(home, r->src->keyring, (const char *const *)r->src->fingerprints.v,
+					r->src->fingerprints.n, cause);
 	if (gpg == NULL)
 		return -SL_E_SIGNATURE;
 	for (size_t i = 0; i < r->nsuites && rc == 0; i++)
-		rc = verify_suite(r, &r->suites[i], gpg, cause);
+		rc = precheck_suite(r, &r->suites[i], gpg, refused, cause);
 	sl_gpg_free(gpg);
-	if (rc < 0)
-		return rc;
+	return rc;
+}
 
-	for (size_t i = 0; i < r->nsuites; i++) {
-		rc = plan_indices(r, &r->suites[i], cause);
-		if (rc < 0)
-			return rc;
-	}
+/* Phase 2: the planned indices, each committed only if it matches the signed Release (fetch-time
+ * refusals are recorded here: those bytes never reach the store, so no verifier could see them). */
+static int fetch_indices(struct apt_run *r, char **cause)
+{
+	struct sl_sync_ctx *ctx = r->ctx;
 	for (size_t i = 0; i < r->nidx; i++) {
 		struct apt_index *ix = &r->idx[i];
-		bool by_hash = ix->suite->rel.acquire_by_hash;
 		if (sl_store_has_size(ctx->store, ix->file->sha256, ix->file->size)) {
 			memcpy(ix->sha256, ix->file->sha256, SL_SHA256_HEX);
 			continue;
 		}
-		rc = index_add(r, ix, by_hash);
+		int rc = index_add(r, ix, ix->suite->rel.acquire_by_hash);
 		if (rc < 0)
 			return sl_cause(cause, rc, "index %s: %s", ix->rel_path, sl_strerror(rc));
 	}
-	rc = sl_fetch_run(ctx->fetch);
+	int rc = sl_fetch_run(ctx->fetch);
 	if (rc < 0)
 		return sl_cause(cause, rc, "interrupted while fetching indices");
 	for (size_t i = 0; i < r->nidx; i++) {
@@ -605,27 +585,41 @@ static int apt_sync(struct apt_run *r, char **cause)
 				sl_sync_check(ctx, subject, "index-hash", ix->suite->signer, false, "%s", why);
 			return sl_cause(cause, ix->err, "%s: %s", subject, why);
 		}
-		sl_sync_check(ctx, subject, "index-hash", ix->suite->signer, true,
-			      "size %llu and SHA-256 %s match the signed Release", (unsigned long long)ix->file->size,
-			      ix->file->sha256);
 	}
+	/* The upstream indices as fetched are the evidence between Release and pool, in both publish modes. */
+	for (size_t i = 0; i < r->nidx && rc == 0; i++) {
+		struct apt_index *ix = &r->idx[i];
+		char url[APT_URL_CAP], path[SL_MAX_PATH];
+		url_of(r, ix->suite->name, ix->rel_path, url, sizeof url);
+		rc = sl_apt_chain_index_path(r->src, ix->suite->name, ix->rel_path, path, sizeof path);
+		if (rc == 0)
+			rc = sl_sync_add_entry(ctx, path, ix->sha256, ix->file->size, "upstream-index",
+					       "application/octet-stream", url, NULL);
+		if (rc < 0)
+			return sl_cause(cause, rc, "%s: catalogue: %s", ix->rel_path, sl_strerror(rc));
+	}
+	return 0;
+}
 
+/* Phase 3: the selection, and each index walked to list its pool files (and, resign, filtered).
+ * *refused when an index's content was refused (the verifier records why). */
+static int select_pool(struct apt_run *r, bool *refused, char **cause)
+{
+	struct sl_sync_ctx *ctx = r->ctx;
 	/* Scratch files of this run (lean index copies, the pool list) go to the store's tmp/. */
 	char tmp[SL_MAX_PATH];
 	snprintf(tmp, sizeof tmp, "%s/tmp", sl_store_root(ctx->store));
 	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
 		return sl_cause(cause, -errno, "%s: %s", tmp, strerror(errno));
-	rc = sl_apt_select_packages(r, tfd, cause);
+	int rc = sl_apt_select_packages(r, tfd, cause);
 	if (rc == 0) {
 		r->pool = sl_apt_pool_new(tfd, cause);
 		if (r->pool == NULL)
 			rc = sl_cause(cause, -EIO, "cannot start the pool list in %s", tmp);
 	}
 	close(tfd);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < r->nidx; i++) {
+	for (size_t i = 0; i < r->nidx && rc == 0; i++) {
 		rc = sl_catalog_begin(ctx->cat);
 		if (rc == 0)
 			rc = sl_apt_select_filter_index(r, &r->idx[i], cause);
@@ -633,9 +627,36 @@ static int apt_sync(struct apt_run *r, char **cause)
 			rc = sl_catalog_commit(ctx->cat);
 		else
 			sl_catalog_rollback(ctx->cat);
+		if (rc == -SL_E_VERIFY && r->idx[i].refused) {
+			*refused = true;
+			free(*cause);
+			*cause = NULL;
+			return 0;
+		}
 		if (rc < 0)
 			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
+	return rc;
+}
+
+static int apt_sync(struct apt_run *r, char **cause)
+{
+	int rc = sync_releases(r, cause);
+	if (rc != 0)
+		return rc;
+	bool refused = false;
+	rc = precheck_releases(r, &refused, cause);
+	if (rc < 0 || refused)
+		return rc < 0 ? rc : seal(r, cause);
+	for (size_t i = 0; i < r->nsuites && rc == 0 && !refused; i++)
+		rc = plan_indices(r, &r->suites[i], &refused, cause);
+	if (rc < 0 || refused)
+		return rc < 0 ? rc : seal(r, cause);
+	rc = fetch_indices(r, cause);
+	if (rc == 0)
+		rc = select_pool(r, &refused, cause);
+	if (rc < 0 || refused)
+		return rc < 0 ? rc : seal(r, cause);
 	/* The selection is applied: the solver's pool, a run's largest allocation with `packages =`, goes
 	 * before the downloads and the compression jobs add theirs (peak RSS is the larger, not the sum). */
 	sl_apt_solver_free(r->solver);
@@ -643,29 +664,11 @@ static int apt_sync(struct apt_run *r, char **cause)
 	rc = fetch_pool(r, cause);
 	if (rc == 0)
 		rc = sl_apt_select_finish_compressed(r, cause);
-	if (rc < 0)
-		return rc;
-
-	/* Accepted: remember each suite's Date for the rollback rule, then seal. */
-	time_t newest = 0;
-	for (size_t i = 0; i < r->nsuites; i++) {
-		char key[128], val[32];
-		snprintf(key, sizeof key, "apt.%s.date", r->suites[i].name);
-		snprintf(val, sizeof val, "%lld", (long long)r->suites[i].rel.date);
-		rc = sl_catalog_state_set(ctx->cat, ctx->source_id, key, val);
-		if (rc < 0)
-			return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
-		if (r->suites[i].rel.date > newest)
-			newest = r->suites[i].rel.date;
-	}
-	char summary[256];
-	snprintf(summary, sizeof summary, "{\"suites\":%zu,\"indices\":%zu,\"pool_files\":%zu}", r->nsuites, r->nidx,
-		 sl_apt_pool_count(r->pool));
-	rc = sl_catalog_snapshot_seal(ctx->cat, ctx->snap_id, (int64_t)newest, summary);
-	if (rc < 0)
-		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
-	set_clean(r, true);
-	return 0;
+	if (rc == 0)
+		rc = seal(r, cause);
+	if (rc == 0)
+		set_clean(r, true);
+	return rc;
 }
 
 static int apt_run(struct sl_sync_ctx *ctx, char **cause)
@@ -703,6 +706,12 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
+static void apt_refused(struct sl_sync_ctx *ctx)
+{
+	sl_catalog_state_set(ctx->cat, ctx->source_id, "apt.clean", "0");
+}
+
 const struct sl_syncer sl_apt_syncer = {
 	.run = apt_run,
+	.refused = apt_refused,
 };

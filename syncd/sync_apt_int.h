@@ -15,11 +15,12 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/strset.h"
+#include "core/url.h"
 #include "syncd/apt_pool.h"
 #include "syncd/sync.h"
 
-#define APT_MAX_SUITES 32          /* suites per source */
-#define APT_MAX_INDICES 512        /* suite x component x architecture per source */
+#define APT_MAX_SUITES SL_APT_MAX_SUITES
+#define APT_MAX_INDICES SL_APT_MAX_INDICES
 #define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
 #define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
 
@@ -48,6 +49,7 @@ struct apt_index {
 	char rel_path[SL_MAX_REL_PATH];   /* relative to dists/<suite>/ */
 	const struct sl_apt_release_file *file;
 	bool by_hash_tried_plain;
+	bool refused;                     /* its content was refused (the verifier records why) */
 	int err;
 	char *err_msg;
 	char sha256[SL_SHA256_HEX];
@@ -73,20 +75,30 @@ struct apt_run {
 	char *pool_err_msg;
 	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
 	struct sl_strset *seen;    /* pool paths already queued (arch:all files appear in every arch) */
+	struct json_t *also;       /* pool path -> "suite ...": further suites listing a queued file (apt_select.c) */
 };
 
-/* The upstream URL of dists/<suite>/<rel>: 0, or -SL_E_TOOBIG when it does not fit. */
+/* The upstream URL of dists/<suite>/<rel>, built as apt builds it (debmetaindex.cc): the suite is quoted
+ * (sl_url_quote), the rest ("main/binary-amd64/Packages.xz", ".../by-hash/SHA256/<hex>": configured
+ * names and the Release's own) is not. 0, or -SL_E_TOOBIG when it does not fit. */
 static inline int url_of(const struct apt_run *r, const char *suite, const char *rel, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, suite, rel);
+	char q[SL_MAX_REL_PATH];
+	int rc = sl_url_quote(q, sizeof q, suite);
+	if (rc < 0)
+		return rc;
+	int n = snprintf(buf, cap, "%s/dists/%s/%s", r->base, q, rel);
 	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
 /* Phase 3 (apt_select.c). With `packages =`, resolve their dependency closure over every index
  * (tmp_dirfd: where the pruned copies go); otherwise nothing to do. */
 int sl_apt_select_packages(struct apt_run *r, int tmp_dirfd, char **cause);
+/* The catalogue metadata of a pool item: its own, plus `suites` ("stable stable-updates") when further
+ * suites list the same file (a point release folds stable-updates into stable). Returns it->meta or buf. */
+const char *sl_apt_select_pool_meta(struct apt_run *r, const struct sl_apt_pool_item *it, char *buf, size_t cap);
 /* Walk one verified index: queue its selected pool files and, when re-signing, write the filtered
- * Packages and start its .gz and .xz; when publishing verbatim, record the upstream index as is. */
+ * Packages and start its .gz and .xz. -SL_E_VERIFY with ix->refused when its content is refused. */
 int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **cause);
 /* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
 int sl_apt_select_finish_compressed(struct apt_run *r, char **cause);

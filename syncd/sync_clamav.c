@@ -23,7 +23,9 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "syncd/fetch.h"
+#include "verify/clamav_db.h"
 #include "verify/clamav_sig.h"
+#include "verify/verifier.h"
 
 #define DNS_MAX_AGE_S (3 * 3600)  /* s: freshclam distrusts a TXT record older than 3 hours */
 #define DNS_ANSWER_MAX 4096       /* bytes of a DNS answer: the record is < 100 bytes */
@@ -42,6 +44,11 @@ struct cl_db {
 	bool changed;
 };
 
+struct held {                     /* a check record held back, see "early reject" */
+	char *subject, *check, *fpr, *reason;
+	bool passed;
+};
+
 struct cl_run {
 	struct sl_sync_ctx *ctx;
 	const struct sl_source *src;
@@ -57,6 +64,9 @@ struct cl_run {
 	int dns_state;                /* 0 not asked, 1 usable, -1 unusable (probe over HTTP) */
 	int64_t newest_stime;
 	json_t *summary;
+	struct held *held;
+	size_t nheld, capheld;
+	bool held_oom;
 };
 
 
@@ -336,6 +346,111 @@ static int probe_http(struct cl_run *r, struct cl_db *d, char **cause)
 	return rc;
 }
 
+/* ---- early reject: every download is checked before it enters the snapshot ---- */
+
+/* The verifier (verify/clamav_db) decides over the whole snapshot once the sync is done; the syncer runs
+ * the same per-file checks on each download first, so a refused file never enters a snapshot and leaves the
+ * store. Their records are held: when the run ends in a refusal (or any failure) they go on the snapshot,
+ * which fails with them, as the syncer always recorded; when the run completes they are dropped, because
+ * the verifier makes them again over the store. */
+static void hold(void *arg, const struct sl_check *c)
+{
+	struct cl_run *r = arg;
+	if (r->nheld == r->capheld) {
+		size_t cap = r->capheld ? r->capheld * 2 : 32;
+		struct held *v = realloc(r->held, cap * sizeof *v);
+		if (v == NULL) {
+			r->held_oom = true;
+			return;
+		}
+		r->held = v;
+		r->capheld = cap;
+	}
+	struct held *h = &r->held[r->nheld++];
+	h->subject = strdup(c->subject);
+	h->check = strdup(c->check);
+	h->fpr = c->key_fpr != NULL ? strdup(c->key_fpr) : NULL;
+	h->reason = strdup(c->reason);
+	h->passed = c->passed;
+	r->held_oom |= h->subject == NULL || h->check == NULL || h->reason == NULL ||
+		       (c->key_fpr != NULL && h->fpr == NULL);
+}
+
+static void held_drop(struct cl_run *r)
+{
+	for (size_t i = 0; i < r->nheld; i++) {
+		free(r->held[i].subject);
+		free(r->held[i].check);
+		free(r->held[i].fpr);
+		free(r->held[i].reason);
+	}
+	r->nheld = 0;
+}
+
+/* The held records go on the snapshot (failures were logged when made). */
+static int held_record(struct cl_run *r, char **cause)
+{
+	int rc = r->held_oom ? -ENOMEM : 0;
+	if (rc == 0 && r->nheld > 0)
+		rc = sl_sync_snapshot(r->ctx, NULL);
+	for (size_t i = 0; i < r->nheld && rc == 0; i++) {
+		const struct held *h = &r->held[i];
+		rc = sl_catalog_verification_add(r->ctx->cat, r->ctx->snap_id, h->subject, h->check, h->fpr, h->passed,
+						 h->reason);
+	}
+	held_drop(r);
+	if (rc < 0)
+		return sl_cause(cause, rc, "cannot record the verification records: %s", sl_strerror(rc));
+	return 0;
+}
+
+static void precheck_init(struct cl_run *r, struct sl_verify_ctx *v)
+{
+	struct sl_sync_ctx *ctx = r->ctx;
+	*v = (struct sl_verify_ctx){
+		.cfg = ctx->cfg, .src = ctx->src, .cat = ctx->cat, .store = ctx->store, .source_id = ctx->source_id,
+		.snap_id = ctx->snap_id, .mode = SL_VERIFY_ARRIVAL, .now = time(NULL), .record = hold, .record_arg = r,
+	};
+}
+
+/* A refused file fails the run: its records, and those held before it, go on the snapshot now. */
+static int precheck_end(struct cl_run *r, const struct sl_verify_ctx *v, char **cause)
+{
+	r->ctx->checks_failed += v->failed;
+	return v->failed > 0 ? held_record(r, cause) : 0;
+}
+
+static int precheck_cvd(struct cl_run *r, const struct cl_db *d, const char *name, const struct one *o,
+			struct sl_cvd_header *h, char **cause)
+{
+	int fd = -1;
+	uint64_t size = 0;
+	int rc = sl_store_open_object(r->ctx->store, o->sha256, &fd, &size);
+	if (rc < 0)
+		return sl_cause(cause, rc, "%s: store: %s", name, sl_strerror(rc));
+	struct sl_verify_ctx v;
+	precheck_init(r, &v);
+	bool ok = sl_clamav_db_check_cvd(&v, r->keys, d->name, name, fd, d->accepted, h);
+	close(fd);
+	rc = precheck_end(r, &v, cause);
+	if (rc == 0 && !ok) {
+		discard(r, o->sha256);
+		rc = sl_cause(cause, -SL_E_VERIFY, "%s refused: see its verification records", name);
+	}
+	return rc;
+}
+
+static int precheck_cdiff(struct cl_run *r, const char *name, uint32_t want, const struct one *o, char **cause)
+{
+	struct sl_verify_ctx v;
+	precheck_init(r, &v);
+	bool ok = sl_clamav_db_check_cdiff(&v, r->keys, name, want, o->body, o->len);
+	int rc = precheck_end(r, &v, cause);
+	if (rc == 0 && !ok)
+		rc = sl_cause(cause, -SL_E_VERIFY, "%s refused: see its verification records", name);
+	return rc;
+}
+
 /* ---- entries ---- */
 
 static char *meta_of(const char *db, int64_t version, const struct sl_cvd_header *h, const char *extra_key,
@@ -370,8 +485,8 @@ static int add_entry(struct cl_run *r, const char *path, const char *sha, uint64
 	return 0;
 }
 
-/* The upstream's .sign file for `file` (ClamAV >= 1.5 verifies it with its certificate store; sluice only
- * checks it is a bounded text file and passes it on). Absent is fine. */
+/* The upstream's .sign file for `file`, when it has one (absent is fine); one that is not text is refused
+ * (see sl_clamav_db_check_sign) and the run fails. */
 static int fetch_sign(struct cl_run *r, const struct cl_db *d, const char *sign_name, int64_t version,
 		      const char *file, char **cause)
 {
@@ -385,14 +500,14 @@ static int fetch_sign(struct cl_run *r, const struct cl_db *d, const char *sign_
 		free(o.body);
 		return sl_cause(cause, o.err, "%s/%s: %s", r->base, sign_name, o.msg);
 	}
-	bool text = o.len > 0;
-	for (size_t i = 0; i < o.len && text; i++)
-		text = o.body[i] == '\n' || o.body[i] == '\r' || o.body[i] == '\t' ||
-		       (o.body[i] >= 0x20 && o.body[i] < 0x7f);
-	if (text)
-		sl_sync_check(r->ctx, sign_name, "format", NULL, true, "text, %zu bytes, signs %s", o.len, file);
-	else
-		sl_sync_check(r->ctx, sign_name, "format", NULL, false, "not a text file (%zu bytes)", o.len);
+	struct sl_verify_ctx v;
+	precheck_init(r, &v);
+	bool text = sl_clamav_db_check_sign(&v, sign_name, file, o.body, o.len);
+	rc = precheck_end(r, &v, cause);
+	if (rc < 0) {
+		free(o.body);
+		return rc;
+	}
 	char sha[SL_SHA256_HEX];
 	if (text)
 		rc = sl_store_put(r->ctx->store, o.body, o.len, NULL, sha);
@@ -405,139 +520,6 @@ static int fetch_sign(struct cl_run *r, const struct cl_db *d, const char *sign_
 	}
 	free(o.body);
 	return rc;
-}
-
-/* ---- verification ---- */
-
-/* The signed .info inside the body binds the header's version, counts and dates to the files. */
-static bool verify_info(struct cl_run *r, const char *name, const struct sl_cvd_header *h, struct sl_cvd_body *b,
-			int *rc)
-{
-	size_t signed_len = 0, dlen = 0;
-	const char *dsig = NULL;
-	char *c = NULL;
-	*rc = sl_cvd_check_info(h, b, &signed_len, &dsig, &dlen, &c);
-	if (*rc == 0) {
-		char hex[SL_SHA256_HEX];
-		uint8_t d[32];
-		sl_digest_sha256(b->info, signed_len, hex);
-		for (int i = 0; i < 32; i++)
-			sscanf(hex + 2 * i, "%2hhx", &d[i]);
-		if (sl_clamav_verify_sha256(r->keys, SL_CLAMAV_KEY_INFO, d, dsig, dlen) != 0) {
-			*rc = -SL_E_SIGNATURE;
-			c = strdup("the .info's DSIG does not verify with the ClamAV key");
-		}
-	}
-	bool ok = *rc == 0;
-	sl_sync_check(r->ctx, name, "info", sl_clamav_keys_fpr(r->keys, SL_CLAMAV_KEY_INFO), ok, "%s",
-		      ok ? "signed .info matches the header and every file" : (c != NULL ? c : sl_strerror(*rc)));
-	free(c);
-	return ok;
-}
-
-static int verify_cvd(struct cl_run *r, const struct cl_db *d, const char *name, const struct one *o,
-		      struct sl_cvd_header *h, char **cause)
-{
-	const char *fpr = sl_clamav_keys_fpr(r->keys, SL_CLAMAV_KEY_CVD);
-	int fd = -1;
-	uint64_t size = 0;
-	uint8_t head[SL_CVD_HEADER];
-	char why[256] = "";
-	int rc = sl_store_open_object(r->ctx->store, o->sha256, &fd, &size);
-	ssize_t got = rc == 0 ? pread(fd, head, sizeof head, 0) : -1;
-	if (rc < 0)
-		snprintf(why, sizeof why, "store: %s", sl_strerror(rc));
-	else if (got < 0)
-		snprintf(why, sizeof why, "read: %s", strerror(errno));
-	else
-		rc = sl_cvd_parse_header(head, (size_t)got, h, why, sizeof why);
-	bool ok = rc == 0 && got >= 0;
-	if (ok)
-		sl_sync_check(r->ctx, name, "header", NULL, true, "version %u, %u signatures, flevel %u, built %s by %s",
-			      h->version, h->sigs, h->flevel, h->time, h->builder);
-	else
-		sl_sync_check(r->ctx, name, "header", NULL, false, "%s", why);
-	if (ok) {
-		ok = (int64_t)h->version >= d->accepted;
-		sl_sync_check(r->ctx, name, "version", NULL, ok,
-			      ok ? "version %u, last accepted %lld" : "version %u is lower than %lld, the last accepted",
-			      h->version, (long long)d->accepted);
-		if (!ok)
-			rc = -SL_E_ROLLBACK;
-	}
-	if (ok) {
-		char *c = NULL;
-		struct sl_cvd_body body = { 0 };
-		rc = sl_cvd_check_body(fd, h, &body, &c);
-		ok = rc != -SL_E_DIGEST;
-		sl_sync_check(r->ctx, name, "md5", NULL, ok, "%s",
-			      ok ? "body MD5 as in the header" : (c != NULL ? c : "MD5 mismatch"));
-		if (ok) {
-			int s = sl_clamav_verify_md5(r->keys, h->md5, h->dsig, strlen(h->dsig));
-			ok = s == 0;
-			sl_sync_check(r->ctx, name, "signature", fpr, ok, "%s",
-				      ok ? "dsig signs the body's MD5" : "dsig does not verify with the ClamAV key");
-			if (!ok)
-				rc = -SL_E_SIGNATURE;
-		}
-		if (ok) {
-			ok = rc == 0;
-			if (ok)
-				sl_sync_check(r->ctx, name, "archive", NULL, true, "tar.gz with %llu files, %llu bytes",
-					      (unsigned long long)body.entries, (unsigned long long)body.bytes);
-			else
-				sl_sync_check(r->ctx, name, "archive", NULL, false, "%s", c != NULL ? c : sl_strerror(rc));
-		}
-		if (ok)
-			ok = verify_info(r, name, h, &body, &rc);
-		sl_cvd_body_release(&body);
-		free(c);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!ok) {
-		discard(r, o->sha256);
-		return sl_cause(cause, rc < 0 ? rc : -SL_E_VERIFY, "%s refused: see its verification records", name);
-	}
-	return 0;
-}
-
-static int verify_cdiff(struct cl_run *r, const char *name, uint32_t want, const struct one *o, char **cause)
-{
-	struct sl_cdiff c;
-	char why[256];
-	int rc = sl_cdiff_parse(o->body, o->len, &c, why, sizeof why);
-	bool ok = rc == 0 && c.version == want;
-	if (rc == 0 && !ok)
-		snprintf(why, sizeof why, "announces version %u, its name says %u", c.version, want);
-	if (ok)
-		sl_sync_check(r->ctx, name, "format", NULL, true, "update to version %u, script of %llu bytes",
-			      c.version, (unsigned long long)c.script_len);
-	else
-		sl_sync_check(r->ctx, name, "format", NULL, false, "%s", why);
-	if (ok) {
-		char hex[SL_SHA256_HEX];
-		uint8_t h[32];
-		sl_digest_sha256(o->body, c.signed_len, hex);
-		for (int i = 0; i < 32; i++)
-			sscanf(hex + 2 * i, "%2hhx", &h[i]);
-		ok = sl_clamav_verify_sha256(r->keys, SL_CLAMAV_KEY_CDIFF, h, c.dsig, c.dsig_len) == 0;
-		sl_sync_check(r->ctx, name, "signature", sl_clamav_keys_fpr(r->keys, SL_CLAMAV_KEY_CDIFF), ok, "%s",
-			      ok ? "signed by the ClamAV key" : "signature does not verify with the ClamAV key");
-		if (!ok)
-			rc = -SL_E_SIGNATURE;
-	}
-	if (ok) {
-		char *cs = NULL;
-		rc = sl_cdiff_check_script(o->body, &c, &cs);
-		ok = rc == 0;
-		sl_sync_check(r->ctx, name, "script", NULL, ok, "%s",
-			      ok ? "gzip stream of the announced length" : (cs != NULL ? cs : sl_strerror(rc)));
-		free(cs);
-	}
-	if (!ok)
-		return sl_cause(cause, rc < 0 ? rc : -SL_E_VERIFY, "%s refused: see its verification records", name);
-	return 0;
 }
 
 /* ---- one database ---- */
@@ -598,7 +580,7 @@ static int sync_cdiffs(struct cl_run *r, const struct cl_db *d, uint32_t top, ch
 			free(o.body);
 			return sl_cause(cause, o.err, "%s/%s: %s", r->base, name, o.msg);
 		}
-		rc = verify_cdiff(r, name, k, &o, cause);
+		rc = precheck_cdiff(r, name, k, &o, cause);
 		char sha[SL_SHA256_HEX];
 		if (rc == 0) {
 			rc = sl_store_put(r->ctx->store, o.body, o.len, NULL, sha);
@@ -617,14 +599,9 @@ static int sync_cdiffs(struct cl_run *r, const struct cl_db *d, uint32_t top, ch
 			return rc;
 		have_low = k;
 	}
-	char subject[SL_CVD_DBNAME_MAX + 8];
-	snprintf(subject, sizeof subject, "%s.cvd", d->name);
-	if (have_low > top)
-		return sl_sync_check(r->ctx, subject, "cdiff chain", NULL, true,
-				     "no incremental updates kept: clients download version %u whole", top);
-	return sl_sync_check(r->ctx, subject, "cdiff chain", NULL, true,
-			     "%s-%u.cdiff .. %s-%u.cdiff: contiguous up to the CVD's version, each signed",
-			     d->name, have_low, d->name, top);
+	/* The chain's contiguity up to `top` is the verifier's to judge, over what ended up in the snapshot. */
+	sl_log_debug(r->src->name, "%s: %u cdiff(s) up to version %u", d->name, top + 1 - have_low, top);
+	return 0;
 }
 
 static int sync_db(struct cl_run *r, struct cl_db *d, char **cause)
@@ -638,7 +615,7 @@ static int sync_db(struct cl_run *r, struct cl_db *d, char **cause)
 	if (o.err != 0)
 		return sl_cause(cause, o.err, "%s/%s: %s", r->base, name, o.msg);
 	struct sl_cvd_header h;
-	rc = verify_cvd(r, d, name, &o, &h, cause);
+	rc = precheck_cvd(r, d, name, &o, &h, cause);
 	if (rc < 0)
 		return rc;
 	char *meta = meta_of(d->name, h.version, &h, NULL, NULL);
@@ -662,24 +639,6 @@ static int sync_db(struct cl_run *r, struct cl_db *d, char **cause)
 
 /* ---- the run ---- */
 
-static int state_version(struct cl_run *r, const char *db, int64_t *out)
-{
-	char key[SL_CVD_DBNAME_MAX + 32], *v = NULL;
-	snprintf(key, sizeof key, "clamav.%s.version", db);
-	*out = 0;
-	int rc = sl_catalog_state_get(r->ctx->cat, r->ctx->source_id, key, &v);
-	if (rc == -SL_E_NOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	if (*end == '\0' && end != v && x > 0)
-		*out = x;
-	free(v);
-	return 0;
-}
-
 static bool prev_has_version(const struct cl_run *r, const struct cl_db *d)
 {
 	char path[SL_CVD_DBNAME_MAX + 8];
@@ -701,16 +660,9 @@ static bool prev_has_dropped_db(const struct cl_run *r)
 	return false;
 }
 
-static int accept_all(struct cl_run *r, char **cause)
+/* The versions become the last accepted ones when the verifier's `accept` runs (verify/clamav_db). */
+static int seal(struct cl_run *r, char **cause)
 {
-	for (size_t i = 0; i < r->ndbs; i++) {
-		char key[SL_CVD_DBNAME_MAX + 32], val[32];
-		snprintf(key, sizeof key, "clamav.%s.version", r->dbs[i].name);
-		snprintf(val, sizeof val, "%lld", (long long)r->dbs[i].remote);
-		int rc = sl_catalog_state_set(r->ctx->cat, r->ctx->source_id, key, val);
-		if (rc < 0)
-			return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
-	}
 	char *summary = json_dumps(r->summary, JSON_COMPACT | JSON_SORT_KEYS);
 	int rc = sl_catalog_snapshot_seal(r->ctx->cat, r->ctx->snap_id, r->newest_stime, summary);
 	free(summary);
@@ -724,7 +676,7 @@ static int run_dbs(struct cl_run *r, char **cause)
 	bool any = prev_has_dropped_db(r);
 	for (size_t i = 0; i < r->ndbs; i++) {
 		struct cl_db *d = &r->dbs[i];
-		int rc = state_version(r, d->name, &d->accepted);
+		int rc = sl_clamav_db_accepted(r->ctx->cat, r->ctx->source_id, d->name, &d->accepted);
 		if (rc < 0)
 			return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 		if (!probe_dns(r, d)) {
@@ -769,7 +721,7 @@ static int run_dbs(struct cl_run *r, char **cause)
 	}
 	if (r->ctx->checks_failed > 0)
 		return sl_cause(cause, -SL_E_VERIFY, "%u check(s) failed", r->ctx->checks_failed);
-	return accept_all(r, cause);
+	return seal(r, cause);
 }
 
 static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
@@ -822,6 +774,16 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 		if (s < 0)
 			rc = sl_cause(cause, s, "catalogue: %s", sl_strerror(s));
 	}
+	/* A run that fails keeps the checks it made on its snapshot; a completed one leaves them to the
+	 * verifier. */
+	if (rc < 0) {
+		char *hc = NULL;
+		if (held_record(&r, &hc) < 0)
+			sl_log_err(src->name, "%s", hc);
+		free(hc);
+	}
+	held_drop(&r);
+	free(r.held);
 	for (size_t i = 0; i < r.nprev; i++) {
 		free(r.prev[i].path);
 		free(r.prev[i].sha256);
@@ -836,6 +798,12 @@ static int clamav_run(struct sl_sync_ctx *ctx, char **cause)
 	return rc;
 }
 
+static void clamav_refused(struct sl_sync_ctx *ctx)
+{
+	sl_catalog_state_set(ctx->cat, ctx->source_id, STATE_CLEAN, "0");
+}
+
 const struct sl_syncer sl_clamav_syncer = {
 	.run = clamav_run,
+	.refused = clamav_refused,
 };

@@ -73,6 +73,22 @@ struct sl_oci_sig *sl_oci_sig_new(const char *gpg_home, const char *keyring, con
 	return s;
 }
 
+struct sl_oci_sig *sl_oci_sig_new_take(struct sl_gpg *gpg, const char *cosign_pem, char **cause)
+{
+	struct sl_oci_sig *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		sl_gpg_free(gpg);
+		sl_cause(cause, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->gpg = gpg;
+	if (cosign_pem != NULL && load_pem(cosign_pem, &s->cosign, cause) < 0) {
+		sl_oci_sig_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 void sl_oci_sig_free(struct sl_oci_sig *s)
 {
 	if (s == NULL)

@@ -33,6 +33,10 @@ struct sl_oci_sig;
  * NULL. NULL + *cause when a keyring or key cannot be loaded. */
 struct sl_oci_sig *sl_oci_sig_new(const char *gpg_home, const char *keyring, const char *cosign_pem,
 				  char **cause);
+/* The same with a GnuPG context the caller prepared (a verifier's sl_verify_gpg()); ownership of `gpg`
+ * moves here, also on failure. gpg NULL: simple signing not checked. */
+struct sl_gpg;
+struct sl_oci_sig *sl_oci_sig_new_take(struct sl_gpg *gpg, const char *cosign_pem, char **cause);
 void sl_oci_sig_free(struct sl_oci_sig *s);
 
 /* repo: repository as configured (library/alpine); tag: the tag synced, or NULL for a pinned digest;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alert.h"
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -32,8 +33,15 @@ int sl_recheck_snapshot(const struct sl_config *cfg, const struct sl_source *src
 	else
 		snprintf(out->reason, sizeof out->reason, "%s", vcause ? vcause : sl_strerror(rc));
 	free(vcause);
-	if (!out->passed)
+	if (!out->passed) {
 		sl_log_err(src->name, "snapshot %lld: chain re-check failed: %s", (long long)snap->id, out->reason);
+		char dedup[64];
+		snprintf(dedup, sizeof dedup, "chain:%lld:%lld", (long long)snap->id, (long long)(time(NULL) / 86400));
+		sl_alert_raise(cfg, cat, "chain-failed", src->name, snap->id, dedup, NULL,
+			       "sluice: the stored chain of snapshot %lld of %s no longer verifies: %s. Its content can no "
+			       "longer be shown authentic (sluice verify --chain %lld).",
+			       (long long)snap->id, src->name, out->reason, (long long)snap->id);
+	}
 	struct sl_chain_check cc = {
 		.snapshot_id = snap->id, .at = (int64_t)time(NULL), .passed = out->passed, .checks = out->checks,
 		.failed = out->failed ? out->failed : (out->passed ? 0 : 1), .reason = out->reason,

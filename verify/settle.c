@@ -96,8 +96,7 @@ int sl_settle_snapshot(const struct sl_config *cfg, const struct sl_source *src,
 		.mode = SL_VERIFY_ARRIVAL, .now = time(NULL), .record = record_on_snapshot, .record_arg = &ra,
 	};
 	char *vcause = NULL;
-	/* Until every syncer hands its checks to a verifier, a format without one was verified by its syncer. */
-	int rc = src->format->verify != NULL ? sl_verify_snapshot(&v, &vcause) : 0;
+	int rc = sl_verify_snapshot(&v, &vcause);
 	out->checks = v.checks;
 	out->failed = v.failed;
 	if (rc == 0 && ra.err < 0)

@@ -7,6 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/apt_fixture.sh"
+. "$here/apt_golden.sh"
 sl_on_cleanup apt_fixture_keys_cleanup
 
 SUITE=stable
@@ -53,6 +54,7 @@ S init >/dev/null
 [ "$(id -u)" -eq 0 ] && chmod 755 "$state"
 S sync fix | tee "$SL_TMP/sync1.out"
 grep -q 'pending approval' "$SL_TMP/sync1.out" || sl_fail "first sync did not produce a pending snapshot"
+apt_golden_record "first sync"
 snap1=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 
 # An unchanged upstream costs one conditional request per suite and makes no snapshot.
@@ -114,6 +116,7 @@ expect_refused() {   # WHAT REASON-REGEX
 	n=$((n + 1))
 	S sync fix >"$out" 2>&1 || rc=$?
 	[ $rc -ne 0 ] || { cat "$out"; sl_fail "$what: sync succeeded"; }
+	apt_golden_record "$what"
 	grep -Eqi "$re" "$out" || { cat "$out"; sl_fail "$what: no clear reason matching /$re/"; }
 	[ "$(S --json pending | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
 		sl_fail "$what: a pending snapshot was created"
@@ -200,6 +203,7 @@ expect_refused "hostile Filename" "filename|hostile|pool|invalid"
 fresh
 sed -i 's/^packages = sl$/packages = sl hello/' "$conf"
 S sync fix >"$SL_TMP/sync2.out"
+apt_golden_record "changed selection"
 snap2=$(S --json pending | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 S diff "$snap2" | tee "$SL_TMP/diff2.out"
 grep -Eq 'added +hello' "$SL_TMP/diff2.out" || sl_fail "diff does not show hello added"
@@ -222,4 +226,6 @@ apt_client_run "$client" download sl
 apt_client_run "$client" download hello 2>/dev/null && sl_fail "hello still served after rollback"
 S audit --verify
 S history fix | grep -q rollback || sl_fail "rollback missing from history"
+# The same checks, in the same words, as the golden records (see apt_golden.sh for the normalisation).
+apt_golden_compare apt_e2e.golden
 echo "apt end to end: ok"

@@ -43,6 +43,30 @@ databases = test
 cdiffs = 30
 CONF
 S() { "$SL_ADMIN" -c "$conf" "$@"; }
+# Golden verification records (tests/data/verify/clamav_*.golden): the checks a sync records, in the same
+# words, whoever makes them (syncer or verifier). Compared sorted: which component records a check first
+# is not part of the contract. Normalised with a documented sed: "snapshot <id>" -> "snapshot #" (ids
+# depend on the run's history); key fingerprints are kept (ClamAV's production keys, fixed by the build).
+# SL_UPDATE_GOLDEN=1 rewrites the files instead of comparing.
+golden_dir=${SL_SOURCE_DIR:-$here/../..}/tests/data/verify
+records() {   # SNAPSHOT-ID: "subject | check | ok/FAIL | key | reason" per record, sorted
+	S --json show "$1" | python3 -c '
+import json, sys
+for v in json.load(sys.stdin)["verifications"]:
+    print(" | ".join([v["subject"], v["check"], "ok" if v["passed"] else "FAIL",
+                      v.get("key_fingerprint") or "-", v.get("reason") or ""]))' |
+		sed -E 's/snapshot [0-9]+/snapshot #/g' | LC_ALL=C sort
+}
+check_golden() {   # NAME SOURCE: the newest snapshot of SOURCE against clamav_NAME.golden
+	local id want=$golden_dir/clamav_$1.golden got=$SL_TMP/golden-$1.txt
+	id=$(S --json snapshots "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+	records "$id" >"$got"
+	if [ -n "${SL_UPDATE_GOLDEN:-}" ]; then
+		mkdir -p "$golden_dir" && cp "$got" "$want"
+		return
+	fi
+	diff -u "$want" "$got" || sl_fail "verification records of $1 differ from $want"
+}
 S init >/dev/null
 [ "$(id -u)" -eq 0 ] && chmod 755 "$state"
 
@@ -78,6 +102,7 @@ for c in ("header", "version", "md5", "signature", "archive", "info", "cdiff cha
 for k in range(2, 7):
     assert (f"test-{k}.cdiff", "signature") in checks, checks
 PY
+check_golden happy clam
 # Unchanged upstream: one Range request, nothing downloaded, no snapshot.
 before=$(wc -l <"$SL_NGINX_DIR/access.log")
 S sync clam | tee "$SL_TMP/sync2.out"
@@ -177,26 +202,31 @@ python3 "$tamper" setver "$fx/test-6.cvd" "$SL_TMP/v7.cvd" 7
 python3 "$tamper" flip "$SL_TMP/v7.cvd" "$up/test.cvd"
 expect_refused clam "one flipped byte in the body" "test.cvd refused"
 grep -q '^test.cvd md5: MD5 of the body is' <<<"$(failed_check clam)" || sl_fail "the flipped byte was not reported by the md5 check"
+check_golden flip clam
 gone "$up/test.cvd"
 
 cp -f "$SL_TMP/v7.cvd" "$up/test.cvd"
 expect_refused clam "tampered header field (version 6 -> 7)" "test.cvd refused"
 grep -q '^test.cvd info: the header does not match the signed .info' <<<"$(failed_check clam)" ||
 	sl_fail "the tampered header was not caught by the .info check"
+check_golden setver clam
 gone "$up/test.cvd"
 
 openssl genrsa -out "$SL_TMP/other.pem" 2048 2>/dev/null
 python3 "$tamper" resign "$SL_TMP/v7.cvd" "$up/test.cvd" "$SL_TMP/other.pem"
 expect_refused clam "signature from another key" "test.cvd refused"
 grep -q '^test.cvd signature: dsig does not verify' <<<"$(failed_check clam)" || sl_fail "the foreign signature was not reported"
+check_golden resign clam
 gone "$up/test.cvd"
 
 cp -f "$fx/test-5.cvd" "$up/test.cvd"
 expect_refused clam "a version lower than the published one" "lower than 6"
+check_golden rollback clam
 
 python3 "$tamper" truncate "$SL_TMP/v7.cvd" "$up/test.cvd" 5000
 expect_refused clam "a truncated download" "test.cvd refused"
 grep -q '^test.cvd md5' <<<"$(failed_check clam)" || sl_fail "the truncated download was not reported by the md5 check"
+check_golden truncate clam
 gone "$up/test.cvd"
 cp -f "$fx/test-6.cvd" "$up/test.cvd"
 
@@ -216,6 +246,7 @@ CONF
 expect_refused clam2 "a cdiff with a broken signature" "test-6.cdiff refused"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/clamav/clam2/test.cvd")" = 404 ] ||
 	sl_fail "clam2 published something"
+check_golden cdiff_sig clam2
 
 # The good upstream still syncs as unchanged afterwards (nothing refused was accepted).
 S sync clam >"$SL_TMP/sync-last.out" 2>&1

@@ -200,6 +200,34 @@ pending_id() { S --json pending | python3 -c "import json,sys; print([s['id'] fo
 gets() { grep -cE "\"GET /v2/[^\"]*/(manifests|blobs)/[^\"]*\" .*\"sluice/" "$OCI_REG_LOG" || true; }
 heads() { grep -cE "\"HEAD /v2/[^\"]*/manifests/[^\"]*\" .*\"sluice/" "$OCI_REG_LOG" || true; }
 
+# Golden verification records (issue 13): the checks a sync of each fixture records, in the same words,
+# whichever stage records them. Normalised so runs compare: sha256 hex -> <hex>, key fingerprints ->
+# <fpr>, 127.0.0.1/localhost ports -> <port>, the run's temp dir -> <tmp>, byte counts of the fixture's
+# (non-deterministic) images -> <n> bytes. Compared sorted, since the verifier records in entry order
+# rather than the old syncer's fetch order. SL_GOLDEN_WRITE=1 rewrites the files.
+golden_dir=${SL_SOURCE_DIR:-$here/../..}/tests/data/verify
+golden() {   # SOURCE NAME: records of SOURCE's newest snapshot == tests/data/verify/oci_NAME.golden
+	local src=$1 name=$2 id
+	id=$(S --json snapshots "$src" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[0]["id"] if s else "")')
+	{
+		if [ -z "$id" ]; then echo "(no snapshot)"; else
+			S --json show "$id" | python3 -c '
+import json, sys
+for v in json.load(sys.stdin)["verifications"]:
+    print("%s | %s | %s | %s | %s" % (v["subject"], v["check"], "pass" if v["passed"] else "FAIL",
+                                    v.get("key_fingerprint") or "-", v["reason"]))'
+		fi
+	} | sed -E -e "s#$SL_TMP#<tmp>#g" -e 's/[0-9a-f]{64}/<hex>/g' -e 's/[0-9A-F]{40}/<fpr>/g' \
+		-e 's/(127\.0\.0\.1|localhost):[0-9]+/\1:<port>/g' -e 's/[0-9]+ bytes/<n> bytes/g' |
+		LC_ALL=C sort >"$SL_TMP/golden.$name"
+	if [ "${SL_GOLDEN_WRITE:-0}" = 1 ]; then
+		mkdir -p "$golden_dir"
+		cp "$SL_TMP/golden.$name" "$golden_dir/oci_$name.golden"
+	fi
+	diff -u "$golden_dir/oci_$name.golden" "$SL_TMP/golden.$name" >&2 ||
+		sl_fail "$src: verification records differ from tests/data/verify/oci_$name.golden"
+}
+
 S init >/dev/null
 pub=$state/public/oci
 
@@ -207,6 +235,7 @@ pub=$state/public/oci
 S sync hub | tee "$SL_TMP/sync1.out"
 grep -q 'pending approval' "$SL_TMP/sync1.out" || sl_fail "first sync made no pending snapshot"
 snap1=$(pending_id hub)
+golden hub hub
 [ ! -e "$pub/hub" ] || sl_fail "pending content is visible"
 S --json diff "$snap1" | python3 -c '
 import json, sys
@@ -280,6 +309,7 @@ oci_push "oci:$lay:v2-amd64" test/app:latest
 new=$(oci_digest test/app:latest)
 S sync hub | tee "$SL_TMP/sync3.out"
 snap2=$(pending_id hub)
+golden hub hub_moved
 S diff "$snap2" | tee "$SL_TMP/diff.out"
 grep -qE "moved +test/app:latest +sha256:${old:0:12} -> sha256:${new:0:12} +\[linux/amd64\]" "$SL_TMP/diff.out" ||
 	sl_fail "diff does not show the moved tag"
@@ -296,6 +326,14 @@ check_tree hub test/app:v1 test/app:latest test/multi:v1
 
 # ---- platforms: one kept platform of an index -> the tag points at that manifest ------------------
 S sync narrow >/dev/null
+golden narrow narrow
+# The index the tag was narrowed from stays in the snapshot as evidence for the verifier, unpublished.
+S --json show "$(pending_id narrow)" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+ev = [e for e in s["entries"] if e["role"] == "evidence"]
+assert len(ev) == 1 and "/_evidence/" in ev[0]["path"], ev
+' || sl_fail "narrow: the narrowed index is not kept as evidence"
 S approve "$(pending_id narrow)" --reason "arm64 only" >/dev/null
 arm=$(oci_raw test/multi:v1 | python3 -c 'import json,sys; print([m["digest"][7:] for m in json.load(sys.stdin)["manifests"] if m["platform"]["architecture"] == "arm64"][0])')
 [ "$(cat "$pub/narrow/test/multi/_tags/v1")" = "$arm" ] || sl_fail "narrowed tag does not point at the arm64 manifest"
@@ -306,6 +344,7 @@ arm=$(oci_raw test/multi:v1 | python3 -c 'import json,sys; print([m["digest"][7:
 S sync signed | tee "$SL_TMP/signed.out"
 grep -q 'pending approval' "$SL_TMP/signed.out" || sl_fail "a good simple-signing signature was refused"
 S --json show "$(pending_id signed)" | grep -q "good simple-signing signature by $fpr" || sl_fail "no signer recorded"
+golden signed signed
 
 refused() {   # SOURCE REGEX: the sync fails (exit 3 or 1), says why, and nothing is published
 	local src=$1 re=$2 rc=0
@@ -317,6 +356,7 @@ refused() {   # SOURCE REGEX: the sync fails (exit 3 or 1), says why, and nothin
 	if S --json pending | grep -q "\"source\": *\"$src\""; then sl_fail "$src: a snapshot is pending"; fi
 }
 refused intruder 'unknown key|no good signature'
+golden intruder intruder
 failed_id() { S --json snapshots "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'; }
 S show "$(failed_id intruder)" | grep -q 'simple-signing.*' || sl_fail "intruder: no simple-signing record"
 S show "$(failed_id intruder)" | grep -q 'unknown key' || sl_fail "intruder: the catalogue does not record why"
@@ -331,6 +371,7 @@ b[len(b) // 2] ^= 0xff
 open(p, "wb").write(bytes(b))
 EOF
 refused badblob "blob test/badblob@sha256:$layer.*(SHA-256|digest)"
+golden badblob badblob
 
 man=$(oci_digest test/badman:v1)
 python3 - "$(oci_blob_path "$man")" <<'EOF'
@@ -344,31 +385,39 @@ new = d[:-1] + str((int(d[-1:]) + 1) % 10).encode()
 open(p, "wb").write(b[:m.start(1)] + new + b[m.end(1):])
 EOF
 refused badman "test/badman.*(SHA-256|hash)"
+golden badman badman
 refused evil "Docker-Content-Digest|invalid|malformed"
+golden evil evil
 [ ! -e "$state/store/objects/../../etc/passwd" ] || sl_fail "a path escaped the store"
 refused big "exceeds|cap|TOOBIG|too big"
+golden big big
 
 # ---- cosign: the signature tag travels with the image; a stranger's key is refused -----------------
 S sync cosigned | tee "$SL_TMP/cosigned.out"
 grep -q 'pending approval' "$SL_TMP/cosigned.out" || sl_fail "a good cosign signature was refused"
+golden cosigned cosigned
 S approve "$(pending_id cosigned)" --reason "cosign ok" >/dev/null
 sigtag=sha256-$(oci_digest test/cosigned:v1).sig
 check_tree cosigned test/cosigned:v1 "test/cosigned:$sigtag"
 refused stranger 'cosign signature refused: cosign signature does not verify'
+golden stranger stranger
 
 # ---- blobs through a CDN redirect never carry the registry's credentials ---------------------------
 S sync cdn | tee "$SL_TMP/cdn.out"
 grep -q 'pending approval' "$SL_TMP/cdn.out" || sl_fail "blobs behind a redirect were not fetched"
+golden cdn cdn
 grep -q "\"GET /$cdn_layer HTTP/1.1\" 200" "$cdn_log" || sl_fail "the CDN served no blob"
 
 # ---- tag patterns over paginated tag lists (Link: rel="next"); invalid tag names are dropped -------
 S sync paged | tee "$SL_TMP/paged.out"
+golden paged paged
 S approve "$(pending_id paged)" --reason "pages" >/dev/null
 [ "$(ls "$pub/paged/pg/app/_tags" | tr '\n' ' ')" = "a1 a2 " ] || sl_fail "pagination: tags $(ls "$pub/paged/pg/app/_tags")"
 [ "$(sl_upstream_count /v2/pg/app/tags/page2)" -eq 1 ] || sl_fail "the second page was not fetched"
 
 # ---- rate limit: 2 pulls left -> stop before the limit, no manifest GET, cool-down persisted -------
 refused limited 'rate limit: 2 left of 100'
+golden limited limited
 [ "$(sl_upstream_count "/v2/rl/app/manifests/sha256:$big_hex")" -eq 0 ] || sl_fail "a GET was spent at the limit"
 refused limited 'cooling down'
 [ "$(sl_upstream_count /v2/rl/app/manifests/v1)" -eq 1 ] || sl_fail "the cool-down did not hold"
@@ -386,6 +435,7 @@ password_file = $OCI_PASS_FILE
 CONF
 S sync tok | tee "$SL_TMP/tok.out"
 grep -q 'pending approval' "$SL_TMP/tok.out" || sl_fail "token-auth sync failed"
+golden tok tok
 grep -qE 'tok: ok: .*\(([0-9.]+ KiB|[0-9]+ B), [1-9]' "$SL_TMP/tok.out" || sl_fail "token-auth sync downloaded nothing"
 grep -q '"scope": "repository:tok/app:pull", "service": "sluice-test", "auth": true' "$OCI_TOKEN_LOG" ||
 	sl_fail "no authenticated token request for repository:tok/app:pull"

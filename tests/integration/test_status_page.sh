@@ -83,6 +83,15 @@ SQL
 "$SL_ADMIN" -c "$conf" sources >/dev/null || sl_fail "sluice sources"
 [ "$(id -u)" -eq 0 ] && chmod -R a+rX "$state"
 
+# A sluice-syncd as the page sees one: a live process of that name whose pid is in STATE/run/syncd.pid
+# (the page then shows the scheduled times; without one it says that nothing is scheduled, and why).
+mkdir -p "$state/run"
+cp "$(command -v sleep)" "$SL_TMP/sluice-syncd"
+"$SL_TMP/sluice-syncd" 600 &
+fake_syncd=$!
+echo "$fake_syncd" >"$state/run/syncd.pid"
+[ "$(id -u)" -eq 0 ] && chmod -R a+rX "$state"
+
 sl_start_bg "$SL_TMP/served.log" "$SL_SERVED" -c "$conf" -f
 sl_wait_for_line "$SL_TMP/served.log" '^serving on '
 base=http://127.0.0.1:$port
@@ -107,7 +116,19 @@ expect '<b>1</b> approval overdue'
 expect "curl -fsSo /etc/apt/keyrings/sluice.asc $base/keys/sluice.asc"
 expect "deb [signed-by=/etc/apt/keyrings/sluice.asc] $base/apt/debian bookworm main contrib"
 expect "deb [signed-by=/etc/apt/keyrings/sluice.asc] $base/apt/debian bookworm-updates main contrib"
-expect "PrivateMirror $base/clamav/clamav"
+expect "DatabaseMirror $base/clamav/clamav"
+expect "DNSDatabaseInfo no"
+# The same text as `sluice clients` prints for the same address (one generator, core/clients.c).
+"$SL_ADMIN" -c "$conf" clients --url "$base" >"$SL_TMP/clients.txt"
+python3 - "$SL_TMP/page.html" "$SL_TMP/clients.txt" <<'PY' || sl_fail "the page's client set-up differs from sluice clients"
+import html, re, sys
+page = html.unescape(open(sys.argv[1]).read())
+blocks = re.split(r"^== .*$", open(sys.argv[2]).read(), flags=re.M)
+snippets = [b.strip("\n") for b in blocks if b.strip() and not b.lstrip().startswith("# see the status page")]
+assert len(snippets) == 2, snippets
+for s in snippets:
+    assert s in page, s
+PY
 if grep -q '\.snippet = sl_oci_snippet' "$SL_SOURCE_DIR/served/server.c"; then
 	expect 'containerd mirror: /etc/containerd/certs.d/'
 	expect "[host.\"$base\"]"
@@ -152,4 +173,11 @@ dom = open(sys.argv[2]).read()
 assert "<h1>sluice mirror</h1>" in dom and dom.count("<tr>") == 4, "page structure missing in the DOM"
 print(f"screenshot {w}x{h}, {len(png)} bytes: {sys.argv[1]}")
 PY
+
+# ---- without a sluice-syncd the page says nothing is scheduled, and why (the times above would pass).
+kill "$fake_syncd"
+wait "$fake_syncd" 2>/dev/null || true
+curl -fsS "$base/" >"$SL_TMP/page.html" || sl_fail "GET / failed"
+expect 'not scheduled<span class="sub">no sluice-syncd running</span>'
+grep -qF '<td>in 5 h<span class="sub">' "$SL_TMP/page.html" && sl_fail "a next sync time is shown with no sluice-syncd running"
 echo "1 passed, 0 failed"

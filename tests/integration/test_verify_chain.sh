@@ -59,4 +59,18 @@ chmod u+w "$obj"; printf 'X' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/nu
 rc=0; S verify --chain "$snap" >"$SL_TMP/chain.out" 2>&1 || rc=$?
 [ $rc = 3 ] || sl_fail "verify --chain with an altered object: exit $rc, want 3"
 grep -q "FAILED $pool: " "$SL_TMP/chain.out" || sl_fail "the failure does not name $pool: $(cat "$SL_TMP/chain.out")"
+
+# ---- [syncd] verify_every: sluice-syncd re-checks the published snapshot on its own and records it
+count_checks() { sqlite3 "$state/catalog.db" "SELECT count(*) FROM chain_checks"; }
+before=$(count_checks)
+sed -i 's/^\[syncd\]$/[syncd]\nverify_every = 2s/' "$conf"
+grep -q '^verify_every = 2s' "$conf" || sl_fail "could not enable verify_every"
+sl_start_bg "$SL_TMP/syncd.log" "$SL_SYNCD" -f -c "$conf"
+for _ in $(seq 1 60); do
+	[ "$(count_checks)" -ge $((before + 2)) ] && break
+	sleep 0.5
+done
+[ "$(count_checks)" -ge $((before + 2)) ] || { cat "$SL_TMP/syncd.log" >&2; sl_fail "sluice-syncd made no scheduled re-checks"; }
+grep -q "chain re-check" "$SL_TMP/syncd.log" || sl_fail "the daemon did not log its re-checks"
+S sources | grep -q "chain .* snapshot $snap FAILED: $pool" || sl_fail "sources does not show the failed scheduled re-check"
 sl_log "ok"

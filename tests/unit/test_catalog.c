@@ -572,6 +572,42 @@ static void test_runs_and_recover(void **state)
 	assert_int_equal(count, 0);
 }
 
+/* A sync holding one source's lock settles that source's leftovers only: another source's run may be
+ * alive in another process. */
+static void test_recover_one_source(void **state)
+{
+	struct fx *f = *state;
+	int64_t other, r_mine, r_other, s_mine, s_other;
+	assert_int_equal(sl_catalog_source_ensure(f->c, "other", "apt", &other), 0);
+	assert_int_equal(sl_catalog_run_begin(f->c, f->src, &r_mine), 0);
+	assert_int_equal(sl_catalog_snapshot_new(f->c, f->src, r_mine, &s_mine), 0);
+	assert_int_equal(sl_catalog_run_begin(f->c, other, &r_other), 0);
+	assert_int_equal(sl_catalog_snapshot_new(f->c, other, r_other, &s_other), 0);
+
+	int count = -1;
+	assert_int_equal(sl_catalog_recover_source(f->c, f->src, &count), 0);
+	assert_int_equal(count, 2);   /* one run, one snapshot */
+	struct sl_run_info r;
+	assert_int_equal(sl_catalog_run_last(f->c, f->src, &r), 0);
+	assert_int_equal(r.outcome, SL_RUN_INTERRUPTED);
+	assert_true(r.ended_at > 0);
+	sl_run_info_release(&r);
+	struct sl_snapshot_info info;
+	assert_int_equal(sl_catalog_snapshot_get(f->c, s_mine, &info), 0);
+	assert_int_equal(info.state, SL_SNAP_FAILED);
+	assert_string_equal(info.reason, "interrupted");
+	sl_snapshot_info_release(&info);
+	/* The other source is untouched. */
+	assert_int_equal(sl_catalog_run_last(f->c, other, &r), 0);
+	assert_int_equal(r.outcome, SL_RUN_RUNNING);
+	sl_run_info_release(&r);
+	assert_int_equal(state_of(f->c, s_other), SL_SNAP_SYNCING);
+	/* Nothing left: a second call marks nothing; the killed process's late run_end is refused. */
+	assert_int_equal(sl_catalog_recover_source(f->c, f->src, &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(sl_catalog_run_end(f->c, r_mine, SL_RUN_OK, 1, 1, "late"), -SL_E_STATE);
+}
+
 /* ---- published pointer, delete, gc ---- */
 
 static void test_published_and_delete(void **state)
@@ -830,6 +866,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_seal_order_independent, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_keys_and_bad_input, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_runs_and_recover, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_recover_one_source, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_published_and_delete, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_digest_referenced, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lists, fx_setup, fx_teardown),

@@ -92,6 +92,23 @@ static void test_fingerprint(void **st)
 	assert_non_null(sl_cfgcheck_fingerprint(nonhex));
 }
 
+static void test_distance(void **st)
+{
+	(void)st;
+	assert_int_equal(sl_cfgcheck_distance("suites", "suites", 3), 0);
+	assert_int_equal(sl_cfgcheck_distance("suties", "suites", 3), 1);          /* a swap is one edit */
+	assert_int_equal(sl_cfgcheck_distance("max_conections", "max_connections", 3), 1);
+	assert_int_equal(sl_cfgcheck_distance("keyrin", "keyring", 3), 1);
+	assert_int_equal(sl_cfgcheck_distance("urls", "url", 3), 1);
+	assert_int_equal(sl_cfgcheck_distance("", "abc", 5), 3);
+	assert_int_equal(sl_cfgcheck_distance("colour", "proxy", 3), 3);            /* capped */
+	assert_int_equal(sl_cfgcheck_distance("a", "abcdefgh", 3), 3);               /* length alone exceeds the cap */
+	char longer[100];
+	memset(longer, 'a', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	assert_int_equal(sl_cfgcheck_distance(longer, longer, 3), 3);               /* too long to compare */
+}
+
 static void test_hostport_url(void **st)
 {
 	static const char *const good_hp[] = { "127.0.0.1:8080", "[::1]:8443", "host:1", "host:65535", NULL };
@@ -135,6 +152,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uint),
+		cmocka_unit_test(test_distance),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_images_platforms),
 		cmocka_unit_test(test_cidr),

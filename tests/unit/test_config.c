@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,41 @@ static struct sl_config *parse_ok(const char *text)
 	return cfg;
 }
 
+/* Some line of the cause starts with prefix and contains want. */
+static bool cause_has(const char *cause, const char *prefix, const char *want)
+{
+	for (const char *l = cause; l != NULL && *l != '\0';) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
+		char *line = strndup(l, n);
+		assert_non_null(line);
+		bool hit = strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line, want) != NULL;
+		free(line);
+		if (hit)
+			return true;
+		l = nl != NULL ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+/* Every line of the cause is "file:LINE: ...", with LINE never decreasing. */
+static bool lines_in_order(const char *cause, const char *file)
+{
+	int last = 0;
+	size_t fl = strlen(file);
+	for (const char *l = cause; l != NULL && *l != '\0';) {
+		int line = 0;
+		if (strncmp(l, file, fl) != 0 || l[fl] != ':' || sscanf(l + fl + 1, "%d:", &line) != 1 || line < last) {
+			print_error("out of order or without a line: %s\n", l);
+			return false;
+		}
+		last = line;
+		const char *nl = strchr(l, '\n');
+		l = nl != NULL ? nl + 1 : NULL;
+	}
+	return true;
+}
+
 /* Every file in bad/ is refused with the line and text its first line announces. */
 static void test_bad_files(void **state)
 {
@@ -85,8 +121,10 @@ static void test_bad_files(void **state)
 		assert_non_null(cause);
 		char *prefix = NULL;
 		assert_true(asprintf(&prefix, "%s:%d: ", path, line) > 0);
-		if (strncmp(cause, prefix, strlen(prefix)) != 0 || strstr(cause, want) == NULL)
-			fail_msg("%s:\n  got      '%s'\n  expected '%s...%s'", de->d_name, cause, prefix, want);
+		/* The announced problem is one of the lines (a file may hold more than one problem). */
+		if (!cause_has(cause, prefix, want))
+			fail_msg("%s:\n  got      '%s'\n  expected a line '%s...%s'", de->d_name, cause, prefix, want);
+		assert_true(lines_in_order(cause, path));
 		free(prefix);
 		free(cause);
 		free(path);
@@ -322,6 +360,55 @@ static void test_parse_relative_to_cwd(void **state)
 	assert_int_equal(rmdir(tmp), 0);
 	free(old);
 	free(cwd);
+}
+
+/* Several problems, found by both passes (a misspelt key and a bad section in pass 1, bad values in
+ * pass 2), are all reported at once and in line order, a misspelt key with what it should be. */
+static void test_all_errors_in_order(void **state)
+{
+	(void)state;
+	const char *text = "[sluice]\n"                          /* 1 */
+			   "state_dir = /var/lib/sluice\n"       /* 2 */
+			   "log_level = loud\n"                   /* 3: bad value (pass 2) */
+			   "[syncd]\n"                             /* 4 */
+			   "max_conections = 4\n"                  /* 5: misspelt (pass 1) */
+			   "retries = many\n"                      /* 6: bad value (pass 2) */
+			   "[sourc x]\n"                           /* 7: unknown section (pass 1) */
+			   "whatever = 1\n"                        /* 8: not checked: its section was refused */
+			   "[source deb]\n"                        /* 9 */
+			   "type = apt\n"                          /* 10 */
+			   "url = http://deb.debian.org/debian\n"  /* 11 */
+			   "suties = bookworm\n"                   /* 12: misspelt, letters swapped (pass 1) */
+			   "every = 5s\n";                         /* 13: too short (pass 2) */
+	char *cause = NULL;
+	struct sl_config *cfg = sl_config_parse(text, strlen(text), "t.conf", &cause);
+	assert_null(cfg);
+	assert_non_null(cause);
+	const char *want[] = {
+		"t.conf:3: log_level: 'loud' is not one of",
+		"t.conf:5: unknown key 'max_conections' in [syncd] (did you mean 'max_connections'?)",
+		"t.conf:6: retries: 'many' is not a whole number",
+		"t.conf:7: unknown section [sourc x]",
+		"t.conf:12: unknown key 'suties' in [source NAME] (did you mean 'suites'?)",
+		"t.conf:13: every: '5s' is too short",
+	};
+	const char *l = cause;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		if (l == NULL || strncmp(l, want[i], strlen(want[i])) != 0)
+			fail_msg("problem %zu: want '%s...' in\n%s", i + 1, want[i], cause);
+		const char *nl = strchr(l, '\n');
+		l = nl != NULL ? nl + 1 : NULL;
+	}
+	if (l != NULL)
+		fail_msg("more than the %zu problems expected:\n%s", sizeof want / sizeof want[0], cause);
+	free(cause);
+
+	/* Far from every key: no guess. */
+	expect_parse_error("[sluice]\nstate_dir = /x\ncolour = blue\n", 37, 3, "unknown key 'colour' in [sluice]");
+	cause = NULL;
+	assert_null(sl_config_parse("[sluice]\nstate_dir = /x\ncolour = blue\n", 37, "t.conf", &cause));
+	assert_null(strstr(cause, "did you mean"));
+	free(cause);
 }
 
 static void test_inline_syntax(void **state)
@@ -577,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_parse_relative_to_cwd),
 		cmocka_unit_test(test_inline_syntax),
+		cmocka_unit_test(test_all_errors_in_order),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_long_source_names),
 		cmocka_unit_test(test_list_too_long),

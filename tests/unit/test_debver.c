@@ -144,6 +144,25 @@ static void test_validation(void **state)
 		if (why == NULL || strstr(why, bad[i].why) == NULL)
 			fail_msg("'%s': got '%s', want '%s'", bad[i].v, why ? why : "(null)", bad[i].why);
 	}
+	/* A NUL inside the blob (found by fuzz_debver): strchr() matched the terminator, so "1.0\0x" passed. */
+	static const struct {
+		const char *v;
+		size_t len;
+		const char *why;
+	} nul[] = {
+		{ "1.0\0x", 5, "invalid character in version" },
+		{ "1.0\0", 4, "invalid character in version" },
+		{ "1.0-1\0", 6, "invalid character in revision" },
+		{ "1:1\0.0-1", 8, "invalid character in version" },
+	};
+	for (size_t i = 0; i < sizeof nul / sizeof nul[0]; i++) {
+		const char *why = NULL;
+		struct sl_blob b = { (const uint8_t *)nul[i].v, nul[i].len };
+		assert_int_equal(sl_debver_parse(b, NULL, &why), -SL_E_PARSE);
+		assert_false(sl_debver_valid(b));
+		if (why == NULL || strstr(why, nul[i].why) == NULL)
+			fail_msg("NUL case %zu: got '%s', want '%s'", i, why ? why : "(null)", nul[i].why);
+	}
 	char longv[SL_MAX_DEBVER + 2];
 	memset(longv, '1', sizeof longv - 1);
 	longv[sizeof longv - 1] = '\0';

@@ -87,6 +87,40 @@ static void test_parse_index(void **state)
 	sl_oci_manifest_release(&m);
 }
 
+/* Platform narrowing of index_oci (amd64, arm64/v8, an attestation): all, one (narrowed), none. */
+static void test_index_plan(void **state)
+{
+	(void)state;
+	struct sl_oci_manifest m;
+	struct sl_oci_index_plan p;
+	assert_int_equal(parse(index_oci, SL_OCI_MT_OCI_INDEX, &m), 0);
+	assert_int_equal(sl_oci_index_plan(&m, NULL, 0, &p), 0);
+	assert_true(p.all);
+	assert_false(p.narrowed);
+	assert_int_equal(p.nreal, 2);
+	for (size_t i = 0; i < m.n; i++)
+		assert_true(sl_oci_index_loads(&p, &m, i, NULL, 0));
+	/* Both real platforms configured: still everything, the attestation included. */
+	const char *both[] = { "linux/amd64", "linux/arm64" };
+	assert_int_equal(sl_oci_index_plan(&m, both, 2, &p), 0);
+	assert_true(p.all);
+	assert_true(sl_oci_index_loads(&p, &m, 2, both, 2));
+	/* One: narrowed to it; neither the other platform nor the attestation is loaded. */
+	const char *arm[] = { "linux/arm64" };
+	assert_int_equal(sl_oci_index_plan(&m, arm, 1, &p), 0);
+	assert_false(p.all);
+	assert_true(p.narrowed);
+	assert_int_equal(p.narrowed_to, 1);
+	assert_false(sl_oci_index_loads(&p, &m, 0, arm, 1));
+	assert_true(sl_oci_index_loads(&p, &m, 1, arm, 1));
+	assert_false(sl_oci_index_loads(&p, &m, 2, arm, 1));
+	assert_false(sl_oci_index_loads(&p, &m, 3, arm, 1));
+	/* None: refused. */
+	const char *s390[] = { "linux/s390x" };
+	assert_int_equal(sl_oci_index_plan(&m, s390, 1, &p), -SL_E_MISMATCH);
+	sl_oci_manifest_release(&m);
+}
+
 /* Replace the first `from` in `base` with `to`, parse, and return the code. */
 static int parse_edit(const char *base, const char *from, const char *to, const char *ct)
 {
@@ -289,6 +323,7 @@ static void test_publish_paths(void **state)
 	assert_int_equal(sl_publish_oci_check_path("manifest-type", "a/_manifests/" H1 ".type"), 0);
 	assert_int_equal(sl_publish_oci_check_path("blob", "a/_blobs/" H2), 0);
 	assert_int_equal(sl_publish_oci_check_path("signature", "a/_signatures/" H2 "/signature-1"), 0);
+	assert_int_equal(sl_publish_oci_check_path("evidence", "a/b/_evidence/" H2), 0);
 	const char *bad[][2] = {
 		{ "catalog", "a/_catalog" },
 		{ "tag", "a/_tags/../x" },
@@ -303,6 +338,8 @@ static void test_publish_paths(void **state)
 		{ "signature", "a/_signatures/" H2 "/signature-0" },
 		{ "signature", "a/_signatures/" H2 "/signature-1/x" },
 		{ "signature", "a/_signatures/" H2 "/../../x" },
+		{ "evidence", "a/_evidence/../../x" },
+		{ "evidence", "a/_manifests/" H2 },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (sl_publish_oci_check_path(bad[i][0], bad[i][1]) != -SL_E_BADNAME)
@@ -316,6 +353,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_image),
 		cmocka_unit_test(test_parse_index),
+		cmocka_unit_test(test_index_plan),
 		cmocka_unit_test(test_parse_refusals),
 		cmocka_unit_test(test_parse_caps),
 		cmocka_unit_test(test_repo_names),

@@ -5,6 +5,42 @@
 #include "served/status.h"
 #include "tests/unit/lib/gpgtest.h"
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+/* A process named sluice-syncd whose pid is in STATE/run/syncd.pid: a running daemon as the status page
+ * detects one (core/syncdpid.h). Returns its pid; kill it to stop "the daemon". */
+static pid_t fake_syncd(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "sluice-syncd");
+		pause();
+		_exit(0);
+	}
+	char path[400], buf[32];
+	snprintf(path, sizeof path, "%s/run", state);
+	mkdir(path, 0770);
+	snprintf(path, sizeof path, "%s/run/syncd.pid", state);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%d\n", (int)pid);
+	fclose(f);
+	/* The name is set by the child: wait until /proc shows it. */
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	for (int i = 0; i < 200; i++) {
+		f = fopen(path, "r");
+		bool named = f != NULL && fgets(buf, sizeof buf, f) != NULL && strcmp(buf, "sluice-syncd\n") == 0;
+		if (f != NULL)
+			fclose(f);
+		if (named)
+			break;
+		usleep(5000);
+	}
+	return pid;
+}
+
 static void test_status_page(void **st)
 {
 	struct resp r;
@@ -20,7 +56,8 @@ static void test_status_page(void **st)
 	snprintf(want, sizeof want, "deb [signed-by=/etc/apt/keyrings/sluice.asc] http://127.0.0.1:%u/apt/deb bookworm main",
 		 (unsigned)port);
 	assert_non_null(strstr(r.body, want));
-	snprintf(want, sizeof want, "PrivateMirror http://127.0.0.1:%u/clamav/av", (unsigned)port);
+	snprintf(want, sizeof want, "DatabaseMirror http://127.0.0.1:%u/clamav/av\nDNSDatabaseInfo no\nScriptedUpdates yes",
+		 (unsigned)port);
 	assert_non_null(strstr(r.body, want));
 	resp_free(&r);
 	/* A hostile Host header never reaches the page. */
@@ -43,7 +80,15 @@ static uint64_t metric(const char *body, const char *series)
 static void test_metrics(void **st)
 {
 	struct resp r;
-	http(NULL, "/metrics", NULL, &r);
+	/* MHD reports the previous test's last request complete only after its answer went out, so curl may
+	 * ask again before that: the gauge settles to 1 (this request) within moments. */
+	for (int i = 0; i < 100; i++) {
+		http(NULL, "/metrics", NULL, &r);
+		if (strstr(r.body, "sluice_http_in_flight 1\n") != NULL)
+			break;
+		resp_free(&r);
+		usleep(10000);
+	}
 	assert_int_equal(r.code, 200);
 	uint64_t ok0 = metric(r.body, "sluice_http_requests_total{route=\"apt\",code=\"200\"} ");
 	uint64_t nf0 = metric(r.body, "sluice_http_requests_total{route=\"apt\",code=\"404\"} ");
@@ -56,7 +101,14 @@ static void test_metrics(void **st)
 	resp_free(&r);
 	http(NULL, "/apt/deb/nope", NULL, &r);
 	resp_free(&r);
-	http(NULL, "/metrics", NULL, &r);
+	/* Counted on completion, which may follow the answer by moments (as above). */
+	for (int i = 0; i < 100; i++) {
+		http(NULL, "/metrics", NULL, &r);
+		if (metric(r.body, "sluice_http_requests_total{route=\"apt\",code=\"404\"} ") == nf0 + 1)
+			break;
+		resp_free(&r);
+		usleep(10000);
+	}
 	assert_int_equal(metric(r.body, "sluice_http_requests_total{route=\"apt\",code=\"200\"} "), ok0 + 1);
 	assert_int_equal(metric(r.body, "sluice_http_requests_total{route=\"apt\",code=\"404\"} "), nf0 + 1);
 	assert_int_equal(metric(r.body, "sluice_http_response_bytes_total{route=\"apt\"} "),
@@ -164,7 +216,16 @@ static void test_healthz(void **st)
 	sl_gpgtest_export(g, fprs, true, keyfile);
 	sl_gpgtest_free(g);
 
+	/* Without a sluice-syncd nothing is scheduled, whatever the catalogue says: the page says so. */
 	http(NULL, "/", NULL, &r);
+	assert_non_null(strstr(r.body, "not scheduled<span class=\"sub\">no sluice-syncd running</span>"));
+	assert_null(strstr(r.body, "<td>in 3 h<span class=\"sub\">"));
+	resp_free(&r);
+
+	pid_t daemon = fake_syncd();
+	http(NULL, "/", NULL, &r);
+	kill(daemon, SIGKILL);
+	waitpid(daemon, NULL, 0);
 	snprintf(want, sizeof want, "snapshot <b>#%lld</b><span class=\"sub\">since ", (long long)snap);
 	assert_non_null(strstr(r.body, want));
 	assert_non_null(strstr(r.body, "<span class=\"badge b-ok\">ok</span>"));

@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,10 @@ void sl_gpgtest_write(const char *path, const void *data, size_t len)
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		fail_msg("%s: %s", path, strerror(errno));
-	if ((len > 0 && fwrite(data, 1, len, f) != len) | (fclose(f) != 0))
+	/* fclose must run whatever fwrite did: two statements, not a short-circuit. */
+	bool short_write = len > 0 && fwrite(data, 1, len, f) != len;
+	bool close_failed = fclose(f) != 0;
+	if (short_write || close_failed)
 		fail_msg("%s: write failed", path);
 }
 

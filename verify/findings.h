@@ -1,0 +1,36 @@
+/* findings: the malware scan gate on arrival. After a snapshot verified, every artifact of it whose role its
+ * format marks for scanning (format.h scan_roles: .deb files, image layers) is scanned once with the
+ * published databases of [scan] clamav_source (verify/scan.h), unless the verdict cache already holds
+ * its verdict for this engine and database set; every finding is recorded on the snapshot. Findings
+ * block approval until decided (`sluice accept`), except that an unexpired acceptance of the same finding
+ * on the same artifact is inherited (catalog.h).
+ *
+ * Fail closed: no published ClamAV database, an engine that does not load, a scanner that dies — each is
+ * a blocking finding of its own kind ("no-database", "scan-error"), never a pass.
+ *
+ * Ownership: borrows everything. Failure: 0 when the gate ran to the end (out says what it found) or is
+ * off ([scan] unset: out->enabled false); a negative code, with cause, when findings could not be
+ * recorded in the catalogue. */
+#ifndef SL_FINDINGS_H
+#define SL_FINDINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sl_config;
+struct sl_source;
+struct sl_catalog;
+struct sl_store;
+
+struct sl_findings_result {
+	bool enabled;
+	uint64_t scanned, cached;     /* artifacts scanned now / answered from the verdict cache */
+	uint64_t findings;            /* recorded on the snapshot */
+	uint64_t malware;             /* of which signature matches */
+	unsigned undecided;           /* blocking findings nobody decided (after inherited acceptances) */
+};
+
+int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause);
+
+#endif
