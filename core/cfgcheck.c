@@ -339,3 +339,18 @@ unsigned sl_cfgcheck_distance(const char *a, const char *b, unsigned cap)
 	}
 	return prev[lb] < cap ? prev[lb] : cap;
 }
+
+const char *sl_cfgcheck_rpm_arch(char *s)
+{
+	if (strlen(s) > 32 || !all_of(s, "_") || s[0] == '\0')
+		return "is not an RPM architecture name (e.g. x86_64, aarch64, noarch)";
+	return NULL;
+}
+
+const char *sl_cfgcheck_rpm_package(char *s)
+{
+	/* What rpmbuild accepts in Name: letters, digits and ._+- ; never starting with '-' (an option). */
+	if (strlen(s) > 128 || s[0] == '\0' || s[0] == '-' || !all_of(s, "._+-"))
+		return "is not an RPM package name";
+	return NULL;
+}

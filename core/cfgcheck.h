@@ -20,6 +20,8 @@ const char *sl_cfgcheck_host(char *s);          /* a DNS host name */
 const char *sl_cfgcheck_suite(char *s);         /* an APT suite or component: safe as URL and path parts */
 const char *sl_cfgcheck_arch(char *s);          /* a Debian architecture other than "all" */
 const char *sl_cfgcheck_package(char *s);       /* a Debian package name (policy 5.6.7) */
+const char *sl_cfgcheck_rpm_arch(char *s);      /* an RPM architecture (x86_64, aarch64, noarch) */
+const char *sl_cfgcheck_rpm_package(char *s);   /* an RPM package name (letters, digits, . _ + -) */
 const char *sl_cfgcheck_database(char *s);      /* a ClamAV database name */
 const char *sl_cfgcheck_image(char *s);         /* repo:tag, repo:pattern* or repo@sha256:DIGEST */
 const char *sl_cfgcheck_platform(char *s);      /* os/arch or os/arch/variant */

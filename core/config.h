@@ -61,6 +61,10 @@ struct sl_source {
 	enum sl_publish_mode publish;     /* `publish = resign|verbatim` */
 	int64_t max_future_ms;            /* Release Date may be at most this far ahead (default 1d) */
 
+	/* rpm (also url, architectures, packages, keyring, signed_by, publish) */
+	char *package_keyring;            /* keys for package signatures; NULL: keyring */
+	bool repo_signed;                 /* `repo_signed = yes|no`: repomd.xml.asc required (default yes) */
+
 	/* clamav */
 	struct sl_strlist databases;      /* default: main daily bytecode */
 	unsigned cdiffs;                  /* incremental updates kept (default 30) */

@@ -8,18 +8,24 @@
 
 /* Each kind's source keys (core/config_<kind>.c) and client set-up (core/clients_<kind>.c): core, always
  * linked. */
-extern const struct sl_cfg_keys sl_cfg_keys_apt, sl_cfg_keys_clamav, sl_cfg_keys_oci;
+extern const struct sl_cfg_keys sl_cfg_keys_apt, sl_cfg_keys_clamav, sl_cfg_keys_oci, sl_cfg_keys_rpm;
 extern const struct sl_clients_gen sl_clients_apt, sl_clients_clamav;
 
 /* Each kind's stage tables, defined in its own files of each stage. */
 extern const struct sl_syncer sl_apt_syncer SL_WEAK, sl_clamav_syncer SL_WEAK, sl_oci_syncer SL_WEAK;
+extern const struct sl_syncer sl_rpm_syncer SL_WEAK;
 extern const struct sl_verifier sl_apt_verifier SL_WEAK, sl_clamav_verifier SL_WEAK, sl_oci_verifier SL_WEAK;
+extern const struct sl_verifier sl_rpm_verifier SL_WEAK;
 extern const struct sl_publisher sl_apt_publisher SL_WEAK, sl_clamav_publisher SL_WEAK, sl_oci_publisher SL_WEAK;
+extern const struct sl_publisher sl_rpm_publisher SL_WEAK;
 extern const struct sl_differ sl_apt_differ SL_WEAK, sl_clamav_differ SL_WEAK, sl_oci_differ SL_WEAK;
+extern const struct sl_differ sl_rpm_differ SL_WEAK;
 extern const struct sl_route sl_apt_route SL_WEAK, sl_clamav_route SL_WEAK, sl_oci_route SL_WEAK;
+extern const struct sl_route sl_rpm_route SL_WEAK;
 
 static const char *const apt_scan_roles[] = { "pool", NULL };     /* .deb files */
 static const char *const oci_scan_roles[] = { "blob", NULL };     /* layers (and configs, harmlessly) */
+static const char *const rpm_scan_roles[] = { "package", NULL };  /* .rpm files: header + cpio payload */
 
 static const struct sl_format_ops sl_format_apt = {
 	.name = "apt",
@@ -70,10 +76,26 @@ static const struct sl_format_ops sl_format_oci = {
 	.serve = &sl_oci_route,
 };
 
+static const struct sl_format_ops sl_format_rpm = {
+	.name = "rpm",
+	.description = "RPM repository (RHEL, Rocky, Alma, Fedora, EPEL)",
+	.config = &sl_cfg_keys_rpm,
+	.default_auto_approve = 0,
+	.default_every_ms = 6 * HOUR_MS,
+	.default_keep = 10,
+	.scan_roles = rpm_scan_roles,
+	.sync = &sl_rpm_syncer,
+	.verify = &sl_rpm_verifier,
+	.publish = &sl_rpm_publisher,
+	.diff = &sl_rpm_differ,
+	.serve = &sl_rpm_route,
+};
+
 const struct sl_format_ops *const sl_formats[] = {
 	&sl_format_apt,
 	&sl_format_clamav,
 	&sl_format_oci,
+	&sl_format_rpm,
 	NULL,
 };
 

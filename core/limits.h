@@ -27,6 +27,17 @@
 #define SL_MAX_RELEASE_BYTES     (16u << 20)       /* bytes: Debian's largest InRelease is ~ 200 KiB */
 #define SL_MAX_INDEX_BYTES       (1024ull << 20)   /* bytes decompressed per Packages index (main ~ 100 MB) */
 #define SL_MAX_INDEX_COMPRESSED  (256ull << 20)    /* bytes of one compressed index download */
+#define SL_MAX_RPM_REPOMD_BYTES  (4u << 20)        /* bytes of repomd.xml: RHEL's is ~ 4 KiB, with every delta and zchunk record < 64 KiB */
+#define SL_MAX_RPM_SIG_BYTES     (64u << 10)       /* bytes of repomd.xml.asc: one armored signature is < 1 KiB */
+#define SL_MAX_RPM_RECORDS       64                /* <data> records in one repomd.xml: createrepo_c writes at most ~ 20 */
+#define SL_MAX_RPM_META_COMPRESSED (2ull << 30)    /* bytes of one compressed metadata file: RHEL AppStream filelists ~ 200 MB */
+#define SL_MAX_RPM_META_BYTES    (4ull << 30)      /* bytes decompressed per metadata file, also when open-size says more (AppStream primary ~ 600 MB) */
+#define SL_MAX_RPM_PACKAGES      1000000           /* <package> entries in one primary: EPEL has ~ 25,000, AppStream ~ 60,000 */
+#define SL_MAX_RPM_FIELD         4096              /* bytes of one element's text or attribute the parsers keep (href, version...) */
+#define SL_MAX_RPM_XML_DEPTH     64                /* element nesting in repodata: primary nests 5 deep */
+#define SL_MAX_RPM_KEYFILE_BYTES (4u << 20)        /* bytes of a package key file: a keyring of 100 keys is ~ 200 KiB */
+#define SL_MAX_RPM_ADVISORY_PKGS 20000            /* packages one advisory lists: RHEL kernel advisories list ~ 300 per arch */
+#define SL_MAX_RPM_ADVISORY_CVES 2000             /* CVE references of one advisory: the largest RHSA cite ~ 200 */
 #define SL_MAX_DEB822_PARA       (1u << 20)        /* bytes in one deb822 paragraph (stanza) */
 #define SL_MAX_DEB822_FIELDS     256               /* fields in one paragraph */
 #define SL_MAX_PACKAGES          1000000           /* package stanzas per index */
