@@ -99,6 +99,9 @@ int sl_cmd_audit(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_verify_chain(struct sl_cli *cli, int argc, char **argv);
 int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_export(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_import(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_ack(struct sl_cli *cli, int argc, char **argv);
 
 /* Publish snapshot `snap_id` of `src` (approve, auto-approval and rollback share this): first repairs a
  * publication a crash left half-switched (sl_publish_reconcile), then builds, records and switches.

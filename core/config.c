@@ -23,7 +23,8 @@
 #include "core/log.h"
 #include "core/units.h"
 
-const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "source" };
+const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "import", "export",
+						 "source" };
 
 #define CFG(f) offsetof(struct sl_config, f)
 #define SRC(f) offsetof(struct sl_source, f)
@@ -36,6 +37,7 @@ const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "
 
 static const char *const approve_names[] = { "manual", "auto", NULL };
 static const char *const publish_names[] = { "resign", "verbatim", NULL };
+static const char *const from_names[] = { "upstream", "bundle", NULL };
 
 /* The one list of keys. Add a key here, in config.h and in schemas/sluice.conf.5.md. */
 static const struct key_def key_defs[] = {
@@ -78,7 +80,15 @@ static const struct key_def key_defs[] = {
 	{ SEC_PUBLISH, "gnupg_home", 0, 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
 
+	/* Transfer bundles: what the inside trusts, and how the DMZ checks the inside's acknowledgements. */
+	{ SEC_IMPORT, "keyring", 0, 0, K_FILE, CFG(import_keyring), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_IMPORT, "signed_by", 0, 0, K_CSLIST, CFG(import_signers), 0, 0, 0, NULL, sl_cfgcheck_fingerprint, NULL },
+	{ SEC_IMPORT, "max_age", 0, 0, K_DURATION, CFG(import_max_age_ms), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_EXPORT, "valid_for", 0, 0, K_DURATION, CFG(export_valid_for_ms), 0, 60000, 0, "30d", NULL, NULL },
+	{ SEC_EXPORT, "ack_keyring", 0, 0, K_FILE, CFG(export_ack_keyring), 0, 0, 0, NULL, NULL, NULL },
+
 	{ SEC_SOURCE, "type", 0, AP | CL | OC, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "from", 0, 0, K_BOOL, SRC(from_bundle), 0, 0, 0, NULL, NULL, from_names },
 	{ SEC_SOURCE, "url", 0, AP | CL, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "every", 0, 0, K_DURATION, SRC(every_ms), 0, MIN_MS, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "jitter", 0, 0, K_DURATION, SRC(jitter_ms), 0, 0, 0, "0", NULL, NULL },
@@ -561,12 +571,20 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 		const struct key_def *d = &key_defs[i];
 		if (d->sec != SEC_SOURCE || d->kind == K_TYPE || set[i] || (d->types && !(d->types & fmt->keys)))
 			continue;
+		if ((d->required & fmt->keys) && src->from_bundle && d->kind == K_URL)
+			continue;   /* url / registry: a bundle-fed source is never fetched */
 		if (d->required & fmt->keys)
 			fail(p, sec->line, "source '%s' (type %s) is missing required key '%s'", sec->name,
 			     fmt->name, d->name);
 		else if (d->def != NULL)
 			apply_default(p, d, src, sec->line);
 	}
+	const struct entry *from = find_entry(sec, "from"), *url = find_entry(sec, "url");
+	if (url == NULL)
+		url = find_entry(sec, "registry");
+	if (!failed(p) && src->from_bundle && url != NULL)
+		fail(p, url->line, "'%s' with from = bundle (line %d): this source is only fed by transfer bundles "
+		     "and never fetched; remove '%s'", url->name, from->line, url->name);
 	const struct entry *pub = find_entry(sec, "publish"), *pkgs = find_entry(sec, "packages");
 	if (!failed(p) && src->publish == SL_PUBLISH_VERBATIM && src->packages.n > 0)
 		fail(p, pub != NULL ? pub->line : sec->line, "publish = verbatim serves the upstream's complete "

@@ -1,0 +1,69 @@
+# bundle_fixture.sh: two sluice installs on one machine for the transfer-bundle tests (test_bundle_*.sh):
+# the DMZ (admin_setup of tests/data/diff/apt/fixture.sh: nginx upstream, $conf, $state, S, served on $base)
+# and the inside, which has its own state directory and configuration, names no URL (its source says
+# from = bundle) and trusts only the DMZ's signing key for bundles. Source after lib.sh, apt_fixture.sh
+# and tests/data/diff/apt/fixture.sh.
+#
+#   bundle_setup [INSIDE_EXTRA]   both installs; I runs the inside's CLI; the inside's served on $in_base
+#   bundle_export ARGS...         S export ARGS --json; prints the JSON to $SL_TMP/export.json, volumes on stdout
+#   in_pending                    id of the inside's newest pending snapshot of fix ("" when none)
+#   in_count                      number of snapshots of any state on the inside
+#   entries_of CLI SNAPSHOT       "path sha256" lines of a snapshot, sorted
+
+bundle_setup() {
+	local extra=${1:-}
+	admin_setup
+	S keys export >"$SL_TMP/dmz.asc"
+	in_state=$SL_TMP/inside
+	in_conf=$SL_TMP/inside.conf
+	in_port=$(sl_free_port)
+	local served_user=
+	[ "$(id -u)" -eq 0 ] && served_user="user = nobody"
+	cat >"$in_conf" <<CONF
+[sluice]
+state_dir = $in_state
+[served]
+listen = 127.0.0.1:$in_port
+$served_user
+[import]
+keyring = $SL_TMP/dmz.asc
+[source fix]
+type = apt
+from = bundle
+suites = stable stable-security
+components = main
+architectures = $APT_ARCH
+keyring = $APT_KEYS/upstream.gpg
+approve = manual
+$extra
+CONF
+	I() { "$SL_ADMIN" -c "$in_conf" "$@"; }
+	I init >/dev/null
+	[ "$(id -u)" -eq 0 ] && chmod 755 "$in_state"
+	sl_start_bg "$SL_TMP/in-served.log" "$SL_SERVED" -c "$in_conf" -f
+	sl_wait_for_line "$SL_TMP/in-served.log" "serving on"
+	in_base=http://127.0.0.1:$in_port
+}
+
+bundle_export() {
+	S --json export "$@" >"$SL_TMP/export.json" || { cat "$SL_TMP/export.json" >&2; sl_fail "export $* failed"; }
+	python3 -c 'import json,sys; [print(p) for p in json.load(open(sys.argv[1]))["volumes"]]' "$SL_TMP/export.json"
+}
+
+export_field() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SL_TMP/export.json" "$1"
+}
+
+in_pending() {
+	I --json pending fix | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"] if d else "")'
+}
+
+in_count() {
+	I --json snapshots | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+entries_of() {
+	"$1" --json show "$2" | python3 -c '
+import json, sys
+for e in sorted(json.load(sys.stdin)["entries"], key=lambda e: e["path"]): print(e["path"], e["sha256"])'
+}
