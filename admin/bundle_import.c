@@ -194,17 +194,14 @@ static int check_replay(struct sl_bundle_imp *im, struct vol *v)
 /* One object member: stream it into the store (import) or through SHA-256 (check). */
 static int take_object(struct sl_bundle_imp *im, struct vol *v, const struct sl_bundle_object *o)
 {
-	if (im->store != NULL && sl_store_has_size(im->store, o->sha256, o->size)) {
-		v->already++;
-		sl_bundle_progress_add(&im->prog, o->size);
-		return archive_read_data_skip(v->a) == ARCHIVE_OK ? 0
-			: refuse(im, v, -SL_E_ARCHIVE, "truncated volume in object %s", o->sha256);
-	}
+	/* An object already in the store is still read and hashed (not kept): a volume whose bytes do not
+	 * match their names is hostile or damaged whatever this side already holds. */
+	bool have = im->store != NULL && sl_store_has_size(im->store, o->sha256, o->size);
 	struct sl_store_expect ex = { .sha256 = o->sha256, .size = (int64_t)o->size };
 	struct sl_store_writer *w = NULL;
 	struct sl_hasher *h = NULL;
 	char *cause = NULL;
-	if (im->store != NULL)
+	if (im->store != NULL && !have)
 		w = sl_store_writer_new(im->store, &ex, SL_STORE_DEFER_SYNC, &cause);
 	else
 		h = sl_hasher_new(SL_HASH_SHA256);
@@ -250,7 +247,9 @@ static int take_object(struct sl_bundle_imp *im, struct vol *v, const struct sl_
 			rc = refuse(im, v, -SL_E_DIGEST, "object %s: its bytes do not match its name", o->sha256);
 		sl_hasher_free(h);
 	}
-	if (rc == 0) {
+	if (rc == 0 && have) {
+		v->already++;
+	} else if (rc == 0) {
 		v->objects++;
 		v->new_bytes += got;
 	}

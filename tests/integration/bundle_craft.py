@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""bundle_craft.py MODE IN OUT [GPGHOME]: derive a hostile bundle volume OUT from a valid one IN, for
+test_bundle_hostile.sh. MODE is one of:
+  absolute dotdot symlink hardlink device duplicate extra corrupt truncate noend bigmanifest
+      (members changed; the manifest and its signature stay the exporter's)
+  malformed expired untrusted
+      (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed and expired,
+       another key for untrusted)"""
+import hashlib, io, subprocess, sys, tarfile
+
+mode, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
+home = sys.argv[4] if len(sys.argv) > 4 else None
+
+members = []
+with tarfile.open(src, "r:") as t:
+    for m in t.getmembers():
+        members.append((m, t.extractfile(m).read()))
+
+def info(name, data, kind=tarfile.REGTYPE, link=""):
+    ti = tarfile.TarInfo(name)
+    ti.type = kind
+    ti.linkname = link
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    ti.mode = 0o444
+    return (ti, data)
+
+def sign(text):
+    return subprocess.run(["gpg", "--homedir", home, "--batch", "--yes", "--armor", "--detach-sign", "-o", "-"],
+                          input=text, capture_output=True, check=True).stdout
+
+objs = [i for i, (m, _) in enumerate(members) if m.name.startswith("objects/")]
+first = objs[0]
+end = [i for i, (m, _) in enumerate(members) if m.name == "END"][0]
+if mode == "absolute":
+    members.insert(first, info("/tmp/sluice-evil", b"evil"))
+elif mode == "dotdot":
+    members.insert(first, info("objects/../../sluice-evil", b"evil"))
+elif mode == "symlink":
+    members.insert(first, info(members[first][0].name, b"", tarfile.SYMTYPE, "/etc/passwd"))
+elif mode == "hardlink":
+    members.insert(first, info(members[first][0].name, b"", tarfile.LNKTYPE, "MANIFEST"))
+elif mode == "device":
+    members.insert(first, info(members[first][0].name, b"", tarfile.CHRTYPE))
+elif mode == "duplicate":
+    members.insert(first + 1, members[first])
+elif mode == "extra":
+    data = b"not in the manifest\n"
+    name = "objects/" + hashlib.sha256(data).hexdigest()
+    at = next((i for i in objs if members[i][0].name > name), end)   # in digest order, like a real one
+    members.insert(at, info(name, data))
+elif mode == "corrupt":
+    m, data = members[first]
+    members[first] = (m, bytes([data[0] ^ 1]) + data[1:])
+elif mode == "noend":
+    del members[end]
+elif mode in ("malformed", "expired", "untrusted"):
+    text = members[0][1].decode()
+    lines = text.split("\n")
+    if mode == "malformed":
+        ent = [i for i, l in enumerate(lines) if l.startswith("entry\t")]
+        lines[ent[0]], lines[ent[1]] = lines[ent[1]], lines[ent[0]]
+    elif mode == "expired":
+        lines = [("created\t1000" if l.startswith("created\t") else
+                  "valid-until\t2000" if l.startswith("valid-until\t") else l) for l in lines]
+    text = "\n".join(lines).encode()
+    members[0] = (members[0][0], text)
+    members[1] = (members[1][0], sign(text))
+
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w:", format=tarfile.PAX_FORMAT) as t:
+    for m, data in members:
+        if m.type == tarfile.REGTYPE:
+            m.size = len(data)
+            t.addfile(m, io.BytesIO(data))
+        else:
+            t.addfile(m)
+raw = buf.getvalue()
+if mode == "truncate":
+    # Cut in the middle of the last object's data.
+    off = raw.rfind(members[objs[-1]][1][:64]) if members[objs[-1]][1] else len(raw) // 2
+    raw = raw[:off + max(1, len(members[objs[-1]][1]) // 2)]
+elif mode == "bigmanifest":
+    ti = tarfile.TarInfo("MANIFEST")
+    ti.size = 100 << 20
+    raw = ti.tobuf(tarfile.USTAR_FORMAT) + b"sluice-bundle\t1\n" * 1000
+open(dst, "wb").write(raw)
