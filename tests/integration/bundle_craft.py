@@ -3,9 +3,11 @@
 test_bundle_hostile.sh. MODE is one of:
   absolute dotdot symlink hardlink device duplicate extra corrupt truncate noend bigmanifest
       (members changed; the manifest and its signature stay the exporter's)
-  malformed expired untrusted
-      (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed and expired,
-       another key for untrusted)"""
+  malformed expired untrusted altered
+      (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed, expired and
+       altered, another key for untrusted; altered swaps one pool file for other bytes, consistently
+       in the entry, the object list, the source's content digest and the volume: what a compromised DMZ
+       can sign)"""
 import hashlib, io, subprocess, sys, tarfile
 
 mode, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -53,6 +55,38 @@ elif mode == "corrupt":
     members[first] = (m, bytes([data[0] ^ 1]) + data[1:])
 elif mode == "noend":
     del members[end]
+elif mode == "altered":
+    from urllib.parse import unquote
+    lines = members[0][1].decode().split("\n")
+    ent = [i for i, l in enumerate(lines) if l.startswith("entry\t") and l.split("\t")[4] == "pool"]
+    f = lines[ent[0]].split("\t")
+    old_sha, old_size = f[2], int(f[3])
+    old = dict((m.name, d) for m, d in members)["objects/" + old_sha]
+    new = old + b"\x00attacker"
+    new_sha = hashlib.sha256(new).hexdigest()
+    f[2], f[3] = new_sha, str(len(new))
+    lines[ent[0]] = "\t".join(f)
+    # Objects: drop the old one, add the new one in digest order (volume 1).
+    objl = [l for l in lines if l.startswith("object\t") and l.split("\t")[1] != old_sha]
+    objl.append("object\t%s\t%d\t1" % (new_sha, len(new)))
+    objl.sort()
+    head = [l for l in lines if not l.startswith("object\t") and not l.startswith("end\t") and l]
+    src_i = [i for i, l in enumerate(head) if l.startswith("source\t")][0]
+    sf = head[src_i].split("\t")
+    entries = [l.split("\t") for l in head if l.startswith("entry\t")]
+    dig = hashlib.sha256()
+    for e in sorted(entries, key=lambda e: unquote(e[1]).encode()):
+        dig.update(unquote(e[1]).encode() + b"\0" + e[2].encode() + b"\n")
+    sf[4] = dig.hexdigest()
+    sf[7] = str(int(sf[7]) - old_size + len(new))
+    head[src_i] = "\t".join(sf)
+    nbytes = sum(int(l.split("\t")[2]) for l in objl)
+    text = "\n".join(head + objl + ["end\t1\t%d\t%d\t1" % (len(objl), nbytes)]) + "\n"
+    members[0] = (members[0][0], text.encode())
+    members[1] = (members[1][0], sign(text.encode()))
+    objs_new = [info("objects/" + new_sha, new)] + [members[i] for i in objs if members[i][0].name != "objects/" + old_sha]
+    objs_new.sort(key=lambda md: md[0].name)
+    members = members[:first] + objs_new + members[end:]
 elif mode in ("malformed", "expired", "untrusted"):
     text = members[0][1].decode()
     lines = text.split("\n")
