@@ -4,30 +4,17 @@
 # from = bundle) and trusts only the DMZ's signing key for bundles. Source after lib.sh, apt_fixture.sh
 # and tests/data/diff/apt/fixture.sh.
 #
-#   bundle_setup [INSIDE_EXTRA]   both installs; I runs the inside's CLI; the inside's served on $in_base
+#   bundle_setup [INSIDE_EXTRA]   both installs (APT source fix); I runs the inside's CLI; served on $in_base
+#   bundle_inside SOURCES         only the inside, for a DMZ set up by the caller (S, $conf): other formats
 #   bundle_export ARGS...         S export ARGS --json; prints the JSON to $SL_TMP/export.json, volumes on stdout
-#   in_pending                    id of the inside's newest pending snapshot of fix ("" when none)
+#   in_pending [SOURCE]           id of the inside's newest pending snapshot of SOURCE (fix) ("" when none)
 #   in_count                      number of snapshots of any state on the inside
 #   entries_of CLI SNAPSHOT       "path sha256" lines of a snapshot, sorted
 
 bundle_setup() {
 	local extra=${1:-}
 	admin_setup
-	S keys export >"$SL_TMP/dmz.asc"
-	in_state=$SL_TMP/inside
-	in_conf=$SL_TMP/inside.conf
-	in_port=$(sl_free_port)
-	local served_user=
-	[ "$(id -u)" -eq 0 ] && served_user="user = nobody"
-	cat >"$in_conf" <<CONF
-[sluice]
-state_dir = $in_state
-[served]
-listen = 127.0.0.1:$in_port
-$served_user
-[import]
-keyring = $SL_TMP/dmz.asc
-[source fix]
+	bundle_inside "[source fix]
 type = apt
 from = bundle
 suites = stable stable-security
@@ -35,7 +22,29 @@ components = main
 architectures = $APT_ARCH
 keyring = $APT_KEYS/upstream.gpg
 approve = manual
-$extra
+$extra"
+}
+
+# bundle_inside SOURCES: the inside install, trusting the DMZ's key ($conf's sluice keys export) for
+# bundles, with the given [source] sections (from = bundle, no URL); I runs its CLI; served on $in_base
+# ($IN_SERVED_EXTRA: more [served] lines).
+bundle_inside() {
+	S keys export >"$SL_TMP/dmz.asc"
+	in_state=$SL_TMP/inside
+	in_conf=$SL_TMP/inside.conf
+	in_port=$(sl_free_port)
+	local served_user=
+	[ "$(id -u)" -eq 0 ] && served_user="user = nobody" && chmod 755 "$SL_TMP"
+	cat >"$in_conf" <<CONF
+[sluice]
+state_dir = $in_state
+[served]
+listen = 127.0.0.1:$in_port
+$served_user
+${IN_SERVED_EXTRA:-}
+[import]
+keyring = $SL_TMP/dmz.asc
+$1
 CONF
 	I() { "$SL_ADMIN" -c "$in_conf" "$@"; }
 	I init >/dev/null
@@ -54,8 +63,8 @@ export_field() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SL_TMP/export.json" "$1"
 }
 
-in_pending() {
-	I --json pending fix | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"] if d else "")'
+in_pending() {   # [SOURCE]
+	I --json pending "${1:-fix}" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"] if d else "")'
 }
 
 in_count() {
