@@ -469,7 +469,7 @@ int sl_bundle_next(struct sl_bundle_reader *r, char **cause)
 			return rc;
 		if (rc == 0)
 			return BAD("manifest ends at line %" PRIu64 " without 'end' (truncated?)", r->lineno);
-		char *f[MAX_FIELDS + 1];
+		char *f[MAX_FIELDS + 1] = { 0 };
 		int nf = split(r->line, f);
 		if (nf < 0)
 			return BAD("manifest line %" PRIu64 ": too many fields", r->lineno);
