@@ -108,6 +108,7 @@ struct land {
 	int64_t source_id, snap_id;
 	bool building, in_tx;
 	int err;
+	unsigned skipped;               /* sources not configured here: the bundle stays open for them */
 	unsigned done, total;
 };
 
@@ -217,6 +218,7 @@ static void start_source(struct land *l, const struct sl_bundle_source *bs)
 			snprintf(why, sizeof why, "source '%s' is type %s here, %s in the bundle", bs->name,
 				 l->src->format->name, bs->type);
 		say(l, "skipped", 0, why, SL_EXIT_FAIL);
+		l->skipped++;
 		return;
 	}
 	int rc = resume(l);
@@ -373,6 +375,12 @@ int sl_bundle_land(struct sl_bundle_imp *im, const char *exporter, int64_t seq, 
 	fclose(f);
 	if (l.err < 0)
 		return l.err;
+	if (l.skipped > 0) {
+		/* Not landed: once the configuration names those sources, importing a volume again lands them. */
+		printf("bundle %lld of exporter %s: %u source(s) skipped; configure them (from = bundle) and import "
+		       "again\n", (long long)seq, exporter, l.skipped);
+		return 0;
+	}
 	rc = sl_catalog_bundle_import_landed(cli->cat, exporter, seq);
 	if (rc == 0 && !cli->json)
 		printf("bundle %lld of exporter %s imported\n", (long long)seq, exporter);

@@ -25,6 +25,22 @@ tar tf "$vols" >"$SL_TMP/members"
 [ "$(sed -n '1,3p;$p' "$SL_TMP/members" | tr '\n' ' ')" = "MANIFEST MANIFEST.sig VOLUME END " ] ||
 	sl_fail "volume layout: $(tr '\n' ' ' <"$SL_TMP/members")"
 
+# ---- CLI mistakes are refused with a clear message
+for args in "fix" "fix --to $SL_TMP/x --ack a --since 1" "fix --to $SL_TMP/x --volume-size 4Q" \
+	"fix --to $SL_TMP/x --since 99" "nosuch --to $SL_TMP/x"; do
+	rc=0; S export $args >/dev/null 2>"$SL_TMP/err" || rc=$?
+	[ $rc = 2 ] || [ $rc = 1 ] || sl_fail "export $args: exit $rc"
+	[ -s "$SL_TMP/err" ] || sl_fail "export $args: no message"
+done
+rc=0; I import 2>/dev/null || rc=$?; [ $rc = 2 ] || sl_fail "import without a path: exit $rc"
+
+# ---- a bundle for a source the inside does not configure (yet): skipped, nothing lands, the bundle stays open
+sed 's/^\[source fix\]/[source other]/' "$in_conf" >"$SL_TMP/inside-other.conf"
+rc=0; "$SL_ADMIN" -c "$SL_TMP/inside-other.conf" import "$vols" >"$SL_TMP/skip.out" 2>&1 || rc=$?
+[ $rc = 1 ] && grep -q "fix: skipped: no source 'fix' is configured here" "$SL_TMP/skip.out" ||
+	sl_fail "a bundle for an unconfigured source: exit $rc: $(cat "$SL_TMP/skip.out")"
+[ "$(in_count)" = 0 ] || sl_fail "a skipped source made a snapshot"
+
 # ---- inside: import -> pending with exactly the DMZ's entries; approve; apt-get gets upstream's bytes
 I import "$vols" >"$SL_TMP/imp.out" || { cat "$SL_TMP/imp.out"; sl_fail "import failed"; }
 grep -q "fix: pending" "$SL_TMP/imp.out" || sl_fail "no pending snapshot: $(cat "$SL_TMP/imp.out")"
@@ -107,7 +123,7 @@ S --json audit | python3 -c "import json,sys; assert sum(e['action'] == 'export'
 	sl_fail "the DMZ's audit log lacks the exports"
 I --json audit | python3 -c "
 import json, sys
-imp = [e for e in json.load(sys.stdin) if e['action'] == 'import']
+imp = [e for e in json.load(sys.stdin) if e['action'] == 'import' and 'skipped' not in e['reason']]
 assert len(imp) == 2 and all(e['source'] == 'fix' and 'exporter' in e['reason'] for e in imp), imp" ||
 	sl_fail "the inside's audit log lacks the imports"
 I audit --verify >/dev/null || sl_fail "the inside's audit chain is broken"
