@@ -58,6 +58,11 @@ check_case malformed 'malformed manifest: manifest line [0-9]+: path out of orde
 check_case expired 'bundle [0-9]+ expired'
 check_case untrusted 'not signed by a trusted exporter'
 
+# Without [import] keyring nothing is trusted.
+grep -v '^keyring = .*dmz.asc' "$in_conf" >"$SL_TMP/nokeys.conf"
+rc=0; "$SL_ADMIN" -c "$SL_TMP/nokeys.conf" import "$vol" >/dev/null 2>"$SL_TMP/err" || rc=$?
+[ $rc = 2 ] && grep -q "no \[import\] keyring configured" "$SL_TMP/err" || sl_fail "import without [import] keyring: exit $rc"
+
 # Nothing was published, nothing is pending; the genuine volume still imports cleanly afterwards.
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$in_base/apt/fix/dists/stable/InRelease")" = 404 ] || sl_fail "something got published"
 I import "$vol" >/dev/null || sl_fail "the genuine bundle failed after the hostile ones"

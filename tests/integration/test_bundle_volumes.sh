@@ -41,6 +41,13 @@ in1=$(in_pending)
 entries_of S "$snap1" | cmp -s - <(entries_of I "$in1") || sl_fail "the snapshot from volumes differs from the DMZ's"
 I import --status | grep -q "bundle $seq1 .*: imported" || sl_fail "import --status does not show the bundle imported"
 
+# ---- --approved-only: the DMZ's published snapshot, or nothing
+rc=0; S export fix --approved-only --to "$SL_TMP/ao" >/dev/null 2>"$SL_TMP/err" || rc=$?
+[ $rc = 1 ] && grep -q "no published snapshot" "$SL_TMP/err" || sl_fail "--approved-only without a published snapshot: exit $rc"
+S approve "$snap1" --reason "CHG-11" >/dev/null
+ao=$(bundle_export fix --approved-only --to "$SL_TMP/ao")
+tar xOf "$ao" MANIFEST | grep -q "^source	fix	apt	$snap1	" || sl_fail "--approved-only did not carry the published snapshot"
+
 # ---- a large delta, imported under kill -9
 big_deb() {   # NAME MB: an uncompressed .deb of random bytes, fast to build and to hash
 	local work
