@@ -224,6 +224,8 @@ static bool decode(const char *in, char *out, size_t cap, bool optional, bool *i
 	size_t n = 0;
 	for (const char *c = in; *c; c++) {
 		unsigned char b = (unsigned char)*c;
+		if (b <= 0x20)
+			return false;   /* a blank is written %20: one encoding per value */
 		if (b == '%') {
 			int hi = hexval(c[1]), lo = hi < 0 ? -1 : hexval(c[2]);
 			if (lo < 0)

@@ -154,6 +154,7 @@ static void test_refusals(void **state)
 	refused("a%20b", "a%41b", -SL_E_PARSE, "bad path");          /* 'A' must be literal */
 	refused("a%20b", "a%2fb", -SL_E_PARSE, "bad path");          /* lowercase hex */
 	refused("a%20b", "a%00b", -SL_E_PARSE, "bad path");          /* NUL */
+	refused("a%20b", "a b", -SL_E_PARSE, "bad path");            /* a blank is %20 (found by the fuzzer) */
 	refused("\t%2D\n", "\t%2Dx\n", -SL_E_PARSE, "bad meta");       /* %2D only stands alone */
 	refused("\trelease\t", "\t\t", -SL_E_PARSE, "bad role");
 	refused("object\t" SHA_B "\t20\t2", "object\t" SHA_A "\t20\t2", -SL_E_PARSE, "object out of order");
