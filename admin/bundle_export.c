@@ -29,6 +29,10 @@
 #include "core/units.h"
 #include "verify/gpg.h"
 
+/* bytes: start write-back of a volume every this many bytes, so the disk writes while the next objects are
+ * read and the final fsync has little left to wait for (removable media are slow writers). */
+#define WRITEBACK_STEP (32u << 20)
+
 struct picked {
 	const struct sl_source *src;
 	int64_t source_id, snap_id;
@@ -347,7 +351,7 @@ static int write_volume(struct exp *x, unsigned k, unsigned n, const char *sig, 
 	struct sl_bundle_reader *r = mf != NULL ? sl_bundle_reader_file(mf) : NULL;
 	if (rc == 0 && r == NULL)
 		rc = -ENOMEM;
-	uint64_t count = 0;
+	uint64_t count = 0, unwritten = 0;
 	char *cause = NULL;
 	int t;
 	while (rc == 0 && (t = sl_bundle_next(r, &cause)) > 0) {
@@ -371,6 +375,11 @@ static int write_volume(struct exp *x, unsigned k, unsigned n, const char *sig, 
 			rc = member_copy(x, a, ofd, o->size, o->sha256, buf);
 		if (ofd >= 0)
 			close(ofd);
+		unwritten += o->size;
+		if (unwritten >= WRITEBACK_STEP) {
+			sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);   /* a hint: failure only costs time */
+			unwritten = 0;
+		}
 		if (rc < 0)
 			fprintf(stderr, "sluice: store object %s: %s%s\n", o->sha256, sl_strerror(rc),
 				rc == -SL_E_DIGEST || rc == -SL_E_SIZE ? " (corrupt store: run sluice verify)" : "");

@@ -370,7 +370,19 @@ static struct sl_bundle_reader *open_manifest(struct sl_bundle_imp *im, struct v
 	return *fp != NULL ? sl_bundle_reader_file(*fp) : NULL;
 }
 
+static int read_volume(struct sl_bundle_imp *im, const char *path);
+
+/* Progress counts whole volume files: what the objects did not account for is added once a volume is done. */
 static int one_volume(struct sl_bundle_imp *im, const char *path)
+{
+	uint64_t before = im->prog.done, size = sl_bundle_path_bytes(path);
+	int rc = read_volume(im, path);
+	if (im->prog.done < before + size)
+		sl_bundle_progress_add(&im->prog, before + size - im->prog.done);
+	return rc;
+}
+
+static int read_volume(struct sl_bundle_imp *im, const char *path)
 {
 	struct vol v = { .path = path };
 	v.a = archive_read_new();
