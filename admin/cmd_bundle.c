@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "core/store.h"
 #include "core/units.h"
 
@@ -165,6 +166,26 @@ static int open_state(struct sl_cli *cli)
 	return SL_EXIT_OK;
 }
 
+/* `export` runs without a configuration for --check --keyring (a transit host has none): load it here. */
+static int load_config(struct sl_cli *cli)
+{
+	if (cli->cfg != NULL)
+		return SL_EXIT_OK;
+	char *cause = NULL;
+	cli->cfg = sl_config_load(cli->config_path, &cause);
+	if (cli->cfg == NULL) {
+		fprintf(stderr, "sluice: %s\n", cause ? cause : "cannot load configuration");
+		free(cause);
+		return SL_EXIT_FAIL;
+	}
+	enum sl_log_level lvl = SL_LOG_INFO;
+	if (cli->cfg->log_level != NULL)
+		sl_log_parse_level(cli->cfg->log_level, &lvl);
+	sl_log_set_level(lvl);
+	snprintf(cli->public_dir, sizeof cli->public_dir, "%s/public", cli->cfg->state_dir);
+	return SL_EXIT_OK;
+}
+
 /* ---- commands ---- */
 
 int sl_cmd_export(struct sl_cli *cli, int argc, char **argv)
@@ -185,7 +206,9 @@ int sl_cmd_export(struct sl_cli *cli, int argc, char **argv)
 			fprintf(stderr, "usage: sluice export --check PATH... [--keyring FILE]\n");
 			code = SL_EXIT_USAGE;
 		} else {
-			code = sl_bundle_check(cli, pos, keyring);
+			code = keyring != NULL ? SL_EXIT_OK : load_config(cli);
+			if (code == SL_EXIT_OK)
+				code = sl_bundle_check(cli, pos, keyring);
 		}
 		free(pos);
 		return code;
@@ -213,6 +236,8 @@ int sl_cmd_export(struct sl_cli *cli, int argc, char **argv)
 		fprintf(stderr, "sluice: export: --volume-size '%s' is not a size (examples: 4G, 700M)\n", vsize);
 		code = SL_EXIT_USAGE;
 	}
+	if (code == SL_EXIT_OK)
+		code = load_config(cli);
 	if (code == SL_EXIT_OK)
 		code = open_state(cli);
 	if (code == SL_EXIT_OK)

@@ -18,9 +18,12 @@ snap1=$(admin_sync)
 vols=$(bundle_export fix --to "$SL_TMP/b1")
 [ "$(echo "$vols" | wc -l)" = 1 ] || sl_fail "one volume expected, got: $vols"
 seq1=$(export_field sequence)
-"$SL_ADMIN" -c /dev/null export --check "$vols" --keyring "$SL_TMP/dmz.asc" >"$SL_TMP/check.out" 2>&1 &&
-	sl_fail "export --check without a configuration should need one"   # -c /dev/null has no state_dir
-S export --check "$vols" --keyring "$SL_TMP/dmz.asc" | grep -q "ok: bundle $seq1" || sl_fail "export --check refused a good bundle"
+"$SL_ADMIN" -c "$SL_TMP/no-such.conf" export --check "$vols" --keyring "$SL_TMP/dmz.asc" >"$SL_TMP/check.out" 2>&1 ||
+	{ cat "$SL_TMP/check.out"; sl_fail "export --check on a host without a configuration failed"; }
+grep -q "ok: bundle $seq1 .*volume 1 of 1, [0-9]* object(s) intact" "$SL_TMP/check.out" || sl_fail "export --check: $(cat "$SL_TMP/check.out")"
+rc=0; "$SL_ADMIN" -c "$SL_TMP/no-such.conf" export --check "$vols" >/dev/null 2>&1 || rc=$?
+[ $rc = 1 ] || sl_fail "export --check with neither --keyring nor a configuration: exit $rc"
+I export --check "$vols" | grep -q "ok: bundle $seq1" || sl_fail "export --check with [import] keyring refused a good bundle"
 tar tf "$vols" >"$SL_TMP/members"
 [ "$(sed -n '1,3p;$p' "$SL_TMP/members" | tr '\n' ' ')" = "MANIFEST MANIFEST.sig VOLUME END " ] ||
 	sl_fail "volume layout: $(tr '\n' ' ' <"$SL_TMP/members")"
