@@ -542,17 +542,12 @@ static int run(struct exp *x)
 	if (sl_catalog_bundle_export_done(cli->cat, x->seq, digest, x->n_objects, x->object_bytes, x->volume) < 0)
 		return SL_EXIT_FAIL;
 	audit(x, base, x->volume);
-	if (arr != NULL) {
-		json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:o}", "sequence", (json_int_t)x->seq, "exporter", x->fpr,
-				      "base", base, "objects", (json_int_t)x->n_objects, "object_bytes",
-				      (json_int_t)x->object_bytes, "volumes", arr);
-		sl_cli_json_out(o);
-	} else {
-		char size[32];
-		sl_units_format_size(x->object_bytes, size, sizeof size);
-		fprintf(stderr, "sluice: bundle %lld (base %s): %zu source(s), %" PRIu64 " object(s), %s in %u volume(s)\n",
-			(long long)x->seq, base, x->npick, x->n_objects, size, x->volume);
-	}
+	char size[32];
+	sl_units_format_size(x->object_bytes, size, sizeof size);
+	fprintf(stderr, "sluice: bundle %lld (base %s): %zu source(s), %" PRIu64 " object(s), %s in %u volume(s)\n",
+		(long long)x->seq, base, x->npick, x->n_objects, size, x->volume);
+	if (arr != NULL)
+		sl_cli_json_out(arr);   /* the volumes' paths, as printed without --json */
 	return SL_EXIT_OK;
 }
 

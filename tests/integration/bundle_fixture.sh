@@ -6,7 +6,8 @@
 #
 #   bundle_setup [INSIDE_EXTRA]   both installs (APT source fix); I runs the inside's CLI; served on $in_base
 #   bundle_inside SOURCES         only the inside, for a DMZ set up by the caller (S, $conf): other formats
-#   bundle_export ARGS...         S export ARGS --json; prints the JSON to $SL_TMP/export.json, volumes on stdout
+#   bundle_export ARGS...         S --json export ARGS (a list of volumes: $SL_TMP/export.json); volumes on stdout
+#   export_field NAME             sequence, objects, object_bytes or volumes of that bundle, from its manifest
 #   in_pending [SOURCE]           id of the inside's newest pending snapshot of SOURCE (fix) ("" when none)
 #   in_count                      number of snapshots of any state on the inside
 #   entries_of CLI SNAPSHOT       "path sha256" lines of a snapshot, sorted
@@ -55,12 +56,20 @@ CONF
 }
 
 bundle_export() {
-	S --json export "$@" >"$SL_TMP/export.json" || { cat "$SL_TMP/export.json" >&2; sl_fail "export $* failed"; }
-	python3 -c 'import json,sys; [print(p) for p in json.load(open(sys.argv[1]))["volumes"]]' "$SL_TMP/export.json"
+	S --json export "$@" >"$SL_TMP/export.json" 2>"$SL_TMP/export.err" ||
+		{ cat "$SL_TMP/export.json" "$SL_TMP/export.err" >&2; sl_fail "export $* failed"; }
+	python3 -c 'import json,sys; [print(p) for p in json.load(open(sys.argv[1]))]' "$SL_TMP/export.json"
 }
 
+# export_field sequence|objects|object_bytes|volumes: from the signed manifest of the last bundle_export
 export_field() {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SL_TMP/export.json" "$1"
+	local vol
+	vol=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0])' "$SL_TMP/export.json")
+	tar xOf "$vol" MANIFEST | awk -F '\t' -v f="$1" '
+		$1 == "sequence" && f == "sequence" { print $2 }
+		$1 == "end" && f == "objects" { print $3 }
+		$1 == "end" && f == "object_bytes" { print $4 }
+		$1 == "end" && f == "volumes" { print $5 }'
 }
 
 in_pending() {   # [SOURCE]
