@@ -279,7 +279,7 @@ static int read_body(struct sl_bundle_imp *im, struct vol *v, struct sl_bundle_r
 		return rc;
 	char last[SL_SHA256_HEX] = "";
 	uint64_t members = 0, skipped = 0;
-	bool have_obj = false, ended = false;
+	bool have_obj = false;
 	int t = 1;
 	char *cause = NULL;
 	while (rc == 0) {
@@ -290,10 +290,8 @@ static int read_body(struct sl_bundle_imp *im, struct vol *v, struct sl_bundle_r
 					 v->k, v->h.sequence);
 			break;
 		}
-		if (kind == SL_MEMBER_END) {
-			ended = true;
+		if (kind == SL_MEMBER_END)
 			break;
-		}
 		if (kind != SL_MEMBER_OBJECT)
 			return refuse(im, v, -SL_E_PARSE, "duplicate or misplaced member '%s'", archive_entry_pathname(e));
 		if (members > 0 && strcmp(sha, last) <= 0)
@@ -334,7 +332,6 @@ static int read_body(struct sl_bundle_imp *im, struct vol *v, struct sl_bundle_r
 	}
 	if (rc < 0)
 		return rc;
-	(void)ended;
 	unsigned ek = 0;
 	uint64_t ecount = 0;
 	rc = read_small(im, v, e, SMALL_MEMBER, &text, &len);
