@@ -3,9 +3,9 @@
 test_bundle_hostile.sh. MODE is one of:
   absolute dotdot symlink hardlink device duplicate extra corrupt truncate noend bigmanifest
       (members changed; the manifest and its signature stay the exporter's)
-  malformed expired untrusted altered
-      (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed, expired and
-       altered, another key for untrusted; altered swaps one pool file for other bytes, consistently
+  malformed expired old future untrusted altered
+      (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed, expired, old
+       (made 2 hours ago, valid for a day), future (made in 2 days) and altered, another key for untrusted; altered swaps one pool file for other bytes, consistently
        in the entry, the object list, the source's content digest and the volume: what a compromised DMZ
        can sign)"""
 import hashlib, io, subprocess, sys, tarfile
@@ -87,15 +87,19 @@ elif mode == "altered":
     objs_new = [info("objects/" + new_sha, new)] + [members[i] for i in objs if members[i][0].name != "objects/" + old_sha]
     objs_new.sort(key=lambda md: md[0].name)
     members = members[:first] + objs_new + members[end:]
-elif mode in ("malformed", "expired", "untrusted"):
+elif mode in ("malformed", "expired", "old", "future", "untrusted"):
     text = members[0][1].decode()
     lines = text.split("\n")
     if mode == "malformed":
         ent = [i for i, l in enumerate(lines) if l.startswith("entry\t")]
         lines[ent[0]], lines[ent[1]] = lines[ent[1]], lines[ent[0]]
-    elif mode == "expired":
-        lines = [("created\t1000" if l.startswith("created\t") else
-                  "valid-until\t2000" if l.startswith("valid-until\t") else l) for l in lines]
+    elif mode in ("expired", "old", "future"):
+        import time
+        now = int(time.time())
+        made, until = {"expired": (1000, 2000), "old": (now - 7200, now + 86400),
+                       "future": (now + 2 * 86400, now + 3 * 86400)}[mode]
+        lines = [("created\t%d" % made if l.startswith("created\t") else
+                  "valid-until\t%d" % until if l.startswith("valid-until\t") else l) for l in lines]
     text = "\n".join(lines).encode()
     members[0] = (members[0][0], text)
     members[1] = (members[1][0], sign(text))

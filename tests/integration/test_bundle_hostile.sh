@@ -3,7 +3,8 @@
 # unchanged: member names absolute or with "..", symlinks, hard links, devices, duplicate members, members
 # not in the manifest, an object whose bytes do not match its name, a truncated volume (mid-object, and at a
 # member boundary without END), an oversized manifest, a malformed manifest (signed by the real exporter),
-# an expired bundle, a bundle from an untrusted exporter. `export --check` refuses each too.
+# an expired bundle, one dated in the future, one older than [import] max_age, a bundle from an untrusted
+# exporter. `export --check` refuses each too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -21,10 +22,10 @@ cp -a "$state/keys" "$SL_TMP/dmzkeys"
 
 audit_imports() { I --json audit | python3 -c "import json,sys; print(sum(e['action'] == 'import' for e in json.load(sys.stdin)))"; }
 
-check_case() {   # MODE REGEX
-	local mode=$1 re=$2 home=
+check_case() {   # MODE REGEX [valid-elsewhere: export --check, under another policy, accepts it]
+	local mode=$1 re=$2 elsewhere=${3:-} home=
 	case $mode in
-	malformed | expired) home=$SL_TMP/dmzkeys ;;
+	malformed | expired | old | future) home=$SL_TMP/dmzkeys ;;
 	untrusted) home=$APT_KEYS/attacker ;;
 	esac
 	python3 "$here/bundle_craft.py" "$mode" "$vol" "$SL_TMP/$mode.tar" $home || sl_fail "crafting $mode"
@@ -39,7 +40,11 @@ check_case() {   # MODE REGEX
 		[ "$mode" = duplicate ] || sl_fail "$mode: the catalogue recorded the bundle"
 	rc=0
 	S export --check "$SL_TMP/$mode.tar" --keyring "$SL_TMP/dmz.asc" >/dev/null 2>&1 || rc=$?
-	[ $rc = 3 ] || sl_fail "$mode: export --check exit $rc, want 3"
+	if [ -n "$elsewhere" ]; then
+		[ $rc = 0 ] || sl_fail "$mode: export --check (no max_age) exit $rc, want 0"
+	else
+		[ $rc = 3 ] || sl_fail "$mode: export --check exit $rc, want 3"
+	fi
 	sl_log "$mode: refused: $(grep -E "$re" "$SL_TMP/$mode.out" | head -1)"
 }
 
@@ -57,6 +62,10 @@ check_case bigmanifest "member 'MANIFEST' is larger than"
 check_case malformed 'malformed manifest: manifest line [0-9]+: path out of order'
 check_case expired 'bundle [0-9]+ expired'
 check_case untrusted 'not signed by a trusted exporter'
+check_case future 'bundle [0-9]+ is dated in the future'
+# [import] max_age: a bundle made 2 hours ago, still valid by its own valid-until, is too old for 1h.
+sed -i 's/^\[import\]$/[import]\nmax_age = 1h/' "$in_conf"
+check_case old 'older than \[import\] max_age' valid-elsewhere
 
 # Without [import] keyring nothing is trusted.
 grep -v '^keyring = .*dmz.asc' "$in_conf" >"$SL_TMP/nokeys.conf"
