@@ -10,13 +10,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <stdarg.h>
 #include <unistd.h>
 
 #include "admin/bundle_int.h"
@@ -553,14 +555,36 @@ int sl_bundle_check(struct sl_cli *cli, char **paths, const char *keyring)
 	return code;
 }
 
+/* One import at a time (STATE/run/import.lock): two landing the same bundle would build two candidates. */
+static int import_lock(struct sl_cli *cli)
+{
+	char dir[SL_MAX_PATH], path[SL_MAX_PATH + 16];
+	snprintf(dir, sizeof dir, "%s/run", cli->cfg->state_dir);
+	int rc = sl_fs_mkdirs(dir, 0770);
+	snprintf(path, sizeof path, "%s/import.lock", dir);
+	int fd = rc < 0 ? rc : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		fprintf(stderr, "sluice: another sluice import is running (%s)\n", path);
+		return -SL_E_LOCKED;
+	}
+	if (fd < 0)
+		fprintf(stderr, "sluice: %s: %s\n", path, fd == -1 ? strerror(errno) : sl_strerror(fd));
+	return fd;
+}
+
 int sl_bundle_import(struct sl_cli *cli, char **paths)
 {
+	int lock = import_lock(cli);
+	if (lock < 0)
+		return lock == -SL_E_LOCKED ? SL_EXIT_CONFLICT : SL_EXIT_FAIL;
 	struct sl_bundle_imp im = { .cli = cli, .store = cli->store, .max_age_s = cli->cfg->import_max_age_ms / 1000 };
 	im.results = cli->json ? json_array() : NULL;
 	int code = open_gpg(&im, NULL, false);
 	if (code == SL_EXIT_OK)
 		code = run_paths(&im, paths);
 	close_imp(&im);
+	close(lock);
 	if (im.results != NULL)
 		sl_cli_json_out(im.results);
 	return code;

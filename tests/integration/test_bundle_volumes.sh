@@ -35,7 +35,21 @@ import json, sys
 d = json.load(sys.stdin)[0]
 assert d['state'] == 'receiving' and d['volumes_missing'] == '2' and d['objects_missing'] >= 1, d" ||
 	sl_fail "import --status --json"
-I import "${vols[1]}" >"$SL_TMP/imp.out" || sl_fail "volume 2 refused"
+# Two imports at once: one runs, the other is told (exit 4); never two candidates for one bundle.
+( r=0; I import "${vols[1]}" >"$SL_TMP/c1.out" 2>&1 || r=$?; echo $r >"$SL_TMP/c1.rc" ) &
+c1=$!
+( r=0; I import "${vols[1]}" >"$SL_TMP/c2.out" 2>&1 || r=$?; echo $r >"$SL_TMP/c2.rc" ) &
+c2=$!
+wait $c1 $c2
+codes=$(sort "$SL_TMP/c1.rc" "$SL_TMP/c2.rc" | tr '\n' ' ')
+case $codes in
+"0 0 " | "0 4 ") ;;
+*) cat "$SL_TMP/c1.out" "$SL_TMP/c2.out"; sl_fail "two imports at once exited $codes" ;;
+esac
+grep -q "another sluice import is running" "$SL_TMP/c1.out" "$SL_TMP/c2.out" || [ "$codes" = "0 0 " ] ||
+	sl_fail "the second import is not told why"
+[ "$(I --json pending fix | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
+	sl_fail "two imports at once made two candidates"
 in1=$(in_pending)
 [ -n "$in1" ] || sl_fail "nothing landed once every volume arrived: $(cat "$SL_TMP/imp.out")"
 entries_of S "$snap1" | cmp -s - <(entries_of I "$in1") || sl_fail "the snapshot from volumes differs from the DMZ's"
