@@ -106,6 +106,7 @@ struct land {
 	char *summary;
 	const struct sl_source *src;
 	int64_t source_id, snap_id;
+	int64_t run_id;                 /* an import is recorded as the source's run, as a sync would be */
 	bool building, in_tx;
 	int err;
 	unsigned skipped;               /* sources not configured here: the bundle stays open for them */
@@ -180,12 +181,15 @@ static int resume(struct land *l)
 	if (rc < 0)
 		return rc;
 	enum sl_snap_state st = s.state;
+	int64_t old_run = s.run_id;
 	bool interrupted = st == SL_SNAP_SYNCING || st == SL_SNAP_VERIFIED ||
 			   (st == SL_SNAP_FAILED && s.reason != NULL && strcmp(s.reason, "interrupted") == 0);
 	sl_snapshot_info_release(&s);
 	if (interrupted) {
 		/* Killed while settling: that candidate never counted; build a fresh one. */
 		sl_catalog_snapshot_transition(cli->cat, snap, st, SL_SNAP_FAILED, "interrupted import");
+		if (old_run != 0)
+			sl_catalog_run_end(cli->cat, old_run, SL_RUN_INTERRUPTED, 0, 0, "interrupted import");
 		return 0;
 	}
 	if (st == SL_SNAP_FAILED) {
@@ -227,13 +231,17 @@ static void start_source(struct land *l, const struct sl_bundle_source *bs)
 			l->err = rc;
 		return;
 	}
+	/* Run, snapshot and entries in one transaction: killed before the commit, nothing of it exists. */
+	l->run_id = 0;
 	rc = sl_catalog_begin(cli->cat);
 	if (rc == 0) {
 		l->in_tx = true;
 		rc = sl_catalog_source_ensure(cli->cat, bs->name, bs->type, &l->source_id);
 	}
 	if (rc == 0)
-		rc = sl_catalog_snapshot_new(cli->cat, l->source_id, 0, &l->snap_id);
+		rc = sl_catalog_run_begin(cli->cat, l->source_id, &l->run_id);
+	if (rc == 0)
+		rc = sl_catalog_snapshot_new(cli->cat, l->source_id, l->run_id, &l->snap_id);
 	if (rc < 0) {
 		l->err = rc;
 		return;
@@ -255,6 +263,13 @@ static void add_entry(struct land *l, const struct sl_entry *e)
 	}
 }
 
+static void end_run(struct land *l, enum sl_run_outcome outcome, const char *message)
+{
+	if (l->run_id != 0)
+		sl_catalog_run_end(l->im->cli->cat, l->run_id, outcome, 0, 0, message);
+	l->run_id = 0;
+}
+
 static void finish_source(struct land *l)
 {
 	if (!l->building)
@@ -271,8 +286,9 @@ static void finish_source(struct land *l)
 	sl_snapshot_info_release(&s);
 	if (rc == 0 && !same) {
 		/* The entries do not add up to the identity the exporter signed: nothing of it is kept. */
-		sl_catalog_rollback(cli->cat);
+		sl_catalog_rollback(cli->cat);   /* the run goes with it; the audit log records the refusal */
 		l->in_tx = false;
+		l->run_id = 0;
 		say(l, "refused", 0, "the entries do not match the manifest's content digest", SL_EXIT_VERIFY);
 		return;
 	}
@@ -286,6 +302,7 @@ static void finish_source(struct land *l)
 		l->in_tx = false;
 		fprintf(stderr, "sluice: %s: cannot record the candidate: %s\n", l->bs.name, sl_strerror(rc));
 		l->err = rc;
+		l->run_id = 0;   /* rolled back with the candidate */
 		return;
 	}
 	l->in_tx = false;
@@ -298,15 +315,23 @@ static void finish_source(struct land *l)
 			cause ? cause : sl_strerror(rc));
 		free(cause);
 		l->err = rc;
+		end_run(l, SL_RUN_FAILED, "cannot settle the imported snapshot");
 		return;
 	}
 	free(cause);
+	char msg[SL_MAX_REASON];
 	if (st.verdict == SL_SETTLED_FAILED) {
 		say(l, "failed", l->snap_id, st.reason, SL_EXIT_VERIFY);
+		end_run(l, SL_RUN_FAILED, st.reason);
 	} else if (st.verdict == SL_SETTLED_UNCHANGED) {
 		say(l, "unchanged", st.same_as, st.reason, SL_EXIT_OK);
+		snprintf(msg, sizeof msg, "imported bundle %lld: unchanged (%s)", (long long)l->seq, st.reason);
+		end_run(l, SL_RUN_UNCHANGED, msg);
 	} else {
 		say(l, "pending", l->snap_id, st.reason, SL_EXIT_OK);
+		snprintf(msg, sizeof msg, "imported bundle %lld of exporter %s: snapshot %lld verified, pending approval",
+			 (long long)l->seq, l->exporter, (long long)l->snap_id);
+		end_run(l, SL_RUN_OK, msg);
 		if (l->src->auto_approve)
 			approve_if_auto(l, l->snap_id);
 		else if (!cli->json)
@@ -363,8 +388,11 @@ int sl_bundle_land(struct sl_bundle_imp *im, const char *exporter, int64_t seq, 
 	}
 	if (l.err == 0)
 		finish_source(&l);
-	if (l.in_tx)
-		sl_catalog_rollback(cli->cat);
+	if (l.in_tx) {
+		sl_catalog_rollback(cli->cat);   /* run and candidate alike */
+		l.run_id = 0;
+	}
+	end_run(&l, SL_RUN_FAILED, "import failed while settling the snapshot");
 	if (t < 0 && l.err == 0) {
 		fprintf(stderr, "sluice: stored manifest: %s\n", cause ? cause : sl_strerror(t));
 		l.err = t;

@@ -3,9 +3,10 @@
 test_bundle_hostile.sh. MODE is one of:
   absolute dotdot symlink hardlink device duplicate extra corrupt truncate noend bigmanifest
       (members changed; the manifest and its signature stay the exporter's)
-  malformed expired old future untrusted altered
+  malformed expired old future digest untrusted altered
       (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed, expired, old
-       (made 2 hours ago, valid for a day), future (made in 2 days) and altered, another key for untrusted; altered swaps one pool file for other bytes, consistently
+       (made 2 hours ago, valid for a day), future (made in 2 days), digest (sequence 99, a source's
+       content digest that its entries do not add up to) and altered, another key for untrusted; altered swaps one pool file for other bytes, consistently
        in the entry, the object list, the source's content digest and the volume: what a compromised DMZ
        can sign)"""
 import hashlib, io, subprocess, sys, tarfile
@@ -87,12 +88,15 @@ elif mode == "altered":
     objs_new = [info("objects/" + new_sha, new)] + [members[i] for i in objs if members[i][0].name != "objects/" + old_sha]
     objs_new.sort(key=lambda md: md[0].name)
     members = members[:first] + objs_new + members[end:]
-elif mode in ("malformed", "expired", "old", "future", "untrusted"):
+elif mode in ("malformed", "expired", "old", "future", "digest", "untrusted"):
     text = members[0][1].decode()
     lines = text.split("\n")
     if mode == "malformed":
         ent = [i for i, l in enumerate(lines) if l.startswith("entry\t")]
         lines[ent[0]], lines[ent[1]] = lines[ent[1]], lines[ent[0]]
+    elif mode == "digest":   # also a fresh sequence, so it is not refused as a replay first
+        lines = ["\t".join(l.split("\t")[:4] + ["f" * 64] + l.split("\t")[5:]) if l.startswith("source\t") else
+                 "sequence\t99" if l.startswith("sequence\t") else l for l in lines]
     elif mode in ("expired", "old", "future"):
         import time
         now = int(time.time())
@@ -103,6 +107,9 @@ elif mode in ("malformed", "expired", "old", "future", "untrusted"):
     text = "\n".join(lines).encode()
     members[0] = (members[0][0], text)
     members[1] = (members[1][0], sign(text))
+    if mode == "digest":
+        vm, vdata = members[2]
+        members[2] = (vm, b"99 " + vdata.split(b" ", 1)[1])
 
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w:", format=tarfile.PAX_FORMAT) as t:

@@ -54,6 +54,7 @@ entries_of I "$in1" >"$SL_TMP/in1.list"
 cmp -s "$SL_TMP/dmz1.list" "$SL_TMP/in1.list" || sl_fail "the inside's snapshot differs from the DMZ's"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$in_base/apt/fix/dists/stable/InRelease")" = 404 ] ||
 	sl_fail "an unapproved import is visible"
+I sources | grep -q "last sync .* ok: imported bundle $seq1 of exporter" || sl_fail "sluice sources does not show the import: $(I sources)"
 I approve "$in1" --reason "CHG-9 carried across" >/dev/null
 client=$SL_TMP/client
 apt_fixture_client "$client"

@@ -4,7 +4,8 @@
 # not in the manifest, an object whose bytes do not match its name, a truncated volume (mid-object, and at a
 # member boundary without END), an oversized manifest, a malformed manifest (signed by the real exporter),
 # an expired bundle, one dated in the future, one older than [import] max_age, a bundle from an untrusted
-# exporter. `export --check` refuses each too.
+# exporter. `export --check` refuses each too. Then a signed manifest whose entries do not add up to a
+# source's content digest: refused at landing, recorded in the audit log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -25,7 +26,7 @@ audit_imports() { I --json audit | python3 -c "import json,sys; print(sum(e['act
 check_case() {   # MODE REGEX [valid-elsewhere: export --check, under another policy, accepts it]
 	local mode=$1 re=$2 elsewhere=${3:-} home=
 	case $mode in
-	malformed | expired | old | future) home=$SL_TMP/dmzkeys ;;
+	malformed | expired | old | future | digest) home=$SL_TMP/dmzkeys ;;
 	untrusted) home=$APT_KEYS/attacker ;;
 	esac
 	python3 "$here/bundle_craft.py" "$mode" "$vol" "$SL_TMP/$mode.tar" $home || sl_fail "crafting $mode"
@@ -76,4 +77,17 @@ rc=0; "$SL_ADMIN" -c "$SL_TMP/nokeys.conf" import "$vol" >/dev/null 2>"$SL_TMP/e
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$in_base/apt/fix/dists/stable/InRelease")" = 404 ] || sl_fail "something got published"
 I import "$vol" >/dev/null || sl_fail "the genuine bundle failed after the hostile ones"
 [ -n "$(in_pending)" ] || sl_fail "the genuine bundle made no pending snapshot"
+
+# A manifest whose source entries do not add up to the content digest the (trusted) exporter signed: the
+# candidate is rolled back, nothing new is pending, and the audit log keeps the refusal as evidence.
+python3 "$here/bundle_craft.py" digest "$vol" "$SL_TMP/digest.tar" "$SL_TMP/dmzkeys" || sl_fail "crafting digest"
+n=$(in_count)
+rc=0; I import "$SL_TMP/digest.tar" >"$SL_TMP/digest.out" 2>&1 || rc=$?
+[ $rc = 3 ] && grep -q "fix: refused: the entries do not match the manifest's content digest" "$SL_TMP/digest.out" ||
+	{ cat "$SL_TMP/digest.out"; sl_fail "digest: import exit $rc"; }
+[ "$(in_count)" = "$n" ] || sl_fail "digest: a snapshot was made"
+I --json audit | python3 -c "
+import json, sys
+assert any(e['action'] == 'import' and 'refused' in e['reason'] for e in json.load(sys.stdin))" ||
+	sl_fail "digest: the refusal is not in the audit log"
 echo "bundle hostile: ok"

@@ -111,5 +111,10 @@ import json, sys
 st = [s['state'] for s in json.load(sys.stdin)]
 assert 'syncing' not in st and st.count('pending') == 2, st" || sl_fail "snapshots after convergence: $(I snapshots)"
 I verify --all >/dev/null || sl_fail "store objects are not intact after kill -9"
+python3 -c "
+import sqlite3, sys
+db = sqlite3.connect('file:$in_state/catalog.db?mode=ro', uri=True)
+n = db.execute(\"SELECT count(*) FROM sync_runs WHERE outcome = 'running'\").fetchone()[0]
+sys.exit(1 if n else 0)" || sl_fail "an import killed mid-way left its run 'running'"
 I import "$vol2" | grep -q "already imported" || sl_fail "the converged bundle is not recorded as imported"
 echo "bundle volumes: ok"
