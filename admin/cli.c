@@ -79,7 +79,8 @@ void sl_cli_time(int64_t t, char *buf, size_t cap)
 }
 
 /* Options that take a value, so positional scanning can skip them. */
-static const char *const valued[] = { "--reason", "--to", "--against", "--url", NULL };
+static const char *const valued[] = { "--reason", "--to", "--against", "--url", "--expires", "--ack", "--since",
+				      "--volume-size", "--keyring", NULL };
 
 static bool takes_value(const char *a)
 {

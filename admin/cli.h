@@ -113,6 +113,9 @@ int sl_cmd_scan(struct sl_cli *cli, int argc, char **argv);
  * stderr and SL_EXIT_FINDINGS. */
 int sl_cli_findings_gate(struct sl_cli *cli, int64_t snap_id);
 int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_export(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_import(struct sl_cli *cli, int argc, char **argv);
+int sl_cmd_ack(struct sl_cli *cli, int argc, char **argv);
 
 /* Publish snapshot `snap_id` of `src` (approve, auto-approval and rollback share this): first repairs a
  * publication a crash left half-switched (sl_publish_reconcile), then builds, records and switches.

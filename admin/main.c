@@ -109,6 +109,31 @@ static const struct sl_cli_cmd commands[] = {
 	  "recorded for `sluice sources`, /metrics and the status page ([syncd] verify_every runs it on a\n"
 	  "schedule).",
 	  "--all --chain", 1, NEED_ALL, sl_cmd_verify },
+	{ "export", "[SOURCE...] --to DIR [--ack FILE|--since SEQ] [--volume-size SIZE] [--approved-only]",
+	  "write a signed transfer bundle for an air-gapped sluice",
+	  "Writes each SOURCE's (default: every source's) newest verified snapshot — with --approved-only the\n"
+	  "published one — as a bundle into DIR: pax tar volumes holding the manifest, its signature by sluice's\n"
+	  "key and every object named by SHA-256, including the upstream's own signed metadata, so the inside\n"
+	  "verifies the content from the upstream's signatures, not from this side's word. Prints the volumes.\n"
+	  "--ack FILE     carry only what the inside lacks (FILE: its `sluice ack`, checked with\n"
+	  "               [export] ack_keyring)\n"
+	  "--since SEQ    carry everything added after bundle SEQ (cumulative: a lost medium is covered)\n"
+	  "--volume-size  split at object boundaries (4G, 700M); every volume carries the signed manifest\n"
+	  "--check PATH...  on a transit host: check a bundle's signature (--keyring FILE, else [import]\n"
+	  "               keyring) and every object's hash, without importing.",
+	  "--to= --ack= --since= --volume-size= --approved-only --check --keyring=", -1, 0, sl_cmd_export },
+	{ "import", "PATH...|--status", "import transfer bundles (volumes or directories of them)",
+	  "Checks each volume's signature against [import] keyring before reading any object, refuses expired,\n"
+	  "replayed and hostile bundles, streams every object through SHA-256 into the store, and once all\n"
+	  "volumes of a bundle are here builds each source's snapshot and verifies it exactly as a sync would,\n"
+	  "with this side's configuration and keyrings. Verified snapshots wait for approval (approve = auto:\n"
+	  "published). Sources must say from = bundle. Volumes may come in any order and more than once.\n"
+	  "--status: bundles seen, and which volumes are still missing. Exit 3 when content was refused.",
+	  "--status", -1, NEED_ALL, sl_cmd_import },
+	{ "ack", "--to FILE", "acknowledge imported bundles, so the next export carries only what is new",
+	  "Writes FILE, clear-signed by sluice's key: per exporter the bundles imported and the snapshots held.\n"
+	  "Carry it back to the exporting sluice: sluice export --ack FILE --to DIR.",
+	  "--to=", 0, NEED_CC, sl_cmd_ack },
 	{ "gc", "[--dry-run]", "remove store objects no kept snapshot references",
 	  "Removes old published generations past [publish] grace, then every store object no remaining\n"
 	  "snapshot references, and reports the bytes freed. --dry-run reports and removes nothing.",
@@ -284,7 +309,8 @@ int main(int argc, char **argv)
 	if (sl_cli_flag(argc - i, argv + i, "--json"))
 		cli.json = true;   /* `sluice pending --json` reads naturally too */
 	actor_name(cli.actor, sizeof cli.actor);
-	rc = open_context(&cli, cmd->needs);
+	/* needs 0: the command loads what it needs itself (export --check runs on hosts without sluice). */
+	rc = cmd->needs != 0 ? open_context(&cli, cmd->needs) : SL_EXIT_OK;
 	if (rc == SL_EXIT_OK)
 		rc = cmd->run(&cli, argc - i, argv + i);
 	sl_store_free(cli.store);

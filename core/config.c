@@ -25,13 +25,14 @@
 #include "core/units.h"
 
 const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "publish", "scan", "alert",
-						   "source" };
+						   "import", "export", "source" };
 
 #define CFG(f) offsetof(struct sl_config, f)
 #define SRC(f) SL_CFG_SRC(f)
 #define MIN_MS (60 * 1000LL)
 
 static const char *const approve_names[] = { "manual", "auto", NULL };
+static const char *const from_names[] = { "upstream", "bundle", NULL };
 
 /* The keys of every section, and the source keys every type shares; a type's own source keys are in its
  * file (core/config_<type>.c). Add a key there or here, in config.h and in schemas/sluice.conf.5.md. */
@@ -75,6 +76,14 @@ static const struct key_def key_defs[] = {
 
 	{ SEC_PUBLISH, "gnupg_home", 0, K_DIR, CFG(gnupg_home), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_PUBLISH, "grace", 0, K_DURATION, CFG(grace_ms), 0, 0, 0, "1h", NULL, NULL },
+
+	/* Transfer bundles: what the inside trusts, and how the DMZ checks the inside's acknowledgements. */
+	{ SEC_IMPORT, "keyring", 0, K_FILE, CFG(import_keyring), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_IMPORT, "signed_by", 0, K_CSLIST, CFG(import_signers), 0, 0, 0, NULL, sl_cfgcheck_fingerprint, NULL },
+	{ SEC_IMPORT, "max_age", 0, K_DURATION, CFG(import_max_age_ms), 0, 0, 0, "0", NULL, NULL },
+	{ SEC_EXPORT, "valid_for", 0, K_DURATION, CFG(export_valid_for_ms), 0, 60000, 0, "30d", NULL, NULL },
+	{ SEC_EXPORT, "ack_keyring", 0, K_FILE, CFG(export_ack_keyring), 0, 0, 0, NULL, NULL, NULL },
+
 	{ SEC_SCAN, "clamav_source", 0, K_WORD, CFG(scan_source), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SCAN, "max_filesize", 0, K_SIZE, CFG(scan_max_filesize), 0, 0, SL_MAX_ARTIFACT_BYTES, "100M", NULL,
 	  NULL },
@@ -88,6 +97,7 @@ static const struct key_def key_defs[] = {
 	{ SEC_ALERT, "failures", 0, K_UINT, CFG(alert_failures), 0, 1, 1000, "3", NULL, NULL },
 
 	{ SEC_SOURCE, "type", 1, K_TYPE, SRC(format), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_SOURCE, "from", 0, K_BOOL, SRC(from_bundle), 0, 0, 0, NULL, NULL, from_names },
 	{ SEC_SOURCE, "url", 0, K_URL, SRC(url), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "every", 0, K_DURATION, SRC(every_ms), 0, MIN_MS, 0, NULL, NULL, NULL },
 	{ SEC_SOURCE, "jitter", 0, K_DURATION, SRC(jitter_ms), 0, 0, 0, "0", NULL, NULL },
@@ -213,6 +223,8 @@ static void unset_source_key(struct cfgp *p, const struct section *sec, struct s
 {
 	/* A key missing after a problem in this source is most often that problem (a key swallowed by an
 	 * indented line, a misspelt name): said once, by the problem itself. */
+	if (required && src->from_bundle && d->kind == K_URL)
+		return;   /* url / registry: a bundle-fed source is never fetched */
 	if (required && clean)
 		fail(p, sec->line, "source '%s' (type %s) is missing required key '%s'", sec->name,
 		     src->format->name, d->name);
@@ -316,6 +328,12 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 			unset_source_key(p, sec, src, &own->v[i], own->v[i].required != 0, nfailed(p) == before);
 	if (own != NULL && own->check != NULL && nfailed(p) == before)
 		own->check(p, sec, src);
+	const struct entry *from = sl_cfg_find_entry(sec, "from"), *url = sl_cfg_find_entry(sec, "url");
+	if (url == NULL)
+		url = sl_cfg_find_entry(sec, "registry");
+	if (nfailed(p) == before && src->from_bundle && url != NULL)
+		fail(p, url->line, "'%s' with from = bundle (line %d): this source is only fed by transfer bundles "
+		     "and never fetched; remove '%s'", url->name, from->line, url->name);
 }
 
 /* [scan] clamav_source must name a source of this file whose kind provides scan databases. */

@@ -50,6 +50,7 @@ struct sl_source {
 	int64_t request_interval_ms;      /* minimum gap between requests to one host; -1: the global value */
 	unsigned max_connections;         /* per host for this source; 0: the global value */
 	char *proxy;                      /* NULL: the global value or the environment */
+	bool from_bundle;                 /* `from = bundle`: fed only by `sluice import`, never fetched */
 
 	/* apt */
 	struct sl_strlist suites;         /* required */
@@ -135,6 +136,12 @@ struct sl_config {
 	char *alert_mail_from;
 	struct sl_strlist alert_mail_to;
 	unsigned alert_failures;          /* a source failing this many runs in a row is an alert (default 3) */
+	/* [import], [export]: transfer bundles across the air gap */
+	char *import_keyring;             /* exporters' public keys; NULL: `sluice import` refuses */
+	struct sl_strlist import_signers; /* `signed_by`: allowed exporter fingerprints; empty: any in keyring */
+	int64_t import_max_age_ms;        /* refuse bundles created longer ago; 0: only their valid-until */
+	int64_t export_valid_for_ms;      /* valid-until = created + this (default 30d) */
+	char *export_ack_keyring;         /* the inside's public key, to check `export --ack` files */
 
 	struct sl_source *sources;
 	size_t nsources;

@@ -15,7 +15,8 @@
 
 #include "core/config.h"
 
-enum sec { SEC_SLUICE, SEC_SYNCD, SEC_SERVED, SEC_PUBLISH, SEC_SCAN, SEC_ALERT, SEC_SOURCE, SEC_COUNT };
+enum sec { SEC_SLUICE, SEC_SYNCD, SEC_SERVED, SEC_PUBLISH, SEC_SCAN, SEC_ALERT, SEC_IMPORT, SEC_EXPORT, SEC_SOURCE,
+	   SEC_COUNT };
 
 extern const char *const sl_cfg_sec_names[SEC_COUNT];   /* "sluice", ..., "source" */
 

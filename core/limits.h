@@ -115,6 +115,14 @@
 #define SL_SQLITE_BUSY_MS        10000             /* ms to wait for a catalogue lock held by another process */
 #define SL_MAX_REASON            4096              /* bytes in an approval/rejection/verification reason */
 
+/* Transfer bundles (sluice export / import) */
+#define SL_MAX_BUNDLE_MANIFEST   (64u << 20)       /* bytes: ~ 200 B per entry, a 60,000-package snapshot needs ~ 15 MiB; held once in memory to check its signature */
+#define SL_MAX_BUNDLE_LINE       (64u << 10)       /* bytes in one manifest line: an entry's meta is < 1 KiB, a summary < 4 KiB */
+#define SL_MAX_BUNDLE_ENTRIES    4000000           /* entries per source in one bundle: Debian main all archs is ~ 600,000 files */
+#define SL_MAX_BUNDLE_VOLUMES    100000            /* volumes of one bundle: 4 GB volumes of a 2 TB mirror are 500 */
+#define SL_MAX_BUNDLE_ACK        (1u << 20)        /* bytes of an acknowledgement: one line per held snapshot */
+#define SL_BUNDLE_COPY_BYTES     (256u << 10)      /* bytes per read and write when streaming one object */
+
 /* Publishing */
 #define SL_MAX_RELEASE_FIELD     1024              /* bytes of one upstream field (Description...) copied into a generated Release */
 #define SL_MAX_KEY_UID           256               /* bytes in the signing key's user ID (name + e-mail) given to sluice keys */

@@ -288,6 +288,11 @@ static int schedule(struct daemon *d, struct sl_catalog *cat)
 	int64_t wake = (int64_t)now + TICK_S;
 	for (size_t i = 0; i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];
+		if (src->from_bundle) {   /* fed only by `sluice import`: never fetched, no outbound request */
+			if (d->once && !ran_once(d, src->name))
+				snprintf(d->ran[d->nran++], sizeof d->ran[0], "%s", src->name);
+			continue;
+		}
 		char host[256];
 		sl_url_source_host(src, host, sizeof host);
 		if (running(d, src->name, host) || (d->once && ran_once(d, src->name)))

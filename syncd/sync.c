@@ -382,6 +382,10 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	memset(report, 0, sizeof *report);
 	report->snap_state = -1;
 	const struct sl_syncer *syncer = src->format->sync;
+	if (src->from_bundle) {
+		sl_log_err(src->name, "from = bundle: this source is fed by sluice import and never fetched");
+		return -SL_E_UNSUPPORTED;
+	}
 	if (syncer == NULL) {
 		sl_log_err(src->name, "no syncer for type %s", src->format->name);
 		return -SL_E_UNSUPPORTED;

@@ -656,6 +656,37 @@ static void test_example(void **state)
 	free(path);
 }
 
+/* Transfer bundles: a source fed by `sluice import` needs no url/registry; [import] and [export] keys. */
+static void test_from_bundle(void **state)
+{
+	(void)state;
+	char *keys = data_path("good/keys/debian.gpg");
+	char *text = NULL;
+	assert_true(asprintf(&text, "[sluice]\nstate_dir = /s\n[import]\nkeyring = %s\nsigned_by = "
+				     "0123456789abcdef0123456789abcdef01234567\nmax_age = 14d\n[export]\n"
+				     "ack_keyring = %s\n[source deb]\ntype = apt\nfrom = bundle\nsuites = bookworm\n"
+				     "keyring = %s\n[source hub]\ntype = oci\nfrom = bundle\nimages = a/b:1\n"
+				     "[source clam]\ntype = clamav\nfrom = upstream\nurl = http://c.example\n",
+			      keys, keys, keys) > 0);
+	struct sl_config *cfg = parse_ok(text);
+	const struct sl_source *deb = sl_config_source(cfg, "deb"), *hub = sl_config_source(cfg, "hub");
+	assert_true(deb->from_bundle && hub->from_bundle && !sl_config_source(cfg, "clam")->from_bundle);
+	assert_null(deb->url);
+	assert_null(hub->registry);
+	assert_string_equal(cfg->import_keyring, keys);
+	assert_int_equal(cfg->import_signers.n, 1);
+	assert_string_equal(cfg->import_signers.v[0], "0123456789ABCDEF0123456789ABCDEF01234567");
+	assert_int_equal(cfg->import_max_age_ms, 14 * 86400000LL);
+	assert_int_equal(cfg->export_valid_for_ms, 30 * 86400000LL);
+	assert_string_equal(cfg->export_ack_keyring, keys);
+	sl_config_free(cfg);
+	/* Without from = bundle, url stays required. */
+	const char *no_url = "[sluice]\nstate_dir = /s\n[source c]\ntype = clamav\n";
+	expect_parse_error(no_url, strlen(no_url), 3, "missing required key 'url'");
+	free(text);
+	free(keys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_no_cause),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_from_bundle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
