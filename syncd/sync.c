@@ -272,6 +272,12 @@ static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *
 {
 	struct sl_findings_result fr;
 	char *cause = NULL;
+	unsigned advisories = 0;
+	/* What the upgrades say they fix: information recorded on arrival, never a reason to stop. */
+	if (sl_findings_advise(ctx->src, ctx->cat, ctx->store, ctx->snap_id, &advisories, &cause) < 0)
+		sl_log_warn(ctx->src->name, "advisories: %s", cause ? cause : "failed");
+	free(cause);
+	cause = NULL;
 	int rc = sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
 	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
 	if (n < 0 || (size_t)n >= cap)
