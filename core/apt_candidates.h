@@ -18,12 +18,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/limits.h"
+
 struct sl_catalog;
 
 struct sl_apt_candidate {
 	char pkg[256], arch[64], ver[256];
 	char suite[128];   /* every suite listing the file ("stable stable-updates") */
-	char path[1024];   /* the .deb's snapshot path (new side only; "" on the old side) */
+	char path[SL_MAX_REL_PATH + 1];   /* the .deb's snapshot path (new side only; "" on the old side) */
 };
 
 /* kind: "added", "removed", "upgraded" or "downgraded"; old_c NULL for added, new_c NULL for removed. */

@@ -2,7 +2,9 @@
  * changelog.Debian.gz lists between the old and the new candidate version (core/deb_changelog.c), read
  * from the new .deb in the store (ar -> data.tar.* -> ./usr/share/doc/<pkg>/changelog.Debian.gz, all
  * streamed through libarchive, the gzip through core/decomp). The .deb's bytes are vouched for by the
- * signed chain already; what they say is still the packager's free text, parsed within caps. */
+ * signed chain already; what they say is still the packager's free text, parsed within caps. A package
+ * whose doc directory is a symlink to a sibling's (libfoo-dev -> libfoo1) has no advisory of its own: the
+ * sibling that holds the changelog carries it. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -48,9 +50,14 @@ static la_ssize_t feed_read(struct archive *inner, void *arg, const void **out)
 	return archive_read_data(f->outer, f->buf, sizeof f->buf);
 }
 
+struct text {
+	char *p;
+	size_t len;
+};
+
 static int sink_text(void *arg, const void *data, size_t len)
 {
-	struct { char *p; size_t len; } *t = arg;
+	struct text *t = arg;
 	size_t room = SL_MAX_CHANGELOG_BYTES - t->len;
 	memcpy(t->p + t->len, data, len < room ? len : room);
 	t->len += len < room ? len : room;
@@ -72,7 +79,7 @@ static char *read_changelog(struct archive *inner, size_t *len)
 			break;
 		total += (size_t)got;
 	}
-	struct { char *p; size_t len; } t = { malloc(SL_MAX_CHANGELOG_BYTES + 1), 0 };
+	struct text t = { malloc(SL_MAX_CHANGELOG_BYTES + 1), 0 };
 	int rc = got == 0 && t.p != NULL && lseek(fd, 0, SEEK_SET) == 0 ? 0 : -EIO;
 	if (rc == 0)
 		rc = sl_decomp_fd(fd, SL_MAX_CHANGELOG_BYTES, sink_text, &t);
@@ -223,7 +230,7 @@ static int advise(struct sl_catalog *cat, struct sl_store *store, int64_t old_id
 	int rc = sl_apt_candidates_diff(cat, old_id, new_id, spill_upgrade, up);
 	if (rc == 0 && (fflush(up) != 0 || fseek(up, 0, SEEK_SET) != 0))
 		rc = -errno;
-	char line[2048];
+	char line[2048];   /* path (<= SL_MAX_REL_PATH) + two versions + package + suites, tab-separated */
 	while (rc == 0 && fgets(line, sizeof line, up) != NULL)
 		rc = advise_one(cat, store, new_id, line, cb, arg);
 	fclose(up);
