@@ -22,6 +22,7 @@ extern const struct sl_differ sl_apt_differ SL_WEAK, sl_clamav_differ SL_WEAK, s
 extern const struct sl_differ sl_rpm_differ SL_WEAK;
 extern const struct sl_route sl_apt_route SL_WEAK, sl_clamav_route SL_WEAK, sl_oci_route SL_WEAK;
 extern const struct sl_route sl_rpm_route SL_WEAK;
+extern const struct sl_advisor sl_apt_advisor SL_WEAK;
 
 static const char *const apt_scan_roles[] = { "pool", NULL };     /* .deb files */
 static const char *const oci_scan_roles[] = { "blob", NULL };     /* layers (and configs, harmlessly) */
@@ -41,6 +42,7 @@ static const struct sl_format_ops sl_format_apt = {
 	.publish = &sl_apt_publisher,
 	.diff = &sl_apt_differ,
 	.serve = &sl_apt_route,
+	.advise = &sl_apt_advisor,
 };
 
 static const struct sl_format_ops sl_format_clamav = {

@@ -23,6 +23,7 @@ struct sl_verifier;    /* verify/verifier.h */
 struct sl_publisher;   /* admin/publish.h */
 struct sl_differ;      /* admin/diff.h */
 struct sl_route;       /* served/request.h */
+struct sl_advisor;     /* verify/advise.h */
 
 struct sl_format_ops {
 	const char *name;          /* "apt": config `type`, served route /apt/<source>/ */
@@ -42,6 +43,7 @@ struct sl_format_ops {
 	const struct sl_publisher *publish;
 	const struct sl_differ *diff;
 	const struct sl_route *serve;
+	const struct sl_advisor *advise;   /* advisories on arrival (verify/advise.h), or NULL */
 };
 
 /* NULL-terminated list of every format. */

@@ -272,6 +272,12 @@ static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *
 {
 	struct sl_findings_result fr;
 	char *cause = NULL;
+	unsigned advisories = 0;
+	/* What the upgrades say they fix: information recorded on arrival, never a reason to stop. */
+	if (sl_findings_advise(ctx->src, ctx->cat, ctx->store, ctx->snap_id, &advisories, &cause) < 0)
+		sl_log_warn(ctx->src->name, "advisories: %s", cause ? cause : "failed");
+	free(cause);
+	cause = NULL;
 	int rc = sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
 	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
 	if (n < 0 || (size_t)n >= cap)
@@ -292,10 +298,10 @@ static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *
 		char size[32];
 		sl_units_format_size(si.total_bytes, size, sizeof size);
 		sl_alert_raise(ctx->cfg, ctx->cat, "pending", ctx->src->name, ctx->snap_id, NULL,
-			       json_pack("{s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)si.n_entries, "bytes",
+			       json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)si.n_entries, "bytes",
 					 (json_int_t)si.total_bytes, "findings", (json_int_t)(rc < 0 ? 0 : fr.findings),
 					 "findings_undecided", (json_int_t)rep->findings_undecided, "scanned",
-					 (json_int_t)(rc < 0 ? 0 : fr.scanned)),
+					 (json_int_t)(rc < 0 ? 0 : fr.scanned), "advisories", (json_int_t)advisories),
 			       "sluice: snapshot %lld of %s verified and waiting for %s: %llu files, %s%s%s. Review: sluice "
 			       "diff %lld; sluice findings %lld.", (long long)ctx->snap_id, ctx->src->name,
 			       ctx->src->auto_approve ? "auto-approval" : "approval", (unsigned long long)si.n_entries, size,

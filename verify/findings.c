@@ -16,6 +16,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "verify/advise.h"
 #include "verify/scan.h"
 
 struct gate {
@@ -214,5 +215,45 @@ int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, s
 	if (out->findings > 0)
 		sl_log_warn(src->name, "snapshot %lld: %llu finding(s), %u blocking approval (sluice findings %lld)",
 			    (long long)snap_id, (unsigned long long)out->findings, out->undecided, (long long)snap_id);
+	return 0;
+}
+
+struct advise_arg {
+	struct sl_catalog *cat;
+	int64_t snap_id, now;
+	unsigned n;
+};
+
+static int record_advisory(void *arg, const struct sl_advisory *a)
+{
+	struct advise_arg *aa = arg;
+	struct sl_finding f = {
+		.snapshot_id = aa->snap_id, .kind = "advisory", .blocking = false, .artifact = a->artifact,
+		.digest = a->digest, .member = a->member, .detail = a->detail,
+	};
+	int rc = sl_catalog_finding_add(aa->cat, &f, aa->now, NULL);
+	if (rc == 0)
+		aa->n++;
+	return rc;
+}
+
+int sl_findings_advise(const struct sl_source *src, struct sl_catalog *cat, struct sl_store *store, int64_t snap_id,
+		       unsigned *n, char **cause)
+{
+	*n = 0;
+	const struct sl_advisor *adv = src->format->advise;
+	int64_t sid = 0, published = 0, gen = 0, at = 0;
+	if (adv == NULL || sl_catalog_source_id(cat, src->name, &sid) < 0 ||
+	    sl_catalog_published_get(cat, sid, &published, &gen, &at) < 0)
+		return 0;   /* no advisor, or nothing published: an upgrade needs something to upgrade from */
+	struct advise_arg aa = { .cat = cat, .snap_id = snap_id, .now = time(NULL) };
+	int rc = adv->advise(cat, store, published, snap_id, record_advisory, &aa);
+	*n = aa.n;
+	if (rc < 0)
+		return sl_cause(cause, rc, "snapshot %lld: advisories against snapshot %lld: %s", (long long)snap_id,
+				(long long)published, sl_strerror(rc));
+	if (aa.n > 0)
+		sl_log_info(src->name, "snapshot %lld: %u upgraded package(s) list CVE fixes (sluice diff %lld)",
+			    (long long)snap_id, aa.n, (long long)snap_id);
 	return 0;
 }

@@ -33,4 +33,11 @@ struct sl_findings_result {
 int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
 		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause);
 
+/* Advisories on arrival: the source's format advisor (verify/advise.h), if it has one, run for snap_id
+ * against the source's published snapshot; each advisory is recorded as a non-blocking finding of kind
+ * "advisory" (it never blocks approval). Run once per snapshot, when it arrives. *n: advisories
+ * recorded. 0, or a negative code with cause when the catalogue or the store failed. */
+int sl_findings_advise(const struct sl_source *src, struct sl_catalog *cat, struct sl_store *store, int64_t snap_id,
+		       unsigned *n, char **cause);
+
 #endif
