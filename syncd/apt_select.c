@@ -133,7 +133,7 @@ static int filter_pkg(void *arg, const struct sl_apt_pkg *p, const struct sl_deb
 	char path[SL_MAX_REL_PATH], sha[SL_SHA256_HEX];
 	if (sl_blob_copy(p->filename, path, sizeof path) < 0 || sl_blob_copy(p->sha256, sha, sizeof sha) < 0)
 		return -SL_E_TOOBIG;
-	int rc = sl_strset_add(r->seen, path);
+	int rc = sl_apt_seen_add(r->seen, path);
 	if (rc == 0)
 		return also_add(r, f->ix, path);
 	if (rc < 0)

@@ -313,10 +313,9 @@ static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *
 }
 
 /* Ends the run and settles the snapshot from the syncer's verdict. */
-static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl_sync_report *rep)
+static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl_sync_report *rep, uint64_t bytes,
+		   uint64_t requests)
 {
-	uint64_t bytes = 0, requests = 0;
-	sl_fetch_stats(ctx->fetch, &bytes, &requests);
 	enum sl_run_outcome outcome;
 	char msg[SL_MAX_REASON];
 	rep->snap_state = -1;
@@ -454,9 +453,14 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 			cause = strdup("cannot flush the content store to disk");
 		}
 	}
-	finish(&ctx, rc, cause, report);
-	free(cause);
+	/* The downloads are over: their buffers and connections go before the verifier builds its tables
+	 * (peak RSS is the larger of the two, not the sum). */
+	uint64_t bytes = 0, requests = 0;
+	sl_fetch_stats(ctx.fetch, &bytes, &requests);
 	sl_fetch_free(ctx.fetch);
+	ctx.fetch = NULL;
+	finish(&ctx, rc, cause, report, bytes, requests);
+	free(cause);
 	sl_sync_unlock(slot);
 	host_release(host, interval);
 	sl_sync_unlock(lock);

@@ -20,7 +20,6 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/store.h"
-#include "core/strset.h"
 #include "syncd/apt_pool.h"
 #include "syncd/fetch.h"
 #include "syncd/sync_apt_int.h"
@@ -438,7 +437,7 @@ static void run_release(struct apt_run *r)
 	for (size_t i = 0; i < r->nidx; i++)
 		free(r->idx[i].err_msg);
 	sl_apt_pool_free(r->pool);
-	sl_strset_free(r->seen);
+	sl_apt_seen_free(r->seen);
 	json_decref(r->also);
 	free(r->pool_err_msg);
 	sl_apt_solver_free(r->solver);
@@ -657,6 +656,9 @@ static int apt_sync(struct apt_run *r, char **cause)
 		rc = select_pool(r, &refused, cause);
 	if (rc < 0 || refused)
 		return rc < 0 ? rc : seal(r, cause);
+	/* Every index is filtered: the set of queued paths has done its job. */
+	sl_apt_seen_free(r->seen);
+	r->seen = NULL;
 	/* The selection is applied: the solver's pool, a run's largest allocation with `packages =`, goes
 	 * before the downloads and the compression jobs add theirs (peak RSS is the larger, not the sum). */
 	sl_apt_solver_free(r->solver);
@@ -679,21 +681,21 @@ static int apt_run(struct sl_sync_ctx *ctx, char **cause)
 		return -ENOMEM;
 	r->ctx = ctx;
 	r->src = src;
-	r->seen = sl_strset_new();
+	r->seen = sl_apt_seen_new();
 	if (r->seen == NULL) {
 		free(r);
 		return -ENOMEM;
 	}
 	int n = snprintf(r->base, sizeof r->base, "%s", src->url);
 	if (n < 0 || (size_t)n >= sizeof r->base) {
-		sl_strset_free(r->seen);
+		sl_apt_seen_free(r->seen);
 		free(r);
 		return sl_cause(cause, -SL_E_TOOBIG, "url too long");
 	}
 	while (n > 0 && r->base[n - 1] == '/')
 		r->base[--n] = '\0';
 	if (src->suites.n > SL_APT_MAX_SUITES) {
-		sl_strset_free(r->seen);
+		sl_apt_seen_free(r->seen);
 		free(r);
 		return sl_cause(cause, -SL_E_TOOBIG, "too many suites (max %d)", SL_APT_MAX_SUITES);
 	}

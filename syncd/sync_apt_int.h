@@ -14,8 +14,8 @@
 #include "core/compjob.h"
 #include "core/error.h"
 #include "core/limits.h"
-#include "core/strset.h"
 #include "core/url.h"
+#include "syncd/apt_seen.h"
 #include "syncd/apt_pool.h"
 #include "syncd/sync.h"
 
@@ -72,7 +72,8 @@ struct apt_run {
 	int pool_err;
 	char *pool_err_msg;
 	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
-	struct sl_strset *seen;    /* pool paths already queued (arch:all files appear in every arch) */
+	struct sl_apt_seen *seen;  /* pool paths already queued (arch:all files appear in every arch); freed
+	                            * once every index is filtered */
 	struct json_t *also;       /* pool path -> "suite ...": further suites listing a queued file (apt_select.c) */
 };
 
