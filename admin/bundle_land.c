@@ -375,7 +375,7 @@ int sl_bundle_land(struct sl_bundle_imp *im, const char *exporter, int64_t seq, 
 		return -ENOMEM;
 	}
 	struct land l = { .im = im, .exporter = exporter, .seq = seq };
-	int t;
+	int t = 0;   /* l.err may end the loop before the first record */
 	char *cause = NULL;
 	while (l.err == 0 && (t = sl_bundle_next(r, &cause)) > 0) {
 		if (t == SL_BREC_ENTRY) {
