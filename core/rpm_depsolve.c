@@ -100,14 +100,14 @@ static bool arch_ok(const struct sl_rpm_solver *s, Id arch)
 	return false;
 }
 
-static void take(struct sl_rpm_solver *s, Queue *todo, Id p)
+static void take(struct sl_rpm_solver *s, Queue *work, Id p)
 {
 	Solvable *sv = pool_id2solvable(s->pool, p);
 	if (MAPTST(&s->selected, p) || !arch_ok(s, sv->arch))
 		return;
 	MAPSET(&s->selected, p);
 	s->count++;
-	queue_push(todo, p);
+	queue_push(work, p);
 }
 
 int sl_rpm_solver_closure(struct sl_rpm_solver *s, const char *const *names, size_t n, char **cause)
@@ -121,8 +121,8 @@ int sl_rpm_solver_closure(struct sl_rpm_solver *s, const char *const *names, siz
 	}
 	map_empty(&s->selected);
 	s->count = 0;
-	Queue todo, deps;
-	queue_init(&todo);
+	Queue work, deps;
+	queue_init(&work);
 	queue_init(&deps);
 	char missing[512] = "";
 	for (size_t i = 0; i < n; i++) {
@@ -132,17 +132,17 @@ int sl_rpm_solver_closure(struct sl_rpm_solver *s, const char *const *names, siz
 		if (id != 0) {
 			FOR_PROVIDES(p, pp, id)
 				if (pool->solvables[p].name == id)
-					take(s, &todo, p);
+					take(s, &work, p);
 			if (s->count == before)
 				FOR_PROVIDES(p, pp, id)
-					take(s, &todo, p);
+					take(s, &work, p);
 		}
 		if (s->count == before && strlen(missing) + strlen(names[i]) + 3 < sizeof missing)
 			snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", missing[0] ? ", " : "",
 				 names[i]);
 	}
-	for (int t = 0; t < todo.count; t++) {
-		Solvable *sv = pool_id2solvable(pool, todo.elements[t]);
+	for (int t = 0; t < work.count; t++) {
+		Solvable *sv = pool_id2solvable(pool, work.elements[t]);
 		queue_empty(&deps);
 		solvable_lookup_deparray(sv, SOLVABLE_REQUIRES, &deps, -1);
 		for (int d = 0; d < deps.count; d++) {
@@ -150,10 +150,10 @@ int sl_rpm_solver_closure(struct sl_rpm_solver *s, const char *const *names, siz
 			if (dep == SOLVABLE_PREREQMARKER)
 				continue;
 			FOR_PROVIDES(p, pp, dep)
-				take(s, &todo, p);
+				take(s, &work, p);
 		}
 	}
-	queue_free(&todo);
+	queue_free(&work);
 	queue_free(&deps);
 	if (missing[0] != '\0')
 		return sl_cause(cause, -SL_E_NOTFOUND, "no package of the configured architectures provides: %s", missing);

@@ -377,7 +377,7 @@ static void test_all_errors_in_order(void **state)
 			   "whatever = 1\n"                        /* 8: not checked: its section was refused */
 			   "[source deb]\n"                        /* 9 */
 			   "type = apt\n"                          /* 10 */
-			   "url = http://deb.debian.org/debian\n"  /* 11 */
+			   "url = http://mirror.invalid/debian\n"  /* 11 */
 			   "suties = bookworm\n"                   /* 12: misspelt, letters swapped (pass 1) */
 			   "every = 5s\n";                         /* 13: too short (pass 2) */
 	char *cause = NULL;
