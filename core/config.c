@@ -393,39 +393,47 @@ static void build(struct cfgp *p)
 
 /* ---- public ------------------------------------------------------------------------------------ */
 
+static void free_field(const struct key_def *d, void *base)
+{
+	char *field = (char *)base + d->off;
+	switch (d->kind) {
+	case K_WORD:
+	case K_LOGLEVEL:
+	case K_DIR:
+	case K_FILE:
+	case K_LOGDEST:
+	case K_URL:
+	case K_PROXY:
+	case K_LISTEN:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		break;
+	case K_LIST:
+	case K_CSLIST: {
+		struct sl_strlist *l = (struct sl_strlist *)field;
+		for (size_t k = 0; k < l->n; k++)
+			free(l->v[k]);
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* The fields of the keys every section or source shares, and for a source its type's own keys
+ * (core/config_<type>.c), which live only in its row. */
 static void free_fields(void *base, bool source)
 {
-	for (size_t i = 0; i < NDEFS; i++) {
-		const struct key_def *d = &key_defs[i];
-		if ((d->sec == SEC_SOURCE) != source)
-			continue;
-		char *field = (char *)base + d->off;
-		switch (d->kind) {
-		case K_WORD:
-		case K_LOGLEVEL:
-		case K_DIR:
-		case K_FILE:
-		case K_LOGDEST:
-		case K_URL:
-		case K_PROXY:
-		case K_LISTEN:
-			free(*(char **)field);
-			*(char **)field = NULL;
-			break;
-		case K_LIST:
-		case K_CSLIST: {
-			struct sl_strlist *l = (struct sl_strlist *)field;
-			for (size_t k = 0; k < l->n; k++)
-				free(l->v[k]);
-			free(l->v);
-			l->v = NULL;
-			l->n = 0;
-			break;
-		}
-		default:
-			break;
-		}
-	}
+	for (size_t i = 0; i < NDEFS; i++)
+		if ((key_defs[i].sec == SEC_SOURCE) == source)
+			free_field(&key_defs[i], base);
+	const struct sl_source *src = base;
+	const struct sl_cfg_keys *own = source && src->format != NULL ? src->format->config : NULL;
+	for (size_t i = 0; own != NULL && i < own->n; i++)
+		free_field(&own->v[i], base);
 }
 
 void sl_config_free(struct sl_config *cfg)
