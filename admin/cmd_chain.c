@@ -8,12 +8,11 @@
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "verify/recheck.h"
 
-#define CHAIN_MAX_SNAPSHOTS 4096   /* snapshots one --all run re-checks (kept snapshots are far fewer) */
-
 struct chain_ids {
-	int64_t v[CHAIN_MAX_SNAPSHOTS];
+	int64_t v[SL_MAX_CHAIN_SNAPSHOTS];
 	unsigned n;
 	bool all;
 };
@@ -22,7 +21,7 @@ static int collect(void *arg, const struct sl_snapshot_info *s)
 {
 	struct chain_ids *ids = arg;
 	bool kept = s->state == SL_SNAP_PENDING || s->state == SL_SNAP_PUBLISHED || s->state == SL_SNAP_SUPERSEDED;
-	if ((ids->all ? kept : s->state == SL_SNAP_PUBLISHED) && ids->n < CHAIN_MAX_SNAPSHOTS)
+	if ((ids->all ? kept : s->state == SL_SNAP_PUBLISHED) && ids->n < SL_MAX_CHAIN_SNAPSHOTS)
 		ids->v[ids->n++] = s->id;
 	return 0;
 }

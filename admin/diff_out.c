@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KINDS_MAX 16        /* distinct kinds of change one diff may emit */
-#define KIND_NAME_MAX 32    /* bytes of a kind's name */
-#define LINE_MAX_BYTES (64u * 1024)   /* one spilled change: a package's fields are far shorter */
+#include "core/limits.h"
+
+#define KIND_NAME_MAX 32    /* bytes of a kind's name: they are single words */
 
 struct kind_file {
 	char name[KIND_NAME_MAX];
@@ -22,7 +22,7 @@ struct kind_file {
 struct sl_diff_out {
 	bool ordered;
 	json_t *mem;                   /* !ordered */
-	struct kind_file kinds[KINDS_MAX];
+	struct kind_file kinds[SL_MAX_DIFF_KINDS];
 	unsigned nkinds;
 	uint64_t n;
 };
@@ -60,7 +60,7 @@ static struct kind_file *kind_get(struct sl_diff_out *o, const char *kind)
 	for (unsigned i = 0; i < o->nkinds; i++)
 		if (strcmp(o->kinds[i].name, kind) == 0)
 			return &o->kinds[i];
-	if (o->nkinds == KINDS_MAX || strlen(kind) >= KIND_NAME_MAX)
+	if (o->nkinds == SL_MAX_DIFF_KINDS || strlen(kind) >= KIND_NAME_MAX)
 		return NULL;
 	struct kind_file *k = &o->kinds[o->nkinds];
 	k->f = tmpfile();
@@ -142,7 +142,7 @@ int sl_diff_out_each(struct sl_diff_out *o, int (*cb)(void *arg, const json_t *c
 	if (!o->ordered)
 		return each_mem(o, cb, arg);
 	qsort(o->kinds, o->nkinds, sizeof o->kinds[0], cmp_kinds);
-	char *line = malloc(LINE_MAX_BYTES);
+	char *line = malloc(SL_MAX_DIFF_LINE);
 	if (line == NULL)
 		return -ENOMEM;
 	int rc = 0;
@@ -152,7 +152,7 @@ int sl_diff_out_each(struct sl_diff_out *o, int (*cb)(void *arg, const json_t *c
 			rc = -errno;
 			break;
 		}
-		while (rc == 0 && fgets(line, LINE_MAX_BYTES, f) != NULL) {
+		while (rc == 0 && fgets(line, SL_MAX_DIFF_LINE, f) != NULL) {
 			json_t *c = json_loads(line, 0, NULL);
 			rc = c != NULL ? cb(arg, c) : -EIO;
 			json_decref(c);

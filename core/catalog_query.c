@@ -11,7 +11,6 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-#define FIELDS_MAX 8          /* meta fields one projection orders by */
 #define FIELD_NAME_MAX 64     /* bytes of one field name */
 
 static bool field_name_ok(const char *f)
@@ -28,9 +27,9 @@ static bool field_name_ok(const char *f)
 int sl_catalog_snapshot_fields(struct sl_catalog *c, int64_t snap_id, const char *role, const char *const *fields,
 			       size_t n, int (*cb)(void *arg, const char *path, const char *const *values), void *arg)
 {
-	if (n == 0 || n > FIELDS_MAX || role == NULL)
+	if (n == 0 || n > SL_MAX_QUERY_FIELDS || role == NULL)
 		return -EINVAL;
-	char sql[1024], paths[FIELDS_MAX][FIELD_NAME_MAX + 3];
+	char sql[1024], paths[SL_MAX_QUERY_FIELDS][FIELD_NAME_MAX + 3];
 	size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT path");
 	for (size_t i = 0; i < n; i++) {
 		if (!field_name_ok(fields[i]))
@@ -55,7 +54,7 @@ int sl_catalog_snapshot_fields(struct sl_catalog *c, int64_t snap_id, const char
 	else
 		rc = sqlite3_step(s);
 	while (ret == 0 && rc == SQLITE_ROW) {
-		const char *values[FIELDS_MAX];
+		const char *values[SL_MAX_QUERY_FIELDS];
 		for (size_t i = 0; i < n; i++)
 			values[i] = sqlite3_column_type(s, (int)i + 1) == SQLITE_TEXT
 					    ? (const char *)sqlite3_column_text(s, (int)i + 1)

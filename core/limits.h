@@ -100,6 +100,12 @@
 #define SL_MAX_OCI_TAG_FILE      80                /* bytes in a published _tags file: 64 hex digits and a newline */
 #define SL_MAX_STATUS_KEYRING    (1u << 20)        /* bytes of public/keys/sluice.asc read for the status page's fingerprints: a few KiB */
 
+/* Admin */
+#define SL_MAX_CHAIN_SNAPSHOTS   4096              /* snapshots one `verify --chain --all` re-checks: kept snapshots are far fewer */
+#define SL_MAX_DIFF_KINDS        16                /* kinds of change one diff emits (added, removed, upgraded...) */
+#define SL_MAX_DIFF_LINE         (64u << 10)       /* bytes of one change spilled by an ordered differ: a package's fields are far shorter */
+#define SL_MAX_QUERY_FIELDS      8                 /* meta fields one ordered projection of snapshot entries sorts by */
+
 /* Findings */
 #define SL_MAX_ADVISORY_CVES     64                /* CVE IDs kept per upgraded package: a large security upload lists ~ 30 */
 #define SL_MAX_CHANGELOG_LINES   200000            /* lines of one changelog.Debian read: the longest are ~ 60,000 */
