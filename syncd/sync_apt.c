@@ -25,6 +25,7 @@
 #include "syncd/sync_apt_int.h"
 #include "verify/apt_chain.h"
 #include "verify/gpg.h"
+#include "verify/verifier.h"
 
 static char *xstrdup(const char *s)
 {
@@ -474,12 +475,6 @@ static int set_clean(struct apt_run *r, bool clean)
 	return sl_catalog_state_set(r->ctx->cat, r->ctx->source_id, "apt.clean", clean ? config_fingerprint(r) : "0");
 }
 
-static int gpg_home(const struct sl_sync_ctx *ctx, char *buf, size_t cap)
-{
-	int n = snprintf(buf, cap, "%s/gnupg/%s", ctx->cfg->state_dir, ctx->src->name);
-	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
-}
-
 /* Seal what the run has: the verifier decides (sync.c settles the snapshot). After a pre-check refused
  * something the snapshot holds the evidence up to that point, so the verifier records the refusal with
  * its reason; "apt.clean" stays unset, so the next run asks for everything again. */
@@ -542,7 +537,7 @@ static int sync_releases(struct apt_run *r, char **cause)
 static int precheck_releases(struct apt_run *r, bool *refused, char **cause)
 {
 	char home[SL_MAX_PATH];
-	int rc = gpg_home(r->ctx, home, sizeof home);
+	int rc = sl_verify_gpg_home(r->ctx->cfg, r->ctx->src, home, sizeof home);
 	if (rc < 0)
 		return sl_cause(cause, rc, "state_dir path too long");
 	struct sl_gpg *gpg = sl_gpg_new(home, r->src->keyring, (const char *const *)r->src->fingerprints.v,

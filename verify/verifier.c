@@ -45,12 +45,17 @@ int sl_verify_verdict(struct sl_verify_ctx *v, char **cause)
 	return sl_cause(cause, -SL_E_VERIFY, "%s (and %u more failed check(s))", v->first_failure, v->failed - 1);
 }
 
+int sl_verify_gpg_home(const struct sl_config *cfg, const struct sl_source *src, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/gnupg/%s", cfg->state_dir, src->name);
+	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
+}
+
 struct sl_gpg *sl_verify_gpg(const struct sl_verify_ctx *v, const char *keyring, const char *const *allowed_fprs,
 			     size_t n_allowed, char **cause)
 {
 	char home[SL_MAX_PATH];
-	int n = snprintf(home, sizeof home, "%s/gnupg/%s", v->cfg->state_dir, v->src->name);
-	if (n < 0 || (size_t)n >= sizeof home) {
+	if (sl_verify_gpg_home(v->cfg, v->src, home, sizeof home) < 0) {
 		sl_cause(cause, -SL_E_TOOBIG, "GnuPG home for %s: path too long", v->src->name);
 		return NULL;
 	}

@@ -79,6 +79,10 @@ bool sl_verify_check(struct sl_verify_ctx *v, const char *subject, const char *c
 /* The verdict after all checks: 0 when none failed, else -SL_E_VERIFY with *cause = first_failure. */
 int sl_verify_verdict(struct sl_verify_ctx *v, char **cause);
 
+/* The path of a source's isolated GnuPG home (STATE/gnupg/<source>): the verifier's, and the one a
+ * syncer's pre-check uses, so both see the same imported keyring. 0 or -SL_E_TOOBIG. */
+int sl_verify_gpg_home(const struct sl_config *cfg, const struct sl_source *src, char *buf, size_t cap);
+
 /* An isolated GnuPG home for this source's verification (STATE/gnupg/<source>) holding exactly the
  * given keyring, restricted to allowed fingerprints (n 0: any key of the keyring). NULL + cause. */
 struct sl_gpg *sl_verify_gpg(const struct sl_verify_ctx *v, const char *keyring, const char *const *allowed_fprs,
