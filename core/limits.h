@@ -129,6 +129,14 @@
 #define SL_MAX_BUNDLE_ACK        (1u << 20)        /* bytes of an acknowledgement: one line per held snapshot */
 #define SL_BUNDLE_COPY_BYTES     (256u << 10)      /* bytes per read and write when streaming one object */
 
+/* Deltas and recompression of changed indices in transfer bundles (core/delta.c, core/recompress.c) */
+#define SL_DELTA_CHUNK_MAX       (64u << 10)       /* bytes: hard end of one content-defined chunk (binary data without newlines); also the I/O unit */
+#define SL_MAX_DELTA_CHUNKS      (1u << 20)        /* chunks of an old file indexed by sl_delta_make: ~ 500 B each covers ~ 500 MB; table <= 32 MiB */
+#define SL_MAX_RECOMPRESS_TOKEN  256               /* bytes of a recompression token with its NUL: a gzip header with a file name */
+#define SL_MAX_RECOMPRESS_GZIP_HEADER 96           /* bytes of a gzip header carried in a token: 10 fixed plus a file name */
+#define SL_MAX_RECOMPRESS_XZ_DICT (64u << 20)      /* bytes: largest xz dictionary tried or run (xz -9's); encoder memory ~ 11x this */
+#define SL_RECOMPRESS_PREFIX     (1u << 20)        /* bytes of output every candidate must reproduce before one is run to the end */
+
 /* Publishing */
 #define SL_MAX_RELEASE_FIELD     1024              /* bytes of one upstream field (Description...) copied into a generated Release */
 #define SL_MAX_KEY_UID           256               /* bytes in the signing key's user ID (name + e-mail) given to sluice keys */
