@@ -320,13 +320,15 @@ static int index_old(struct chunker *c, struct table *t)
 	const uint8_t *p;
 	size_t len;
 	uint64_t off;
-	int rc = 0;
-	while (t->count < SL_MAX_DELTA_CHUNKS && (rc = chunk_next(c, &p, &len, &off)) > 0) {
+	while (t->count < SL_MAX_DELTA_CHUNKS) {
+		int rc = chunk_next(c, &p, &len, &off);
+		if (rc <= 0)
+			return rc;
 		rc = table_add(t, chunk_hash(p, len), off, len);
 		if (rc < 0)
 			return rc;
 	}
-	return t->count < SL_MAX_DELTA_CHUNKS ? rc : 0;
+	return 0;
 }
 
 /* Walk the new file chunk by chunk: extend the current copy, start a copy found in the table, or add. */
@@ -336,7 +338,10 @@ static int walk_new(struct maker *m, struct chunker *c, const struct table *t)
 	size_t len;
 	uint64_t off, total = 0;
 	int rc;
-	while ((rc = chunk_next(c, &p, &len, &off)) > 0) {
+	for (;;) {
+		rc = chunk_next(c, &p, &len, &off);
+		if (rc <= 0)
+			break;
 		total += len;
 		rc = 0;
 		if (m->pend == TAG_COPY)
