@@ -6,7 +6,7 @@ set -euo pipefail
 
 BUILD=(build-essential cmake pkg-config libcurl4-openssl-dev libarchive-dev libgpgme-dev libsqlite3-dev
        libmicrohttpd-dev libjansson-dev libinih-dev libssl-dev libcmocka-dev libsolv-dev libsolvext-dev
-       libclamav-dev libxml2-dev librpm-dev libcreaterepo-c-dev)
+       libclamav-dev libxml2-dev librpm-dev libcreaterepo-c-dev liblzma-dev zlib1g-dev)
 RUN=(gnupg ca-certificates xz-utils)
 # Real upstreams and real clients for the integration tests and benchmarks.
 TEST=(nginx-light apt-utils dpkg-dev clamav clamav-freshclam docker-registry skopeo umoci containerd aptly wrk haproxy

@@ -135,7 +135,6 @@
 #define SL_MAX_RECOMPRESS_TOKEN  256               /* bytes of a recompression token with its NUL: a gzip header with a file name */
 #define SL_MAX_RECOMPRESS_GZIP_HEADER 96           /* bytes of a gzip header carried in a token: 10 fixed plus a file name */
 #define SL_MAX_RECOMPRESS_XZ_DICT (64u << 20)      /* bytes: largest xz dictionary tried or run (xz -9's); encoder memory ~ 11x this */
-#define SL_RECOMPRESS_PREFIX     (1u << 20)        /* bytes of output every candidate must reproduce before one is run to the end */
 
 /* Publishing */
 #define SL_MAX_RELEASE_FIELD     1024              /* bytes of one upstream field (Description...) copied into a generated Release */
