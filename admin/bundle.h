@@ -39,6 +39,9 @@ int sl_bundle_check(struct sl_cli *cli, char **paths, const char *keyring);
 int sl_bundle_import(struct sl_cli *cli, char **paths);
 /* `import --status`: bundles seen, which volumes and objects are still missing. */
 int sl_bundle_import_status(struct sl_cli *cli);
+/* For `sluice gc`: mark every object a bundle still waiting for volumes needs (its manifest, its objects,
+ * the entries and build inputs it names), which no snapshot references yet. 0 or negative. */
+int sl_bundle_gc_keep(struct sl_cli *cli);
 /* `ack --to FILE`: signed by sluice's key. */
 int sl_bundle_ack(struct sl_cli *cli, const char *to);
 

@@ -4,6 +4,7 @@
  * into pax volumes, one object at a time, re-hashing each on the way out (a corrupt store object is never
  * carried). Volumes appear under their final names only when complete (temp + fsync + rename). */
 #include "admin/bundle.h"
+#include "admin/bundle_delta.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -36,6 +37,8 @@
 struct picked {
 	const struct sl_source *src;
 	int64_t source_id, snap_id;
+	int64_t base_id;                 /* a snapshot the inside holds: the entries travel as changes to it */
+	char base_digest[SL_SHA256_HEX];
 };
 
 struct exp {
@@ -47,8 +50,11 @@ struct exp {
 	struct picked *pick;
 	size_t npick;
 	char manifest_path[4096];
+	int format;                      /* SL_BUNDLE_FORMAT, or _DELTA when a source travels as changes */
+	struct sl_bundle_plan *plan;
 	/* object pass */
 	FILE *mf;
+	size_t next_patch;               /* plan patches are merged into the digest-ordered objects */
 	uint64_t n_objects, object_bytes, vol_bytes;
 	unsigned volume;
 	struct sl_bundle_progress prog;
@@ -196,9 +202,62 @@ static int write_entry(void *arg, const struct sl_entry *e)
 	return sl_bundle_write_entry(arg, e);
 }
 
-static int write_object(void *arg, const char *sha256, uint64_t size)
+static int write_change(void *arg, const struct sl_entry *e, const char *base_sha256)
 {
-	struct exp *x = arg;
+	(void)base_sha256;
+	return e->sha256 == NULL ? sl_bundle_write_drop(arg, e->path) : sl_bundle_write_entry(arg, e);
+}
+
+static int note_candidate(void *arg, const struct sl_entry *e, const char *base_sha256)
+{
+	if (e->sha256 == NULL || base_sha256 == NULL || strcmp(e->sha256, base_sha256) == 0)
+		return 0;
+	return sl_bundle_plan_candidate(arg, e->sha256, e->size, base_sha256);
+}
+
+static int note_carried(void *arg, const char *sha256, uint64_t size)
+{
+	(void)size;
+	return sl_bundle_plan_carried(arg, sha256);
+}
+
+/* Per source, the base the inside holds (if any), and the plan of what it can build from it. */
+static int plan_deltas(struct exp *x)
+{
+	struct sl_cli *cli = x->cli;
+	bool any = false;
+	for (size_t i = 0; i < x->npick; i++) {
+		struct picked *pk = &x->pick[i];
+		int rc = sl_catalog_bundle_export_base(cli->cat, x->seq, pk->source_id, &pk->base_id);
+		struct sl_snapshot_info s;
+		if (rc == 0 && pk->base_id != 0 && (rc = sl_catalog_snapshot_get(cli->cat, pk->base_id, &s)) == 0) {
+			snprintf(pk->base_digest, sizeof pk->base_digest, "%s", s.content_digest);
+			sl_snapshot_info_release(&s);
+			any = true;
+			rc = sl_catalog_bundle_export_changes(cli->cat, pk->snap_id, pk->base_id, NULL, note_candidate,
+							      x->plan);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "sluice: %s: cannot work out the changes since the inside's snapshot: %s\n",
+				pk->src->name, sl_strerror(rc));
+			return rc;
+		}
+	}
+	x->format = any ? SL_BUNDLE_FORMAT_DELTA : SL_BUNDLE_FORMAT;
+	if (!any)
+		return 0;
+	int rc = sl_catalog_bundle_export_objects(cli->cat, x->seq, note_carried, x->plan);
+	char *cause = NULL;
+	if (rc == 0)
+		rc = sl_bundle_plan_make(x->plan, &cause);
+	if (rc < 0)
+		fprintf(stderr, "sluice: cannot make the delta's patches: %s\n", cause ? cause : sl_strerror(rc));
+	free(cause);
+	return rc;
+}
+
+static int put_object(struct exp *x, const char *sha256, uint64_t size)
+{
 	/* A new volume once this one has objects and this one would overflow it; an object larger than the
 	 * volume size gets a volume of its own. */
 	if (x->o->volume_size > 0 && x->vol_bytes > 0 && x->vol_bytes + size > x->o->volume_size) {
@@ -211,6 +270,37 @@ static int write_object(void *arg, const char *sha256, uint64_t size)
 	struct sl_bundle_object o = { .size = size, .volume = x->volume };
 	snprintf(o.sha256, sizeof o.sha256, "%s", sha256);
 	return sl_bundle_write_object(x->mf, &o);
+}
+
+/* The carried objects in digest order: those the store query names, less what the inside builds, plus the
+ * patches it builds from. */
+static int write_object(void *arg, const char *sha256, uint64_t size)
+{
+	struct exp *x = arg;
+	const struct sl_bundle_object *pt;
+	int rc = 0;
+	while (rc == 0 && (pt = sl_bundle_plan_patch(x->plan, x->next_patch)) != NULL &&
+	       strcmp(pt->sha256, sha256) <= 0) {
+		x->next_patch++;
+		if (strcmp(pt->sha256, sha256) < 0)
+			rc = put_object(x, pt->sha256, pt->size);
+	}
+	if (rc == 0 && !sl_bundle_plan_replaced(x->plan, sha256))
+		rc = put_object(x, sha256, size);
+	return rc;
+}
+
+static int write_rest(struct exp *x)
+{
+	const struct sl_bundle_object *pt;
+	int rc = 0;
+	while (rc == 0 && (pt = sl_bundle_plan_patch(x->plan, x->next_patch)) != NULL) {
+		x->next_patch++;
+		rc = put_object(x, pt->sha256, pt->size);
+	}
+	for (size_t i = 0; rc == 0 && i < sl_bundle_plan_builds(x->plan); i++)
+		rc = sl_bundle_write_build(x->mf, sl_bundle_plan_build(x->plan, i));
+	return rc;
 }
 
 static int write_manifest(struct exp *x, const struct sl_bundle_header *h)
@@ -236,16 +326,27 @@ static int write_manifest(struct exp *x, const struct sl_bundle_header *h)
 		snprintf(bs.content_digest, sizeof bs.content_digest, "%s", s.content_digest);
 		rc = sl_bundle_write_source(x->mf, &bs);
 		sl_snapshot_info_release(&s);
-		if (rc == 0)
-			rc = sl_catalog_snapshot_entries(cli->cat, x->pick[i].snap_id, write_entry, x->mf);
+		const struct picked *pk = &x->pick[i];
+		struct sl_bundle_delta d = { .base_snapshot = pk->base_id };
+		memcpy(d.base_digest, pk->base_digest, sizeof d.base_digest);
+		if (rc == 0 && pk->base_id != 0)
+			rc = sl_catalog_bundle_export_changes(cli->cat, pk->snap_id, pk->base_id, &d.n_listed, NULL, NULL);
+		if (rc == 0 && pk->base_id != 0)
+			rc = sl_bundle_write_delta_of(x->mf, &d);
+		if (rc == 0 && pk->base_id != 0)
+			rc = sl_catalog_bundle_export_changes(cli->cat, pk->snap_id, pk->base_id, NULL, write_change, x->mf);
+		else if (rc == 0)
+			rc = sl_catalog_snapshot_entries(cli->cat, pk->snap_id, write_entry, x->mf);
 	}
 	x->volume = 1;
 	if (rc == 0)
 		rc = sl_catalog_bundle_export_objects(cli->cat, x->seq, write_object, x);
-	struct sl_bundle_end e = { .n_sources = x->npick, .n_objects = x->n_objects, .object_bytes = x->object_bytes,
-				   .volumes = x->volume };
 	if (rc == 0)
-		rc = sl_bundle_write_end(x->mf, &e);
+		rc = write_rest(x);
+	struct sl_bundle_end e = { .n_sources = x->npick, .n_objects = x->n_objects, .object_bytes = x->object_bytes,
+				   .volumes = x->volume, .n_builds = sl_bundle_plan_builds(x->plan) };
+	if (rc == 0)
+		rc = sl_bundle_write_end(x->mf, x->format, &e);
 	if (fflush(x->mf) != 0 || fsync(fileno(x->mf)) != 0)
 		rc = rc < 0 ? rc : -errno;
 	fclose(x->mf);
@@ -502,6 +603,10 @@ static int run(struct exp *x)
 		h.base = SL_BASE_ACK;
 		snprintf(base, sizeof base, "ack %.16s", h.base_ack);
 	}
+	x->plan = sl_bundle_plan_new(cli->store);
+	if (x->plan == NULL || plan_deltas(x) < 0)
+		return SL_EXIT_FAIL;
+	h.format = x->format;
 	x->created = time(NULL);
 	memcpy(h.exporter, x->fpr, sizeof h.exporter);
 	h.sequence = (uint64_t)x->seq;
@@ -546,6 +651,11 @@ static int run(struct exp *x)
 	sl_units_format_size(x->object_bytes, size, sizeof size);
 	fprintf(stderr, "sluice: bundle %lld (base %s): %zu source(s), %" PRIu64 " object(s), %s in %u volume(s)\n",
 		(long long)x->seq, base, x->npick, x->n_objects, size, x->volume);
+	if (sl_bundle_plan_targets(x->plan) > 0) {
+		sl_units_format_size(sl_bundle_plan_saved(x->plan), size, sizeof size);
+		fprintf(stderr, "sluice: %zu changed file(s) travel as patches the inside rebuilds from what it holds "
+			"(%s fewer)\n", sl_bundle_plan_targets(x->plan), size);
+	}
 	if (arr != NULL)
 		sl_cli_json_out(arr);   /* the volumes' paths, as printed without --json */
 	return SL_EXIT_OK;
@@ -556,6 +666,7 @@ int sl_bundle_export(struct sl_cli *cli, const struct sl_bundle_export_opts *o)
 	struct exp x = { .cli = cli, .o = o };
 	int code = run(&x);
 	sl_keys_free(x.keys);
+	sl_bundle_plan_free(x.plan);
 	free(x.pick);
 	return code;
 }

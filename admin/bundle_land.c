@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin/bundle_delta.h"
 #include "admin/bundle_int.h"
 #include "admin/cli.h"
 #include "core/bundle_manifest.h"
@@ -37,9 +38,38 @@ FILE *sl_bundle_open_stored(struct sl_bundle_imp *im, const char *sha)
 #define MAX_LISTED_VOLUMES 20    /* missing volumes named in one message; the count says the rest */
 
 struct missing {
-	uint64_t objects, bytes, entries;
+	uint64_t objects, bytes, entries, builds;
+	unsigned bases;                  /* delta sources whose base snapshot is not here */
 	unsigned volumes[MAX_LISTED_VOLUMES], nvol, more_vol;
 };
+
+struct base_check {
+	struct sl_store *store;
+	uint64_t missing;
+};
+
+static int base_object(void *arg, const struct sl_entry *e)
+{
+	struct base_check *b = arg;
+	if (!sl_store_has_size(b->store, e->sha256, e->size))
+		b->missing++;
+	return 0;
+}
+
+/* A delta source's base: this side's copy (found by content digest) and every object of it. */
+static void check_base(struct sl_bundle_imp *im, const char *source, const struct sl_bundle_delta *d,
+		       struct missing *m)
+{
+	struct sl_catalog *cat = im->cli->cat;
+	int64_t sid = 0, base = 0;
+	if (sl_catalog_source_id(cat, source, &sid) < 0 || sl_catalog_bundle_find_base(cat, sid, d->base_digest, &base) < 0) {
+		m->bases++;
+		return;
+	}
+	struct base_check b = { .store = im->store };
+	sl_catalog_snapshot_entries(cat, base, base_object, &b);
+	m->entries += b.missing;
+}
 
 /* What of the manifest is not in the store: objects (by volume) and entries neither carried nor held. */
 static int find_missing(struct sl_bundle_imp *im, const char *msha, struct missing *m)
@@ -54,9 +84,17 @@ static int find_missing(struct sl_bundle_imp *im, const char *msha, struct missi
 		return -SL_E_NOTFOUND;
 	}
 	int t;
-	char *cause = NULL;
+	char *cause = NULL, source[SL_MAX_NAME + 1] = "";
 	while ((t = sl_bundle_next(r, &cause)) > 0) {
-		if (t == SL_BREC_ENTRY) {
+		if (t == SL_BREC_SOURCE) {
+			snprintf(source, sizeof source, "%s", sl_bundle_source(r)->name);
+		} else if (t == SL_BREC_DELTA) {
+			check_base(im, source, sl_bundle_delta(r), m);
+		} else if (t == SL_BREC_BUILD) {
+			const struct sl_bundle_build *b = sl_bundle_build(r);
+			if (!sl_store_has_size(im->store, b->target, b->size))
+				m->builds++;
+		} else if (t == SL_BREC_ENTRY) {
 			const struct sl_entry *e = sl_bundle_entry(r);
 			if (!sl_store_has_size(im->store, e->sha256, e->size))
 				m->entries++;
@@ -249,6 +287,35 @@ static void start_source(struct land *l, const struct sl_bundle_source *bs)
 	l->building = true;
 }
 
+/* A delta: the candidate starts as this side's copy of the base (checked present before landing). */
+static void start_delta(struct land *l, const struct sl_bundle_delta *d)
+{
+	if (!l->building || l->err < 0)
+		return;
+	struct sl_cli *cli = l->im->cli;
+	int64_t base = 0;
+	int rc = sl_catalog_bundle_find_base(cli->cat, l->source_id, d->base_digest, &base);
+	if (rc == 0)
+		rc = sl_catalog_bundle_copy_entries(cli->cat, base, l->snap_id);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: %s: the delta's base (snapshot %lld of the exporter) is not here: %s\n",
+			l->bs.name, (long long)d->base_snapshot, sl_strerror(rc));
+		l->err = rc;
+	}
+}
+
+static void drop_entry(struct land *l, const char *path)
+{
+	if (!l->building || l->err < 0)
+		return;
+	int rc = sl_catalog_bundle_drop_entry(l->im->cli->cat, l->snap_id, path);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: %s: the delta removes %s, which its base does not hold: %s\n", l->bs.name, path,
+			rc == -SL_E_NOTFOUND ? "inconsistent bundle" : sl_strerror(rc));
+		l->err = rc == -SL_E_NOTFOUND ? -SL_E_VERIFY : rc;
+	}
+}
+
 static void add_entry(struct land *l, const struct sl_entry *e)
 {
 	if (!l->building || l->err < 0)
@@ -353,6 +420,35 @@ int sl_bundle_land(struct sl_bundle_imp *im, const char *exporter, int64_t seq, 
 	rc = find_missing(im, manifest_sha, &m);
 	if (rc < 0)
 		return rc;
+	if (m.objects == 0 && m.bases > 0) {
+		printf("bundle %lld of exporter %s: %u source(s) are changes to a snapshot this side does not hold (an "
+		       "earlier bundle not imported, or removed here): import that bundle first, or export again with "
+		       "the --ack of this side (sluice ack)\n", (long long)seq, exporter, m.bases);
+		return 0;
+	}
+	if (m.objects == 0 && m.builds > 0) {
+		/* Every carried object is here: make what the inside builds from patches, then look again. */
+		FILE *mf = sl_bundle_open_stored(im, manifest_sha);
+		uint64_t built = 0;
+		char *cause = NULL;
+		rc = mf != NULL ? sl_bundle_builds_run(im->store, mf, &built, &cause) : -SL_E_NOTFOUND;
+		if (mf != NULL)
+			fclose(mf);
+		if (rc < 0) {
+			fprintf(stderr, "sluice: bundle %lld of exporter %s: %s\n", (long long)seq, exporter,
+				cause ? cause : sl_strerror(rc));
+			free(cause);
+			return rc;
+		}
+		if (!cli->json)
+			printf("bundle %lld of exporter %s: %" PRIu64 " file(s) rebuilt from patches and what this side "
+			       "holds\n", (long long)seq, exporter, built);
+		rc = sl_store_sync(im->store);
+		if (rc == 0)
+			rc = find_missing(im, manifest_sha, &m);
+		if (rc < 0)
+			return rc;
+	}
 	if (m.objects > 0 || m.entries > 0) {
 		char vols[256], size[32];
 		volumes_text(&m, vols, sizeof vols);
@@ -380,6 +476,14 @@ int sl_bundle_land(struct sl_bundle_imp *im, const char *exporter, int64_t seq, 
 	while (l.err == 0 && (t = sl_bundle_next(r, &cause)) > 0) {
 		if (t == SL_BREC_ENTRY) {
 			add_entry(&l, sl_bundle_entry(r));
+			continue;
+		}
+		if (t == SL_BREC_DELTA) {
+			start_delta(&l, sl_bundle_delta(r));
+			continue;
+		}
+		if (t == SL_BREC_DROP) {
+			drop_entry(&l, sl_bundle_entry(r)->path);
 			continue;
 		}
 		finish_source(&l);
@@ -413,6 +517,55 @@ int sl_bundle_land(struct sl_bundle_imp *im, const char *exporter, int64_t seq, 
 	if (rc == 0 && !cli->json)
 		printf("bundle %lld of exporter %s imported\n", (long long)seq, exporter);
 	return rc;
+}
+
+/* ---- gc ---- */
+
+struct keep {
+	struct sl_bundle_imp *im;
+	int err;
+};
+
+static int keep_one(void *arg, const struct sl_bundle_import *b)
+{
+	struct keep *k = arg;
+	struct sl_catalog *cat = k->im->cli->cat;
+	if (b->landed)
+		return 0;
+	int rc = sl_catalog_bundle_gc_keep(cat, b->manifest_digest);
+	FILE *f = rc == 0 ? sl_bundle_open_stored(k->im, b->manifest_digest) : NULL;
+	struct sl_bundle_reader *r = f != NULL ? sl_bundle_reader_file(f) : NULL;
+	int t = 0;
+	char *cause = NULL;
+	while (rc == 0 && r != NULL && (t = sl_bundle_next(r, &cause)) > 0) {
+		if (t == SL_BREC_OBJECT) {
+			rc = sl_catalog_bundle_gc_keep(cat, sl_bundle_object(r)->sha256);
+		} else if (t == SL_BREC_BUILD) {
+			const struct sl_bundle_build *bd = sl_bundle_build(r);
+			rc = sl_catalog_bundle_gc_keep(cat, bd->target);
+			if (rc == 0)
+				rc = sl_catalog_bundle_gc_keep(cat, bd->in1);
+			if (rc == 0 && bd->in2[0])
+				rc = sl_catalog_bundle_gc_keep(cat, bd->in2);
+		} else if (t == SL_BREC_ENTRY) {
+			rc = sl_catalog_bundle_gc_keep(cat, sl_bundle_entry(r)->sha256);
+		}
+	}
+	free(cause);   /* an unreadable manifest keeps nothing more: import --status reports it */
+	sl_bundle_reader_free(r);
+	if (f != NULL)
+		fclose(f);
+	if (rc < 0)
+		k->err = rc;
+	return rc < 0 ? 1 : 0;
+}
+
+int sl_bundle_gc_keep(struct sl_cli *cli)
+{
+	struct sl_bundle_imp im = { .cli = cli, .store = cli->store };
+	struct keep k = { .im = &im };
+	int rc = sl_catalog_bundle_imports(cli->cat, keep_one, &k);
+	return rc < 0 ? rc : k.err;
 }
 
 /* ---- import --status ---- */

@@ -5,9 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "admin/bundle.h"
 #include "admin/cli.h"
 #include "admin/publish.h"
 #include "core/catalog.h"
+#include "core/catalog_bundle.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -176,6 +178,8 @@ static int gc_cb(void *arg, const char *sha256, const char *path)
 	}
 	bool used = true;
 	int rc = sl_catalog_digest_referenced(ga->cli->cat, sha256, &used);
+	if (rc == 0 && !used)
+		rc = sl_catalog_bundle_gc_kept(ga->cli->cat, sha256, &used);   /* a bundle awaiting volumes */
 	if (rc < 0) {
 		ga->err = rc;
 		return 1;
@@ -222,6 +226,13 @@ int sl_cmd_gc(struct sl_cli *cli, int argc, char **argv)
 		locks[nlocks++] = fd;
 	}
 	struct gc_arg ga = { .cli = cli, .dry_run = sl_cli_flag(argc, argv, "--dry-run") };
+	int kr = sl_bundle_gc_keep(cli);
+	if (kr < 0) {
+		fprintf(stderr, "sluice: gc: cannot list what bundles awaiting volumes need: %s\n", sl_strerror(kr));
+		for (size_t k = 0; k < nlocks; k++)
+			sl_sync_unlock(locks[k]);
+		return SL_EXIT_FAIL;
+	}
 	/* Old generations past grace go first (reconcile does that, and repairs a half-switched publication),
 	 * so the objects only they held are really freed. */
 	if (!ga.dry_run) {

@@ -32,8 +32,8 @@ static int put_enc(FILE *f, const char *s, bool optional)
 int sl_bundle_write_header(FILE *f, const struct sl_bundle_header *h)
 {
 	int r = fprintf(f, "sluice-bundle\t%d\nexporter\t%s\nsequence\t%" PRIu64 "\ncreated\t%" PRId64
-			"\nvalid-until\t%" PRId64 "\n", SL_BUNDLE_FORMAT, h->exporter, h->sequence, h->created,
-			h->valid_until);
+			"\nvalid-until\t%" PRId64 "\n", h->format == SL_BUNDLE_FORMAT_DELTA ? SL_BUNDLE_FORMAT_DELTA :
+			SL_BUNDLE_FORMAT, h->exporter, h->sequence, h->created, h->valid_until);
 	if (r < 0)
 		return -EIO;
 	if (h->base == SL_BASE_FULL)
@@ -72,20 +72,51 @@ int sl_bundle_write_entry(FILE *f, const struct sl_entry *e)
 	return r;
 }
 
+int sl_bundle_write_delta_of(FILE *f, const struct sl_bundle_delta *d)
+{
+	return fprintf(f, "delta-of\t%" PRId64 "\t%s\t%" PRIu64 "\n", d->base_snapshot, d->base_digest,
+		       d->n_listed) < 0 ? -EIO : 0;
+}
+
+int sl_bundle_write_drop(FILE *f, const char *path)
+{
+	int r = fputs("drop\t", f) == EOF ? -EIO : 0;
+	if (r == 0)
+		r = put_enc(f, path, false);
+	return r < 0 ? r : fputc('\n', f) == EOF ? -EIO : 0;
+}
+
 int sl_bundle_write_object(FILE *f, const struct sl_bundle_object *o)
 {
 	return fprintf(f, "object\t%s\t%" PRIu64 "\t%u\n", o->sha256, o->size, o->volume) < 0 ? -EIO : 0;
 }
 
-int sl_bundle_write_end(FILE *f, const struct sl_bundle_end *e)
+static const char *const op_names[] = { [SL_BUILD_PATCH] = "patch", [SL_BUILD_UNPACK] = "unpack",
+					[SL_BUILD_PACK] = "pack" };
+
+int sl_bundle_write_build(FILE *f, const struct sl_bundle_build *b)
 {
-	return fprintf(f, "end\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%u\n", e->n_sources, e->n_objects,
-		       e->object_bytes, e->volumes) < 0 ? -EIO : 0;
+	if (b->op < SL_BUILD_PATCH || b->op > SL_BUILD_PACK)
+		return -EINVAL;
+	if (fprintf(f, "build\t%s\t%" PRIu64 "\t%s\t%s\t%s\t", b->target, b->size, op_names[b->op], b->in1,
+		    b->in2[0] ? b->in2 : "-") < 0)
+		return -EIO;
+	int r = put_enc(f, b->token[0] ? b->token : NULL, true);
+	return r < 0 ? r : fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+int sl_bundle_write_end(FILE *f, int format, const struct sl_bundle_end *e)
+{
+	int r = fprintf(f, "end\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%u", e->n_sources, e->n_objects,
+			e->object_bytes, e->volumes);
+	if (r >= 0 && format == SL_BUNDLE_FORMAT_DELTA)
+		r = fprintf(f, "\t%" PRIu64, e->n_builds);
+	return r < 0 || fputc('\n', f) == EOF ? -EIO : 0;
 }
 
 /* ---- reading ---- */
 
-enum phase { PH_START, PH_HEADER_DONE, PH_SOURCES, PH_OBJECTS, PH_ENDED, PH_DONE };
+enum phase { PH_START, PH_HEADER_DONE, PH_SOURCES, PH_OBJECTS, PH_BUILDS, PH_ENDED, PH_DONE };
 
 struct sl_bundle_reader {
 	const char *mem;
@@ -99,9 +130,13 @@ struct sl_bundle_reader {
 	struct sl_bundle_source s;
 	struct sl_entry e;
 	struct sl_bundle_object o;
+	struct sl_bundle_delta d;
+	struct sl_bundle_build b;
 	struct sl_bundle_end end;
 	/* running checks */
-	uint64_t n_sources, entries_left, entry_bytes, n_objects, object_bytes;
+	uint64_t n_sources, entries_left, entry_bytes, n_objects, object_bytes, n_builds;
+	bool delta_due;                 /* a source of format 2 may be followed by delta-of */
+	bool in_delta;                  /* the current source's records are changes */
 	char last_name[SL_MAX_NAME + 1];
 	char *last_path;                /* SL_MAX_REL_PATH + 1 */
 	char last_sha[SL_SHA256_HEX];
@@ -304,8 +339,10 @@ static int header_line(struct sl_bundle_reader *r, char **f, int nf, char **caus
 		return BAD("manifest line %" PRIu64 ": expected '%s'", ln, idx < 6 ? order[idx] : "source");
 	switch (idx) {
 	case 0:
-		if (nf != 2 || strcmp(f[1], "1") != 0)
-			return BAD("manifest line 1: not a sluice bundle of format %d", SL_BUNDLE_FORMAT);
+		if (nf != 2 || (strcmp(f[1], "1") != 0 && strcmp(f[1], "2") != 0))
+			return BAD("manifest line 1: not a sluice bundle of format %d or %d", SL_BUNDLE_FORMAT,
+				   SL_BUNDLE_FORMAT_DELTA);
+		r->h.format = f[1][0] - '0';
 		break;
 	case 1:
 		if (nf != 2 || !valid_fpr(f[1]))
@@ -375,7 +412,53 @@ static int source_line(struct sl_bundle_reader *r, char **f, int nf, char **caus
 	r->entries_left = s->n_entries;
 	r->entry_bytes = 0;
 	r->have_path = false;
+	r->in_delta = false;
+	r->delta_due = r->h.format == SL_BUNDLE_FORMAT_DELTA;
 	return SL_BREC_SOURCE;
+}
+
+static int delta_line(struct sl_bundle_reader *r, char **f, int nf, char **cause)
+{
+	uint64_t ln = r->lineno, snap;
+	if (nf != 4 || !parse_u64(f[1], MAX_SEQUENCE, &snap) || snap == 0 || !sl_digest_valid_sha256(f[2]) ||
+	    !parse_u64(f[3], SL_MAX_BUNDLE_ENTRIES, &r->d.n_listed))
+		return BAD("manifest line %" PRIu64 ": bad delta-of", ln);
+	r->d.base_snapshot = (int64_t)snap;
+	memcpy(r->d.base_digest, f[2], SL_SHA256_HEX);
+	r->delta_due = false;
+	r->in_delta = true;
+	r->entries_left = r->d.n_listed;
+	return SL_BREC_DELTA;
+}
+
+/* A path record's path: decoded into dec[0], in order after the source's previous one. */
+static int take_path(struct sl_bundle_reader *r, const char *field, char **cause)
+{
+	uint64_t ln = r->lineno;
+	bool null;
+	if (!decode(field, r->dec[0], SL_MAX_REL_PATH, false, &null) || r->dec[0][0] == '\0')
+		return BAD("manifest line %" PRIu64 ": bad path", ln);
+	if (r->have_path && strcmp(r->dec[0], r->last_path) <= 0)
+		return BAD("manifest line %" PRIu64 ": path out of order or repeated", ln);
+	memcpy(r->last_path, r->dec[0], strlen(r->dec[0]) + 1);
+	r->have_path = true;
+	return 0;
+}
+
+static int drop_line(struct sl_bundle_reader *r, char **f, int nf, char **cause)
+{
+	uint64_t ln = r->lineno;
+	if (nf != 2)
+		return BAD("manifest line %" PRIu64 ": a drop has 1 field", ln);
+	if (r->entries_left == 0)
+		return BAD("manifest line %" PRIu64 ": more changes than the delta of '%s' declares", ln, r->s.name);
+	int rc = take_path(r, f[1], cause);
+	if (rc < 0)
+		return rc;
+	r->s.summary = NULL;
+	r->e = (struct sl_entry){ .path = r->dec[0] };
+	r->entries_left--;
+	return SL_BREC_DROP;
 }
 
 static int entry_line(struct sl_bundle_reader *r, char **f, int nf, char **cause)
@@ -386,10 +469,10 @@ static int entry_line(struct sl_bundle_reader *r, char **f, int nf, char **cause
 		return BAD("manifest line %" PRIu64 ": an entry has 5 fields", ln);
 	if (r->entries_left == 0)
 		return BAD("manifest line %" PRIu64 ": more entries than source '%s' declares", ln, r->s.name);
-	if (!decode(f[1], r->dec[0], SL_MAX_REL_PATH, false, &null) || r->dec[0][0] == '\0')
-		return BAD("manifest line %" PRIu64 ": bad path", ln);
-	if (r->have_path && strcmp(r->dec[0], r->last_path) <= 0)
-		return BAD("manifest line %" PRIu64 ": path out of order or repeated", ln);
+	r->delta_due = false;
+	int rc = take_path(r, f[1], cause);
+	if (rc < 0)
+		return rc;
 	if (!sl_digest_valid_sha256(f[2]) || !parse_u64(f[3], SL_MAX_ARTIFACT_BYTES, &r->e.size))
 		return BAD("manifest line %" PRIu64 ": bad digest or size", ln);
 	if (!decode(f[4], r->dec[1], 64, false, &null) || r->dec[1][0] == '\0')
@@ -398,8 +481,6 @@ static int entry_line(struct sl_bundle_reader *r, char **f, int nf, char **cause
 	if (!decode(f[5], r->dec[2], SL_MAX_BUNDLE_LINE, true, &null))
 		return BAD("manifest line %" PRIu64 ": bad meta encoding", ln);
 	r->s.summary = NULL;
-	memcpy(r->last_path, r->dec[0], strlen(r->dec[0]) + 1);
-	r->have_path = true;
 	memcpy(r->last_sha, f[2], SL_SHA256_HEX);
 	r->e.path = r->dec[0];
 	r->e.sha256 = r->last_sha;
@@ -407,7 +488,7 @@ static int entry_line(struct sl_bundle_reader *r, char **f, int nf, char **cause
 	r->e.meta_json = null ? NULL : r->dec[2];
 	r->entries_left--;
 	r->entry_bytes += r->e.size;
-	if (r->entries_left == 0 && r->entry_bytes != r->s.total_bytes)
+	if (r->entries_left == 0 && !r->in_delta && r->entry_bytes != r->s.total_bytes)
 		return BAD("manifest line %" PRIu64 ": entries of '%s' add up to %" PRIu64 " bytes, not %" PRIu64, ln,
 			   r->s.name, r->entry_bytes, r->s.total_bytes);
 	return SL_BREC_ENTRY;
@@ -433,15 +514,60 @@ static int object_line(struct sl_bundle_reader *r, char **f, int nf, char **caus
 	return SL_BREC_OBJECT;
 }
 
+static bool valid_token(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			return false;
+	return s[0] != '\0';
+}
+
+static int build_line(struct sl_bundle_reader *r, char **f, int nf, char **cause)
+{
+	uint64_t ln = r->lineno;
+	struct sl_bundle_build *b = &r->b;
+	bool null;
+	if (r->h.format != SL_BUNDLE_FORMAT_DELTA)
+		return BAD("manifest line %" PRIu64 ": a build record in a format 1 bundle", ln);
+	if (r->n_builds >= SL_MAX_BUNDLE_BUILDS)
+		return sl_cause(cause, -SL_E_TOOBIG, "manifest line %" PRIu64 ": more than %u builds", ln,
+				(unsigned)SL_MAX_BUNDLE_BUILDS);
+	if (nf != 7 || !sl_digest_valid_sha256(f[1]) || !parse_u64(f[2], SL_MAX_ARTIFACT_BYTES, &b->size) ||
+	    !sl_digest_valid_sha256(f[4]))
+		return BAD("manifest line %" PRIu64 ": bad build", ln);
+	b->op = 0;
+	for (int k = SL_BUILD_PATCH; k <= SL_BUILD_PACK; k++)
+		if (strcmp(f[3], op_names[k]) == 0)
+			b->op = (enum sl_bundle_op)k;
+	bool want2 = b->op == SL_BUILD_PATCH, want_token = b->op == SL_BUILD_PACK;
+	if (b->op == 0 || (want2 ? !sl_digest_valid_sha256(f[5]) : strcmp(f[5], "-") != 0))
+		return BAD("manifest line %" PRIu64 ": bad build operation or inputs", ln);
+	if (!decode(f[6], r->dec[1], SL_MAX_BUNDLE_TOKEN, true, &null) || null == want_token ||
+	    (want_token && !valid_token(r->dec[1])))
+		return BAD("manifest line %" PRIu64 ": bad build token", ln);
+	memcpy(b->target, f[1], SL_SHA256_HEX);
+	memcpy(b->in1, f[4], SL_SHA256_HEX);
+	snprintf(b->in2, sizeof b->in2, "%s", want2 ? f[5] : "");
+	snprintf(b->token, sizeof b->token, "%s", want_token ? r->dec[1] : "");
+	r->n_builds++;
+	return SL_BREC_BUILD;
+}
+
 static int end_line(struct sl_bundle_reader *r, char **f, int nf, char **cause)
 {
 	uint64_t ln = r->lineno, vols;
 	struct sl_bundle_end *e = &r->end;
-	if (nf != 5 || !parse_u64(f[1], SL_MAX_SOURCES, &e->n_sources) ||
+	int want = r->h.format == SL_BUNDLE_FORMAT_DELTA ? 6 : 5;
+	e->n_builds = 0;
+	if (nf != want || !parse_u64(f[1], SL_MAX_SOURCES, &e->n_sources) ||
 	    !parse_u64(f[2], MAX_SEQUENCE, &e->n_objects) || !parse_u64(f[3], MAX_SEQUENCE, &e->object_bytes) ||
-	    !parse_u64(f[4], SL_MAX_BUNDLE_VOLUMES, &vols) || vols == 0)
+	    !parse_u64(f[4], SL_MAX_BUNDLE_VOLUMES, &vols) || vols == 0 ||
+	    (want == 6 && !parse_u64(f[5], SL_MAX_BUNDLE_BUILDS, &e->n_builds)))
 		return BAD("manifest line %" PRIu64 ": bad end", ln);
 	e->volumes = (unsigned)vols;
+	if (e->n_builds != r->n_builds)
+		return BAD("manifest line %" PRIu64 ": end counts %" PRIu64 " builds, the records %" PRIu64, ln,
+			   e->n_builds, r->n_builds);
 	if (e->n_sources != r->n_sources || e->n_objects != r->n_objects || e->object_bytes != r->object_bytes)
 		return BAD("manifest line %" PRIu64 ": end counts (%" PRIu64 " sources, %" PRIu64 " objects, %" PRIu64
 			   " bytes) do not match the records", ln, e->n_sources, e->n_objects, e->object_bytes);
@@ -482,8 +608,13 @@ int sl_bundle_next(struct sl_bundle_reader *r, char **cause)
 			continue;
 		}
 		bool entries_due = r->n_sources > 0 && r->entries_left > 0;
+		if (strcmp(f[0], "delta-of") == 0 && r->phase == PH_SOURCES && r->delta_due)
+			return delta_line(r, f, nf, cause);
+		r->delta_due = false;
 		if (strcmp(f[0], "entry") == 0 && r->phase == PH_SOURCES)
 			return entry_line(r, f, nf, cause);
+		if (strcmp(f[0], "drop") == 0 && r->phase == PH_SOURCES && r->in_delta)
+			return drop_line(r, f, nf, cause);
 		if (entries_due)
 			return BAD("manifest line %" PRIu64 ": source '%s' has %" PRIu64 " entries left", r->lineno,
 				   r->s.name, r->entries_left);
@@ -494,6 +625,10 @@ int sl_bundle_next(struct sl_bundle_reader *r, char **cause)
 		if (strcmp(f[0], "object") == 0 && r->phase <= PH_OBJECTS) {
 			r->phase = PH_OBJECTS;
 			return object_line(r, f, nf, cause);
+		}
+		if (strcmp(f[0], "build") == 0 && r->phase <= PH_BUILDS) {
+			r->phase = PH_BUILDS;
+			return build_line(r, f, nf, cause);
 		}
 		if (strcmp(f[0], "end") == 0)
 			return end_line(r, f, nf, cause);
@@ -519,6 +654,16 @@ const struct sl_entry *sl_bundle_entry(const struct sl_bundle_reader *r)
 const struct sl_bundle_object *sl_bundle_object(const struct sl_bundle_reader *r)
 {
 	return &r->o;
+}
+
+const struct sl_bundle_delta *sl_bundle_delta(const struct sl_bundle_reader *r)
+{
+	return &r->d;
+}
+
+const struct sl_bundle_build *sl_bundle_build(const struct sl_bundle_reader *r)
+{
+	return &r->b;
 }
 
 const struct sl_bundle_end *sl_bundle_end(const struct sl_bundle_reader *r)

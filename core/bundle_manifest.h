@@ -13,6 +13,24 @@
  *   object  SHA256 SIZE VOLUME                            every object carried, by SHA256; VOLUME 1..
  *   end     N_SOURCES N_OBJECTS OBJECT_BYTES VOLUMES
  *
+ * Format 2 (written only when a bundle uses them) adds deltas against what the inside already holds:
+ *
+ *   delta-of BASE_SNAPSHOT BASE_DIGEST N_LISTED       right after a source: its entries are those of the
+ *                                                     inside's snapshot with content digest BASE_DIGEST
+ *                                                     (the exporter's BASE_SNAPSHOT), changed by the
+ *                                                     N_LISTED `entry` (added or replaced) and
+ *   drop    PATH                                      (removed) lines that follow, together by PATH
+ *   build   TARGET SIZE OP IN1 IN2 TOKEN              after the objects, in the order they must run: an
+ *                                                     object made on the inside from objects it holds or
+ *                                                     received: OP patch (IN1 base, IN2 the patch,
+ *                                                     core/delta.h), unpack (IN1 compressed), pack (IN1
+ *                                                     plain, TOKEN core/recompress.h); IN2/TOKEN "-" when
+ *                                                     unused. A result is stored only if it hashes to TARGET.
+ *   end     N_SOURCES N_OBJECTS OBJECT_BYTES VOLUMES N_BUILDS
+ *
+ * A source's N_ENTRIES and TOTAL_BYTES always describe the whole snapshot, so the inside checks the
+ * rebuilt entry list against the signed content digest either way.
+ *
  * Text fields (PATH, ROLE, META, SUMMARY) are percent-encoded: bytes 0x21..0x7e other than '%' stand for
  * themselves, every other byte is %XX (uppercase). META and SUMMARY are "-" when absent (a value that is
  * "-" itself is written %2D). Exactly one encoding is accepted, so one bundle has one manifest text.
@@ -36,11 +54,13 @@
 #include "core/digest.h"
 #include "core/limits.h"
 
-#define SL_BUNDLE_FORMAT 1
+#define SL_BUNDLE_FORMAT 1         /* no delta records: what older importers read */
+#define SL_BUNDLE_FORMAT_DELTA 2   /* delta-of, drop and build records */
 
 enum sl_bundle_base { SL_BASE_FULL, SL_BASE_SINCE, SL_BASE_ACK };
 
 struct sl_bundle_header {
+	int format;                      /* SL_BUNDLE_FORMAT or SL_BUNDLE_FORMAT_DELTA */
 	char exporter[41];
 	uint64_t sequence;
 	int64_t created, valid_until;
@@ -59,6 +79,24 @@ struct sl_bundle_source {
 	const char *summary;             /* NULL when absent */
 };
 
+/* A source's entries as changes to a snapshot the inside holds. */
+struct sl_bundle_delta {
+	int64_t base_snapshot;           /* the exporter's id of the base */
+	char base_digest[SL_SHA256_HEX]; /* its content digest: how the inside finds its own copy */
+	uint64_t n_listed;               /* entry and drop records that follow */
+};
+
+enum sl_bundle_op { SL_BUILD_PATCH = 1, SL_BUILD_UNPACK, SL_BUILD_PACK };
+
+struct sl_bundle_build {
+	char target[SL_SHA256_HEX];
+	uint64_t size;
+	enum sl_bundle_op op;
+	char in1[SL_SHA256_HEX];
+	char in2[SL_SHA256_HEX];         /* "" unless patch */
+	char token[SL_MAX_BUNDLE_TOKEN + 1];   /* "" unless pack */
+};
+
 struct sl_bundle_object {
 	char sha256[SL_SHA256_HEX];
 	uint64_t size;
@@ -68,14 +106,19 @@ struct sl_bundle_object {
 struct sl_bundle_end {
 	uint64_t n_sources, n_objects, object_bytes;
 	unsigned volumes;
+	uint64_t n_builds;               /* 0 in format 1 */
 };
 
 /* ---- writing (the caller emits records in canonical order; the parser is the judge) ---- */
 int sl_bundle_write_header(FILE *f, const struct sl_bundle_header *h);
 int sl_bundle_write_source(FILE *f, const struct sl_bundle_source *s);
 int sl_bundle_write_entry(FILE *f, const struct sl_entry *e);
+int sl_bundle_write_delta_of(FILE *f, const struct sl_bundle_delta *d);
+int sl_bundle_write_drop(FILE *f, const char *path);
 int sl_bundle_write_object(FILE *f, const struct sl_bundle_object *o);
-int sl_bundle_write_end(FILE *f, const struct sl_bundle_end *e);
+int sl_bundle_write_build(FILE *f, const struct sl_bundle_build *b);
+/* format: the header's; the build count is written in format 2 only. */
+int sl_bundle_write_end(FILE *f, int format, const struct sl_bundle_end *e);
 
 /* ---- reading ---- */
 enum sl_bundle_rec {
@@ -83,7 +126,10 @@ enum sl_bundle_rec {
 	SL_BREC_HEADER,       /* once, first */
 	SL_BREC_SOURCE,
 	SL_BREC_ENTRY,        /* belongs to the last SOURCE */
+	SL_BREC_DELTA,        /* the last SOURCE is a delta: its ENTRY and DROP records are changes */
+	SL_BREC_DROP,         /* sl_bundle_entry()->path is removed (the other fields are NULL/0) */
 	SL_BREC_OBJECT,
+	SL_BREC_BUILD,
 	SL_BREC_END,
 };
 
@@ -100,7 +146,9 @@ int sl_bundle_next(struct sl_bundle_reader *r, char **cause);
 const struct sl_bundle_header *sl_bundle_header(const struct sl_bundle_reader *r);
 const struct sl_bundle_source *sl_bundle_source(const struct sl_bundle_reader *r);
 const struct sl_entry *sl_bundle_entry(const struct sl_bundle_reader *r);
+const struct sl_bundle_delta *sl_bundle_delta(const struct sl_bundle_reader *r);
 const struct sl_bundle_object *sl_bundle_object(const struct sl_bundle_reader *r);
+const struct sl_bundle_build *sl_bundle_build(const struct sl_bundle_reader *r);
 const struct sl_bundle_end *sl_bundle_end(const struct sl_bundle_reader *r);
 
 /* Whole-manifest check: every record parses and the counts add up. 0 or negative with *cause. Fills

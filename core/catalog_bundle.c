@@ -147,6 +147,69 @@ int sl_catalog_bundle_export_done(struct sl_catalog *c, int64_t seq, const char 
 			 "itiii", seq, manifest_digest, (int64_t)n_objects, (int64_t)bytes, (int64_t)volumes);
 }
 
+int sl_catalog_bundle_export_base(struct sl_catalog *c, int64_t seq, int64_t source_id, int64_t *snap_id)
+{
+	int rc = one_i64(c, "bundle export base",
+			 "SELECT max(s.id) FROM bundle_export_snapshots b JOIN snapshots s ON s.id = b.snapshot_id "
+			 "WHERE b.seq = ?1 AND b.role = 'held' AND s.source_id = ?2 AND s.state <> 'syncing'",
+			 snap_id, "ii", seq, source_id);
+	return rc == -SL_E_NOTFOUND ? 0 : rc;
+}
+
+/* Added or changed entries (with the base's digest at the path), then dropped paths, merged by path. */
+#define CHANGES_SQL \
+	"SELECT n.path, n.digest, n.size, n.role, n.meta_json, b.digest FROM snapshot_entries n " \
+	"LEFT JOIN snapshot_entries b ON b.snapshot_id = ?2 AND b.path = n.path WHERE n.snapshot_id = ?1 AND " \
+	"(b.path IS NULL OR b.digest <> n.digest OR b.size <> n.size OR b.role <> n.role OR " \
+	"b.meta_json IS NOT n.meta_json) " \
+	"UNION ALL SELECT o.path, NULL, 0, NULL, NULL, o.digest FROM snapshot_entries o WHERE o.snapshot_id = ?2 " \
+	"AND NOT EXISTS (SELECT 1 FROM snapshot_entries k WHERE k.snapshot_id = ?1 AND k.path = o.path)"
+
+int sl_catalog_bundle_export_changes(struct sl_catalog *c, int64_t snap_id, int64_t base_id, uint64_t *n_out,
+				     int (*cb)(void *arg, const struct sl_entry *e, const char *base_sha256),
+				     void *arg)
+{
+	if (n_out != NULL) {
+		int64_t n = 0;
+		int rc = one_i64(c, "bundle export changes", "SELECT count(*) FROM (" CHANGES_SQL ")", &n, "ii", snap_id,
+				 base_id);
+		if (rc < 0)
+			return rc;
+		*n_out = (uint64_t)n;
+	}
+	if (cb == NULL)
+		return 0;
+	sqlite3_stmt *s = prep(c, CHANGES_SQL " ORDER BY 1", "bundle export changes");
+	if (s == NULL)
+		return -SL_E_CATALOG;
+	if ((sl_cat_bind_i64(s, 1, snap_id) | sl_cat_bind_i64(s, 2, base_id)) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return sl_cat_fail(c, "bundle export changes");
+	}
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sl_entry e = {
+			.path = (const char *)sqlite3_column_text(s, 0),
+			.sha256 = (const char *)sqlite3_column_text(s, 1),
+			.size = (uint64_t)sqlite3_column_int64(s, 2),
+			.role = (const char *)sqlite3_column_text(s, 3),
+			.meta_json = (const char *)sqlite3_column_text(s, 4),
+		};
+		const char *base = (const char *)sqlite3_column_text(s, 5);
+		if (e.path == NULL) {
+			ret = -SL_E_CATALOG;
+			break;
+		}
+		ret = cb(arg, &e, base);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sl_cat_fail(c, "bundle export changes");
+	sqlite3_finalize(s);
+	return ret;
+}
+
 int sl_catalog_bundle_snapshot_by_digest(struct sl_catalog *c, const char *source, int64_t snap_id,
 					 const char *digest, bool *exists)
 {
@@ -160,6 +223,54 @@ int sl_catalog_bundle_snapshot_by_digest(struct sl_catalog *c, const char *sourc
 }
 
 /* ---- import ---- */
+
+int sl_catalog_bundle_find_base(struct sl_catalog *c, int64_t source_id, const char *digest, int64_t *snap_id)
+{
+	return one_i64(c, "bundle find base",
+		       "SELECT id FROM snapshots WHERE source_id = ?1 AND content_digest = ?2 AND state <> 'syncing' "
+		       "ORDER BY id DESC LIMIT 1", snap_id, "it", source_id, digest);
+}
+
+int sl_catalog_bundle_copy_entries(struct sl_catalog *c, int64_t from_snap, int64_t to_snap)
+{
+	return exec_args(c, "bundle copy entries",
+			 "INSERT INTO snapshot_entries(snapshot_id, path, digest, size, role, meta_json) "
+			 "SELECT ?2, path, digest, size, role, meta_json FROM snapshot_entries WHERE snapshot_id = ?1",
+			 "ii", from_snap, to_snap);
+}
+
+int sl_catalog_bundle_drop_entry(struct sl_catalog *c, int64_t snap_id, const char *path)
+{
+	int rc = exec_args(c, "bundle drop entry", "DELETE FROM snapshot_entries WHERE snapshot_id = ?1 AND path = ?2",
+			   "it", snap_id, path);
+	if (rc == 0 && sqlite3_changes(c->db) != 1)
+		rc = -SL_E_NOTFOUND;
+	return rc;
+}
+
+int sl_catalog_bundle_gc_keep(struct sl_catalog *c, const char *sha256)
+{
+	int rc = exec_args(c, "gc keep", "CREATE TEMP TABLE IF NOT EXISTS gc_keep(digest TEXT PRIMARY KEY) WITHOUT ROWID",
+			   "");
+	if (rc == 0)
+		rc = exec_args(c, "gc keep", "INSERT OR IGNORE INTO gc_keep(digest) VALUES (?1)", "t", sha256);
+	return rc;
+}
+
+int sl_catalog_bundle_gc_kept(struct sl_catalog *c, const char *sha256, bool *kept)
+{
+	*kept = false;
+	int64_t v = 0;
+	/* No table: nothing was kept (sqlite_temp_master is always there). */
+	int rc = one_i64(c, "gc kept", "SELECT 1 FROM sqlite_temp_master WHERE type = 'table' AND name = 'gc_keep'", &v,
+			 "");
+	if (rc == -SL_E_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = one_i64(c, "gc kept", "SELECT 1 FROM gc_keep WHERE digest = ?1", &v, "t", sha256);
+	*kept = rc == 0;
+	return rc == -SL_E_NOTFOUND ? 0 : rc;
+}
 
 static void import_row(sqlite3_stmt *s, struct sl_bundle_import *b)
 {

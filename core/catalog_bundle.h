@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/catalog.h"
 #include "core/digest.h"
 
 struct sl_catalog;
@@ -30,6 +31,16 @@ int sl_catalog_bundle_export_objects(struct sl_catalog *c, int64_t seq,
 				     int (*cb)(void *arg, const char *sha256, uint64_t size), void *arg);
 int sl_catalog_bundle_export_done(struct sl_catalog *c, int64_t seq, const char *manifest_digest, uint64_t n_objects,
 				  uint64_t bytes, unsigned volumes);
+/* The base a delta of `source_id` is written against: the newest snapshot of that source the bundle's held
+ * set names that still exists here; *snap_id 0 when none (the source then travels whole). */
+int sl_catalog_bundle_export_base(struct sl_catalog *c, int64_t seq, int64_t source_id, int64_t *snap_id);
+/* A snapshot's entries as changes against base, in bytewise path order: each entry added or changed (with
+ * base_sha256 the base's digest at that path, NULL when the path is new), and each path the base has and
+ * the snapshot does not (e->sha256 NULL: dropped). *n_out (if not NULL) gets the count before any call;
+ * cb NULL: only the count. cb non-zero stops and is returned. */
+int sl_catalog_bundle_export_changes(struct sl_catalog *c, int64_t snap_id, int64_t base_id, uint64_t *n_out,
+				     int (*cb)(void *arg, const struct sl_entry *e, const char *base_sha256),
+				     void *arg);
 /* The snapshot of `source_id` whose content digest is `digest` and that still exists: *snap_id or 0. */
 int sl_catalog_bundle_snapshot_by_digest(struct sl_catalog *c, const char *source, int64_t snap_id,
 					 const char *digest, bool *exists);
@@ -63,6 +74,18 @@ int sl_catalog_bundle_source_set(struct sl_catalog *c, const char *exporter, int
 /* Every bundle seen (landed or not), oldest first. */
 int sl_catalog_bundle_imports(struct sl_catalog *c, int (*cb)(void *arg, const struct sl_bundle_import *b),
 			      void *arg);
+/* The inside's copy of a delta's base: the newest sealed snapshot of source_id with that content digest;
+ * -SL_E_NOTFOUND when none is left (gc). */
+int sl_catalog_bundle_find_base(struct sl_catalog *c, int64_t source_id, const char *digest, int64_t *snap_id);
+/* A delta's candidate starts as a copy of its base's entries (in the caller's transaction)... */
+int sl_catalog_bundle_copy_entries(struct sl_catalog *c, int64_t from_snap, int64_t to_snap);
+/* ... then loses the paths the delta drops. -SL_E_NOTFOUND when the path was not there. */
+int sl_catalog_bundle_drop_entry(struct sl_catalog *c, int64_t snap_id, const char *path);
+/* `sluice gc` must not take objects of bundles still waiting for volumes (nothing references them yet):
+ * keep marks one for this connection, kept asks. */
+int sl_catalog_bundle_gc_keep(struct sl_catalog *c, const char *sha256);
+int sl_catalog_bundle_gc_kept(struct sl_catalog *c, const char *sha256, bool *kept);
+
 /* What the inside holds, for an acknowledgement: per imported source, the exporter's snapshot identity of
  * every candidate that still exists here and verified (pending, published or superseded). */
 int sl_catalog_bundle_held(struct sl_catalog *c,

@@ -128,6 +128,9 @@
 #define SL_MAX_BUNDLE_VOLUMES    100000            /* volumes of one bundle: 4 GB volumes of a 2 TB mirror are 500 */
 #define SL_MAX_BUNDLE_ACK        (1u << 20)        /* bytes of an acknowledgement: one line per held snapshot */
 #define SL_BUNDLE_COPY_BYTES     (256u << 10)      /* bytes per read and write when streaming one object */
+#define SL_MAX_BUNDLE_BUILDS     100000            /* build steps in one bundle: ~ 3 per changed index file; Debian main has ~ 2,000 index files */
+#define SL_MAX_BUNDLE_TOKEN      SL_MAX_RECOMPRESS_TOKEN /* bytes of a recompression token (core/recompress.h) in a manifest */
+#define SL_BUNDLE_DELTA_MIN      (16u << 10)       /* bytes: objects smaller than this are carried whole (a patch would save too little) */
 
 /* Deltas and recompression of changed indices in transfer bundles (core/delta.c, core/recompress.c) */
 #define SL_DELTA_CHUNK_MAX       (64u << 10)       /* bytes: hard end of one content-defined chunk (binary data without newlines); also the I/O unit */

@@ -1,7 +1,8 @@
 /* libFuzzer target for transfer bundles' untrusted text: the manifest reader (core/bundle_manifest) and the
  * tar member name gate. Besides "never crash", it asserts what import relies on: an accepted manifest is
  * canonical (writing its records back yields the very same bytes, so one bundle has one manifest text),
- * objects come in strictly increasing digest order with volumes 1, 2, ... and counts that add up; an
+ * objects come in strictly increasing digest order with volumes 1, 2, ... and counts that add up, a build
+ * names its inputs as its operation needs them; an
  * accepted member name is one of the five a volume holds, never absolute and never with "..". */
 #include <errno.h>
 #include <stdint.h>
@@ -84,9 +85,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			require(sl_bundle_write_object(f, o) == 0);
 			break;
 		}
+		case SL_BREC_DELTA:
+			require(sl_bundle_write_delta_of(f, sl_bundle_delta(r)) == 0);
+			break;
+		case SL_BREC_DROP:
+			require(sl_bundle_entry(r)->path[0] != '\0' && sl_bundle_entry(r)->sha256 == NULL);
+			require(sl_bundle_write_drop(f, sl_bundle_entry(r)->path) == 0);
+			break;
+		case SL_BREC_BUILD: {
+			const struct sl_bundle_build *b = sl_bundle_build(r);
+			require(sl_digest_valid_sha256(b->target) && sl_digest_valid_sha256(b->in1));
+			require((b->op == SL_BUILD_PATCH) == (b->in2[0] != '\0'));
+			require((b->op == SL_BUILD_PACK) == (b->token[0] != '\0'));
+			require(sl_bundle_write_build(f, b) == 0);
+			break;
+		}
 		case SL_BREC_END:
 			require(sl_bundle_end(r)->volumes >= volume);
-			require(sl_bundle_write_end(f, sl_bundle_end(r)) == 0);
+			require(sl_bundle_write_end(f, sl_bundle_header(r)->format, sl_bundle_end(r)) == 0);
 			break;
 		default:
 			abort();

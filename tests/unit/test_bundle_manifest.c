@@ -46,7 +46,7 @@ static char *good(size_t *len)
 	assert_int_equal(sl_bundle_write_object(f, &o1), 0);
 	assert_int_equal(sl_bundle_write_object(f, &o2), 0);
 	struct sl_bundle_end e = { .n_sources = 2, .n_objects = 2, .object_bytes = 30, .volumes = 2 };
-	assert_int_equal(sl_bundle_write_end(f, &e), 0);
+	assert_int_equal(sl_bundle_write_end(f, SL_BUNDLE_FORMAT, &e), 0);
 	fclose(f);
 	*len = n;
 	return buf;
@@ -112,11 +112,90 @@ static void test_round_trip(void **state)
 	free(m);
 }
 
-/* Replace the first `from` in the good manifest by `to`, parse, expect refusal with `why` in the cause. */
-static void refused(const char *from, const char *to, int want, const char *why)
+/* Format 2: alpha is a delta of the inside's snapshot 2 (one entry replaced, one dropped), the patch travels
+ * as an object, and the new index is built on the inside in three steps. */
+static char *good_delta(size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	struct sl_bundle_header h = { .format = SL_BUNDLE_FORMAT_DELTA, .sequence = 8, .created = 1000,
+				      .valid_until = 2000, .base = SL_BASE_SINCE, .base_since = 7 };
+	memcpy(h.exporter, FPR, 41);
+	assert_int_equal(sl_bundle_write_header(f, &h), 0);
+	struct sl_bundle_source s1 = { .name = "alpha", .type = "apt", .snapshot_id = 4, .upstream_date = 99,
+				       .n_entries = 3, .total_bytes = 60 };
+	memcpy(s1.content_digest, SHA_C, 65);
+	assert_int_equal(sl_bundle_write_source(f, &s1), 0);
+	struct sl_bundle_delta d = { .base_snapshot = 3, .n_listed = 2 };
+	memcpy(d.base_digest, SHA_B, 65);
+	assert_int_equal(sl_bundle_write_delta_of(f, &d), 0);
+	assert_int_equal(sl_bundle_write_drop(f, "dists/old"), 0);
+	struct sl_entry e1 = { .path = "dists/x/Packages.xz", .sha256 = SHA_A, .size = 10, .role = "index" };
+	assert_int_equal(sl_bundle_write_entry(f, &e1), 0);
+	struct sl_bundle_object o1 = { .sha256 = SHA_C, .size = 5, .volume = 1 };
+	assert_int_equal(sl_bundle_write_object(f, &o1), 0);
+	struct sl_bundle_build b1 = { .size = 40, .op = SL_BUILD_UNPACK, .target = SHA_A, .in1 = SHA_B };
+	struct sl_bundle_build b2 = { .size = 41, .op = SL_BUILD_PATCH, .target = SHA_C, .in1 = SHA_A, .in2 = SHA_B };
+	struct sl_bundle_build b3 = { .size = 10, .op = SL_BUILD_PACK, .target = SHA_A, .in1 = SHA_C,
+				      .token = "xz 6 crc64" };
+	assert_int_equal(sl_bundle_write_build(f, &b1), 0);
+	assert_int_equal(sl_bundle_write_build(f, &b2), 0);
+	assert_int_equal(sl_bundle_write_build(f, &b3), 0);
+	struct sl_bundle_end e = { .n_sources = 1, .n_objects = 1, .object_bytes = 5, .volumes = 1, .n_builds = 3 };
+	assert_int_equal(sl_bundle_write_end(f, SL_BUNDLE_FORMAT_DELTA, &e), 0);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static void test_delta(void **state)
+{
+	(void)state;
+	size_t len;
+	char *m = good_delta(&len);
+	assert_non_null(strstr(m, "sluice-bundle\t2\n"));
+	assert_non_null(strstr(m, "delta-of\t3\t" SHA_B "\t2\ndrop\tdists/old\nentry\t"));
+	assert_non_null(strstr(m, "build\t" SHA_A "\t10\tpack\t" SHA_C "\t-\txz%206%20crc64\n"));
+	assert_non_null(strstr(m, "end\t1\t1\t5\t1\t3\n"));
+	struct sl_bundle_reader *r = sl_bundle_reader_mem(m, len);
+	char *cause = NULL;
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_HEADER);
+	assert_int_equal(sl_bundle_header(r)->format, SL_BUNDLE_FORMAT_DELTA);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_SOURCE);
+	assert_int_equal(sl_bundle_source(r)->n_entries, 3);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_DELTA);
+	assert_int_equal(sl_bundle_delta(r)->base_snapshot, 3);
+	assert_string_equal(sl_bundle_delta(r)->base_digest, SHA_B);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_DROP);
+	assert_string_equal(sl_bundle_entry(r)->path, "dists/old");
+	assert_null(sl_bundle_entry(r)->sha256);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_ENTRY);
+	assert_string_equal(sl_bundle_entry(r)->role, "index");
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_OBJECT);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_BUILD);
+	assert_int_equal(sl_bundle_build(r)->op, SL_BUILD_UNPACK);
+	assert_string_equal(sl_bundle_build(r)->in2, "");
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_BUILD);
+	assert_int_equal(sl_bundle_build(r)->op, SL_BUILD_PATCH);
+	assert_string_equal(sl_bundle_build(r)->in2, SHA_B);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_BUILD);
+	assert_string_equal(sl_bundle_build(r)->token, "xz 6 crc64");
+	assert_int_equal(sl_bundle_build(r)->size, 10);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_END);
+	assert_int_equal(sl_bundle_end(r)->n_builds, 3);
+	assert_int_equal(sl_bundle_next(r, &cause), SL_BREC_EOF);
+	assert_null(cause);
+	sl_bundle_reader_free(r);
+	free(m);
+}
+
+/* Replace the first `from` in the manifest gen() writes by `to`, parse, expect refusal with `why` in the cause. */
+static void refused_in(char *(*gen)(size_t *), const char *from, const char *to, int want, const char *why)
 {
 	size_t len;
-	char *m = good(&len);
+	char *m = gen(&len);
 	char *at = strstr(m, from);
 	assert_non_null(at);
 	size_t fl = strlen(from), tl = strlen(to);
@@ -133,10 +212,45 @@ static void refused(const char *from, const char *to, int want, const char *why)
 	free(m);
 }
 
+static void refused(const char *from, const char *to, int want, const char *why)
+{
+	refused_in(good, from, to, want, why);
+}
+
+static void test_delta_refusals(void **state)
+{
+	(void)state;
+	/* delta records only where format 2 puts them */
+	refused_in(good_delta, "sluice-bundle\t2", "sluice-bundle\t1", -SL_E_PARSE, "entries left");
+	refused("entry\tpool/", "drop\tpool/", -SL_E_PARSE, "has 1 entries left");
+	refused_in(good_delta, "delta-of\t3", "delta-off\t3", -SL_E_PARSE, "has 3 entries left");
+	refused_in(good_delta, "delta-of\t3\t" SHA_B "\t2", "delta-of\t3\t" SHA_B "\t3", -SL_E_PARSE, "entries left");
+	refused_in(good_delta, "delta-of\t3\t" SHA_B "\t2", "delta-of\t3\t" SHA_B "\t1", -SL_E_PARSE,
+		   "more entries than source");
+	refused_in(good_delta, "delta-of\t3\t" SHA_B, "delta-of\t0\t" SHA_B, -SL_E_PARSE, "bad delta-of");
+	refused_in(good_delta, "drop\tdists/old", "drop\tdists/z", -SL_E_PARSE, "out of order");
+	refused_in(good_delta, "entry\tdists/x/Packages.xz", "entry\tdists/a", -SL_E_PARSE, "out of order");
+	refused_in(good_delta, "drop\tdists/old", "drop\tdists/old\tx", -SL_E_PARSE, "a drop has 1 field");
+	/* builds: inputs as the operation needs them, known operations, counted at the end */
+	refused_in(good_delta, "\tpack\t", "\tpick\t", -SL_E_PARSE, "bad build operation");
+	refused_in(good_delta, "\tunpack\t" SHA_B "\t-", "\tunpack\t" SHA_B "\t" SHA_A, -SL_E_PARSE,
+		   "bad build operation");
+	refused_in(good_delta, "\tpatch\t" SHA_A "\t" SHA_B, "\tpatch\t" SHA_A "\t-", -SL_E_PARSE,
+		   "bad build operation");
+	refused_in(good_delta, "\t-\txz%206%20crc64", "\t-\t-", -SL_E_PARSE, "bad build token");
+	refused_in(good_delta, "\t-\txz%206%20crc64", "\t-\txz 6", -SL_E_PARSE, "bad build token");
+	refused_in(good_delta, "\tunpack\t" SHA_B "\t-\t-", "\tunpack\t" SHA_B "\t-\txz", -SL_E_PARSE,
+		   "bad build token");
+	refused_in(good_delta, "end\t1\t1\t5\t1\t3", "end\t1\t1\t5\t1\t2", -SL_E_PARSE, "end counts 2 builds");
+	refused_in(good_delta, "end\t1\t1\t5\t1\t3", "end\t1\t1\t5\t1", -SL_E_PARSE, "bad end");
+	refused_in(good_delta, "object\t" SHA_C "\t5\t1\n", "", -SL_E_PARSE, "end counts");
+	refused_in(good_delta, "build\t" SHA_A "\t10", "object\t" SHA_A "\t10", -SL_E_PARSE, "unexpected record 'object'");
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
-	refused("sluice-bundle\t1", "sluice-bundle\t2", -SL_E_PARSE, "not a sluice bundle");
+	refused("sluice-bundle\t1", "sluice-bundle\t3", -SL_E_PARSE, "not a sluice bundle");
 	refused("exporter\t0123", "exporter\tabcd", -SL_E_PARSE, "uppercase fingerprint");
 	refused("sequence\t7", "sequence\t0", -SL_E_PARSE, "bad sequence");
 	refused("sequence\t7", "sequence\t07", -SL_E_PARSE, "bad sequence");
@@ -252,7 +366,7 @@ static void test_small_members(void **state)
 static void test_seeds(void **state)
 {
 	(void)state;
-	static const char *const seeds[] = { "good_two_sources", "good_full_empty", "good_ack" };
+	static const char *const seeds[] = { "good_two_sources", "good_full_empty", "good_ack", "good_delta" };
 	const char *src = getenv("SL_SOURCE_DIR");
 	if (src == NULL)
 		skip();
@@ -275,6 +389,8 @@ int main(void)
 		cmocka_unit_test(test_canonical_text),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_delta),
+		cmocka_unit_test(test_delta_refusals),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_small_members),
