@@ -21,11 +21,11 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/url.h"
+#include "syncd/registry_int.h"
 #include "syncd/registry_parse.h"
 
 #define REG_TAGS_PAGE       1000              /* tags asked for per page (n=); registries may send fewer */
 #define REG_MAX_PAGES       1000              /* pages followed per repository: a loop guard */
-#define REG_TOKEN_MAX       SL_REGPARSE_TOKEN_MAX /* bytes of a bearer token */
 #define REG_TOKEN_BODY_MAX  (64u << 10)       /* bytes of a token endpoint's JSON answer */
 #define REG_PING_BODY_MAX   (64u << 10)       /* bytes of the /v2/ answer */
 #define REG_TAGS_BODY_MAX   (4u << 20)        /* bytes of one tag page */
@@ -33,8 +33,6 @@
 #define REG_TOKEN_MARGIN_S  10                /* s: renew this long before expiry (clock skew, slow requests) */
 #define REG_RATE_RESERVE    2                 /* pulls left untouched: stop before the limit, not at it */
 #define REG_RATE_COOL_S     3600              /* s: cool-down when the window is unknown */
-
-enum auth_mode { AUTH_UNKNOWN, AUTH_NONE, AUTH_BASIC, AUTH_BEARER };
 
 /* Response headers every registry request captures (see fetch.h), in this order. */
 enum { H_AUTH, H_LINK, H_DIGEST, H_LENGTH, H_RL_LIMIT, H_RL_REMAINING, H_N };
@@ -44,35 +42,6 @@ static const char *const reg_capture[H_N + 1] = {
 	[H_N] = NULL,
 };
 
-struct blob_req;
-
-/* A bearer token per scope. Fetched synchronously by the control requests, and asynchronously for blobs:
- * blobs that need it while it is on its way wait in `waiters` and are queued when it arrives. */
-struct token {
-	struct token *next;
-	struct sl_registry *r;     /* NULL once the registry is gone while a request is still queued */
-	char *scope, *value;
-	int64_t expires;           /* monotonic s */
-	unsigned gen;              /* bumped with every new value: a 401 renews only the token it was sent */
-	bool pending;              /* a token request is queued in the fetch engine */
-	int err;                   /* outcome of the last request: 0 or a negative code */
-	char msg[SL_MAX_URL + 256];
-	struct blob_req *waiters, **waiters_tail;
-};
-
-struct sl_registry {
-	struct sl_fetch *f;
-	char *base, *origin, *username, *password, *log_source;
-	bool https;
-	struct sl_catalog *cat;
-	uint64_t bandwidth_bps;
-	int64_t timeout_ms;
-	enum auth_mode mode;
-	char realm[SL_MAX_URL], service[256];
-	struct token *tokens;
-	long rl_limit, rl_remaining, rl_window;   /* -1: unknown */
-	bool rl_logged;
-};
 
 
 static int64_t mono_s(void)
@@ -218,7 +187,7 @@ static int parse_challenge(struct sl_registry *r, const char *www, char **cause)
 	return 0;
 }
 
-static int ping(struct sl_registry *r, char **cause)
+int sl_registry_ping(struct sl_registry *r, char **cause)
 {
 	char url[SL_MAX_URL + 16];
 	snprintf(url, sizeof url, "%s/v2/", r->base);
@@ -253,7 +222,7 @@ static int basic_header(const struct sl_registry *r, char *buf, size_t cap)
 	return (n < 0 || (size_t)n >= cap) ? -SL_E_TOOBIG : 0;
 }
 
-static struct token *token_of(struct sl_registry *r, const char *repo)
+struct token *sl_registry_token_of(struct sl_registry *r, const char *repo)
 {
 	char scope[SL_MAX_OCI_REPO + 64];
 	snprintf(scope, sizeof scope, "repository:%s:pull", repo);
@@ -275,7 +244,7 @@ static struct token *token_of(struct sl_registry *r, const char *repo)
 	return t;
 }
 
-static bool token_fresh(const struct token *t)
+bool sl_registry_token_fresh(const struct token *t)
 {
 	return t->value != NULL && t->expires > mono_s();
 }
@@ -310,15 +279,13 @@ static int token_take(struct token *t, const uint8_t *body, size_t len)
 	return rc;
 }
 
-static void blobs_release(struct token *t);
-
 static void token_done(void *arg, const struct sl_fetch_result *res)
 {
 	struct token *t = arg;
 	t->pending = false;
 	if (t->r == NULL) {
 		/* The registry was freed with this request still queued: nobody is left to tell. */
-		blobs_release(t);
+		sl_registry_blobs_release(t);
 		token_free(t);
 		return;
 	}
@@ -335,11 +302,11 @@ static void token_done(void *arg, const struct sl_fetch_result *res)
 		t->err = res->err;
 		snprintf(t->msg, sizeof t->msg, "%s: %s", r->realm, res->message ? res->message : sl_strerror(res->err));
 	}
-	blobs_release(t);
+	sl_registry_blobs_release(t);
 }
 
 /* Queue a request for t's token (Basic credentials go along when configured). */
-static int token_request(struct sl_registry *r, struct token *t, char **cause)
+int sl_registry_token_request(struct sl_registry *r, struct token *t, char **cause)
 {
 	if (t->pending)
 		return 0;
@@ -373,7 +340,7 @@ static int token_request(struct sl_registry *r, struct token *t, char **cause)
 
 /* The Authorization header line for `repo` into buf ("" when anonymous), without any request: the
  * mode is known and, for Bearer, t holds a fresh token. */
-static int auth_header(struct sl_registry *r, const struct token *t, char *buf, size_t cap, char **cause)
+int sl_registry_auth_header(struct sl_registry *r, const struct token *t, char *buf, size_t cap, char **cause)
 {
 	buf[0] = '\0';
 	int n = 0;
@@ -391,24 +358,24 @@ static int auth_for(struct sl_registry *r, const char *repo, bool renew, char *b
 	buf[0] = '\0';
 	int rc = 0;
 	if (r->mode == AUTH_UNKNOWN)
-		rc = ping(r, cause);
+		rc = sl_registry_ping(r, cause);
 	if (rc < 0 || r->mode != AUTH_BEARER)
-		return rc < 0 ? rc : auth_header(r, NULL, buf, cap, cause);
-	struct token *t = token_of(r, repo);
+		return rc < 0 ? rc : sl_registry_auth_header(r, NULL, buf, cap, cause);
+	struct token *t = sl_registry_token_of(r, repo);
 	if (t == NULL)
 		return sl_cause(cause, -ENOMEM, "out of memory");
-	if (renew || !token_fresh(t)) {
-		rc = token_request(r, t, cause);
+	if (renew || !sl_registry_token_fresh(t)) {
+		rc = sl_registry_token_request(r, t, cause);
 		if (rc == 0)
 			rc = sl_fetch_run(r->f);
 		if (rc < 0)
 			return sl_cause(cause, rc, "%s: token request for %s: %s", r->realm, t->scope, sl_strerror(rc));
 		if (t->err < 0)
 			return sl_cause(cause, t->err, "%s", t->msg);
-		if (!token_fresh(t))
+		if (!sl_registry_token_fresh(t))
 			return sl_cause(cause, -SL_E_PARSE, "%s: token for %s expired on arrival", r->realm, t->scope);
 	}
-	return auth_header(r, t, buf, cap, cause);
+	return sl_registry_auth_header(r, t, buf, cap, cause);
 }
 
 /* A 401 on an authenticated request: the challenge may name what is missing. True when a retry with a
@@ -726,152 +693,5 @@ int sl_registry_tags(struct sl_registry *r, const char *repo, char ***tags, size
 		*tags = NULL;
 		*n = 0;
 	}
-	return rc;
-}
-
-/* ---- blobs ---- */
-
-struct blob_req {
-	struct sl_registry *r;
-	struct blob_req *next;      /* in a token's waiters */
-	char repo[SL_MAX_OCI_REPO + 1];
-	char hex[SL_SHA256_HEX];
-	uint64_t size;
-	unsigned gen;               /* generation of the token the last attempt carried */
-	bool renewed;
-	void (*done)(void *arg, const struct sl_fetch_result *res);
-	void *arg;
-};
-
-static int blob_queue(struct blob_req *b, char **cause);
-
-static int blob_url(const struct blob_req *b, char *url, size_t cap)
-{
-	int n = snprintf(url, cap, "%s/v2/%s/blobs/sha256:%s", b->r->base, b->repo, b->hex);
-	return n < 0 || (size_t)n >= cap ? -SL_E_TOOBIG : 0;
-}
-
-/* Report a blob that never reached the engine (its token could not be had) and free it. */
-static void blob_fail(struct blob_req *b, int err, const char *why)
-{
-	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256];
-	if (blob_url(b, url, sizeof url) < 0)
-		snprintf(url, sizeof url, "sha256:%s", b->hex);
-	struct sl_fetch_result res = { .err = err, .url = url, .effective_url = url, .message = why };
-	sl_log(err == -SL_E_INTERRUPTED ? SL_LOG_DEBUG : SL_LOG_ERR, b->r->log_source, "%s: %s", url, why);
-	b->done(b->arg, &res);
-	free(b);
-}
-
-static void blob_done(void *arg, const struct sl_fetch_result *res)
-{
-	struct blob_req *b = arg;
-	struct sl_registry *r = b->r;
-	if (res->err == -SL_E_HTTP && res->status == 401 && !b->renewed && r->mode == AUTH_BEARER) {
-		/* The token expired while the queue drained: renew it once (one request for every blob that
-		 * carried this token) and queue again. */
-		char *cause = NULL;
-		struct token *t = token_of(r, b->repo);
-		b->renewed = true;
-		if (t != NULL && t->gen == b->gen)
-			t->expires = 0;
-		if (t != NULL && blob_queue(b, &cause) == 0)
-			return;
-		sl_log_err(r->log_source, "%s: %s", b->hex, cause ? cause : "cannot renew the token");
-		free(cause);
-	}
-	b->done(b->arg, res);
-	free(b);
-}
-
-/* Queue the blob's GET with credentials at hand. */
-static int blob_send(struct blob_req *b, const struct token *t, char **cause)
-{
-	struct sl_registry *r = b->r;
-	char url[SL_MAX_URL + SL_MAX_OCI_REPO + 256], auth[REG_TOKEN_MAX + 64];
-	if (blob_url(b, url, sizeof url) < 0)
-		return sl_cause(cause, -SL_E_TOOBIG, "blob URL too long");
-	int rc = auth_header(r, t, auth, sizeof auth, cause);
-	if (rc < 0)
-		return rc;
-	b->gen = t != NULL ? t->gen : 0;
-	const char *hdrs[2] = { auth[0] ? auth : NULL, NULL };
-	struct sl_fetch_req req = {
-		.url = url, .flags = SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE, .expect_sha256 = b->hex,
-		.expect_size = (int64_t)b->size, .headers = hdrs, .bandwidth_bps = r->bandwidth_bps,
-		.done = blob_done, .arg = b,
-	};
-	rc = sl_fetch_add(r->f, &req);
-	explicit_bzero(auth, sizeof auth);
-	if (rc < 0)
-		return sl_cause(cause, rc, "%s: %s", url, sl_strerror(rc));
-	return 0;
-}
-
-/* Queue the blobs that waited for t, or fail them with t's error. */
-static void blobs_release(struct token *t)
-{
-	struct blob_req *b = t->waiters;
-	t->waiters = NULL;
-	t->waiters_tail = &t->waiters;
-	while (b != NULL) {
-		struct blob_req *next = b->next;
-		char *cause = NULL;
-		int rc = t->r == NULL ? -SL_E_INTERRUPTED : t->err;
-		if (t->r == NULL)
-			free(b);   /* the registry, and with it the owner of b->arg, is gone */
-		else if (rc < 0)
-			blob_fail(b, rc, t->msg);
-		else if (blob_send(b, t, &cause) < 0)
-			blob_fail(b, -SL_E_NETWORK, cause ? cause : "cannot queue the blob");
-		free(cause);
-		b = next;
-	}
-}
-
-/* Queue the blob now, or behind its scope's token when that must be fetched first (asynchronously: this
- * also runs inside fetch callbacks). */
-static int blob_queue(struct blob_req *b, char **cause)
-{
-	struct sl_registry *r = b->r;
-	if (r->mode != AUTH_BEARER)
-		return blob_send(b, NULL, cause);
-	struct token *t = token_of(r, b->repo);
-	if (t == NULL)
-		return sl_cause(cause, -ENOMEM, "out of memory");
-	if (token_fresh(t) && !t->pending)
-		return blob_send(b, t, cause);
-	int rc = token_request(r, t, cause);
-	if (rc < 0)
-		return rc;
-	b->next = NULL;
-	*t->waiters_tail = b;
-	t->waiters_tail = &b->next;
-	return 0;
-}
-
-int sl_registry_blob_add(struct sl_registry *r, const char *repo, const char *hex, uint64_t size,
-			 void (*done)(void *arg, const struct sl_fetch_result *res), void *arg, char **cause)
-{
-	if (!sl_oci_valid_repo(repo) || !sl_digest_valid_sha256(hex))
-		return sl_cause(cause, -SL_E_BADNAME, "invalid blob reference");
-	/* The first request to a registry learns how it authenticates (and waits for that answer). */
-	if (r->mode == AUTH_UNKNOWN) {
-		int rc = ping(r, cause);
-		if (rc < 0)
-			return rc;
-	}
-	struct blob_req *b = calloc(1, sizeof *b);
-	if (b == NULL)
-		return sl_cause(cause, -ENOMEM, "out of memory");
-	b->r = r;
-	snprintf(b->repo, sizeof b->repo, "%s", repo);
-	memcpy(b->hex, hex, SL_SHA256_HEX);
-	b->size = size;
-	b->done = done;
-	b->arg = arg;
-	int rc = blob_queue(b, cause);
-	if (rc < 0)
-		free(b);
 	return rc;
 }
