@@ -330,6 +330,7 @@ static void test_bad_tokens(void **state)
 		"gzip 6 m8 H1F8B080800000000000361626300FF z0",     /* a byte after the header */
 		"gzip 6 m8 H1F8B0804000000000003FF00 z0",           /* FEXTRA longer than the header */
 		"gzip 6 m8 H1F8B0800000000000003 z0 x", "gzip 6 m8 z0",
+		"gzip 6 m8 H z0",                                   /* no header at all (found by fuzz_recompress) */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		bad_token(bad[i]);
