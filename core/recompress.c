@@ -192,7 +192,8 @@ static int parse_gzip(char **f, struct recipe *r)
 			return -1;
 		r->hdr[k] = (uint8_t)(a << 4 | b);
 	}
-	if (gz_header_len(r->hdr, r->hdr_len) != r->hdr_len)
+	/* gz_header_len() says 0 for "not a header": an empty one must not pass as exactly 0 bytes long. */
+	if (r->hdr_len == 0 || gz_header_len(r->hdr, r->hdr_len) != r->hdr_len)
 		return -1;
 	r->kind = KIND_GZIP;
 	r->level = (unsigned)level;
