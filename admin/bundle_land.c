@@ -606,11 +606,12 @@ static int status_one(void *arg, const struct sl_bundle_import *b)
 			used += (size_t)snprintf(have + used, sizeof have - used, "%s%u", used ? ", " : "", k);
 	}
 	if (s->arr != NULL) {
-		json_array_append_new(s->arr, json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:I, s:I}", "exporter", b->exporter,
+		json_array_append_new(s->arr, json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:I}", "exporter", b->exporter,
 							"sequence", (json_int_t)b->seq, "state", "receiving",
 							"volumes", (json_int_t)b->volumes, "volumes_received", have,
 							"volumes_missing", vols, "objects_missing",
-							(json_int_t)m.objects, "bytes_missing", (json_int_t)m.bytes));
+							(json_int_t)m.objects, "bytes_missing", (json_int_t)m.bytes,
+							"bases_missing", (json_int_t)m.bases));
 		return 0;
 	}
 	printf("bundle %lld of exporter %s (made %s): receiving; volumes received: %s of %u\n", (long long)b->seq,
@@ -618,6 +619,9 @@ static int status_one(void *arg, const struct sl_bundle_import *b)
 	if (m.objects > 0)
 		printf("  missing: volume(s) %s (%" PRIu64 " object(s), %s): import them to land the bundle\n", vols,
 		       m.objects, size);
+	else if (m.bases > 0)
+		printf("  %u source(s) are changes to a snapshot not held here: import the bundle that carried it, then "
+		       "any volume of this one again\n", m.bases);
 	else
 		printf("  every object is here: run sluice import on any of its volumes again to land it\n");
 	return 0;
