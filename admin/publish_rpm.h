@@ -7,7 +7,8 @@
  * publish = resign (admin/publish_rpm_resign.c): the packages linked at their paths, byte-identical (so
  * gpgcheck=1 keeps trusting the vendor's package key); primary/filelists/other regenerated for exactly
  * them with libcreaterepo_c, streaming; updateinfo pruned to the shipped packages (advisories left with
- * no package dropped); modules and comps records kept as the upstream signed them; repomd.xml with a
+ * no package dropped), modules.yaml to the streams with a shipped artifact and comps to the groups with a
+ * shipped package (publish_rpm_modules.h, publish_rpm_comps.h); repomd.xml with a
  * revision strictly greater than any this source published before (catalogue state
  * rpm.publish.revision), signed with sluice's key as repodata/repomd.xml.asc. */
 #ifndef SL_PUBLISH_RPM_H

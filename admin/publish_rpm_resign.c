@@ -1,8 +1,9 @@
 /* publish_rpm_resign: publish = resign for RPM sources — the snapshot's packages linked byte-identical, fresh
  * primary/filelists/other for exactly them (libcreaterepo_c, one package at a time into the compressed
- * files: never the whole set in memory), updateinfo pruned to the shipped packages (empty advisories
- * dropped), modules and comps kept as the upstream signed them, and a repomd.xml with a strictly increasing
- * revision signed with sluice's key (repomd.xml.asc). See publish_rpm.h. */
+ * files: never the whole set in memory), updateinfo, modules.yaml and comps pruned to the shipped packages
+ * (empty advisories, streams and groups dropped; publish_rpm_modules.c, publish_rpm_comps.c), and a
+ * repomd.xml with a strictly increasing revision signed with sluice's key (repomd.xml.asc). See
+ * publish_rpm.h. */
 #include "admin/publish_rpm.h"
 
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <createrepo_c/createrepo_c.h>
 
 #include "admin/keys.h"
+#include "admin/publish_rpm_comps.h"
+#include "admin/publish_rpm_modules.h"
 #include "admin/publish_tree.h"
 #include "core/catalog.h"
 #include "core/config.h"
@@ -34,9 +37,10 @@ struct resign {
 	const char *root;
 	cr_XmlFile *xml[3];                       /* primary, filelists, other */
 	struct sl_strset *shipped;                /* "name-epoch:version-release.arch" of every package */
+	struct sl_strset *names;                  /* the names of the packages (comps names packages so) */
 	uint64_t npkgs, done;
 	char *updateinfo_sha, *extra_types[8], *extra_sha[8], *extra_path[8];
-	uint64_t extra_size[8], updateinfo_size;
+	uint64_t updateinfo_size;
 	size_t nextra;
 	char **cause;
 	int rc;
@@ -82,14 +86,13 @@ static int scan(void *arg, const struct sl_entry *e)
 		b->updateinfo_sha = strdup(e->sha256);
 		b->updateinfo_size = e->size;
 	} else if (type != NULL && b->nextra < 8 &&
-		   (strncmp(type, "modules", 7) == 0 || strcmp(type, "group") == 0 || strcmp(type, "group_gz") == 0 ||
+		   (strcmp(type, "modules") == 0 || strcmp(type, "group") == 0 || strcmp(type, "group_gz") == 0 ||
 		    strcmp(type, "group_xz") == 0)) {
-		/* Kept as the upstream signed them: comps groups and module streams name packages, and dnf
-		 * ignores what is absent; pruning them is left to a later change. */
+		/* Rewritten for the subset in write_repomd; their zchunk variants are left out (a record that
+		 * would still list what does not ship). */
 		b->extra_types[b->nextra] = strdup(type);
 		b->extra_sha[b->nextra] = strdup(e->sha256);
 		b->extra_path[b->nextra] = strdup(e->path);
-		b->extra_size[b->nextra] = e->size;
 		b->nextra++;
 	}
 	json_decref(m);
@@ -116,6 +119,8 @@ static int add_package(void *arg, const struct sl_entry *e)
 	char key[1024];
 	nevra_key(key, sizeof key, pkg->name, pkg->epoch, pkg->version, pkg->release, pkg->arch);
 	rc = sl_strset_add(b->shipped, key);
+	if (rc >= 0)
+		rc = sl_strset_add(b->names, pkg->name);
 	struct cr_XmlStruct x = cr_xml_dump(pkg, &err);
 	cr_package_free(pkg);
 	if (x.primary == NULL || rc < 0) {
@@ -205,6 +210,66 @@ static int write_updateinfo(struct resign *b, char *path_out, size_t cap)
 	return 0;
 }
 
+/* A record for a file this build wrote, renamed to "<sha256>-<name>" as createrepo_c names them. */
+static int add_record(struct resign *b, cr_Repomd *md, const char *type, const char *path)
+{
+	GError *err = NULL;
+	cr_RepomdRecord *rec = cr_repomd_record_new(type, path);
+	if (rec == NULL || cr_repomd_record_fill(rec, CR_CHECKSUM_SHA256, &err) != CRE_OK ||
+	    cr_repomd_record_rename_file(rec, &err) != CRE_OK) {
+		cr_repomd_record_free(rec);
+		return gfail(b, type, err);
+	}
+	cr_repomd_set_record(md, rec);
+	return 0;
+}
+
+/* ---- modules.yaml and comps: streams and groups of what ships ----------------------------------------------- */
+
+/* The compression the upstream chose for the record, by its name. */
+static cr_CompressionType compression_of(const char *path)
+{
+	static const struct { const char *sfx; cr_CompressionType t; } v[] = {
+		{ ".gz", CR_CW_GZ_COMPRESSION }, { ".xz", CR_CW_XZ_COMPRESSION }, { ".bz2", CR_CW_BZ2_COMPRESSION },
+	};
+	size_t l = strlen(path);
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (l > strlen(v[i].sfx) && strcmp(path + l - strlen(v[i].sfx), v[i].sfx) == 0)
+			return v[i].t;
+	return CR_CW_NO_COMPRESSION;
+}
+
+static int write_extra(struct resign *b, cr_Repomd *md, size_t i)
+{
+	const char *type = b->extra_types[i];
+	bool modules = strcmp(type, "modules") == 0;
+	char in[SL_MAX_PATH], out[SL_MAX_PATH], *why = NULL;
+	int rc = sl_store_object_path(b->ctx->store, b->extra_sha[i], in, sizeof in);
+	if (rc < 0)
+		return fail(b, rc, b->extra_path[i], sl_strerror(rc));
+	cr_CompressionType comp = compression_of(b->extra_path[i]);
+	const char *sfx = comp == CR_CW_NO_COMPRESSION ? "" : cr_compression_suffix(comp);
+	if (modules)
+		snprintf(out, sizeof out, "%s/repodata/modules.yaml%s", b->root, sfx);
+	else
+		snprintf(out, sizeof out, "%s/repodata/%s-comps.xml%s", b->root, type, sfx);
+	struct sl_rpm_prune_count n;
+	rc = modules ? sl_rpm_modules_prune(in, out, (int)comp, b->shipped, &n, &why)
+		     : sl_rpm_comps_prune(in, out, (int)comp, b->names, &n, &why);
+	if (rc < 0) {
+		fail(b, rc, b->extra_path[i], why != NULL ? why : sl_strerror(rc));
+		free(why);
+		return rc;
+	}
+	sl_log_info(b->ctx->src->name, "%s: %zu %s kept, %zu dropped (not shipped)", type, n.kept,
+		    modules ? "module stream(s)" : "group(s)", n.dropped);
+	if (n.kept == 0) {
+		remove(out);   /* nothing of it ships: no record */
+		return 0;
+	}
+	return add_record(b, md, type, out);
+}
+
 /* ---- repomd.xml ------------------------------------------------------------------------------------------------ */
 
 static int next_revision(struct resign *b, char *out, size_t cap)
@@ -228,19 +293,6 @@ static int next_revision(struct resign *b, char *out, size_t cap)
 	return rc < 0 ? fail(b, rc, REVISION_KEY, sl_strerror(rc)) : 0;
 }
 
-static int add_record(struct resign *b, cr_Repomd *md, const char *type, const char *path, bool rename)
-{
-	GError *err = NULL;
-	cr_RepomdRecord *rec = cr_repomd_record_new(type, path);
-	if (rec == NULL || cr_repomd_record_fill(rec, CR_CHECKSUM_SHA256, &err) != CRE_OK ||
-	    (rename && cr_repomd_record_rename_file(rec, &err) != CRE_OK)) {
-		cr_repomd_record_free(rec);
-		return gfail(b, type, err);
-	}
-	cr_repomd_set_record(md, rec);
-	return 0;
-}
-
 static int write_repomd(struct resign *b, const char *const paths[3])
 {
 	static const char *const types[3] = { "primary", "filelists", "other" };
@@ -249,22 +301,14 @@ static int write_repomd(struct resign *b, const char *const paths[3])
 	int rc = next_revision(b, rev, sizeof rev);
 	cr_repomd_set_revision(md, rev);
 	for (int i = 0; i < 3 && rc == 0; i++)
-		rc = add_record(b, md, types[i], paths[i], true);
+		rc = add_record(b, md, types[i], paths[i]);
 	char ui[SL_MAX_PATH];
 	if (rc == 0 && b->updateinfo_sha != NULL)
 		rc = write_updateinfo(b, ui, sizeof ui);
 	if (rc == 0 && b->updateinfo_sha != NULL)
-		rc = add_record(b, md, "updateinfo", ui, true);
-	for (size_t i = 0; i < b->nextra && rc == 0; i++) {
-		rc = sl_tree_link(b->tree, b->extra_path[i], b->extra_sha[i], b->extra_size[i]);
-		if (rc < 0) {
-			fail(b, rc, b->extra_path[i], sl_tree_cause(b->tree));
-			break;
-		}
-		char p[SL_MAX_PATH];
-		snprintf(p, sizeof p, "%s/%s", b->root, b->extra_path[i]);
-		rc = add_record(b, md, b->extra_types[i], p, false);
-	}
+		rc = add_record(b, md, "updateinfo", ui);
+	for (size_t i = 0; i < b->nextra && rc == 0; i++)
+		rc = write_extra(b, md, i);
 	GError *err = NULL;
 	char *xml = NULL;
 	if (rc == 0) {
@@ -295,9 +339,11 @@ int sl_rpm_publish_resign(const struct sl_publish_ctx *ctx, int64_t snap_id, con
 	struct resign b = { .ctx = ctx, .cause = cause, .root = dir };
 	b.tree = sl_tree_new(ctx, dir, cause);
 	b.shipped = sl_strset_new();
-	if (b.tree == NULL || b.shipped == NULL) {
+	b.names = sl_strset_new();
+	if (b.tree == NULL || b.shipped == NULL || b.names == NULL) {
 		sl_tree_free(b.tree);
 		sl_strset_free(b.shipped);
+		sl_strset_free(b.names);
 		return b.tree == NULL ? -EIO : -ENOMEM;
 	}
 	cr_xml_dump_init();
@@ -336,6 +382,7 @@ int sl_rpm_publish_resign(const struct sl_publish_ctx *ctx, int64_t snap_id, con
 	}
 	free(b.updateinfo_sha);
 	sl_strset_free(b.shipped);
+	sl_strset_free(b.names);
 	sl_tree_free(b.tree);
 	if (rc == 0)
 		sl_log_info(ctx->src->name, "resigned repository: %" PRIu64 " package(s), primary/filelists/other regenerated",

@@ -6,12 +6,12 @@ set -euo pipefail
 
 BUILD=(build-essential cmake pkg-config libcurl4-openssl-dev libarchive-dev libgpgme-dev libsqlite3-dev
        libmicrohttpd-dev libjansson-dev libinih-dev libssl-dev libcmocka-dev libsolv-dev libsolvext-dev
-       libclamav-dev libxml2-dev librpm-dev libcreaterepo-c-dev liblzma-dev zlib1g-dev)
+       libclamav-dev libxml2-dev librpm-dev libcreaterepo-c-dev liblzma-dev zlib1g-dev libmodulemd-dev)
 RUN=(gnupg ca-certificates xz-utils)
 # Real upstreams and real clients for the integration tests and benchmarks.
 TEST=(nginx-light apt-utils dpkg-dev clamav clamav-freshclam docker-registry skopeo umoci containerd aptly wrk haproxy
       sqlite3 curl python3 clang libclang-rt-14-dev procps iproute2 time bc apache2-utils chromium openssl lz4 zstd bzip2
-      groff-base gpgv python3-aiosmtpd rpm createrepo-c dnf dnf-plugins-core)
+      groff-base gpgv python3-aiosmtpd rpm createrepo-c dnf dnf-plugins-core faketime python3-yaml)
 
 missing=()
 for p in "${BUILD[@]}" "${RUN[@]}" "${TEST[@]}"; do

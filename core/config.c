@@ -326,6 +326,8 @@ static void build_source(struct cfgp *p, const struct section *sec, struct sl_so
 	for (size_t i = 0; own != NULL && i < own->n; i++)
 		if (sl_cfg_find_entry(sec, own->v[i].name) == NULL)
 			unset_source_key(p, sec, src, &own->v[i], own->v[i].required != 0, nfailed(p) == before);
+	if (own != NULL && own->defaults != NULL)
+		own->defaults(sec, src);
 	if (own != NULL && own->check != NULL && nfailed(p) == before)
 		own->check(p, sec, src);
 	const struct entry *from = sl_cfg_find_entry(sec, "from"), *url = sl_cfg_find_entry(sec, "url");

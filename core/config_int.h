@@ -70,6 +70,9 @@ struct sl_cfg_keys {
 	/* Rules between keys, run once every key of the source parsed without a problem; records problems
 	 * with fail(). NULL: none. */
 	void (*check)(struct cfgp *p, const struct section *sec, const struct sl_source *src);
+	/* Defaults that depend on other keys (a table default cannot), run after every key and table default
+	 * applied and before check. NULL: none. */
+	void (*defaults)(const struct section *sec, struct sl_source *src);
 };
 
 struct piece {

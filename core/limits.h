@@ -38,6 +38,9 @@
 #define SL_MAX_RPM_KEYFILE_BYTES (4u << 20)        /* bytes of a package key file: a keyring of 100 keys is ~ 200 KiB */
 #define SL_MAX_RPM_ADVISORY_PKGS 20000            /* packages one advisory lists: RHEL kernel advisories list ~ 300 per arch */
 #define SL_MAX_RPM_ADVISORY_CVES 2000             /* CVE references of one advisory: the largest RHSA cite ~ 200 */
+#define SL_MAX_RPM_MODULES_BYTES (256u << 20)     /* bytes of modules.yaml decompressed, read whole by libmodulemd: RHEL 8 AppStream ~ 15 MB */
+#define SL_MAX_RPM_COMPS_GROUPS  1000000           /* <group> elements of one comps file: Fedora has ~ 600 */
+#define SL_RPM_SIG_SKEW_S        (24 * 3600)       /* s: a package signature dated this far in the future is still accepted (clock skew, time zones) */
 #define SL_MAX_DEB822_PARA       (1u << 20)        /* bytes in one deb822 paragraph (stanza) */
 #define SL_MAX_DEB822_FIELDS     256               /* fields in one paragraph */
 #define SL_MAX_PACKAGES          1000000           /* package stanzas per index */

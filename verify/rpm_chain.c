@@ -18,6 +18,7 @@
 #include "core/rpm_updateinfo.h"
 #include "core/store.h"
 #include "verify/gpg.h"
+#include "verify/rpm_pkgkey.h"
 #include "verify/rpm_pkgsig.h"
 
 #define REPOMD "repodata/repomd.xml"
@@ -27,6 +28,7 @@
 struct rpm_verify {
 	struct sl_verify_ctx *v;
 	struct sl_rpm_keyring *keys;
+	struct sl_rpm_pkgkeys *life;   /* revocation and expiry of the same keys (GPGME) */
 	const char *signer;            /* repomd signer fingerprint (signer_fpr), or NULL */
 	char signer_fpr[41];
 	bool payload;                  /* recompute payload digests (metadata unsigned) */
@@ -187,6 +189,11 @@ static void check_package(struct rpm_verify *rv, const struct sl_rpm_pkg *p, con
 	rc = rc < 0 ? rc : sl_rpm_pkgsig_check(rv->keys, path, p->href, rv->payload, &h);
 	if (rc < 0) {
 		pkg_fail(rv, p->href, "package-signature", NULL, rc == -SL_E_TOOBIG ? "path too long" : h.why);
+		return;
+	}
+	/* librpm checked the signature against a key of the keyring; whether that key could still sign then: */
+	if (sl_rpm_pkgkeys_check(rv->life, h.keyid, h.sig_time, (int64_t)v->now, why, sizeof why) < 0) {
+		pkg_fail(rv, p->href, "package-signature", NULL, why);
 		return;
 	}
 	snprintf(rv->last_keyid, sizeof rv->last_keyid, "%s", h.keyid);
@@ -513,6 +520,21 @@ static int rpm_verify(struct sl_verify_ctx *v, char **cause)
 	const char *pkeyring = src->package_keyring != NULL ? src->package_keyring : src->keyring;
 	char *kcause = NULL;
 	rv.keys = rc == 0 ? sl_rpm_keyring_new(pkeyring, &kcause) : NULL;
+	char home[SL_MAX_PATH];
+	if (rv.keys != NULL && (sl_verify_gpg_home(v->cfg, src, home, sizeof home) < 0 ||
+				strlen(home) + sizeof "/package-keys" > sizeof home)) {
+		sl_rpm_keyring_free(rv.keys);
+		rv.keys = NULL;
+		kcause = strdup("GnuPG home: path too long");
+	} else if (rv.keys != NULL) {
+		/* Its own empty home: the source's holds the repomd keyring, which may differ. */
+		strcat(home, "/package-keys");
+		rv.life = sl_rpm_pkgkeys_new(home, pkeyring, &kcause);
+		if (rv.life == NULL) {
+			sl_rpm_keyring_free(rv.keys);
+			rv.keys = NULL;
+		}
+	}
 	if (rc == 0 && rv.keys == NULL)
 		sl_verify_check(v, pkeyring, "package-keyring", NULL, false, "%s", kcause ? kcause : "unusable");
 	free(kcause);
@@ -534,6 +556,7 @@ static int rpm_verify(struct sl_verify_ctx *v, char **cause)
 					entries, listed);
 	}
 	sl_rpm_keyring_free(rv.keys);
+	sl_rpm_pkgkeys_free(rv.life);
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	return sl_verify_verdict(v, cause);

@@ -11,7 +11,9 @@
  *                            the digest of what came out)
  *   each package of primary  (of the configured architectures) the same per package — reported as one
  *                            "packages" check when all pass, one check per failing package otherwise —
- *                            plus "package-signature" (librpm, pinned package_keyring or keyring) and
+ *                            plus "package-signature" (librpm, pinned package_keyring or keyring; the
+ *                            signer neither revoked nor expired at the signature's date, the date not
+ *                            in the future: rpm_pkgkey.h) and
  *                            "nevra" (the signed header's name/epoch/version/release/arch = primary's)
  *   the snapshot             "inventory": no package entry that primary does not list
  * ARRIVAL trusts the store's names for payload objects (sl_store_has_size); RECHECK re-hashes every object.

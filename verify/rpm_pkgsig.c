@@ -171,6 +171,7 @@ static int sig_params(Header h, struct sl_rpm_hdr *out, unsigned *hash)
 		for (int b = 0; b < 8; b++)
 			snprintf(out->keyid + 2 * b, 3, "%02x", id[b]);
 		*hash = pgpDigParamsAlgo(dig, PGPVAL_HASHALGO);
+		out->sig_time = (int64_t)pgpDigParamsCreationTime(dig);
 		pgpDigParamsFree(dig);
 		return 0;
 	}

@@ -9,6 +9,9 @@
  * the repository metadata is unsigned (repo_signed = no), since then only the package signature vouches
  * for the payload; otherwise the signed primary's pkgid SHA-256 over the whole file already does.
  *
+ * librpm 4.18 accepts a signature by an expired or revoked key of its keyring: the caller checks the
+ * signer's key life (keyid, sig_time) with rpm_pkgkey.h.
+ *
  * Ownership: sl_rpm_keyring_new() -> sl_rpm_keyring_free(). Not thread-safe (librpm's log callback is
  * process-wide).
  * Failure: -SL_E_SIGNATURE (unsigned, unknown key, bad or weak signature, payload digest mismatch),
@@ -18,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sl_rpm_keyring;
 
@@ -30,6 +34,7 @@ size_t sl_rpm_keyring_count(const struct sl_rpm_keyring *k);
 struct sl_rpm_hdr {
 	char name[256], epoch[32], ver[256], rel[256], arch[64];
 	char keyid[17];          /* signer key id (hex), "" when unsigned */
+	int64_t sig_time;        /* the header signature's creation time (Unix seconds), 0 when unsigned */
 	char why[512];
 };
 

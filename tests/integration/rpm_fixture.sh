@@ -14,6 +14,15 @@
 #   rpm_fixture_updateinfo DIR ID PKG VERSION [ID PKG VERSION...]
 #                                    -> one advisory ID (security, Important, CVE-2026-000N) per triple, for
 #                                       PKG-VERSION-1, added with modifyrepo_c
+#   rpm_fixture_modules DIR MODULE STREAM:NEVRA[,NEVRA...] [STREAM:...] [--default STREAM]
+#                                    -> a modulemd v2 document per stream of MODULE (artifacts: those NEVRAs,
+#                                       name-epoch:version-release.arch) and, with --default, a
+#                                       modulemd-defaults document; appended to DIR/modules.yaml, which
+#                                       rpm_fixture_add_modules adds with modifyrepo_c
+#   rpm_fixture_add_modules DIR      -> DIR/modules.yaml added as the `modules` record
+#   rpm_fixture_comps DIR GROUP:PKG[,PKG...] [GROUP:...] [--category ID:GROUP[,GROUP...]]
+#                                    -> a comps.xml (with the DOCTYPE real ones carry) of those groups (every
+#                                       packagereq mandatory) and categories, added as the `group` record
 #   rpm_fixture_sign_repomd DIR KEY  -> DIR/repodata/repomd.xml.asc, armored detached signature
 
 rpm_fixture_require() {
@@ -129,4 +138,106 @@ rpm_fixture_sign_repomd() {
 	gpg --homedir "$RPM_KEYS/$key" --batch --quiet --pinentry-mode loopback --passphrase '' --armor \
 		--detach-sign -o "$dir/repodata/repomd.xml.asc" "$dir/repodata/repomd.xml" 2>/dev/null ||
 		sl_fail "signing repomd.xml with $key"
+}
+
+rpm_fixture_modules() {
+	local dir=$1 module=$2 def="" spec stream nevras n i=0
+	shift 2
+	local out=$dir/modules.yaml
+	while [ $# -gt 0 ]; do
+		if [ "$1" = --default ]; then
+			def=$2
+			shift 2
+			continue
+		fi
+		spec=$1
+		shift
+		stream=${spec%%:*}
+		nevras=${spec#*:}
+		i=$((i + 1))
+		{
+			echo "---"
+			echo "document: modulemd"
+			echo "version: 2"
+			echo "data:"
+			echo "  name: $module"
+			echo "  stream: \"$stream\""
+			echo "  version: 2026010100000$i"
+			echo "  context: c0ffee4$i"
+			echo "  arch: noarch"
+			echo "  summary: sluice test module $module:$stream"
+			echo "  description: >-"
+			echo "    Test module stream for sluice's RPM tests."
+			echo "  license:"
+			echo "    module:"
+			echo "    - MIT"
+			echo "  profiles:"
+			echo "    common:"
+			echo "      rpms:"
+			echo "      - ${nevras%%-[0-9]*}"
+			echo "  artifacts:"
+			echo "    rpms:"
+			for n in ${nevras//,/ }; do echo "    - $n"; done
+			echo "..."
+		} >>"$out"
+	done
+	if [ -n "$def" ]; then
+		cat >>"$out" <<EOF
+---
+document: modulemd-defaults
+version: 1
+data:
+  module: $module
+  stream: "$def"
+  profiles:
+    $def: [common]
+...
+EOF
+	fi
+}
+
+rpm_fixture_add_modules() {
+	modifyrepo_c --mdtype=modules "$1/modules.yaml" "$1/repodata" >/dev/null || sl_fail "modifyrepo_c modules"
+	rm -f "$1/modules.yaml"
+}
+
+rpm_fixture_comps() {
+	local dir=$1 xml=$SL_TMP/comps.xml spec p g
+	shift
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo '<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd">'
+		echo '<comps>'
+		while [ $# -gt 0 ] && [ "$1" != --category ]; do
+			spec=$1
+			shift
+			echo "  <group>"
+			echo "    <id>${spec%%:*}</id>"
+			echo "    <name>Group ${spec%%:*}</name>"
+			echo "    <name xml:lang=\"de\">Gruppe ${spec%%:*}</name>"
+			echo "    <description>Test group &amp; packages</description>"
+			echo "    <default>true</default>"
+			echo "    <uservisible>true</uservisible>"
+			echo "    <packagelist>"
+			local list=${spec#*:}
+			for p in ${list//,/ }; do echo "      <packagereq type=\"mandatory\">$p</packagereq>"; done
+			echo "    </packagelist>"
+			echo "  </group>"
+		done
+		while [ $# -gt 1 ] && [ "$1" = --category ]; do
+			spec=$2
+			shift 2
+			echo "  <category>"
+			echo "    <id>${spec%%:*}</id>"
+			echo "    <name>Category ${spec%%:*}</name>"
+			echo "    <grouplist>"
+			local groups=${spec#*:}
+			for g in ${groups//,/ }; do echo "      <groupid>$g</groupid>"; done
+			echo "    </grouplist>"
+			echo "  </category>"
+		done
+		echo '</comps>'
+	} >"$xml"
+	modifyrepo_c --mdtype=group --no-compress "$xml" "$dir/repodata" >/dev/null || sl_fail "modifyrepo_c comps"
+	rm -f "$xml"
 }

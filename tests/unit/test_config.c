@@ -687,6 +687,35 @@ static void test_from_bundle(void **state)
 	free(keys);
 }
 
+/* RPM publish: resign is the default with `packages =` (the metadata must be regenerated for the subset),
+ * verbatim without; an explicit verbatim with packages is refused at the publish line. */
+static void test_rpm_publish_default(void **state)
+{
+	(void)state;
+	char *keys = data_path("good/keys/debian.gpg");
+	char *text = NULL;
+	assert_true(asprintf(&text, "[sluice]\nstate_dir = /s\n"
+				     "[source sub]\ntype = rpm\nurl = http://r.example/el9\nkeyring = %s\npackages = bash\n"
+				     "[source whole]\ntype = rpm\nurl = http://r.example/el9\nkeyring = %s\n"
+				     "[source whole-resign]\ntype = rpm\nurl = http://r.example/el9\nkeyring = %s\n"
+				     "publish = resign\n"
+				     "[source sub-resign]\ntype = rpm\nurl = http://r.example/el9\nkeyring = %s\n"
+				     "packages = bash\npublish = resign\n",
+			      keys, keys, keys, keys) > 0);
+	struct sl_config *cfg = parse_ok(text);
+	assert_int_equal(sl_config_source(cfg, "sub")->publish, SL_PUBLISH_RESIGN);
+	assert_int_equal(sl_config_source(cfg, "whole")->publish, SL_PUBLISH_VERBATIM);
+	assert_int_equal(sl_config_source(cfg, "whole-resign")->publish, SL_PUBLISH_RESIGN);
+	assert_int_equal(sl_config_source(cfg, "sub-resign")->publish, SL_PUBLISH_RESIGN);
+	sl_config_free(cfg);
+	free(text);
+	assert_true(asprintf(&text, "[sluice]\nstate_dir = /s\n[source sub]\ntype = rpm\nurl = http://r.example/el9\n"
+				     "keyring = %s\npackages = bash\npublish = verbatim\n", keys) > 0);
+	expect_parse_error(text, strlen(text), 8, "publish = verbatim cannot be combined with packages = (line 7)");
+	free(text);
+	free(keys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_no_cause),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_from_bundle),
+		cmocka_unit_test(test_rpm_publish_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
