@@ -37,13 +37,17 @@ struct sl_bundle_plan {
 	size_t na, capa;
 	uint64_t saved_targets, patch_bytes;
 	size_t n_targets;               /* carried objects now built instead */
+	char (*built)[SL_SHA256_HEX];   /* their digests, sorted once made: the object pass asks per object */
 	bool sorted;
 };
 
+/* Arrays of a plan: candidates are the changed same-path files of a delta, a few per index. */
 static int grow(void **v, size_t *cap, size_t n, size_t each)
 {
 	if (n < *cap)
 		return 0;
+	if (n >= SL_MAX_BUNDLE_BUILDS)
+		return -SL_E_TOOBIG;
 	size_t nc = *cap ? *cap * 2 : 16;
 	void *p = realloc(*v, nc * each);
 	if (p == NULL)
@@ -69,6 +73,7 @@ void sl_bundle_plan_free(struct sl_bundle_plan *p)
 	free(p->b);
 	free(p->patch);
 	free(p->avail);
+	free(p->built);
 	free(p);
 }
 
@@ -344,6 +349,11 @@ out:
 	return rc;
 }
 
+static int cmp_hex(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 static int cmp_obj(const void *a, const void *b)
 {
 	return strcmp(((const struct sl_bundle_object *)a)->sha256, ((const struct sl_bundle_object *)b)->sha256);
@@ -362,7 +372,9 @@ int sl_bundle_plan_make(struct sl_bundle_plan *p, char **cause)
 			rc = sl_store_open_object(p->store, c->target, &tfd, NULL);
 			if (rc == 0)
 				rc = sl_store_open_object(p->store, c->base, &bfd, NULL);
-			if (rc < 0) {
+			if (rc == -SL_E_NOTFOUND && tfd >= 0) {
+				rc = 0;   /* the base is gone here (a failed snapshot's): carried whole */
+			} else if (rc < 0) {
 				sl_cause(cause, rc, "store object %s: %s", bfd < 0 && tfd >= 0 ? c->base : c->target,
 					 sl_strerror(rc));
 			} else {
@@ -385,17 +397,21 @@ int sl_bundle_plan_make(struct sl_bundle_plan *p, char **cause)
 	if (rc < 0)
 		return rc;
 	qsort(p->patch, p->np, sizeof *p->patch, cmp_obj);
-	/* The candidates built are now "replaced"; keep the array sorted for sl_bundle_plan_replaced. */
+	/* What the inside builds is not carried: sorted targets for the object pass's lookups. */
+	p->built = p->nb ? calloc(p->nb, sizeof *p->built) : NULL;
+	if (p->nb > 0 && p->built == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nb; i++)
+		memcpy(p->built[i], p->b[i].target, SL_SHA256_HEX);
+	qsort(p->built, p->nb, sizeof *p->built, cmp_hex);
 	return 0;
 }
 
 bool sl_bundle_plan_replaced(const struct sl_bundle_plan *p, const char *sha256)
 {
-	/* A target is replaced when a build makes it; builds are few (three per changed index at most). */
-	for (size_t i = 0; i < p->nb; i++)
-		if (strcmp(p->b[i].target, sha256) == 0)
-			return true;
-	return false;
+	char key[SL_SHA256_HEX];
+	snprintf(key, sizeof key, "%s", sha256);
+	return p->built != NULL && bsearch(key, p->built, p->nb, sizeof *p->built, cmp_hex) != NULL;
 }
 
 size_t sl_bundle_plan_patches(const struct sl_bundle_plan *p)
@@ -440,17 +456,25 @@ static const char *op_text(enum sl_bundle_op op)
 	return op == SL_BUILD_PATCH ? "patch" : op == SL_BUILD_UNPACK ? "unpack" : "pack";
 }
 
+/* 0 built, 1 skipped (an input is not here), or negative. */
 static int run_one(struct sl_store *store, const struct sl_bundle_build *b, char **cause)
 {
 	int fd1 = -1, fd2 = -1;
-	int rc = sl_store_open_object(store, b->in1, &fd1, NULL);
+	uint64_t in_size = 0;
+	int rc = sl_store_open_object(store, b->in1, &fd1, &in_size);
 	if (rc == 0 && b->op == SL_BUILD_PATCH)
 		rc = sl_store_open_object(store, b->in2, &fd2, NULL);
+	if (rc == 0 && b->op == SL_BUILD_PACK && in_size > SL_MAX_INDEX_BYTES)
+		rc = sl_cause(cause, -SL_E_TOOBIG, "cannot build %s (pack): its input %s is larger than an index may be",
+			      b->target, b->in1);
 	if (rc < 0) {
+		const char *missing = fd1 < 0 ? b->in1 : b->in2;
 		if (fd1 >= 0)
 			close(fd1);
-		return sl_cause(cause, rc, "cannot build %s (%s): its input %s is neither in the bundle nor here",
-				b->target, op_text(b->op), fd1 < 0 ? b->in1 : b->in2);
+		if (rc == -SL_E_NOTFOUND || rc == -ENOENT)
+			return 1;   /* a source not landed here, or content this side lacks: the landing says which */
+		return sl_cause(cause, rc, "cannot build %s (%s): input %s: %s", b->target, op_text(b->op), missing,
+				sl_strerror(rc));
 	}
 	struct sl_store_expect ex = { .sha256 = b->target, .size = (int64_t)b->size };
 	char *why = NULL;
@@ -488,8 +512,11 @@ int sl_bundle_builds_run(struct sl_store *store, FILE *manifest, uint64_t *built
 	struct sl_bundle_reader *r = sl_bundle_reader_file(manifest);
 	if (r == NULL)
 		return sl_cause(cause, -ENOMEM, "out of memory");
-	int t, rc = 0;
-	while (rc == 0 && (t = sl_bundle_next(r, cause)) > 0) {
+	int t = 0, rc = 0;
+	while (rc == 0) {
+		t = sl_bundle_next(r, cause);
+		if (t <= 0)
+			break;
 		if (t != SL_BREC_BUILD)
 			continue;
 		const struct sl_bundle_build *b = sl_bundle_build(r);
@@ -498,6 +525,7 @@ int sl_bundle_builds_run(struct sl_store *store, FILE *manifest, uint64_t *built
 		rc = run_one(store, b, cause);
 		if (rc == 0)
 			(*built)++;
+		rc = rc > 0 ? 0 : rc;
 	}
 	if (rc == 0 && t < 0)
 		rc = t;

@@ -26,7 +26,7 @@ struct sl_bundle_plan *sl_bundle_plan_new(struct sl_store *store);
 void sl_bundle_plan_free(struct sl_bundle_plan *p);
 /* Object `target` (size bytes) replaces `base` at one path of a delta source. */
 int sl_bundle_plan_candidate(struct sl_bundle_plan *p, const char *target, uint64_t size, const char *base);
-/* Every object the bundle would carry, in digest order: only carried candidates are worth a build. */
+/* Every object the bundle would carry: only carried candidates are worth a build. */
 int sl_bundle_plan_carried(struct sl_bundle_plan *p, const char *sha256);
 /* Make the patches and the build list. */
 int sl_bundle_plan_make(struct sl_bundle_plan *p, char **cause);
@@ -44,8 +44,9 @@ size_t sl_bundle_plan_targets(const struct sl_bundle_plan *p);
 uint64_t sl_bundle_plan_saved(const struct sl_bundle_plan *p);
 
 /* Import: run the manifest's builds (manifest: a stream at its start) whose target is not in the store
- * yet. *built counts those made. A build whose input is missing, whose input does not decode, or whose
- * result does not hash to its target is an error naming the target and the step. */
+ * yet. *built counts those made. A build whose input is not here is skipped (its source is not landed
+ * here, or this side lacks the base: the landing then names what is missing). A build whose input does
+ * not decode, or whose result does not hash to its target, is an error naming the target and the step. */
 int sl_bundle_builds_run(struct sl_store *store, FILE *manifest, uint64_t *built, char **cause);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin/bundle_delta.h"
@@ -56,19 +57,47 @@ static int base_object(void *arg, const struct sl_entry *e)
 	return 0;
 }
 
+/* Is the bundle's source one this side lands (configured, from = bundle, same type)? *why (if not NULL)
+ * says why not. What start_source checks, so find_missing asks nothing of a source that will be skipped. */
+static const struct sl_source *landing_source(struct sl_cli *cli, const struct sl_bundle_source *bs, char *why,
+					      size_t cap)
+{
+	const struct sl_source *src = sl_config_source(cli->cfg, bs->name);
+	if (src != NULL && src->from_bundle && strcmp(src->format->name, bs->type) == 0)
+		return src;
+	if (why == NULL)
+		return NULL;
+	if (src == NULL)
+		snprintf(why, cap, "no source '%s' is configured here", bs->name);
+	else if (!src->from_bundle)
+		snprintf(why, cap, "source '%s' is fetched from its upstream here (not from = bundle)", bs->name);
+	else
+		snprintf(why, cap, "source '%s' is type %s here, %s in the bundle", bs->name, src->format->name, bs->type);
+	return NULL;
+}
+
 /* A delta source's base: this side's copy (found by content digest) and every object of it. */
-static void check_base(struct sl_bundle_imp *im, const char *source, const struct sl_bundle_delta *d,
-		       struct missing *m)
+static int check_base(struct sl_bundle_imp *im, const char *source, const struct sl_bundle_delta *d,
+		      struct missing *m)
 {
 	struct sl_catalog *cat = im->cli->cat;
 	int64_t sid = 0, base = 0;
-	if (sl_catalog_source_id(cat, source, &sid) < 0 || sl_catalog_bundle_find_base(cat, sid, d->base_digest, &base) < 0) {
+	int rc = sl_catalog_source_id(cat, source, &sid);
+	if (rc == 0)
+		rc = sl_catalog_bundle_find_base(cat, sid, d->base_digest, &base);
+	if (rc == -SL_E_NOTFOUND) {
 		m->bases++;
-		return;
+		return 0;
 	}
 	struct base_check b = { .store = im->store };
-	sl_catalog_snapshot_entries(cat, base, base_object, &b);
+	if (rc == 0)
+		rc = sl_catalog_snapshot_entries(cat, base, base_object, &b);
+	if (rc < 0) {
+		fprintf(stderr, "sluice: %s: the delta's base: %s\n", source, sl_strerror(rc));
+		return rc;
+	}
 	m->entries += b.missing;
+	return 0;
 }
 
 /* What of the manifest is not in the store: objects (by volume) and entries neither carried nor held. */
@@ -83,18 +112,23 @@ static int find_missing(struct sl_bundle_imp *im, const char *msha, struct missi
 		fprintf(stderr, "sluice: the manifest %s is not in the store any more\n", msha);
 		return -SL_E_NOTFOUND;
 	}
-	int t;
+	int t = 0, rc = 0;
 	char *cause = NULL, source[SL_MAX_NAME + 1] = "";
-	while ((t = sl_bundle_next(r, &cause)) > 0) {
+	bool lands = false;   /* the current source: a skipped one needs nothing here */
+	while (rc == 0) {
+		t = sl_bundle_next(r, &cause);
+		if (t <= 0)
+			break;
 		if (t == SL_BREC_SOURCE) {
 			snprintf(source, sizeof source, "%s", sl_bundle_source(r)->name);
-		} else if (t == SL_BREC_DELTA) {
-			check_base(im, source, sl_bundle_delta(r), m);
+			lands = landing_source(im->cli, sl_bundle_source(r), NULL, 0) != NULL;
+		} else if (t == SL_BREC_DELTA && lands) {
+			rc = check_base(im, source, sl_bundle_delta(r), m);
 		} else if (t == SL_BREC_BUILD) {
 			const struct sl_bundle_build *b = sl_bundle_build(r);
 			if (!sl_store_has_size(im->store, b->target, b->size))
 				m->builds++;
-		} else if (t == SL_BREC_ENTRY) {
+		} else if (t == SL_BREC_ENTRY && lands) {
 			const struct sl_entry *e = sl_bundle_entry(r);
 			if (!sl_store_has_size(im->store, e->sha256, e->size))
 				m->entries++;
@@ -117,7 +151,7 @@ static int find_missing(struct sl_bundle_imp *im, const char *msha, struct missi
 	free(cause);
 	sl_bundle_reader_free(r);
 	fclose(f);
-	return t;
+	return rc < 0 ? rc : t;
 }
 
 static void volumes_text(const struct missing *m, char *buf, size_t cap)
@@ -248,17 +282,9 @@ static void start_source(struct land *l, const struct sl_bundle_source *bs)
 	l->summary = bs->summary != NULL ? strdup(bs->summary) : NULL;
 	l->bs.summary = l->summary;
 	l->building = false;
-	l->src = sl_config_source(cli->cfg, bs->name);
 	char why[256];
-	if (l->src == NULL || !l->src->from_bundle || strcmp(l->src->format->name, bs->type) != 0) {
-		if (l->src == NULL)
-			snprintf(why, sizeof why, "no source '%s' is configured here", bs->name);
-		else if (!l->src->from_bundle)
-			snprintf(why, sizeof why, "source '%s' is fetched from its upstream here (not from = bundle)",
-				 bs->name);
-		else
-			snprintf(why, sizeof why, "source '%s' is type %s here, %s in the bundle", bs->name,
-				 l->src->format->name, bs->type);
+	l->src = landing_source(cli, bs, why, sizeof why);
+	if (l->src == NULL) {
 		say(l, "skipped", 0, why, SL_EXIT_FAIL);
 		l->skipped++;
 		return;
@@ -530,14 +556,18 @@ static int keep_one(void *arg, const struct sl_bundle_import *b)
 {
 	struct keep *k = arg;
 	struct sl_catalog *cat = k->im->cli->cat;
-	if (b->landed)
+	int64_t now = (int64_t)time(NULL), max_age = k->im->cli->cfg->import_max_age_ms / 1000;
+	/* Landed, or refused if imported again (expired): nothing of it will ever be needed. */
+	if (b->landed || b->valid_until < now || (max_age > 0 && now - b->created_at > max_age))
 		return 0;
 	int rc = sl_catalog_bundle_gc_keep(cat, b->manifest_digest);
 	FILE *f = rc == 0 ? sl_bundle_open_stored(k->im, b->manifest_digest) : NULL;
 	struct sl_bundle_reader *r = f != NULL ? sl_bundle_reader_file(f) : NULL;
-	int t = 0;
 	char *cause = NULL;
-	while (rc == 0 && r != NULL && (t = sl_bundle_next(r, &cause)) > 0) {
+	while (rc == 0 && r != NULL) {
+		int t = sl_bundle_next(r, &cause);
+		if (t <= 0)
+			break;
 		if (t == SL_BREC_OBJECT) {
 			rc = sl_catalog_bundle_gc_keep(cat, sl_bundle_object(r)->sha256);
 		} else if (t == SL_BREC_BUILD) {
@@ -593,6 +623,15 @@ static int status_one(void *arg, const struct sl_bundle_import *b)
 		return 0;
 	}
 	s->receiving++;
+	if (b->valid_until < (int64_t)time(NULL)) {
+		if (s->arr != NULL)
+			json_array_append_new(s->arr, json_pack("{s:s, s:I, s:s}", "exporter", b->exporter, "sequence",
+								(json_int_t)b->seq, "state", "expired"));
+		else
+			printf("bundle %lld of exporter %s (made %s): expired before it could land; it never will "
+			       "(export again; sluice gc frees what it brought)\n", (long long)b->seq, b->exporter, created);
+		return 0;
+	}
 	struct missing m;
 	if (find_missing(s->im, b->manifest_digest, &m) < 0)
 		return 0;

@@ -545,6 +545,11 @@ static int build_line(struct sl_bundle_reader *r, char **f, int nf, char **cause
 	if (!decode(f[6], r->dec[1], SL_MAX_BUNDLE_TOKEN, true, &null) || null == want_token ||
 	    (want_token && !valid_token(r->dec[1])))
 		return BAD("manifest line %" PRIu64 ": bad build token", ln);
+	/* A compressed index and its plain form are indices: a signed line cannot make the inside compress
+	 * or decompress more than one may hold. */
+	if (b->op != SL_BUILD_PATCH && b->size > SL_MAX_INDEX_BYTES)
+		return sl_cause(cause, -SL_E_TOOBIG, "manifest line %" PRIu64 ": a %s build larger than %llu bytes", ln,
+				f[3], (unsigned long long)SL_MAX_INDEX_BYTES);
 	memcpy(b->target, f[1], SL_SHA256_HEX);
 	memcpy(b->in1, f[4], SL_SHA256_HEX);
 	snprintf(b->in2, sizeof b->in2, "%s", want2 ? f[5] : "");

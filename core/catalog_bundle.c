@@ -227,8 +227,9 @@ int sl_catalog_bundle_snapshot_by_digest(struct sl_catalog *c, const char *sourc
 int sl_catalog_bundle_find_base(struct sl_catalog *c, int64_t source_id, const char *digest, int64_t *snap_id)
 {
 	return one_i64(c, "bundle find base",
-		       "SELECT id FROM snapshots WHERE source_id = ?1 AND content_digest = ?2 AND state <> 'syncing' "
-		       "ORDER BY id DESC LIMIT 1", snap_id, "it", source_id, digest);
+		       "SELECT id FROM snapshots WHERE source_id = ?1 AND content_digest = ?2 AND state NOT IN "
+		       "('syncing', 'failed') ORDER BY state IN ('pending', 'published', 'superseded') DESC, id DESC "
+		       "LIMIT 1", snap_id, "it", source_id, digest);
 }
 
 int sl_catalog_bundle_copy_entries(struct sl_catalog *c, int64_t from_snap, int64_t to_snap)

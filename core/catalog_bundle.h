@@ -74,8 +74,9 @@ int sl_catalog_bundle_source_set(struct sl_catalog *c, const char *exporter, int
 /* Every bundle seen (landed or not), oldest first. */
 int sl_catalog_bundle_imports(struct sl_catalog *c, int (*cb)(void *arg, const struct sl_bundle_import *b),
 			      void *arg);
-/* The inside's copy of a delta's base: the newest sealed snapshot of source_id with that content digest;
- * -SL_E_NOTFOUND when none is left (gc). */
+/* The inside's copy of a delta's base: a snapshot of source_id with that content digest, verified ones
+ * (pending, published, superseded) first, then verified or rejected ones, newest first; never a failed
+ * one (its objects may be missing). -SL_E_NOTFOUND when none is left (gc). */
 int sl_catalog_bundle_find_base(struct sl_catalog *c, int64_t source_id, const char *digest, int64_t *snap_id);
 /* A delta's candidate starts as a copy of its base's entries (in the caller's transaction)... */
 int sl_catalog_bundle_copy_entries(struct sl_catalog *c, int64_t from_snap, int64_t to_snap);
