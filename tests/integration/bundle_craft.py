@@ -6,7 +6,7 @@ test_bundle_hostile.sh. MODE is one of:
   malformed expired old future digest untrusted altered
       (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed, expired, old
        (made 2 hours ago, valid for a day), future (made in 2 days), digest (sequence 99, a source's
-       content digest that its entries do not add up to) and altered, another key for untrusted; altered swaps one pool file for other bytes, consistently
+       content digest that its entries do not add up to) and altered, another key for untrusted; altered swaps one pool file (APT) or package (RPM) for other bytes, consistently
        in the entry, the object list, the source's content digest and the volume: what a compromised DMZ
        can sign)"""
 import hashlib, io, subprocess, sys, tarfile
@@ -59,7 +59,7 @@ elif mode == "noend":
 elif mode == "altered":
     from urllib.parse import unquote
     lines = members[0][1].decode().split("\n")
-    ent = [i for i, l in enumerate(lines) if l.startswith("entry\t") and l.split("\t")[4] == "pool"]
+    ent = [i for i, l in enumerate(lines) if l.startswith("entry\t") and l.split("\t")[4] in ("pool", "package")]
     f = lines[ent[0]].split("\t")
     old_sha, old_size = f[2], int(f[3])
     old = dict((m.name, d) for m, d in members)["objects/" + old_sha]
