@@ -6,7 +6,8 @@ test_bundle_hostile.sh. MODE is one of:
   malformed expired old future digest untrusted altered
       (the manifest changed and re-signed with GPGHOME: the exporter's own key for malformed, expired, old
        (made 2 hours ago, valid for a day), future (made in 2 days), digest (sequence 99, a source's
-       content digest that its entries do not add up to) and altered, another key for untrusted; altered swaps one pool file (APT) or package (RPM) for other bytes, consistently
+       content digest that its entries do not add up to), resequence (sequence 99, nothing else changed: an
+       old bundle replayed as new) and altered, another key for untrusted; altered swaps one pool file (APT) or package (RPM) for other bytes, consistently
        in the entry, the object list, the source's content digest and the volume: what a compromised DMZ
        can sign)"""
 import hashlib, io, subprocess, sys, tarfile
@@ -88,7 +89,7 @@ elif mode == "altered":
     objs_new = [info("objects/" + new_sha, new)] + [members[i] for i in objs if members[i][0].name != "objects/" + old_sha]
     objs_new.sort(key=lambda md: md[0].name)
     members = members[:first] + objs_new + members[end:]
-elif mode in ("malformed", "expired", "old", "future", "digest", "untrusted"):
+elif mode in ("malformed", "expired", "old", "future", "digest", "untrusted", "resequence"):
     text = members[0][1].decode()
     lines = text.split("\n")
     if mode == "malformed":
@@ -97,6 +98,8 @@ elif mode in ("malformed", "expired", "old", "future", "digest", "untrusted"):
     elif mode == "digest":   # also a fresh sequence, so it is not refused as a replay first
         lines = ["\t".join(l.split("\t")[:4] + ["f" * 64] + l.split("\t")[5:]) if l.startswith("source\t") else
                  "sequence\t99" if l.startswith("sequence\t") else l for l in lines]
+    elif mode == "resequence":   # an old bundle's content under a fresh sequence: a replay the exporter signs
+        lines = ["sequence\t99" if l.startswith("sequence\t") else l for l in lines]
     elif mode in ("expired", "old", "future"):
         import time
         now = int(time.time())
@@ -107,7 +110,7 @@ elif mode in ("malformed", "expired", "old", "future", "digest", "untrusted"):
     text = "\n".join(lines).encode()
     members[0] = (members[0][0], text)
     members[1] = (members[1][0], sign(text))
-    if mode == "digest":
+    if mode in ("digest", "resequence"):
         vm, vdata = members[2]
         members[2] = (vm, b"99 " + vdata.split(b" ", 1)[1])
 

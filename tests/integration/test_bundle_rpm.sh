@@ -5,8 +5,9 @@
 # bundle, no URL, the upstream's keys pinned in its own configuration) imports, an administrator approves,
 # and stock dnf with gpgcheck=1 and repo_gpgcheck=1 installs hello with its dependency from the inside's
 # sluice-served, the RPMs byte-identical to upstream. A compromised DMZ cannot pass an RPM repository the
-# inside's keys do not vouch for (either key), and a delta after a new upstream version carries fewer bytes
-# than the full bundle and brings the new version to dnf.
+# inside's keys do not vouch for (either key), nor a package swapped in a manifest the DMZ signs; a delta
+# after a new upstream version carries only the new objects and brings the new version to dnf; and an older
+# repository replayed under a fresh bundle sequence is refused as a rollback.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -222,4 +223,19 @@ for s in el elsub; do
 		sl_fail "$s: dnf did not upgrade libgreet to 1.1: $(rpm --root "$SL_TMP/dnf-$s/root" -q libgreet)"
 	same_as_upstream $s libgreet-1.1-1.noarch.rpm
 done
+
+# ---- a compromised DMZ replays the first bundle (the older, validly signed repository) under a fresh
+# sequence its own key signs: the bundle layer cannot tell; the inside's RPM rollback check refuses it.
+published=$(curl -sf "$in_base/rpm/el/repodata/repomd.xml" | sha256sum)
+python3 "$here/bundle_craft.py" resequence "$vol" "$SL_TMP/replay.tar" "$SL_TMP/dmzkeys" || sl_fail "crafting"
+rc=0; I import "$SL_TMP/replay.tar" >"$SL_TMP/replay.out" 2>&1 || rc=$?
+[ $rc = 3 ] || { cat "$SL_TMP/replay.out"; sl_fail "a replayed older repository: import exit $rc, want 3"; }
+for s in el elsub; do
+	grep -Eq "^$s: failed .*rollback.*older than the last accepted" "$SL_TMP/replay.out" ||
+		{ cat "$SL_TMP/replay.out"; sl_fail "$s: the replayed older repository is not refused as a rollback"; }
+	[ -z "$(in_pending $s)" ] || sl_fail "$s: the replayed older repository is pending"
+done
+[ "$(curl -sf "$in_base/rpm/el/repodata/repomd.xml" | sha256sum)" = "$published" ] ||
+	sl_fail "the replayed older repository changed what the inside publishes"
+sl_log "replayed older repository: $(grep '^el: failed' "$SL_TMP/replay.out" | cut -c1-240)"
 echo "bundle rpm: ok"
