@@ -213,25 +213,83 @@ static int scan_databases(const struct sl_config *cfg, struct sl_catalog *cat, c
 	return n > 0 && (size_t)n < cap ? 0 : -SL_E_TOOBIG;
 }
 
-int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
-		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause)
+/* The gate's engine, spawned early (see findings.h). */
+struct sl_findings_gate {
+	struct sl_scanner *scanner;   /* NULL: why says why not */
+	char db[SL_SHA256_HEX], why[256];
+};
+
+struct sl_findings_gate *sl_findings_gate_new(const struct sl_config *cfg, const struct sl_source *src,
+					      struct sl_catalog *cat)
 {
-	memset(out, 0, sizeof *out);
 	if (cfg->scan_source == NULL || src->format->scan_roles == NULL)
-		return 0;
-	out->enabled = true;
-	struct gate g = { .src = src, .cat = cat, .store = store, .snap_id = snap_id, .now = time(NULL), .out = out };
-	char dir[SL_MAX_PATH], db[SL_SHA256_HEX] = "", why[256] = "";
-	int rc = scan_databases(cfg, cat, dir, sizeof dir, db, why, sizeof why);
-	char *scause = NULL;
-	if (rc == 0) {
+		return NULL;
+	struct sl_findings_gate *fg = calloc(1, sizeof *fg);
+	if (fg == NULL)
+		return NULL;
+	char dir[SL_MAX_PATH];
+	if (scan_databases(cfg, cat, dir, sizeof dir, fg->db, fg->why, sizeof fg->why) == 0) {
 		struct sl_scan_limits lim = {
 			.max_filesize = cfg->scan_max_filesize, .max_scansize = cfg->scan_max_scansize,
 			.max_recursion = cfg->scan_max_recursion,
 		};
-		g.scanner = sl_scanner_start(dir, &lim, &scause);
-		if (g.scanner == NULL)
-			snprintf(why, sizeof why, "%s", scause ? scause : "the scan engine did not start");
+		char *scause = NULL;
+		fg->scanner = sl_scanner_spawn(dir, &lim, &scause);
+		if (fg->scanner == NULL)
+			snprintf(fg->why, sizeof fg->why, "%s", scause ? scause : "the scan engine did not start");
+		free(scause);
+	}
+	return fg;
+}
+
+void sl_findings_gate_load(struct sl_findings_gate *fg)
+{
+	if (fg != NULL && fg->scanner != NULL)
+		sl_scanner_go(fg->scanner);
+}
+
+void sl_findings_gate_free(struct sl_findings_gate *fg)
+{
+	if (fg == NULL)
+		return;
+	sl_scanner_stop(fg->scanner);
+	free(fg);
+}
+
+int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause)
+{
+	struct sl_findings_gate *fg = sl_findings_gate_new(cfg, src, cat);
+	if (fg == NULL && cfg->scan_source != NULL && src->format->scan_roles != NULL) {
+		memset(out, 0, sizeof *out);
+		return sl_cause(cause, -ENOMEM, "scan gate: out of memory");
+	}
+	int rc = sl_findings_scan_gate(fg, cfg, src, cat, store, snap_id, out, cause);
+	sl_findings_gate_free(fg);
+	return rc;
+}
+
+int sl_findings_scan_gate(struct sl_findings_gate *fg, const struct sl_config *cfg, const struct sl_source *src,
+			  struct sl_catalog *cat, struct sl_store *store, int64_t snap_id, struct sl_findings_result *out,
+			  char **cause)
+{
+	memset(out, 0, sizeof *out);
+	if (fg == NULL)
+		return 0;
+	out->enabled = true;
+	struct gate g = { .src = src, .cat = cat, .store = store, .snap_id = snap_id, .now = time(NULL), .out = out };
+	char *db = fg->db, *why = fg->why;
+	size_t whycap = sizeof fg->why;
+	int rc = 0;
+	if (fg->scanner != NULL) {
+		char *scause = NULL;
+		if (sl_scanner_ready(fg->scanner, &scause) == 0) {
+			g.scanner = fg->scanner;
+		} else {
+			snprintf(why, whycap, "%s", scause ? scause : "the scan engine did not start");
+			sl_scanner_stop(fg->scanner);
+			fg->scanner = NULL;
+		}
 		free(scause);
 	}
 	/* Fail closed: without an engine nothing is scanned, and the snapshot cannot pass as clean. */
@@ -260,7 +318,6 @@ int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, s
 		rc = sl_catalog_scan_run_add(cat, &run);
 	if (rc == 0)
 		rc = sl_catalog_findings_undecided(cat, snap_id, &out->undecided);
-	sl_scanner_stop(g.scanner);
 	for (size_t i = 0; i < SL_SCAN_MAX_WORKERS; i++)
 		if (g.slot[i].used)
 			pending_release(&g.slot[i]);   /* an error cut the gate short */

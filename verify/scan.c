@@ -45,6 +45,8 @@ struct sl_scanner {
 	char engine[64];
 	unsigned sigs;
 	double load_s;
+	int go;                         /* the loader waits for a byte here before loading; -1 once sent */
+	bool ready;                     /* the workers' ready lines were read */
 	char tmpdir[SL_MAX_PATH];
 };
 
@@ -107,11 +109,58 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* The loader: p2c/c2p hold n pipe pairs (only the children's ends are open here). */
-static void loader_main(unsigned n, int (*p2c)[2], int (*c2p)[2], const char *db_dir, const struct sl_scan_limits *lim,
-			const char *tmpdir)
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The loader keeps stdin/out/err and its pipes, nothing else of the caller: no catalogue, no lock, no
+ * connection of the sync that forked it. */
+static void close_others(const int *keep, unsigned nkeep)
+{
+	int *k = malloc((nkeep + 1) * sizeof *k);
+	if (k == NULL)
+		_exit(5);
+	memcpy(k, keep, nkeep * sizeof *k);
+	k[nkeep] = 2;
+	qsort(k, nkeep + 1, sizeof *k, cmp_int);
+	unsigned from = 3;
+	for (unsigned i = 0; i <= nkeep; i++) {
+		if (k[i] < 0 || (unsigned)k[i] < from)
+			continue;
+		if ((unsigned)k[i] > from && syscall(SYS_close_range, from, (unsigned)k[i] - 1, 0) != 0)
+			_exit(5);
+		from = (unsigned)k[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0u, 0) != 0)
+		_exit(5);
+	free(k);
+}
+
+/* The loader: p2c/c2p hold n pipe pairs (only the children's ends are open here); it loads the engine when
+ * a byte arrives on go (at once when go < 0), and ends without loading at its EOF. */
+static void loader_main(unsigned n, int (*p2c)[2], int (*c2p)[2], int go, const char *db_dir,
+			const struct sl_scan_limits *lim, const char *tmpdir)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int keep[2 * SL_SCAN_MAX_WORKERS + 1];
+	unsigned nkeep = 0;
+	for (unsigned i = 0; i < n; i++) {
+		keep[nkeep++] = p2c[i][0];
+		keep[nkeep++] = c2p[i][1];
+	}
+	keep[nkeep++] = go;
+	close_others(keep, nkeep);
+	if (go >= 0) {
+		char b;
+		ssize_t r;
+		do
+			r = read(go, &b, 1);
+		while (r < 0 && errno == EINTR);
+		if (r != 1)
+			_exit(0);   /* not wanted after all (the sync found nothing new) */
+		close(go);
+	}
 	char *cause = NULL;
 	unsigned sigs = 0;
 	double t0 = now_s();
@@ -268,6 +317,33 @@ static int ready(struct sl_scanner *s, struct worker *w, char *why, size_t whyca
 	return 0;
 }
 
+/* write(2) to a worker that may have died: EPIPE, not a SIGPIPE that would end the caller. */
+static int write_nosigpipe(int fd, const char *p, size_t len)
+{
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	int err = 0;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+		sigtimedwait(&pipe_set, NULL, &zero);   /* the SIGPIPE our write raised, not left pending */
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -err;
+}
+
 static unsigned worker_count(const struct sl_scan_limits *lim)
 {
 	long n = lim->workers ? (long)lim->workers : sysconf(_SC_NPROCESSORS_ONLN);
@@ -276,11 +352,14 @@ static unsigned worker_count(const struct sl_scan_limits *lim)
 	return n > SL_SCAN_MAX_WORKERS ? SL_SCAN_MAX_WORKERS : (unsigned)n;
 }
 
-struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_limits *lim, char **cause)
+struct sl_scanner *sl_scanner_spawn(const char *db_dir, const struct sl_scan_limits *lim, char **cause)
 {
 	struct sl_scanner *s = calloc(1, sizeof *s);
 	unsigned n = worker_count(lim);
+	if (s != NULL)
+		s->go = -1;
 	int (*p2c)[2] = calloc(n, sizeof *p2c), (*c2p)[2] = calloc(n, sizeof *c2p);
+	int go[2] = { -1, -1 };
 	if (s != NULL)
 		s->w = calloc(n, sizeof *s->w);
 	if (s == NULL || s->w == NULL || p2c == NULL || c2p == NULL) {
@@ -294,6 +373,10 @@ struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_lim
 		s->tmpdir[0] = '\0';
 		sl_cause(cause, rc, "scanner: no directory for temporary files: %s", sl_strerror(rc));
 		goto fail_mem;
+	}
+	if (pipe2(go, O_CLOEXEC) != 0) {
+		sl_cause(cause, -errno, "scanner: pipe: %s", strerror(errno));
+		goto fail_pipes;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (pipe2(p2c[i], O_CLOEXEC) != 0 || pipe2(c2p[i], O_CLOEXEC) != 0) {
@@ -310,7 +393,8 @@ struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_lim
 			close(p2c[i][1]);
 			close(c2p[i][0]);
 		}
-		loader_main(n, p2c, c2p, db_dir, lim, s->tmpdir);
+		close(go[1]);
+		loader_main(n, p2c, c2p, go[0], db_dir, lim, s->tmpdir);
 	}
 	s->n = n;
 	for (unsigned i = 0; i < n; i++) {
@@ -320,27 +404,15 @@ struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_lim
 		s->w[i].from = c2p[i][0];
 		s->w[i].pid = -1;
 	}
+	close(go[0]);
+	s->go = go[1];
 	free(p2c);
 	free(c2p);
-	char why[SL_MAX_SCAN_LINE] = "";
-	unsigned up = 0;
-	for (unsigned i = 0; i < n; i++) {
-		char w_why[sizeof why];
-		if (ready(s, &s->w[i], w_why, sizeof w_why) == 0)
-			up++;
-		else {
-			worker_gone(s, &s->w[i]);
-			if (why[0] == '\0')
-				snprintf(why, sizeof why, "%s", w_why);
-		}
-	}
-	if (up == 0) {
-		sl_cause(cause, -SL_E_VERIFY, "%s", why);
-		sl_scanner_stop(s);
-		return NULL;
-	}
 	return s;
 fail_pipes:
+	for (int k = 0; k < 2; k++)
+		if (go[k] >= 0)
+			close(go[k]);
 	for (unsigned i = 0; i < n; i++)
 		for (int k = 0; k < 2; k++) {
 			if (p2c[i][k] >= 0)
@@ -357,6 +429,47 @@ fail_mem:
 		free(s->w);
 	free(s);
 	return NULL;
+}
+
+void sl_scanner_go(struct sl_scanner *s)
+{
+	if (s->go < 0)
+		return;
+	if (write_nosigpipe(s->go, "g", 1) < 0)
+		sl_log_warn(NULL, "scanner: the loader is gone before it was asked to load");
+	close(s->go);
+	s->go = -1;
+}
+
+int sl_scanner_ready(struct sl_scanner *s, char **cause)
+{
+	if (s->ready)
+		return sl_scanner_workers(s) > 0 ? 0 : sl_cause(cause, -SL_E_VERIFY, "scanner: no worker started");
+	sl_scanner_go(s);
+	s->ready = true;
+	char why[SL_MAX_SCAN_LINE] = "";
+	unsigned up = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		char w_why[sizeof why];
+		if (ready(s, &s->w[i], w_why, sizeof w_why) == 0) {
+			up++;
+		} else {
+			worker_gone(s, &s->w[i]);
+			if (why[0] == '\0')
+				snprintf(why, sizeof why, "%s", w_why);
+		}
+	}
+	return up > 0 ? 0 : sl_cause(cause, -SL_E_VERIFY, "%s", why);
+}
+
+struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_limits *lim, char **cause)
+{
+	struct sl_scanner *s = sl_scanner_spawn(db_dir, lim, cause);
+	if (s != NULL && sl_scanner_ready(s, cause) < 0) {
+		sl_scanner_stop(s);
+		return NULL;
+	}
+	return s;
 }
 
 const char *sl_scanner_engine(const struct sl_scanner *s)
@@ -393,33 +506,6 @@ unsigned sl_scanner_idle(const struct sl_scanner *s)
 int sl_scanner_worker_pid(const struct sl_scanner *s, unsigned i)
 {
 	return i < s->n && s->w[i].to >= 0 ? (int)s->w[i].pid : -1;
-}
-
-/* write(2) to a worker that may have died: EPIPE, not a SIGPIPE that would end the caller. */
-static int write_nosigpipe(int fd, const char *p, size_t len)
-{
-	sigset_t pipe_set, old;
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	int err = 0;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? errno : EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (err == EPIPE && !sigismember(&old, SIGPIPE)) {
-		struct timespec zero = { 0, 0 };
-		sigtimedwait(&pipe_set, NULL, &zero);   /* the SIGPIPE our write raised, not left pending */
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return -err;
 }
 
 int sl_scanner_submit(struct sl_scanner *s, const char *path, sl_scan_finding_fn *cb, void *arg)
@@ -500,6 +586,8 @@ void sl_scanner_stop(struct sl_scanner *s)
 {
 	if (s == NULL)
 		return;
+	if (s->go >= 0)
+		close(s->go);   /* EOF: a loader that was never asked to load ends */
 	for (unsigned i = 0; i < s->n; i++) {
 		/* A worker still scanning is not waited for: its answer has no reader any more. */
 		if (s->w[i].busy && s->w[i].pid > 0)

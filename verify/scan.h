@@ -40,6 +40,13 @@ struct sl_scan_limits {
 typedef void sl_scan_finding_fn(void *arg, const char *kind, const char *member, const char *detail);
 
 struct sl_scanner *sl_scanner_start(const char *db_dir, const struct sl_scan_limits *lim, char **cause);
+/* sl_scanner_start in steps: spawn forks the loader, which closes every inherited descriptor and waits;
+ * go has it load the engine and fork the workers (a sync calls it when a snapshot begins, so the load
+ * overlaps the downloads); ready waits for the workers (0, or -SL_E_VERIFY with cause when none started;
+ * it sends go first if needed). Stopping a spawned scanner that never got go costs no load. */
+struct sl_scanner *sl_scanner_spawn(const char *db_dir, const struct sl_scan_limits *lim, char **cause);
+void sl_scanner_go(struct sl_scanner *s);
+int sl_scanner_ready(struct sl_scanner *s, char **cause);
 /* libclamav's version and the number of signatures loaded. */
 const char *sl_scanner_engine(const struct sl_scanner *s);
 unsigned sl_scanner_signatures(const struct sl_scanner *s);

@@ -388,6 +388,41 @@ static void test_worker_crash(void **state)
 	free(deb);
 }
 
+/* The workers hold none of the caller's descriptors (a sync's catalogue, locks, connections): only their
+ * pipes and stdin/out/err. */
+static void test_workers_inherit_no_descriptor(void **state)
+{
+	struct fx *f = *state;
+	NEED_FIXTURE(f);
+	int p[2];
+	assert_int_equal(pipe(p), 0);   /* not O_CLOEXEC, and the children never exec anyway */
+	struct stat mine;
+	assert_int_equal(fstat(p[0], &mine), 0);
+	struct sl_scan_limits lim = f->lim;
+	lim.workers = 2;
+	struct sl_scanner *s = sl_scanner_spawn(f->db, &lim, NULL);
+	assert_non_null(s);
+	assert_int_equal(sl_scanner_ready(s, NULL), 0);
+	for (unsigned w = 0; w < 2; w++) {
+		int pid = sl_scanner_worker_pid(s, w);
+		assert_true(pid > 0);
+		unsigned fds = 0;
+		for (int fd = 0; fd < 1024; fd++) {
+			char path[64];
+			struct stat st;
+			snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
+			if (stat(path, &st) != 0)
+				continue;
+			fds++;
+			assert_false(st.st_ino == mine.st_ino && st.st_dev == mine.st_dev);
+		}
+		assert_true(fds <= 5);   /* 0, 1, 2 and its two pipes */
+	}
+	sl_scanner_stop(s);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +432,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_member_over_memory_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_one_verdict_each, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_worker_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workers_inherit_no_descriptor, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
