@@ -588,6 +588,8 @@ void sl_scanner_stop(struct sl_scanner *s)
 		return;
 	if (s->go >= 0)
 		close(s->go);   /* EOF: a loader that was never asked to load ends */
+	else if (!s->ready && s->pid > 0)
+		kill(s->pid, SIGKILL);   /* loading for nobody (the run failed): its workers die with it */
 	for (unsigned i = 0; i < s->n; i++) {
 		/* A worker still scanning is not waited for: its answer has no reader any more. */
 		if (s->w[i].busy && s->w[i].pid > 0)

@@ -35,6 +35,7 @@ struct walk {
 	struct sl_scan_engine *e;
 	int out;
 	uint64_t scanned;          /* bytes scanned of this artifact so far */
+	uint64_t in_memory;        /* bytes of members held in memory by the levels above (nested archives) */
 	bool over_scansize;        /* the rest of the artifact is skipped (reported once) */
 };
 
@@ -316,7 +317,8 @@ static int extract(struct walk *w, struct archive *a, const char *name)
 	return fd;
 }
 
-/* One regular member: in memory when its size is known and under the cap, else through a file. */
+/* One regular member: in memory when its size is known and under the cap (and the nesting above holds less
+ * than SL_SCAN_MEM_HELD), else through a file. */
 static void scan_member(struct walk *w, struct archive *a, struct archive_entry *ent, const char *path, unsigned depth)
 {
 	la_int64_t size = archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1;
@@ -324,14 +326,16 @@ static void scan_member(struct walk *w, struct archive *a, struct archive_entry 
 		too_big(w, path);
 		return;
 	}
-	if (size >= 0 && (uint64_t)size <= mem_cap(w)) {
+	if (size >= 0 && (uint64_t)size <= mem_cap(w) && w->in_memory + (uint64_t)size <= SL_SCAN_MEM_HELD) {
 		struct src s = { .fd = -1 };
 		uint8_t *buf = read_mem(w, a, path, (size_t)size, &s.len);
 		if (buf == NULL)
 			return;
 		s.p = buf;
 		w->scanned += s.len;
+		w->in_memory += s.len;
 		scan_src(w, &s, path, depth + 1);
+		w->in_memory -= s.len;
 		free(buf);
 		return;
 	}
