@@ -99,8 +99,11 @@ static int settle_pending(struct gate *g, struct pending *p, bool ran)
 {
 	int rc;
 	if (!ran) {
-		/* That worker died: this artifact is a scan error; nothing is cached. */
-		rc = record(g, p->path, p->sha256, "scan-error", NULL, "the scanner process ended during the scan");
+		/* That worker died: this artifact is a scan error (after what it found before dying, a signature
+		 * match among it); nothing is cached. */
+		rc = record_verdict(g, p->path, p->sha256, p->verdict);
+		if (rc == 0)
+			rc = record(g, p->path, p->sha256, "scan-error", NULL, "the scanner process ended during the scan");
 		pending_release(p);
 		return rc;
 	}
