@@ -171,7 +171,8 @@ if [ "${BENCH_FULLDB:-0}" = 1 ]; then
 	# shellcheck disable=SC2046
 	cc -O2 -D_GNU_SOURCE -I"$top" "$top/bench/scan_probe.c" "$SL_BUILD_DIR/verify/libsluice_verify.a" \
 		"$SL_BUILD_DIR/core/libsluice_core.a" $(pkg-config --libs libclamav libarchive) -lpthread -o "$probe"
-	ls "$sel"/*.deb | head -n "${BENCH_FULLDB_FILES:-100}" >"$SL_TMP/probe.list"
+	# sed, not head: head's early exit would be a SIGPIPE for ls, fatal under pipefail
+	ls "$sel"/*.deb | sed -n "1,${BENCH_FULLDB_FILES:-100}p" >"$SL_TMP/probe.list"
 	mkdir -p "$SL_TMP/testdb"
 	cp "$fx/test-6.cvd" "$SL_TMP/testdb/test.cvd"
 	echo "bench: scanner alone, test database, then the synthetic full-size set (1 worker each)"
