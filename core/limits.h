@@ -114,6 +114,11 @@
 #define SL_MAX_CHANGELOG_LINES   200000            /* lines of one changelog.Debian read: the longest are ~ 60,000 */
 #define SL_MAX_CHANGELOG_BYTES   (8u << 20)        /* bytes of a decompressed changelog.Debian: the largest are ~ 3 MiB */
 #define SL_MAX_SCAN_LINE         (2 * SL_MAX_REL_PATH + 1024) /* bytes of one line of the scan child's pipe protocol (verify/scan.c): a path and a verdict */
+#define SL_SCAN_MEM_MEMBER       (32u << 20)       /* bytes of one archive member scanned from memory; larger ones (up to max_filesize) go through a temporary file. 99.9% of .deb members are far smaller */
+#define SL_SCAN_MEM_HELD         (96u << 20)       /* bytes of members held in memory at once by nested archives (a member of a member...): beyond, members go through temporary files */
+#define SL_SCAN_MAGIC_PEEK       (128u << 10)      /* bytes looked at to decide whether a member may be an archive: libarchive's uudecode bidder reads as far */
+#define SL_SCAN_MAX_WORKERS      16                /* scanner children: one per online CPU, at most this many (each maps the engine copy-on-write) */
+#define SL_SCAN_WORKER_BUF       (2 * SL_MAX_SCAN_LINE) /* bytes buffered from one scanner child: its answers are read line by line */
 
 /* Alerts */
 #define SL_MAX_ALERT_BYTES       (64u << 10)       /* bytes of one alert's text or JSON body: a chat message, not a report */

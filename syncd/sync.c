@@ -200,6 +200,8 @@ int sl_sync_snapshot(struct sl_sync_ctx *ctx, int64_t *snap_id)
 		int rc = sl_catalog_snapshot_new(ctx->cat, ctx->source_id, ctx->run_id, &ctx->snap_id);
 		if (rc < 0)
 			return rc;
+		/* Something new is coming: the scan engine loads while the downloads run. */
+		sl_findings_gate_load(ctx->scan_gate);
 	}
 	if (snap_id != NULL)
 		*snap_id = ctx->snap_id;
@@ -278,7 +280,10 @@ static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *
 		sl_log_warn(ctx->src->name, "advisories: %s", cause ? cause : "failed");
 	free(cause);
 	cause = NULL;
-	int rc = sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
+	int rc = ctx->scan_gate != NULL
+			 ? sl_findings_scan_gate(ctx->scan_gate, ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr,
+						 &cause)
+			 : sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
 	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
 	if (n < 0 || (size_t)n >= cap)
 		n = 0;
@@ -442,6 +447,9 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	}
 	if (opts != NULL && opts->transfer != NULL)
 		sl_fetch_on_progress(ctx.fetch, opts->transfer, opts->progress_arg);
+	/* The scanner is forked now, before the run's threads and connections exist; it loads nothing until
+	 * the run makes a snapshot (sl_sync_snapshot), so an unchanged upstream costs no engine load. */
+	ctx.scan_gate = sl_findings_gate_new(cfg, src, cat);
 	rc = syncer->run(&ctx, &cause);
 	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
 	 * recorded as verified. */
@@ -460,6 +468,7 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	sl_fetch_free(ctx.fetch);
 	ctx.fetch = NULL;
 	finish(&ctx, rc, cause, report, bytes, requests);
+	sl_findings_gate_free(ctx.scan_gate);
 	free(cause);
 	sl_sync_unlock(slot);
 	host_release(host, interval);

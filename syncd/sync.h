@@ -37,6 +37,7 @@ struct sl_sync_ctx {
 	void (*progress)(void *arg, const char *what, uint64_t files_done, uint64_t files_total,
 			 uint64_t bytes_done, uint64_t bytes_total);
 	void *progress_arg;
+	struct sl_findings_gate *scan_gate;  /* the scan gate's engine: spawned with the run, loaded with the snapshot (sync.c) */
 };
 
 struct sl_syncer {

@@ -19,6 +19,14 @@
 #include "verify/advise.h"
 #include "verify/scan.h"
 
+/* A scan in flight: the artifact a worker holds (copied: the catalogue's entry is borrowed for one call). */
+struct pending {
+	bool used;
+	char *path;
+	char sha256[SL_SHA256_HEX];
+	json_t *verdict;              /* its findings so far, for the cache */
+};
+
 struct gate {
 	const struct sl_source *src;
 	struct sl_catalog *cat;
@@ -27,9 +35,7 @@ struct gate {
 	int64_t snap_id, now;
 	const char *engine, *db;
 	struct sl_findings_result *out;
-	/* the artifact in hand */
-	const struct sl_entry *e;
-	json_t *verdict;              /* its findings, for the cache */
+	struct pending slot[SL_SCAN_MAX_WORKERS];
 	char first_malware[512];      /* for the alert */
 	int err;
 };
@@ -61,17 +67,17 @@ static int record(struct gate *g, const char *path, const char *digest, const ch
 
 static void on_finding(void *arg, const char *kind, const char *member, const char *detail)
 {
-	struct gate *g = arg;
-	json_array_append_new(g->verdict, json_pack("{s:s, s:s?, s:s}", "kind", kind, "member", member, "detail", detail));
+	struct pending *p = arg;
+	json_array_append_new(p->verdict, json_pack("{s:s, s:s?, s:s}", "kind", kind, "member", member, "detail", detail));
 }
 
-/* Record the findings of a verdict (cached or fresh) for the entry in hand. */
-static int record_verdict(struct gate *g, const json_t *verdict)
+/* Record the findings of a verdict (cached or fresh) for one artifact. */
+static int record_verdict(struct gate *g, const char *path, const char *digest, const json_t *verdict)
 {
 	size_t i;
 	json_t *v;
 	json_array_foreach(verdict, i, v) {
-		int rc = record(g, g->e->path, g->e->sha256, json_string_value(json_object_get(v, "kind")),
+		int rc = record(g, path, digest, json_string_value(json_object_get(v, "kind")),
 				json_string_value(json_object_get(v, "member")),
 				json_string_value(json_object_get(v, "detail")));
 		if (rc < 0)
@@ -80,12 +86,62 @@ static int record_verdict(struct gate *g, const json_t *verdict)
 	return 0;
 }
 
+static void pending_release(struct pending *p)
+{
+	free(p->path);
+	json_decref(p->verdict);
+	memset(p, 0, sizeof *p);
+}
+
+/* A worker's answer for the artifact in p: recorded, and cached when complete. ran: false when the worker
+ * died during the scan. */
+static int settle_pending(struct gate *g, struct pending *p, bool ran)
+{
+	int rc;
+	if (!ran) {
+		/* That worker died: this artifact is a scan error (after what it found before dying, a signature
+		 * match among it); nothing is cached. */
+		rc = record_verdict(g, p->path, p->sha256, p->verdict);
+		if (rc == 0)
+			rc = record(g, p->path, p->sha256, "scan-error", NULL, "the scanner process ended during the scan");
+		pending_release(p);
+		return rc;
+	}
+	char *txt = json_dumps(p->verdict, JSON_COMPACT);
+	rc = record_verdict(g, p->path, p->sha256, p->verdict);
+	/* Only complete verdicts are cached: a scan error is asked again next time. */
+	bool complete = true;
+	size_t i;
+	json_t *v;
+	json_array_foreach(p->verdict, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "kind")), "scan-error") == 0)
+			complete = false;
+	if (rc == 0 && txt != NULL && complete)
+		rc = sl_catalog_scan_verdict_put(g->cat, p->sha256, g->engine, g->db, txt, g->now);
+	free(txt);
+	pending_release(p);
+	return rc;
+}
+
+/* Wait for one scan in flight and settle it: 1 when one was settled, 0 when none was in flight, or a
+ * negative code when its findings could not be recorded. */
+static int settle_one(struct gate *g)
+{
+	void *arg = NULL;
+	int rc = sl_scanner_wait(g->scanner, &arg);
+	if (rc == -ENOENT)
+		return 0;
+	if (arg == NULL)
+		return rc < 0 ? rc : -SL_E_VERIFY;
+	rc = settle_pending(g, arg, rc == 0);
+	return rc < 0 ? rc : 1;
+}
+
 static int scan_entry(void *arg, const struct sl_entry *e)
 {
 	struct gate *g = arg;
 	if (!scanned_role(g->src, e->role))
 		return 0;
-	g->e = e;
 	char *cached = NULL;
 	int rc = sl_catalog_scan_verdict_get(g->cat, e->sha256, g->engine, g->db, &cached);
 	if (rc == 0) {
@@ -93,7 +149,7 @@ static int scan_entry(void *arg, const struct sl_entry *e)
 		free(cached);
 		if (json_is_array(v)) {
 			g->out->cached++;
-			rc = record_verdict(g, v);
+			rc = record_verdict(g, e->path, e->sha256, v);
 			json_decref(v);
 			g->err = rc;
 			return rc < 0;
@@ -103,38 +159,39 @@ static int scan_entry(void *arg, const struct sl_entry *e)
 		g->err = rc;
 		return 1;
 	}
+	/* Scans overlap, one per worker: wait for a worker to be free. */
+	while (sl_scanner_idle(g->scanner) == 0 && sl_scanner_workers(g->scanner) > 0) {
+		rc = settle_one(g);
+		if (rc < 0) {
+			g->err = rc;
+			return 1;
+		}
+	}
+	struct pending *p = NULL;
+	for (size_t i = 0; i < SL_SCAN_MAX_WORKERS && p == NULL; i++)
+		if (!g->slot[i].used)
+			p = &g->slot[i];
 	char path[SL_MAX_PATH];
-	g->verdict = json_array();
-	if (g->verdict == NULL || sl_store_object_path(g->store, e->sha256, path, sizeof path) < 0) {
-		json_decref(g->verdict);
+	if (p == NULL || sl_store_object_path(g->store, e->sha256, path, sizeof path) < 0) {
+		g->err = p == NULL ? -SL_E_VERIFY : -SL_E_TOOBIG;
+		return 1;
+	}
+	*p = (struct pending){ .used = true, .path = strdup(e->path), .verdict = json_array() };
+	snprintf(p->sha256, sizeof p->sha256, "%s", e->sha256);
+	if (p->path == NULL || p->verdict == NULL) {
+		pending_release(p);
 		g->err = -ENOMEM;
 		return 1;
 	}
-	rc = sl_scanner_scan(g->scanner, path, on_finding, g);
 	g->out->scanned++;
+	rc = sl_scanner_submit(g->scanner, path, on_finding, p);
 	if (rc < 0) {
-		/* The scanner died: this artifact, and every later one, is a scan error; nothing is cached. */
-		json_decref(g->verdict);
-		g->verdict = NULL;
-		g->err = record(g, e->path, e->sha256, "scan-error", NULL, "the scanner process ended during the scan");
-		return g->err < 0;
+		/* No worker is left: this artifact, and every later one, is a scan error. */
+		rc = settle_pending(g, p, false);
+		g->err = rc;
+		return rc < 0;
 	}
-	char *txt = json_dumps(g->verdict, JSON_COMPACT);
-	rc = record_verdict(g, g->verdict);
-	/* Only complete verdicts are cached: a scan error is asked again next time. */
-	bool complete = true;
-	size_t i;
-	json_t *v;
-	json_array_foreach(g->verdict, i, v)
-		if (strcmp(json_string_value(json_object_get(v, "kind")), "scan-error") == 0)
-			complete = false;
-	if (rc == 0 && txt != NULL && complete)
-		rc = sl_catalog_scan_verdict_put(g->cat, e->sha256, g->engine, g->db, txt, g->now);
-	free(txt);
-	json_decref(g->verdict);
-	g->verdict = NULL;
-	g->err = rc;
-	return rc < 0;
+	return 0;
 }
 
 /* The scan source's published tree and the content digest that names its database set. */
@@ -159,25 +216,83 @@ static int scan_databases(const struct sl_config *cfg, struct sl_catalog *cat, c
 	return n > 0 && (size_t)n < cap ? 0 : -SL_E_TOOBIG;
 }
 
-int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
-		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause)
+/* The gate's engine, spawned early (see findings.h). */
+struct sl_findings_gate {
+	struct sl_scanner *scanner;   /* NULL: why says why not */
+	char db[SL_SHA256_HEX], why[256];
+};
+
+struct sl_findings_gate *sl_findings_gate_new(const struct sl_config *cfg, const struct sl_source *src,
+					      struct sl_catalog *cat)
 {
-	memset(out, 0, sizeof *out);
 	if (cfg->scan_source == NULL || src->format->scan_roles == NULL)
-		return 0;
-	out->enabled = true;
-	struct gate g = { .src = src, .cat = cat, .store = store, .snap_id = snap_id, .now = time(NULL), .out = out };
-	char dir[SL_MAX_PATH], db[SL_SHA256_HEX] = "", why[256] = "";
-	int rc = scan_databases(cfg, cat, dir, sizeof dir, db, why, sizeof why);
-	char *scause = NULL;
-	if (rc == 0) {
+		return NULL;
+	struct sl_findings_gate *fg = calloc(1, sizeof *fg);
+	if (fg == NULL)
+		return NULL;
+	char dir[SL_MAX_PATH];
+	if (scan_databases(cfg, cat, dir, sizeof dir, fg->db, fg->why, sizeof fg->why) == 0) {
 		struct sl_scan_limits lim = {
 			.max_filesize = cfg->scan_max_filesize, .max_scansize = cfg->scan_max_scansize,
 			.max_recursion = cfg->scan_max_recursion,
 		};
-		g.scanner = sl_scanner_start(dir, &lim, &scause);
-		if (g.scanner == NULL)
-			snprintf(why, sizeof why, "%s", scause ? scause : "the scan engine did not start");
+		char *scause = NULL;
+		fg->scanner = sl_scanner_spawn(dir, &lim, &scause);
+		if (fg->scanner == NULL)
+			snprintf(fg->why, sizeof fg->why, "%s", scause ? scause : "the scan engine did not start");
+		free(scause);
+	}
+	return fg;
+}
+
+void sl_findings_gate_load(struct sl_findings_gate *fg)
+{
+	if (fg != NULL && fg->scanner != NULL)
+		sl_scanner_go(fg->scanner);
+}
+
+void sl_findings_gate_free(struct sl_findings_gate *fg)
+{
+	if (fg == NULL)
+		return;
+	sl_scanner_stop(fg->scanner);
+	free(fg);
+}
+
+int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause)
+{
+	struct sl_findings_gate *fg = sl_findings_gate_new(cfg, src, cat);
+	if (fg == NULL && cfg->scan_source != NULL && src->format->scan_roles != NULL) {
+		memset(out, 0, sizeof *out);
+		return sl_cause(cause, -ENOMEM, "scan gate: out of memory");
+	}
+	int rc = sl_findings_scan_gate(fg, cfg, src, cat, store, snap_id, out, cause);
+	sl_findings_gate_free(fg);
+	return rc;
+}
+
+int sl_findings_scan_gate(struct sl_findings_gate *fg, const struct sl_config *cfg, const struct sl_source *src,
+			  struct sl_catalog *cat, struct sl_store *store, int64_t snap_id, struct sl_findings_result *out,
+			  char **cause)
+{
+	memset(out, 0, sizeof *out);
+	if (fg == NULL)
+		return 0;
+	out->enabled = true;
+	struct gate g = { .src = src, .cat = cat, .store = store, .snap_id = snap_id, .now = time(NULL), .out = out };
+	char *db = fg->db, *why = fg->why;
+	size_t whycap = sizeof fg->why;
+	int rc = 0;
+	if (fg->scanner != NULL) {
+		char *scause = NULL;
+		if (sl_scanner_ready(fg->scanner, &scause) == 0) {
+			g.scanner = fg->scanner;
+		} else {
+			snprintf(why, whycap, "%s", scause ? scause : "the scan engine did not start");
+			sl_scanner_stop(fg->scanner);
+			fg->scanner = NULL;
+		}
 		free(scause);
 	}
 	/* Fail closed: without an engine nothing is scanned, and the snapshot cannot pass as clean. */
@@ -186,7 +301,15 @@ int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, s
 	} else {
 		g.engine = sl_scanner_engine(g.scanner);
 		g.db = db;
+		sl_log_info(src->name, "scan engine: libclamav %s, %u signatures loaded in %.2f s, %u worker(s)", g.engine,
+			    sl_scanner_signatures(g.scanner), sl_scanner_load_seconds(g.scanner), sl_scanner_workers(g.scanner));
 		rc = sl_catalog_snapshot_entries(cat, snap_id, scan_entry, &g);
+		/* The scans still in flight: every artifact handed out gets its verdict before the gate ends. */
+		int w = 1;
+		while (g.err == 0 && w > 0)
+			w = settle_one(&g);
+		if (w < 0)
+			g.err = w;
 		if (rc > 0 || g.err < 0)
 			rc = g.err < 0 ? g.err : -SL_E_CATALOG;
 	}
@@ -198,7 +321,9 @@ int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, s
 		rc = sl_catalog_scan_run_add(cat, &run);
 	if (rc == 0)
 		rc = sl_catalog_findings_undecided(cat, snap_id, &out->undecided);
-	sl_scanner_stop(g.scanner);
+	for (size_t i = 0; i < SL_SCAN_MAX_WORKERS; i++)
+		if (g.slot[i].used)
+			pending_release(&g.slot[i]);   /* an error cut the gate short */
 	if (rc < 0)
 		return sl_cause(cause, rc, "snapshot %lld: cannot record scan findings: %s", (long long)snap_id,
 				sl_strerror(rc));

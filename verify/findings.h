@@ -33,6 +33,22 @@ struct sl_findings_result {
 int sl_findings_scan(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
 		     struct sl_store *store, int64_t snap_id, struct sl_findings_result *out, char **cause);
 
+/* sl_findings_scan in steps, for a sync: gate_new (before the downloads) picks the published databases and
+ * spawns the scanner, which waits; gate_load (when the run makes a snapshot) has it load the engine while
+ * the downloads go on; scan_gate (after verification) scans as sl_findings_scan does. gate_new returns
+ * NULL when the gate is off for src ([scan] unset, or a format without scanned roles; also on out of
+ * memory, and then scan_gate reports nothing: callers that must fail closed use sl_findings_scan). A
+ * gate whose databases are missing or whose engine fails records that as a blocking finding in
+ * scan_gate, as sl_findings_scan does. Freeing a gate that never loaded costs no engine load. */
+struct sl_findings_gate;
+struct sl_findings_gate *sl_findings_gate_new(const struct sl_config *cfg, const struct sl_source *src,
+					      struct sl_catalog *cat);
+void sl_findings_gate_load(struct sl_findings_gate *fg);
+int sl_findings_scan_gate(struct sl_findings_gate *fg, const struct sl_config *cfg, const struct sl_source *src,
+			  struct sl_catalog *cat, struct sl_store *store, int64_t snap_id, struct sl_findings_result *out,
+			  char **cause);
+void sl_findings_gate_free(struct sl_findings_gate *fg);
+
 /* Advisories on arrival: the source's format advisor (verify/advise.h), if it has one, run for snap_id
  * against the source's published snapshot; each advisory is recorded as a non-blocking finding of kind
  * "advisory" (it never blocks approval). Run once per snapshot, when it arrives. *n: advisories

@@ -44,7 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sl_scan_engine *e;
 	if (e == NULL) {
 		/* Small limits, so the limit paths are reached with small inputs too. */
-		struct sl_scan_limits lim = { .max_filesize = 64 * 1024, .max_scansize = 256 * 1024, .max_recursion = 4 };
+		/* mem_member under max_filesize: members take both paths, memory and temporary file. */
+		struct sl_scan_limits lim = { .max_filesize = 64 * 1024, .max_scansize = 256 * 1024, .max_recursion = 4,
+					      .mem_member = 8 * 1024 };
 		e = sl_scan_engine_dry(&lim);
 		require(e != NULL);
 	}

@@ -4,7 +4,9 @@
  * without the 68-byte EICAR test file, so the walk into members that ClamAV cannot open itself is shown. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -228,11 +231,215 @@ static void test_fail_closed(void **state)
 	free(empty);
 }
 
+/* Archives inside members are walked whatever their names: the magic decides (ustar, a v7 tar that only
+ * its header checksum marks, a zstd-compressed tar ClamAV cannot open, a cpio, and a tar in every other
+ * compression libarchive's filters read: the member path shows the walk, not ClamAV, opened it). */
+static void test_nested_by_magic(void **state)
+{
+	struct fx *f = *state;
+	NEED_FIXTURE(f);
+	struct sl_scanner *s = sl_scanner_start(f->db, &f->lim, NULL);
+	assert_non_null(s);
+	struct member em[] = { { "eicar", eicar, sizeof eicar - 1 } };
+	struct {
+		int (*format)(struct archive *);
+		int filter;
+	} inner[] = {
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_NONE },
+		{ archive_write_set_format_v7tar, ARCHIVE_FILTER_NONE },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_ZSTD },
+		{ archive_write_set_format_cpio_newc, ARCHIVE_FILTER_NONE },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_LZMA },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_BZIP2 },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_UU },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_LZ4 },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_LZIP },
+		{ archive_write_set_format_pax_restricted, ARCHIVE_FILTER_COMPRESS },
+	};
+	for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
+		size_t len;
+		void *bytes = archive_of(inner[i].format, inner[i].filter, em, 1, &len);
+		char name[32];
+		snprintf(name, sizeof name, "nested-%zu.deb", i);
+		char *deb = make_deb(f, name, ARCHIVE_FILTER_XZ, ".xz", bytes, len);
+		struct got g = { 0 };
+		assert_int_equal(sl_scanner_scan(s, deb, collect, &g), 0);
+		assert_int_equal(g.n, 1);
+		assert_string_equal(g.kind[0], "malware");
+		assert_string_equal(g.member[0], "data.tar.xz!usr/share/doc/t/file!eicar");
+		free(bytes);
+		free(deb);
+	}
+	sl_scanner_stop(s);
+}
+
+/* A member over the in-memory cap goes through a temporary file, and is scanned all the same; one at the
+ * cap is scanned from memory. */
+static void test_member_over_memory_cap(void **state)
+{
+	struct fx *f = *state;
+	NEED_FIXTURE(f);
+	struct sl_scan_limits lim = f->lim;
+	lim.mem_member = sizeof eicar - 2;   /* one byte short of the EICAR member */
+	struct sl_scanner *s = sl_scanner_start(f->db, &lim, NULL);
+	assert_non_null(s);
+	char *deb = make_deb(f, "over-cap.deb", ARCHIVE_FILTER_GZIP, ".gz", eicar, sizeof eicar - 1);
+	struct got g = { 0 };
+	assert_int_equal(sl_scanner_scan(s, deb, collect, &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.kind[0], "malware");
+	assert_string_equal(g.member[0], "data.tar.gz!usr/share/doc/t/file");
+	sl_scanner_stop(s);
+	lim.mem_member = sizeof eicar - 1;   /* exactly at the cap: from memory */
+	s = sl_scanner_start(f->db, &lim, NULL);
+	assert_non_null(s);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sl_scanner_scan(s, deb, collect, &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.kind[0], "malware");
+	sl_scanner_stop(s);
+	free(deb);
+}
+
+/* Several workers: every file handed out comes back exactly once, with its own findings. */
+struct verdict {
+	unsigned done;
+	struct got g;
+};
+
+static void collect_v(void *arg, const char *kind, const char *member, const char *detail)
+{
+	collect(&((struct verdict *)arg)->g, kind, member, detail);
+}
+
+static void test_workers_one_verdict_each(void **state)
+{
+	struct fx *f = *state;
+	NEED_FIXTURE(f);
+	struct sl_scan_limits lim = f->lim;
+	lim.workers = 3;
+	struct sl_scanner *s = sl_scanner_start(f->db, &lim, NULL);
+	assert_non_null(s);
+	assert_int_equal(sl_scanner_workers(s), 3);
+	assert_int_equal(sl_scanner_idle(s), 3);
+	enum { N = 24 };
+	char *path[N];
+	struct verdict v[N];
+	memset(v, 0, sizeof v);
+	for (unsigned i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "w%u.deb", i);
+		path[i] = i % 3 == 0 ? make_deb(f, name, ARCHIVE_FILTER_ZSTD, ".zst", eicar, sizeof eicar - 1)
+				     : make_deb(f, name, ARCHIVE_FILTER_XZ, ".xz", name, strlen(name));
+	}
+	unsigned next = 0, settled = 0;
+	while (settled < N) {
+		while (next < N && sl_scanner_idle(s) > 0) {
+			assert_int_equal(sl_scanner_submit(s, path[next], collect_v, &v[next]), 0);
+			next++;
+		}
+		if (next < N)
+			assert_int_equal(sl_scanner_submit(s, path[next], collect_v, &v[next]), -EBUSY);
+		void *arg = NULL;
+		assert_int_equal(sl_scanner_wait(s, &arg), 0);
+		((struct verdict *)arg)->done++;
+		settled++;
+	}
+	void *arg = NULL;
+	assert_int_equal(sl_scanner_wait(s, &arg), -ENOENT);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(v[i].done, 1);
+		assert_int_equal(v[i].g.n, i % 3 == 0 ? 1 : 0);
+		if (i % 3 == 0)
+			assert_string_equal(v[i].g.member[0], "data.tar.zst!usr/share/doc/t/file");
+		free(path[i]);
+	}
+	sl_scanner_stop(s);
+}
+
+/* A worker killed with a file in hand: that scan fails (never a pass); the other worker carries on; with
+ * no worker left, every scan fails. */
+static void test_worker_crash(void **state)
+{
+	struct fx *f = *state;
+	NEED_FIXTURE(f);
+	struct sl_scan_limits lim = f->lim;
+	lim.workers = 2;
+	struct sl_scanner *s = sl_scanner_start(f->db, &lim, NULL);
+	assert_non_null(s);
+	char *deb = make_deb(f, "c.deb", ARCHIVE_FILTER_XZ, ".xz", eicar, sizeof eicar - 1);
+	int pid0 = sl_scanner_worker_pid(s, 0), pid1 = sl_scanner_worker_pid(s, 1);
+	assert_true(pid0 > 0 && pid1 > 0 && pid0 != pid1);
+	/* Stopped first, so it cannot answer before it dies: the first idle worker (0) takes the file. */
+	assert_int_equal(kill(pid0, SIGSTOP), 0);
+	struct verdict v = { 0 };
+	assert_int_equal(sl_scanner_submit(s, deb, collect_v, &v), 0);
+	assert_int_equal(kill(pid0, SIGKILL), 0);
+	void *arg = NULL;
+	assert_int_equal(sl_scanner_wait(s, &arg), -SL_E_VERIFY);
+	assert_ptr_equal(arg, &v);
+	assert_int_equal(sl_scanner_workers(s), 1);
+	assert_int_equal(sl_scanner_worker_pid(s, 0), -1);
+	struct got g = { 0 };
+	assert_int_equal(sl_scanner_scan(s, deb, collect, &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.kind[0], "malware");
+	/* The last worker dies while idle: nothing is left to scan with. */
+	assert_int_equal(kill(pid1, SIGKILL), 0);
+	waitpid(pid1, NULL, WNOHANG);
+	usleep(100 * 1000);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sl_scanner_scan(s, deb, collect, &g), -SL_E_VERIFY);
+	assert_int_equal(g.n, 0);
+	sl_scanner_stop(s);
+	free(deb);
+}
+
+/* The workers hold none of the caller's descriptors (a sync's catalogue, locks, connections): only their
+ * pipes and stdin/out/err. */
+static void test_workers_inherit_no_descriptor(void **state)
+{
+	struct fx *f = *state;
+	NEED_FIXTURE(f);
+	int p[2];
+	assert_int_equal(pipe(p), 0);   /* not O_CLOEXEC, and the children never exec anyway */
+	struct stat mine;
+	assert_int_equal(fstat(p[0], &mine), 0);
+	struct sl_scan_limits lim = f->lim;
+	lim.workers = 2;
+	struct sl_scanner *s = sl_scanner_spawn(f->db, &lim, NULL);
+	assert_non_null(s);
+	assert_int_equal(sl_scanner_ready(s, NULL), 0);
+	for (unsigned w = 0; w < 2; w++) {
+		int pid = sl_scanner_worker_pid(s, w);
+		assert_true(pid > 0);
+		unsigned fds = 0;
+		for (int fd = 0; fd < 1024; fd++) {
+			char path[64];
+			struct stat st;
+			snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
+			if (stat(path, &st) != 0)
+				continue;
+			fds++;
+			assert_false(st.st_ino == mine.st_ino && st.st_dev == mine.st_dev);
+		}
+		assert_true(fds <= 5);   /* 0, 1, 2 and its two pipes */
+	}
+	sl_scanner_stop(s);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_eicar_in_deb_members, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_by_magic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_member_over_memory_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workers_one_verdict_each, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_worker_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workers_inherit_no_descriptor, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
