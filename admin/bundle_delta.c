@@ -100,7 +100,8 @@ int sl_bundle_plan_candidate(struct sl_bundle_plan *p, const char *target, uint6
 static struct cand *find_cand(struct sl_bundle_plan *p, const char *sha)
 {
 	if (!p->sorted) {
-		qsort(p->c, p->nc, sizeof *p->c, cmp_cand);
+		if (p->nc > 1)
+			qsort(p->c, p->nc, sizeof *p->c, cmp_cand);
 		p->sorted = true;
 	}
 	struct cand key;
@@ -396,14 +397,16 @@ int sl_bundle_plan_make(struct sl_bundle_plan *p, char **cause)
 	}
 	if (rc < 0)
 		return rc;
-	qsort(p->patch, p->np, sizeof *p->patch, cmp_obj);
+	if (p->np > 1)
+		qsort(p->patch, p->np, sizeof *p->patch, cmp_obj);
 	/* What the inside builds is not carried: sorted targets for the object pass's lookups. */
 	p->built = p->nb ? calloc(p->nb, sizeof *p->built) : NULL;
 	if (p->nb > 0 && p->built == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nb; i++)
 		memcpy(p->built[i], p->b[i].target, SL_SHA256_HEX);
-	qsort(p->built, p->nb, sizeof *p->built, cmp_hex);
+	if (p->nb > 1)
+		qsort(p->built, p->nb, sizeof *p->built, cmp_hex);
 	return 0;
 }
 
