@@ -38,6 +38,7 @@ struct sl_bundle_plan {
 	uint64_t saved_targets, patch_bytes;
 	size_t n_targets;               /* carried objects now built instead */
 	char (*built)[SL_SHA256_HEX];   /* their digests, sorted once made: the object pass asks per object */
+	bool rebuild_compressed;
 	bool sorted;
 };
 
@@ -57,11 +58,13 @@ static int grow(void **v, size_t *cap, size_t n, size_t each)
 	return 0;
 }
 
-struct sl_bundle_plan *sl_bundle_plan_new(struct sl_store *store)
+struct sl_bundle_plan *sl_bundle_plan_new(struct sl_store *store, bool rebuild_compressed)
 {
 	struct sl_bundle_plan *p = calloc(1, sizeof *p);
-	if (p != NULL)
+	if (p != NULL) {
 		p->store = store;
+		p->rebuild_compressed = rebuild_compressed;
+	}
 	return p;
 }
 
@@ -382,7 +385,7 @@ int sl_bundle_plan_make(struct sl_bundle_plan *p, char **cause)
 				enum kind tk = kind_of(tfd);
 				if (pass == 0 && tk == K_PLAIN && kind_of(bfd) == K_PLAIN)
 					rc = plan_plain(p, c, tfd, bfd, cause);
-				else if (pass == 1 && tk == K_PACKED)
+				else if (pass == 1 && tk == K_PACKED && p->rebuild_compressed)
 					rc = plan_packed(p, c, tfd, bfd, cause);
 				if (rc == 1) {
 					p->saved_targets += c->size;

@@ -22,7 +22,9 @@
 struct sl_store;
 struct sl_bundle_plan;
 
-struct sl_bundle_plan *sl_bundle_plan_new(struct sl_store *store);
+/* rebuild_compressed: compressed objects may be rebuilt by recompressing (memory: the compressor's, e.g.
+ * ~32 MiB for xz -3, ~94 MiB for xz -6, on both sides); false: only plain objects get patches. */
+struct sl_bundle_plan *sl_bundle_plan_new(struct sl_store *store, bool rebuild_compressed);
 void sl_bundle_plan_free(struct sl_bundle_plan *p);
 /* Object `target` (size bytes) replaces `base` at one path of a delta source. */
 int sl_bundle_plan_candidate(struct sl_bundle_plan *p, const char *target, uint64_t size, const char *base);

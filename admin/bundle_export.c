@@ -603,7 +603,7 @@ static int run(struct exp *x)
 		h.base = SL_BASE_ACK;
 		snprintf(base, sizeof base, "ack %.16s", h.base_ack);
 	}
-	x->plan = sl_bundle_plan_new(cli->store);
+	x->plan = sl_bundle_plan_new(cli->store, cli->cfg->export_rebuild_compressed);
 	if (x->plan == NULL || plan_deltas(x) < 0)
 		return SL_EXIT_FAIL;
 	h.format = x->format;

@@ -33,6 +33,7 @@ const char *const sl_cfg_sec_names[SEC_COUNT] = { "sluice", "syncd", "served", "
 
 static const char *const approve_names[] = { "manual", "auto", NULL };
 static const char *const from_names[] = { "upstream", "bundle", NULL };
+static const char *const no_yes_names[] = { "no", "yes", NULL };
 
 /* The keys of every section, and the source keys every type shares; a type's own source keys are in its
  * file (core/config_<type>.c). Add a key there or here, in config.h and in schemas/sluice.conf.5.md. */
@@ -83,6 +84,8 @@ static const struct key_def key_defs[] = {
 	{ SEC_IMPORT, "max_age", 0, K_DURATION, CFG(import_max_age_ms), 0, 0, 0, "0", NULL, NULL },
 	{ SEC_EXPORT, "valid_for", 0, K_DURATION, CFG(export_valid_for_ms), 0, 60000, 0, "30d", NULL, NULL },
 	{ SEC_EXPORT, "ack_keyring", 0, K_FILE, CFG(export_ack_keyring), 0, 0, 0, NULL, NULL, NULL },
+	{ SEC_EXPORT, "rebuild_compressed", 0, K_BOOL, CFG(export_rebuild_compressed), 0, 0, 0, "yes", NULL,
+	  no_yes_names },
 
 	{ SEC_SCAN, "clamav_source", 0, K_WORD, CFG(scan_source), 0, 0, 0, NULL, NULL, NULL },
 	{ SEC_SCAN, "max_filesize", 0, K_SIZE, CFG(scan_max_filesize), 0, 0, SL_MAX_ARTIFACT_BYTES, "100M", NULL,

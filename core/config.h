@@ -142,6 +142,7 @@ struct sl_config {
 	int64_t import_max_age_ms;        /* refuse bundles created longer ago; 0: only their valid-until */
 	int64_t export_valid_for_ms;      /* valid-until = created + this (default 30d) */
 	char *export_ack_keyring;         /* the inside's public key, to check `export --ack` files */
+	bool export_rebuild_compressed;   /* deltas may have the inside recompress a changed index (default yes) */
 
 	struct sl_source *sources;
 	size_t nsources;

@@ -57,6 +57,13 @@ grep -q '^delta-of' "$SL_TMP/m2" || sl_fail "the delta's manifest does not list 
 grep -q $'^build\t.*\tpack\t' "$SL_TMP/m2" || sl_fail "no compressed index is rebuilt on the inside"
 grep -q $'^build\t.*\tpatch\t' "$SL_TMP/m2" || sl_fail "no index is patched on the inside"
 echo "delta: $bytes bytes for a $pkg_bytes-byte package; manifest $(wc -c <"$SL_TMP/m2") bytes"
+# [export] rebuild_compressed = no: compressed indices travel whole, plain ones still as patches
+printf '[export]\nrebuild_compressed = no\n' >>"$conf"
+vols2n=$(bundle_export fix --since "$seq1" --to "$SL_TMP/b2n")
+tar xOf "$vols2n" MANIFEST | grep -q $'^build\t.*\tpack\t' && sl_fail "rebuild_compressed = no still packs on the inside"
+tar xOf "$vols2n" MANIFEST | grep -q $'^build\t.*\tpatch\t' || sl_fail "rebuild_compressed = no: no plain patch either"
+[ "$(stat -c %s "$vols2n")" -gt "$bytes" ] || sl_fail "carrying compressed indices whole did not make the delta larger"
+sed -i '/^\[export\]$/,$d' "$conf"
 
 # ---- an inside without the base: nothing lands, it says why; gc keeps what the waiting bundle needs
 in2_state=$SL_TMP/inside2

@@ -108,7 +108,7 @@ static void test_plain_patch_round_trip(void **state)
 	char sa[SL_SHA256_HEX], sb[SL_SHA256_HEX];
 	put(f, a, la, sa);
 	put(f, b, lb, sb);
-	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store);
+	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store, true);
 	assert_int_equal(sl_bundle_plan_candidate(p, sb, lb, sa), 0);
 	assert_int_equal(sl_bundle_plan_carried(p, sb), 0);
 	char *cause = NULL;
@@ -167,7 +167,7 @@ static void test_not_worth_it(void **state)
 	size_t lc;
 	char *c = index_text(2000, 7, &lc);
 	put(f, c, lc, sc);
-	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store);
+	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store, true);
 	assert_int_equal(sl_bundle_plan_candidate(p, sb, lb, sa), 0);
 	assert_int_equal(sl_bundle_plan_candidate(p, ss, 5, sa), 0);
 	assert_int_equal(sl_bundle_plan_candidate(p, sc, lc, sa), 0);   /* not carried: the inside has it */
@@ -226,7 +226,14 @@ static void test_packed_rebuilt(void **state)
 	}
 	uint64_t xb_size = 0;
 	assert_int_equal(sl_store_check(f->store, xb, &xb_size), 0);
-	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store);
+	/* [export] rebuild_compressed = no: the compressed object travels whole. */
+	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store, false);
+	assert_int_equal(sl_bundle_plan_candidate(p, xb, xb_size, xa), 0);
+	assert_int_equal(sl_bundle_plan_carried(p, xb), 0);
+	assert_int_equal(sl_bundle_plan_make(p, &cause), 0);
+	assert_int_equal(sl_bundle_plan_builds(p), 0);
+	sl_bundle_plan_free(p);
+	p = sl_bundle_plan_new(f->store, true);
 	/* Only the .xz changed at its path as far as this plan knows: unpack, patch and pack. */
 	assert_int_equal(sl_bundle_plan_candidate(p, xb, xb_size, xa), 0);
 	assert_int_equal(sl_bundle_plan_carried(p, xb), 0);
@@ -262,7 +269,7 @@ static void test_refused_builds(void **state)
 	char sa[SL_SHA256_HEX], sb[SL_SHA256_HEX];
 	put(f, a, la, sa);
 	put(f, b, lb, sb);
-	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store);
+	struct sl_bundle_plan *p = sl_bundle_plan_new(f->store, true);
 	assert_int_equal(sl_bundle_plan_candidate(p, sb, lb, sa), 0);
 	assert_int_equal(sl_bundle_plan_carried(p, sb), 0);
 	char *cause = NULL;
