@@ -5,7 +5,8 @@
 #             snapshot rebuilt and settled by the format's verifier)
 #   scripted: sha256sum of the mirror tree + tar cf (DMZ), tar xf + sha256sum -c (inside)
 #   cp:       cp -r of the same tree (the physical limit of this disk)
-# then a one-package delta (sluice export --since), whose size is compared with that package + 64 KiB.
+# then a one-package delta (sluice export --since), whose size is compared with that package + 64 KiB, and
+# the same delta with [export] rebuild_compressed = no (compressed indices whole: less memory, more bytes).
 # Prints wall time, CPU time and peak RSS (GNU time) per step. The upstream is bench/apt_sync.sh's: ~COUNT
 # real .debs of this host's Debian archive under MAX_MB (same selection, same cache in bench/work/debs).
 # Usage: [BENCH_WORK=DIR] bench/bundle.sh [COUNT] [MAX_MB]   (defaults: 2500 packages, ~500 MB)
@@ -129,6 +130,10 @@ apt_fixture_sign "$up" stable upstream
 measure sluice_delta_export "${D[@]}" export bench --since "$seq" --to "$SL_TMP/delta"
 delta_bytes=$(du -sb "$SL_TMP/delta" | cut -f1)
 measure sluice_delta_import "${IN[@]}" import "$SL_TMP/delta"
+# The same delta with [export] rebuild_compressed = no: compressed indices travel whole, no recompressing.
+printf '[export]\nrebuild_compressed = no\n' >>"$SL_TMP/dmz.conf"
+measure sluice_delta_plain_export "${D[@]}" export bench --since "$seq" --to "$SL_TMP/delta-plain"
+delta_plain_bytes=$(du -sb "$SL_TMP/delta-plain" | cut -f1)
 
 # ---- report
 echo
@@ -148,3 +153,4 @@ echo "ratio sluice/scripted: $(echo "$sl / $sc" | bc -l | cut -c1-5) (target <= 
 	"$(echo "$sl / $dur" | bc -l | cut -c1-5); sluice/cp: $(echo "$sl / $cpt" | bc -l | cut -c1-5)"
 echo "one-package delta: $delta_bytes bytes for a $pkg_bytes-byte package (target <= $((pkg_bytes + 65536)));" \
 	"manifest $(tar xOf "$SL_TMP/delta/"*.tar MANIFEST | wc -c) bytes, objects $(tar tvf "$SL_TMP/delta/"*.tar | awk '$6 ~ /^objects\// { s += $3 } END { print s }') bytes"
+echo "the same delta with [export] rebuild_compressed = no: $delta_plain_bytes bytes"
