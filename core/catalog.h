@@ -32,6 +32,11 @@ int sl_catalog_schema_version(struct sl_catalog *c);
 int sl_catalog_begin(struct sl_catalog *c);
 int sl_catalog_commit(struct sl_catalog *c);
 int sl_catalog_rollback(struct sl_catalog *c);
+/* The same for tens of thousands of inserts (a sync's pool entries): the statement journals, which the
+ * entry triggers and foreign keys need for every insert, stay in memory (one statement's pages at a time)
+ * instead of a temp file that a large transaction rewrites some ten times per row. Other temporary storage
+ * is unchanged outside this transaction. End it with sl_catalog_commit() or sl_catalog_rollback(). */
+int sl_catalog_begin_bulk(struct sl_catalog *c);
 
 /* ---- sources ---- */
 /* Insert the source if new (or update its type); *id_out gets its id. -SL_E_BADNAME for an empty name
