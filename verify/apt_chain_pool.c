@@ -138,6 +138,7 @@ struct stanza_walk {
 	const char *subject;       /* the index being walked */
 	const char *dir;           /* dists/<suite>/<comp>/binary-<arch>/: stanza keys are per index */
 	bool generated;            /* resign's own index: every stanza must be an upstream one */
+	bool match_too;            /* resign, upstream index also published as is: its stanzas name pool files */
 	uint64_t stanzas;
 	int fatal;
 	char why[SL_MAX_REASON];   /* generated: the stanza that is not an upstream one */
@@ -213,6 +214,8 @@ static int stanza_cb(void *arg, const struct sl_apt_pkg *p, const struct sl_deb8
 		uint8_t key[CHAIN_KEY];
 		stanza_key(w, para, key);
 		w->fatal = para_add(w->ch, key);
+		if (w->fatal == 0 && w->match_too)
+			match_stanza(w, p);
 		return w->fatal;
 	}
 	match_stanza(w, p);   /* verbatim: every upstream stanza is published */
@@ -239,9 +242,11 @@ static int walk_index(struct stanza_walk *w, const char *sha256, char **pcause)
 
 /* resign: one generated index (role "index"), made of stanzas of its verified upstream index only. Records
  * failures; *stanzas counts the stanzas of a good one, *names which files were checked. */
-static int check_generated(struct chain *ch, const char *dir, const char *ext, uint64_t *stanzas, char *names,
-			   size_t cap)
+static int check_generated(struct chain *ch, const struct chain_index *ix, const char *dir, int k, uint64_t *stanzas,
+			   char *names, size_t cap)
 {
+	static const char *const exts[] = { "", ".gz", ".xz" };
+	const char *ext = exts[k];
 	struct sl_verify_ctx *v = ch->v;
 	char path[SL_MAX_PATH + 16];
 	snprintf(path, sizeof path, "%sPackages%s", dir, ext);
@@ -255,7 +260,7 @@ static int check_generated(struct chain *ch, const char *dir, const char *ext, u
 	if (rc < 0)
 		return sl_cause(&ch->cause, rc, "catalogue: %s", sl_strerror(rc));
 	uint64_t got = 0;
-	rc = sl_store_check(v->store, e.sha256, &got);
+	rc = chain_object_check(ch, e.sha256, e.size, &got);
 	if (rc < 0 || got != e.size) {
 		sl_verify_check(v, path, "index-subset", NULL, false, "store object %s %s", e.sha256,
 				rc == -SL_E_DIGEST ? "altered on disk: its bytes no longer hash to its name"
@@ -265,7 +270,14 @@ static int check_generated(struct chain *ch, const char *dir, const char *ext, u
 	}
 	struct stanza_walk w = { .ch = ch, .subject = path, .dir = dir, .generated = true };
 	char *pcause = NULL;
-	rc = walk_index(&w, e.sha256, &pcause);
+	if (k == ix->same_form && strcmp(e.sha256, ix->entry_sha) == 0) {
+		/* The verified upstream index itself: its stanzas are upstream ones by definition, and they
+		 * were matched against the pool when it was walked (chain_pool_indices). */
+		w.stanzas = ix->stanzas;
+		rc = 0;
+	} else {
+		rc = walk_index(&w, e.sha256, &pcause);
+	}
 	if (rc == 0 && pcause != NULL) {
 		sl_verify_check(v, path, "index-subset", NULL, false, "%s", pcause);
 		ch->index_failed = true;
@@ -279,18 +291,45 @@ static int check_generated(struct chain *ch, const char *dir, const char *ext, u
 	return rc;
 }
 
-int chain_pool_indices(struct chain *ch)
+/* resign: the generated form (1 .gz, 2 .xz) whose entry is the upstream index object itself (a syncer
+ * that selected every package publishes the upstream .xz as is), 0 when none; < 0 catalogue error. */
+static int same_form(struct chain *ch, const struct chain_index *ix, const char *dir)
 {
 	static const char *const ext[] = { "", ".gz", ".xz" };
+	for (int k = 1; k < 3; k++) {
+		char path[SL_MAX_PATH + 16];
+		snprintf(path, sizeof path, "%sPackages%s", dir, ext[k]);
+		struct sl_entry e;
+		int rc = sl_catalog_snapshot_entry(ch->v->cat, ch->v->snap_id, path, &e);
+		if (rc == -SL_E_NOTFOUND)
+			continue;
+		if (rc < 0)
+			return sl_cause(&ch->cause, rc, "catalogue: %s", sl_strerror(rc));
+		bool same = strcmp(e.sha256, ix->entry_sha) == 0 && strcmp(e.role ? e.role : "", "index") == 0;
+		sl_entry_release(&e);
+		if (same)
+			return k;
+	}
+	return 0;
+}
+
+int chain_pool_indices(struct chain *ch)
+{
 	int rc = 0;
 	for (size_t i = 0; i < ch->nidx && rc == 0; i++) {
-		const struct chain_index *ix = &ch->idx[i];
+		struct chain_index *ix = &ch->idx[i];
 		char subject[SL_MAX_PATH], dir[SL_MAX_PATH];
 		snprintf(subject, sizeof subject, "dists/%s/%s", ix->suite->name, ix->rel_path);
 		snprintf(dir, sizeof dir, "dists/%s/%s/binary-%s/", ix->suite->name, ix->comp, ix->arch);
-		struct stanza_walk w = { .ch = ch, .subject = subject, .dir = dir };
+		/* An upstream index also published as one of the generated forms is walked once, for both. */
+		rc = ch->resign ? same_form(ch, ix, dir) : 0;
+		if (rc < 0)
+			return rc;
+		ix->same_form = rc;
+		struct stanza_walk w = { .ch = ch, .subject = subject, .dir = dir, .match_too = rc > 0 };
 		char *pcause = NULL;
 		rc = walk_index(&w, ix->entry_sha, &pcause);
+		ix->stanzas = w.stanzas;
 		/* A hostile Filename or malformed stanza refuses the signed index as a whole. */
 		if (rc == 0 && pcause != NULL) {
 			sl_verify_check(ch->v, subject, "index-content", ix->suite->signer, false, "%s", pcause);
@@ -308,7 +347,7 @@ int chain_pool_indices(struct chain *ch)
 		unsigned failed = ch->v->failed;
 		uint64_t stanzas = 0;
 		for (int k = 0; k < 3 && rc == 0; k++)
-			rc = check_generated(ch, dir, ext[k], &stanzas, names, sizeof names);
+			rc = check_generated(ch, ix, dir, k, &stanzas, names, sizeof names);
 		/* One record per index for the three forms of it. */
 		snprintf(path, sizeof path, "%sPackages", dir);
 		if (rc == 0 && ch->v->failed == failed)
