@@ -293,7 +293,7 @@ static int configure(struct sl_catalog *c, char **cause)
 	    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
 	    /* KiB, also the sorter's in-memory run: peak RSS is a cap (32 MB at 60,000 packages) and the
 	     * catalogue is ~40 MB there, so the cache holds the hot pages, not the database. */
-	    sqlite3_exec(db, "PRAGMA cache_size = -2048", NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(db, "PRAGMA cache_size = -2048", NULL, NULL, NULL) != SQLITE_OK)   /* CATALOG_CACHE_KIB */
 		goto fail;
 	if (c->readonly) {
 		/* Belt and braces over SQLITE_OPEN_READONLY: served must never write. */
@@ -382,6 +382,18 @@ int sl_catalog_begin(struct sl_catalog *c)
 		return -SL_E_STATE;
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sl_cat_fail(c, "begin");
+	return 0;
+}
+
+#define CATALOG_CACHE_KIB 2048   /* KiB: the page cache configure() sets (see there) */
+
+int sl_catalog_cache_kib(struct sl_catalog *c, int kib)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -(kib > 0 ? kib : CATALOG_CACHE_KIB));
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sl_cat_fail(c, "cache_size");
+	sqlite3_db_release_memory(c->db);
 	return 0;
 }
 
