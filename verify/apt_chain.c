@@ -468,9 +468,21 @@ static int chain_run(struct chain *ch)
 	if (rc < 0 || !ok)
 		return rc;
 
-	rc = chain_pool_walk(ch);
-	if (rc == 0)
-		rc = chain_pool_indices(ch);
+	/* Pool entries are tabled for the walks that match stanzas to them: every upstream stanza in verbatim,
+	 * the generated ones in resign. resign's upstream walk only collects stanza keys, so it runs before
+	 * the table exists: the upstream .xz's decoder (a 4-8 MiB dictionary) and the 60,000-entry table are
+	 * never resident together. */
+	if (ch->resign) {
+		rc = chain_pool_upstream(ch);
+		if (rc == 0)
+			rc = chain_pool_walk(ch);
+		if (rc == 0)
+			rc = chain_pool_generated(ch);
+	} else {
+		rc = chain_pool_walk(ch);
+		if (rc == 0)
+			rc = chain_pool_upstream(ch);
+	}
 	if (rc == 0)
 		rc = chain_pool_finish(ch);
 	return rc;

@@ -33,6 +33,7 @@ struct chain_index {
 	bool ok;                         /* evidence present and intact */
 	int same_form;                   /* resign: the generated form (1 .gz, 2 .xz) that is this very object, or 0 */
 	uint64_t stanzas;                /* stanzas of the upstream index */
+	uint64_t plain_hits;             /* resign: distinct upstream stanzas the generated plain index holds */
 };
 
 struct chain_have {                  /* one pool entry */
@@ -60,6 +61,7 @@ struct chain {
 	struct chain_have *have;
 	size_t nhave, caphave;
 	uint8_t (*para)[CHAIN_KEY];      /* resign: keys of every verified upstream stanza, sorted */
+	uint8_t *para_hit;               /* resign: a bit per para key, set when a generated plain index holds it */
 	size_t npara, cappara;
 	size_t pool_failures;            /* pool-file failures; the first CHAIN_POOL_FAIL_DETAIL are recorded */
 	uint64_t pool_bytes;
@@ -79,7 +81,8 @@ int chain_object_check(struct chain *ch, const char *sha256, uint64_t size, uint
 /* apt_chain_pool.c. Each returns 0 (checks recorded, pass or fail) or a negative code when it could not
  * run (ch->cause set). */
 int chain_pool_walk(struct chain *ch);           /* every entry: pool entries checked and tabled, the rest accounted */
-int chain_pool_indices(struct chain *ch);        /* stanzas of the verified (and, resign, generated) indices */
+int chain_pool_upstream(struct chain *ch);       /* stanzas of the verified indices (verbatim: matched to the pool) */
+int chain_pool_generated(struct chain *ch);      /* resign: the generated indices, each stanza an upstream one */
 int chain_pool_finish(struct chain *ch);         /* pool entries no published stanza names; the summary */
 void chain_pool_release(struct chain *ch);
 
