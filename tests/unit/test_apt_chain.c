@@ -664,6 +664,27 @@ static void test_resign_upstream_as_generated_form(void **state)
 	clear_recs(f);
 	assert_int_equal(run(f, SL_VERIFY_RECHECK, NULL), 0);
 	fix_free(f);
+
+	/* Every package taken (the plain index holds every upstream stanza): the same form is not walked
+	 * again, and the verdicts are those of the plain walk, a missing pool file included. */
+	for (int missing = 0; missing < 2; missing++) {
+		f = fix_new(SL_PUBLISH_RESIGN);
+		memcpy(f->filtered, f->packages, sizeof f->filtered);
+		add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", f->packages, strlen(f->packages));
+		if (!missing)
+			add(f, f->pool_path[2], "pool", f->pool_data[2], strlen(f->pool_data[2]));
+		store(f);
+		if (missing) {
+			expect_refused(f, SL_VERIFY_ARRIVAL, f->pool_path[2], "pool-file", "but not in the snapshot");
+		} else {
+			assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
+			assert_no_failure(f);
+			r = find(f, "dists/stable/main/binary-amd64/Packages", "index-subset");
+			assert_non_null(strstr(r->reason, "Packages, Packages.gz: 3 stanza(s)"));
+			assert_non_null(strstr(find(f, "pool", "pool-files")->reason, "3 file(s)"));
+		}
+		fix_free(f);
+	}
 }
 
 /* ---- re-check ---- */
