@@ -293,7 +293,7 @@ static int configure(struct sl_catalog *c, char **cause)
 	    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
 	    /* KiB, also the sorter's in-memory run: peak RSS is a cap (32 MB at 60,000 packages) and the
 	     * catalogue is ~40 MB there, so the cache holds the hot pages, not the database. */
-	    sqlite3_exec(db, "PRAGMA cache_size = -2048", NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(db, "PRAGMA cache_size = -2048", NULL, NULL, NULL) != SQLITE_OK)   /* CATALOG_CACHE_KIB */
 		goto fail;
 	if (c->readonly) {
 		/* Belt and braces over SQLITE_OPEN_READONLY: served must never write. */
@@ -385,6 +385,46 @@ int sl_catalog_begin(struct sl_catalog *c)
 	return 0;
 }
 
+#define CATALOG_CACHE_KIB 2048   /* KiB: the page cache configure() sets (see there) */
+
+int sl_catalog_cache_kib(struct sl_catalog *c, int kib)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -(kib > 0 ? kib : CATALOG_CACHE_KIB));
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sl_cat_fail(c, "cache_size");
+	sqlite3_db_release_memory(c->db);
+	return 0;
+}
+
+/* SQLite decides where a transaction's statement journals go when it begins (sqlite3TempInMemory()), so the
+ * setting is made before BEGIN and undone after the end. A temp_store change outside a transaction only
+ * drops temporary tables, of which the catalogue has none. */
+int sl_catalog_begin_bulk(struct sl_catalog *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		return -SL_E_STATE;
+	if (sqlite3_exec(c->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
+		return sl_cat_fail(c, "temp_store");
+	int rc = sl_catalog_begin(c);
+	if (rc < 0) {
+		(void)sqlite3_exec(c->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);
+		return rc;
+	}
+	c->bulk = true;
+	return 0;
+}
+
+static int bulk_end(struct sl_catalog *c, int ret)
+{
+	if (!c->bulk || !sqlite3_get_autocommit(c->db))
+		return ret;
+	c->bulk = false;
+	if (sqlite3_exec(c->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL) != SQLITE_OK && ret == 0)
+		ret = sl_cat_fail(c, "temp_store");
+	return ret;
+}
+
 int sl_catalog_commit(struct sl_catalog *c)
 {
 	if (sqlite3_get_autocommit(c->db))
@@ -393,9 +433,9 @@ int sl_catalog_commit(struct sl_catalog *c)
 		int ret = sl_cat_fail(c, "commit");
 		if (!sqlite3_get_autocommit(c->db))
 			(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		return ret;
+		return bulk_end(c, ret);
 	}
-	return 0;
+	return bulk_end(c, 0);
 }
 
 int sl_catalog_rollback(struct sl_catalog *c)
@@ -403,8 +443,8 @@ int sl_catalog_rollback(struct sl_catalog *c)
 	if (sqlite3_get_autocommit(c->db))
 		return -SL_E_STATE;
 	if (sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		return sl_cat_fail(c, "rollback");
-	return 0;
+		return bulk_end(c, sl_cat_fail(c, "rollback"));
+	return bulk_end(c, 0);
 }
 
 /* ---- sources ---- */

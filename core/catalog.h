@@ -32,6 +32,15 @@ int sl_catalog_schema_version(struct sl_catalog *c);
 int sl_catalog_begin(struct sl_catalog *c);
 int sl_catalog_commit(struct sl_catalog *c);
 int sl_catalog_rollback(struct sl_catalog *c);
+/* The same for tens of thousands of inserts (a sync's pool entries): the statement journals, which the
+ * entry triggers and foreign keys need for every insert, stay in memory (one statement's pages at a time)
+ * instead of a temp file that a large transaction rewrites some ten times per row. Other temporary storage
+ * is unchanged outside this transaction. End it with sl_catalog_commit() or sl_catalog_rollback(). */
+int sl_catalog_begin_bulk(struct sl_catalog *c);
+/* Set the page cache to kib KiB (0: the default, 2 MiB) and free what is above it now: a
+ * caller that only scans (a verifier's walk of 60,000 entries) gains nothing from the cache and keeps its
+ * peak RSS lower with a small one. 0 or -SL_E_CATALOG. */
+int sl_catalog_cache_kib(struct sl_catalog *c, int kib);
 
 /* ---- sources ---- */
 /* Insert the source if new (or update its type); *id_out gets its id. -SL_E_BADNAME for an empty name

@@ -35,6 +35,7 @@ struct sl_catalog {
 	sqlite3 *db;
 	char *path;
 	bool readonly;
+	bool bulk;          /* in sl_catalog_begin_bulk()'s transaction: temp_store is MEMORY until it ends */
 	sqlite3_stmt *st[ST_COUNT];
 };
 

@@ -87,6 +87,7 @@
 #define SL_WRITEQ_BUF_BYTES      (256u << 10)      /* bytes per write-behind buffer: one pwrite; 12 x 256 KiB = 3 MiB of RSS */
 #define SL_WRITEQ_THREADS        2                 /* write-behind threads: the page-cache copy and ext4's inode allocation outweigh receiving and hashing */
 #define SL_WRITEQ_SPARES         16                /* temp files opened ahead: several per download in flight */
+#define SL_WRITEQ_DIRECT_MAX     (64u << 10)       /* bytes: a file no larger is written at flush by its producer: a hand-over to a thread costs more */
 
 /* Serving */
 #define SL_MAX_REQUEST_PATH      2048              /* bytes in a request path after decoding */

@@ -20,6 +20,10 @@ struct sl_store {
 	int partial_fd;
 	bool tmpfile;      /* O_TMPFILE inodes can be named through /proc/self/fd; fixed at open, so a
 			    * handle is never written to after sl_store_open() */
+	/* objects/<ab> opened (O_NOFOLLOW) on a DEFER_SYNC writer's first commit into it, -1 until then: the one
+	 * field written after open, each slot once, by compare-and-swap (threads may race; the loser closes
+	 * its fd). The store never removes a fan-out directory, so a cached fd stays the named one. */
+	int fan_fd[256];
 };
 
 /* "ab/abcdef..." for a digest already validated. */

@@ -56,7 +56,9 @@ void sl_writeq_file_init(struct sl_writeq_file *wf, int fd, uint64_t off,
 			 int (*consume)(void *arg, const void *data, size_t len), void *arg);
 /* Queue len bytes (copied; data may be reused on return). 0, or the file's first failed write. */
 int sl_writeq_append(struct sl_writeq *q, struct sl_writeq_file *wf, const void *data, size_t len);
-/* Queue what wf has gathered without waiting (a finished download's last bytes). */
+/* Queue what wf has gathered without waiting (a finished download's last bytes). A file that ends within
+ * SL_WRITEQ_DIRECT_MAX bytes and has nothing queued is instead consumed and written right here, on the
+ * caller's thread, without a write-back hint (small files are left to the next syncfs, written back together). */
 void sl_writeq_file_flush(struct sl_writeq *q, struct sl_writeq_file *wf);
 /* True while some of wf's bytes are still queued or being written (drain would wait). */
 bool sl_writeq_file_busy(struct sl_writeq *q, const struct sl_writeq_file *wf);

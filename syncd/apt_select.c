@@ -155,6 +155,17 @@ static void index_path(const struct apt_index *ix, const char *ext, char *buf, s
 	snprintf(buf, cap, "dists/%s/%s/binary-%s/Packages%s", ix->suite->name, ix->comp, ix->arch, ext);
 }
 
+/* Without `packages =` the filtered index keeps every stanza of the upstream one, in order: the upstream
+ * index as fetched (verified against the signed Release) is then already a compressed form of it, listing
+ * exactly the same packages, and is published as that form instead of compressing 70 MB again (xz of a
+ * Debian-main index is seconds of CPU). The verifier judges it like any generated index. */
+static bool upstream_form(const struct filter_state *f, int k)
+{
+	const char *p = f->ix->rel_path;
+	size_t n = strlen(p), e = strlen(index_ext[k]);
+	return f->r->solver == NULL && n > e && strcmp(p + n - e, index_ext[k]) == 0;
+}
+
 /* Commit the filtered Packages and start making its .gz and .xz from it (see sl_apt_select_finish_compressed). */
 static int commit_output(struct filter_state *f)
 {
@@ -168,6 +179,9 @@ static int commit_output(struct filter_state *f)
 	index_path(ix, "", path, sizeof path);
 	rc = sl_sync_add_entry(f->r->ctx, path, sha, size, "index", "text/plain", NULL, NULL);
 	for (int i = 0; i < 2 && rc == 0; i++) {
+		ix->reuse[i] = upstream_form(f, i);
+		if (ix->reuse[i])
+			continue;
 		ix->jobs[i] = sl_compjob_start(f->r->ctx->store, sha, index_comps[i], SL_MAX_INDEX_BYTES, &f->cause);
 		if (ix->jobs[i] == NULL)
 			rc = -ENOMEM;
@@ -182,6 +196,15 @@ int sl_apt_select_finish_compressed(struct apt_run *r, char **cause)
 	for (size_t i = 0; i < r->nidx; i++) {
 		struct apt_index *ix = &r->idx[i];
 		for (int k = 0; k < 2; k++) {
+			if (ix->reuse[k] && rc == 0) {
+				char path[SL_MAX_PATH];
+				index_path(ix, index_ext[k], path, sizeof path);
+				int jr = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "index", index_media[k],
+							   NULL, NULL);
+				if (jr < 0)
+					rc = sl_cause(cause, jr, "cannot record %s: %s", path, sl_strerror(jr));
+			}
+			ix->reuse[k] = false;
 			if (ix->jobs[k] == NULL)
 				continue;
 			char sha[SL_SHA256_HEX], path[SL_MAX_PATH];

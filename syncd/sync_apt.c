@@ -397,7 +397,7 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
 	rc = sl_apt_pool_rewind(r->pool);
 	if (rc == 0)
-		rc = sl_catalog_begin(r->ctx->cat);
+		rc = sl_catalog_begin_bulk(r->ctx->cat);
 	struct sl_apt_pool_item *it = &r->pool_it;
 	int more = rc == 0 ? sl_apt_pool_next(r->pool, it) : 0;
 	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
@@ -433,6 +433,8 @@ static void run_release(struct apt_run *r)
 			sl_apt_release_release(&s->rel);
 	}
 	char *ignored = NULL;
+	for (size_t i = 0; i < r->nidx; i++)
+		r->idx[i].reuse[0] = r->idx[i].reuse[1] = false;   /* nothing more is recorded now */
 	sl_apt_select_finish_compressed(r, &ignored);   /* a run that failed early still waits for its jobs */
 	free(ignored);
 	for (size_t i = 0; i < r->nidx; i++)

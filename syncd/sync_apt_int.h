@@ -52,6 +52,7 @@ struct apt_index {
 	char *err_msg;
 	char sha256[SL_SHA256_HEX];
 	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
+	bool reuse[2];                    /* that form is the upstream index itself (apt_select.c) */
 };
 
 struct apt_run {

@@ -161,6 +161,18 @@ void chain_key(const void *a, size_t alen, const void *b, size_t blen, uint8_t o
 	memcpy(out, full, CHAIN_KEY);
 }
 
+int chain_object_check(struct chain *ch, const char *sha256, uint64_t size, uint64_t *got)
+{
+	struct sl_verify_ctx *v = ch->v;
+	if (v->mode == SL_VERIFY_ARRIVAL) {
+		/* As for pool objects (apt_chain_pool.c): the store committed them only after their bytes hashed
+		 * to their name, moments ago; the size check catches one torn by a crash before the store sync. */
+		*got = size;
+		return sl_store_has_size(v->store, sha256, size) ? 0 : -SL_E_NOTFOUND;
+	}
+	return sl_store_check(v->store, sha256, got);
+}
+
 /* ---- Releases -------------------------------------------------------------------------------------- */
 
 struct release_rec {
@@ -354,7 +366,7 @@ static int check_index(struct chain *ch, struct chain_index *ix)
 				"snapshot entry has size %llu and SHA-256 %s; the signed Release says size %llu and "
 				"SHA-256 %s", (unsigned long long)e.size, e.sha256, (unsigned long long)f->size,
 				f->sha256);
-	} else if ((rc = sl_store_check(v->store, e.sha256, &got)) < 0 || got != f->size) {
+	} else if ((rc = chain_object_check(ch, e.sha256, e.size, &got)) < 0 || got != f->size) {
 		if (rc == -SL_E_DIGEST)
 			sl_verify_check(v, subject, "index-hash", signer, false,
 					"store object %s altered on disk: its bytes no longer hash to its name", e.sha256);
@@ -456,9 +468,21 @@ static int chain_run(struct chain *ch)
 	if (rc < 0 || !ok)
 		return rc;
 
-	rc = chain_pool_walk(ch);
-	if (rc == 0)
-		rc = chain_pool_indices(ch);
+	/* Pool entries are tabled for the walks that match stanzas to them: every upstream stanza in verbatim,
+	 * the generated ones in resign. resign's upstream walk only collects stanza keys, so it runs before
+	 * the table exists: the upstream .xz's decoder (a 4-8 MiB dictionary) and the 60,000-entry table are
+	 * never resident together. */
+	if (ch->resign) {
+		rc = chain_pool_upstream(ch);
+		if (rc == 0)
+			rc = chain_pool_walk(ch);
+		if (rc == 0)
+			rc = chain_pool_generated(ch);
+	} else {
+		rc = chain_pool_walk(ch);
+		if (rc == 0)
+			rc = chain_pool_upstream(ch);
+	}
 	if (rc == 0)
 		rc = chain_pool_finish(ch);
 	return rc;

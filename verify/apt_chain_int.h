@@ -31,6 +31,9 @@ struct chain_index {
 	const struct sl_apt_release_file *file;
 	char entry_sha[SL_SHA256_HEX];   /* the evidence entry's object */
 	bool ok;                         /* evidence present and intact */
+	int same_form;                   /* resign: the generated form (1 .gz, 2 .xz) that is this very object, or 0 */
+	uint64_t stanzas;                /* stanzas of the upstream index */
+	uint64_t plain_hits;             /* resign: distinct upstream stanzas the generated plain index holds */
 };
 
 struct chain_have {                  /* one pool entry */
@@ -58,6 +61,7 @@ struct chain {
 	struct chain_have *have;
 	size_t nhave, caphave;
 	uint8_t (*para)[CHAIN_KEY];      /* resign: keys of every verified upstream stanza, sorted */
+	uint8_t *para_hit;               /* resign: a bit per para key, set when a generated plain index holds it */
 	size_t npara, cappara;
 	size_t pool_failures;            /* pool-file failures; the first CHAIN_POOL_FAIL_DETAIL are recorded */
 	uint64_t pool_bytes;
@@ -70,11 +74,15 @@ struct chain {
 int chain_expect_add(struct chain *ch, const char *path, const char *role);
 void chain_key(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[CHAIN_KEY]);
 int chain_hex32(const char *hex, size_t len, uint8_t out[32]);
+/* An index object is intact with `size` bytes: re-hashed from disk in RECHECK; in ARRIVAL present with that
+ * size (the store hashed it at commit). 0 (*got: its size) or a negative code (-SL_E_DIGEST: altered). */
+int chain_object_check(struct chain *ch, const char *sha256, uint64_t size, uint64_t *got);
 
 /* apt_chain_pool.c. Each returns 0 (checks recorded, pass or fail) or a negative code when it could not
  * run (ch->cause set). */
 int chain_pool_walk(struct chain *ch);           /* every entry: pool entries checked and tabled, the rest accounted */
-int chain_pool_indices(struct chain *ch);        /* stanzas of the verified (and, resign, generated) indices */
+int chain_pool_upstream(struct chain *ch);       /* stanzas of the verified indices (verbatim: matched to the pool) */
+int chain_pool_generated(struct chain *ch);      /* resign: the generated indices, each stanza an upstream one */
 int chain_pool_finish(struct chain *ch);         /* pool entries no published stanza names; the summary */
 void chain_pool_release(struct chain *ch);
 

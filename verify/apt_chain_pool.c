@@ -124,6 +124,20 @@ static int walk_cb(void *arg, const struct sl_entry *e)
 
 int chain_pool_walk(struct chain *ch)
 {
+	/* The table sized once from the sealed entry count (an upper bound of the pool entries), not doubled
+	 * past it: at 60,000 entries the doubling's slack alone is 0.3 MB of the verifier's peak. */
+	struct sl_snapshot_info si;
+	if (sl_catalog_snapshot_get(ch->v->cat, ch->v->snap_id, &si) == 0) {
+		size_t want = si.n_entries < SL_APT_MAX_POOL ? (size_t)si.n_entries : SL_APT_MAX_POOL;
+		sl_snapshot_info_release(&si);
+		if (want > ch->caphave) {
+			struct chain_have *h = realloc(ch->have, want * sizeof *h);
+			if (h == NULL)
+				return -ENOMEM;
+			ch->have = h;
+			ch->caphave = want;
+		}
+	}
 	int rc = sl_catalog_snapshot_entries(ch->v->cat, ch->v->snap_id, walk_cb, ch);
 	if (rc < 0)
 		return sl_cause(&ch->cause, rc, "snapshot entries: %s", sl_strerror(rc));
@@ -138,6 +152,7 @@ struct stanza_walk {
 	const char *subject;       /* the index being walked */
 	const char *dir;           /* dists/<suite>/<comp>/binary-<arch>/: stanza keys are per index */
 	bool generated;            /* resign's own index: every stanza must be an upstream one */
+	uint64_t hits;             /* generated: distinct upstream stanzas it holds (marked in ch->para_hit) */
 	uint64_t stanzas;
 	int fatal;
 	char why[SL_MAX_REASON];   /* generated: the stanza that is not an upstream one */
@@ -201,10 +216,16 @@ static int stanza_cb(void *arg, const struct sl_apt_pkg *p, const struct sl_deb8
 	if (w->generated) {
 		uint8_t key[CHAIN_KEY];
 		stanza_key(w, para, key);
-		if (bsearch(key, w->ch->para, w->ch->npara, CHAIN_KEY, key_cmp) == NULL) {
+		const uint8_t(*hit)[CHAIN_KEY] = bsearch(key, w->ch->para, w->ch->npara, CHAIN_KEY, key_cmp);
+		if (hit == NULL) {
 			snprintf(w->why, sizeof w->why, "stanza at line %u (package %.*s) is not a stanza of the "
 				 "verified upstream index", para->line, (int)p->package.len, (const char *)p->package.p);
 			return 1;
+		}
+		size_t at = (size_t)(hit - (const uint8_t(*)[CHAIN_KEY])w->ch->para);
+		if (w->ch->para_hit != NULL && !(w->ch->para_hit[at / 8] & (1u << (at % 8)))) {
+			w->ch->para_hit[at / 8] |= (uint8_t)(1u << (at % 8));
+			w->hits++;
 		}
 		match_stanza(w, p);
 		return 0;
@@ -239,9 +260,11 @@ static int walk_index(struct stanza_walk *w, const char *sha256, char **pcause)
 
 /* resign: one generated index (role "index"), made of stanzas of its verified upstream index only. Records
  * failures; *stanzas counts the stanzas of a good one, *names which files were checked. */
-static int check_generated(struct chain *ch, const char *dir, const char *ext, uint64_t *stanzas, char *names,
-			   size_t cap)
+static int check_generated(struct chain *ch, struct chain_index *ix, const char *dir, int k, uint64_t *stanzas,
+			   char *names, size_t cap)
 {
+	static const char *const exts[] = { "", ".gz", ".xz" };
+	const char *ext = exts[k];
 	struct sl_verify_ctx *v = ch->v;
 	char path[SL_MAX_PATH + 16];
 	snprintf(path, sizeof path, "%sPackages%s", dir, ext);
@@ -255,7 +278,7 @@ static int check_generated(struct chain *ch, const char *dir, const char *ext, u
 	if (rc < 0)
 		return sl_cause(&ch->cause, rc, "catalogue: %s", sl_strerror(rc));
 	uint64_t got = 0;
-	rc = sl_store_check(v->store, e.sha256, &got);
+	rc = chain_object_check(ch, e.sha256, e.size, &got);
 	if (rc < 0 || got != e.size) {
 		sl_verify_check(v, path, "index-subset", NULL, false, "store object %s %s", e.sha256,
 				rc == -SL_E_DIGEST ? "altered on disk: its bytes no longer hash to its name"
@@ -265,7 +288,17 @@ static int check_generated(struct chain *ch, const char *dir, const char *ext, u
 	}
 	struct stanza_walk w = { .ch = ch, .subject = path, .dir = dir, .generated = true };
 	char *pcause = NULL;
-	rc = walk_index(&w, e.sha256, &pcause);
+	if (k > 0 && k == ix->same_form && strcmp(e.sha256, ix->entry_sha) == 0 && ix->plain_hits == ix->stanzas) {
+		/* The verified upstream index itself, and the plain index (walked first, k == 0) held every one of
+		 * its stanzas: so these are upstream stanzas by definition, and each one's pool file was matched
+		 * by that walk. Walking it again would only repeat those verdicts (and decompress 70 MB). */
+		w.stanzas = ix->stanzas;
+		rc = 0;
+	} else {
+		rc = walk_index(&w, e.sha256, &pcause);
+	}
+	if (k == 0 && rc == 0 && pcause == NULL)
+		ix->plain_hits = w.hits;
 	if (rc == 0 && pcause != NULL) {
 		sl_verify_check(v, path, "index-subset", NULL, false, "%s", pcause);
 		ch->index_failed = true;
@@ -279,18 +312,44 @@ static int check_generated(struct chain *ch, const char *dir, const char *ext, u
 	return rc;
 }
 
-int chain_pool_indices(struct chain *ch)
+/* resign: the generated form (1 .gz, 2 .xz) whose entry is the upstream index object itself (a syncer
+ * that selected every package publishes the upstream .xz as is), 0 when none; < 0 catalogue error. */
+static int same_form(struct chain *ch, const struct chain_index *ix, const char *dir)
 {
 	static const char *const ext[] = { "", ".gz", ".xz" };
+	for (int k = 1; k < 3; k++) {
+		char path[SL_MAX_PATH + 16];
+		snprintf(path, sizeof path, "%sPackages%s", dir, ext[k]);
+		struct sl_entry e;
+		int rc = sl_catalog_snapshot_entry(ch->v->cat, ch->v->snap_id, path, &e);
+		if (rc == -SL_E_NOTFOUND)
+			continue;
+		if (rc < 0)
+			return sl_cause(&ch->cause, rc, "catalogue: %s", sl_strerror(rc));
+		bool same = strcmp(e.sha256, ix->entry_sha) == 0 && strcmp(e.role ? e.role : "", "index") == 0;
+		sl_entry_release(&e);
+		if (same)
+			return k;
+	}
+	return 0;
+}
+
+int chain_pool_upstream(struct chain *ch)
+{
 	int rc = 0;
 	for (size_t i = 0; i < ch->nidx && rc == 0; i++) {
-		const struct chain_index *ix = &ch->idx[i];
+		struct chain_index *ix = &ch->idx[i];
 		char subject[SL_MAX_PATH], dir[SL_MAX_PATH];
 		snprintf(subject, sizeof subject, "dists/%s/%s", ix->suite->name, ix->rel_path);
 		snprintf(dir, sizeof dir, "dists/%s/%s/binary-%s/", ix->suite->name, ix->comp, ix->arch);
+		rc = ch->resign ? same_form(ch, ix, dir) : 0;
+		if (rc < 0)
+			return rc;
+		ix->same_form = rc;
 		struct stanza_walk w = { .ch = ch, .subject = subject, .dir = dir };
 		char *pcause = NULL;
 		rc = walk_index(&w, ix->entry_sha, &pcause);
+		ix->stanzas = w.stanzas;
 		/* A hostile Filename or malformed stanza refuses the signed index as a whole. */
 		if (rc == 0 && pcause != NULL) {
 			sl_verify_check(ch->v, subject, "index-content", ix->suite->signer, false, "%s", pcause);
@@ -298,17 +357,26 @@ int chain_pool_indices(struct chain *ch)
 		}
 		free(pcause);
 	}
-	if (rc < 0 || !ch->resign || ch->index_failed)
-		return rc;   /* generated indices are judged against verified upstream stanzas only */
+	return rc;
+}
+
+int chain_pool_generated(struct chain *ch)
+{
+	int rc = 0;
+	if (!ch->resign || ch->index_failed)
+		return 0;   /* generated indices are judged against verified upstream stanzas only */
 	qsort(ch->para, ch->npara, CHAIN_KEY, key_cmp);
+	ch->para_hit = calloc(ch->npara / 8 + 1, 1);
+	if (ch->para_hit == NULL)
+		return -ENOMEM;
 	for (size_t i = 0; i < ch->nidx && rc == 0; i++) {
-		const struct chain_index *ix = &ch->idx[i];
+		struct chain_index *ix = &ch->idx[i];
 		char dir[SL_MAX_PATH], path[SL_MAX_PATH + 16], names[64] = "";
 		snprintf(dir, sizeof dir, "dists/%s/%s/binary-%s/", ix->suite->name, ix->comp, ix->arch);
 		unsigned failed = ch->v->failed;
 		uint64_t stanzas = 0;
 		for (int k = 0; k < 3 && rc == 0; k++)
-			rc = check_generated(ch, dir, ext[k], &stanzas, names, sizeof names);
+			rc = check_generated(ch, ix, dir, k, &stanzas, names, sizeof names);
 		/* One record per index for the three forms of it. */
 		snprintf(path, sizeof path, "%sPackages", dir);
 		if (rc == 0 && ch->v->failed == failed)
@@ -361,4 +429,5 @@ void chain_pool_release(struct chain *ch)
 {
 	free(ch->have);
 	free(ch->para);
+	free(ch->para_hit);
 }

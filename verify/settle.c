@@ -1,6 +1,9 @@
 /* settle: verify a candidate snapshot, record every check on it, and decide pending / failed / unchanged. */
 #include "verify/settle.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,8 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "verify/verifier.h"
+
+#define SETTLE_CACHE_KIB 256   /* KiB of catalogue cache while the verifier scans the snapshot's entries */
 
 struct rec_arg {
 	struct sl_catalog *cat;
@@ -90,6 +95,15 @@ int sl_settle_snapshot(const struct sl_config *cfg, const struct sl_source *src,
 		       char **cause)
 {
 	memset(out, 0, sizeof *out);
+	/* The verifier walks the entries once, in order: a small catalogue cache does as well, and the pages the
+	 * syncer's inserts filled go before its tables are built. */
+	(void)sl_catalog_cache_kib(cat, SETTLE_CACHE_KIB);
+#ifdef __GLIBC__
+	/* What the syncer freed (its connections, buffers, the catalogue's insert pages) goes back to the
+	 * kernel before the verifier builds its tables: glibc keeps freed heap pages resident otherwise, and
+	 * peak RSS would be their sum, not the larger of the two. */
+	malloc_trim(0);
+#endif
 	struct rec_arg ra = { .cat = cat, .snap_id = snap_id };
 	struct sl_verify_ctx v = {
 		.cfg = cfg, .src = src, .cat = cat, .store = store, .source_id = source_id, .snap_id = snap_id,
@@ -97,6 +111,7 @@ int sl_settle_snapshot(const struct sl_config *cfg, const struct sl_source *src,
 	};
 	char *vcause = NULL;
 	int rc = sl_verify_snapshot(&v, &vcause);
+	(void)sl_catalog_cache_kib(cat, 0);
 	out->checks = v.checks;
 	out->failed = v.failed;
 	if (rc == 0 && ra.err < 0)

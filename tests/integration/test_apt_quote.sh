@@ -126,6 +126,11 @@ if ! diff "$SL_TMP/apt.req" "$SL_TMP/sluice.req" >"$SL_TMP/req.diff"; then
 fi
 snap=$(S --json pending fix | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 S approve "$snap" --reason "quoting test" >/dev/null
+# Every package is taken (no `packages =`): the upstream Packages.xz, verified against the signed Release,
+# is published as is rather than compressed again; the .gz made here holds the published Packages.
+pub=$(find "$state/public" -path "*/binary-$APT_ARCH/Packages.xz" | head -1)
+[ -n "$pub" ] && cmp -s "$pub" "$idx/Packages.xz" || sl_fail "published Packages.xz is not the upstream one"
+zcat "${pub%.xz}.gz" | cmp -s - "${pub%.xz}" || sl_fail "published Packages.gz does not hold the published Packages"
 
 # ---- 3. stock apt-get from sluice-served: the names apt quotes resolve to the published files.
 sl_start_bg "$SL_TMP/served.log" "$SL_SERVED" -c "$conf" -f

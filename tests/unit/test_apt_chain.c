@@ -640,6 +640,53 @@ static void test_resign_generated_missing(void **state)
 	fix_free(f);
 }
 
+/* A generated form that is the upstream index object itself (a sync that selected every package publishes
+ * the upstream .xz as is): walked once with the upstream index, with the same verdicts as a walk of its own.
+ * Its stanzas name every upstream pool file, so one missing from the snapshot is still refused. */
+static void test_resign_upstream_as_generated_form(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new(SL_PUBLISH_RESIGN);
+	add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", f->packages, strlen(f->packages));
+	store(f);
+	expect_refused(f, SL_VERIFY_ARRIVAL, f->pool_path[2], "pool-file", "but not in the snapshot");
+	fix_free(f);
+
+	f = fix_new(SL_PUBLISH_RESIGN);
+	add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", f->packages, strlen(f->packages));
+	add(f, f->pool_path[2], "pool", f->pool_data[2], strlen(f->pool_data[2]));
+	store(f);
+	assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
+	assert_no_failure(f);
+	const struct rec *r = find(f, "dists/stable/main/binary-amd64/Packages", "index-subset");
+	assert_non_null(strstr(r->reason, "Packages, Packages.gz: 3 stanza(s)"));
+	assert_non_null(strstr(find(f, "pool", "pool-files")->reason, "3 file(s)"));
+	clear_recs(f);
+	assert_int_equal(run(f, SL_VERIFY_RECHECK, NULL), 0);
+	fix_free(f);
+
+	/* Every package taken (the plain index holds every upstream stanza): the same form is not walked
+	 * again, and the verdicts are those of the plain walk, a missing pool file included. */
+	for (int missing = 0; missing < 2; missing++) {
+		f = fix_new(SL_PUBLISH_RESIGN);
+		memcpy(f->filtered, f->packages, sizeof f->filtered);
+		add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", f->packages, strlen(f->packages));
+		if (!missing)
+			add(f, f->pool_path[2], "pool", f->pool_data[2], strlen(f->pool_data[2]));
+		store(f);
+		if (missing) {
+			expect_refused(f, SL_VERIFY_ARRIVAL, f->pool_path[2], "pool-file", "but not in the snapshot");
+		} else {
+			assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
+			assert_no_failure(f);
+			r = find(f, "dists/stable/main/binary-amd64/Packages", "index-subset");
+			assert_non_null(strstr(r->reason, "Packages, Packages.gz: 3 stanza(s)"));
+			assert_non_null(strstr(find(f, "pool", "pool-files")->reason, "3 file(s)"));
+		}
+		fix_free(f);
+	}
+}
+
 /* ---- re-check ---- */
 
 static void test_recheck_altered_object(void **state)
@@ -830,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_resign_foreign_stanza),
 		cmocka_unit_test(test_resign_pool_not_selected),
 		cmocka_unit_test(test_resign_generated_missing),
+		cmocka_unit_test(test_resign_upstream_as_generated_form),
 		cmocka_unit_test(test_recheck_altered_object),
 		cmocka_unit_test(test_recheck_keyring_without_signer),
 		cmocka_unit_test(test_settle_records_on_snapshot),

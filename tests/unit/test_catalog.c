@@ -818,6 +818,56 @@ static void test_sources_and_state(void **state)
 	assert_null(reason);
 }
 
+/* ---- bulk transactions ---- */
+
+/* sl_catalog_begin_bulk() keeps statement journals in memory: a statement that a trigger aborts inside it
+ * (an entry for a sealed snapshot) still rolls back alone, the rows before and after it are committed, and
+ * the connection is an ordinary one again after commit and after rollback. */
+static void test_bulk_statement_abort(void **state)
+{
+	struct fx *f = *state;
+	int64_t open_snap, sealed = snap_in(f, SL_SNAP_VERIFIED);
+	assert_int_equal(sl_catalog_snapshot_new(f->c, f->src, 0, &open_snap), 0);
+	assert_int_equal(sl_catalog_begin_bulk(f->c), 0);
+	assert_int_equal(sl_catalog_begin_bulk(f->c), -SL_E_STATE);
+	assert_int_equal(sl_catalog_begin(f->c), -SL_E_STATE);
+	char path[64];
+	for (int i = 0; i < 2000; i++) {
+		add_artifact(f->c, 100 + (uint64_t)i, 10);
+		snprintf(path, sizeof path, "pool/b%04d.deb", i);
+		add_entry(f->c, open_snap, path, 100 + (uint64_t)i, 10);
+		if (i == 1000) {
+			char d[SL_SHA256_HEX];
+			dig(100, d);
+			struct sl_entry e = { .path = "pool/late.deb", .sha256 = d, .size = 10, .role = "pool" };
+			assert_int_equal(sl_catalog_snapshot_add_entry(f->c, sealed, &e), -SL_E_STATE);
+		}
+	}
+	assert_int_equal(sl_catalog_commit(f->c), 0);
+	assert_int_equal(sl_catalog_snapshot_seal(f->c, open_snap, 0, NULL), 0);
+	struct sl_snapshot_info info;
+	assert_int_equal(sl_catalog_snapshot_get(f->c, open_snap, &info), 0);
+	assert_int_equal(info.n_entries, 2000);
+	sl_snapshot_info_release(&info);
+	assert_int_equal(sl_catalog_snapshot_get(f->c, sealed, &info), 0);
+	assert_int_equal(info.n_entries, 1);
+	sl_snapshot_info_release(&info);
+
+	/* Rolled back: nothing of it stays, and both kinds of transaction work afterwards. */
+	int64_t gone;
+	assert_int_equal(sl_catalog_snapshot_new(f->c, f->src, 0, &gone), 0);
+	assert_int_equal(sl_catalog_begin_bulk(f->c), 0);
+	add_entry(f->c, gone, "pool/b0000.deb", 100, 10);
+	assert_int_equal(sl_catalog_rollback(f->c), 0);
+	struct sl_entry e;
+	assert_int_equal(sl_catalog_snapshot_entry(f->c, gone, "pool/b0000.deb", &e), -SL_E_NOTFOUND);
+	assert_int_equal(sl_catalog_begin(f->c), 0);
+	assert_int_equal(sl_catalog_commit(f->c), 0);
+	assert_int_equal(sl_catalog_begin_bulk(f->c), 0);
+	assert_int_equal(sl_catalog_commit(f->c), 0);
+	assert_int_equal(sl_catalog_commit(f->c), -SL_E_STATE);
+}
+
 /* ---- rate: 100k entries in one transaction (reported, not asserted) ---- */
 
 static void test_bulk_100k(void **state)
@@ -828,7 +878,7 @@ static void test_bulk_100k(void **state)
 	assert_int_equal(sl_catalog_snapshot_new(f->c, f->src, 0, &snap), 0);
 	struct timespec t0, t1, t2;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(sl_catalog_begin(f->c), 0);
+	assert_int_equal(sl_catalog_begin_bulk(f->c), 0);
 	char d[SL_SHA256_HEX], path[64];
 	for (uint64_t i = 0; i < N; i++) {
 		/* Spread digests so the index sees random-looking keys, as real SHA-256 would give. */
@@ -871,6 +921,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_digest_referenced, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lists, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sources_and_state, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_statement_abort, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_100k, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

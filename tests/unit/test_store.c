@@ -655,6 +655,73 @@ static void test_torn_object_replaced(void **state)
 	free(data);
 }
 
+static int put_deferred(struct sl_store *st, const uint8_t *data, size_t len, char hex[SL_SHA256_HEX])
+{
+	struct sl_store_writer *w = sl_store_writer_new(st, NULL, SL_STORE_DEFER_SYNC, NULL);
+	assert_non_null(w);
+	assert_int_equal(sl_store_writer_write(w, data, len), 0);
+	return sl_store_writer_commit(w, hex);
+}
+
+/* DEFER_SYNC commits keep one fd per fan-out directory (objects/ab) for the store's life: many objects in
+ * one directory, the same object twice (deduplicated), a directory another process created meanwhile, and
+ * never through a symlink planted where a directory not yet used belongs. The fds go with the store
+ * (teardown checks for leaks). */
+static void test_deferred_fanout(void **state)
+{
+	enum { SMALL_LEN = 1000 };   /* bytes: a .deb of a synthetic archive */
+	struct fx *f = *state;
+	char hex[SL_SHA256_HEX], first[SL_SHA256_HEX], path[4096];
+	uint8_t *data = make_data(SMALL_LEN, 21);
+	assert_int_equal(put_deferred(f->st, data, SMALL_LEN, first), 0);
+	/* Objects sharing the first's directory: vary one byte until the digest starts the same way. */
+	int same_dir = 0;
+	for (int i = 0; i < 4000 && same_dir < 3; i++) {
+		data[0] = (uint8_t)i;
+		data[1] = (uint8_t)(i >> 8);
+		sl_digest_sha256(data, SMALL_LEN, hex);
+		if (memcmp(hex, first, 2) != 0)
+			continue;
+		assert_int_equal(put_deferred(f->st, data, SMALL_LEN, hex), 0);
+		assert_int_equal(put_deferred(f->st, data, SMALL_LEN, hex), 0);   /* again: dedupe */
+		assert_int_equal(sl_store_check(f->st, hex, NULL), 0);
+		same_dir++;
+	}
+	assert_true(same_dir >= 1);
+	/* A second handle (another process) adds to a directory this one has cached, and vice versa. */
+	char *cause = NULL;
+	struct sl_store *other = sl_store_open(f->dir, &cause);
+	assert_non_null(other);
+	data[0] ^= 0x55;
+	assert_int_equal(put_deferred(other, data, SMALL_LEN, hex), 0);
+	assert_int_equal(put_deferred(f->st, data, SMALL_LEN, hex), 0);
+	assert_true(sl_store_has_size(f->st, hex, SMALL_LEN));
+	sl_store_free(other);
+	/* A symlink where an unused fan-out directory belongs is not followed. */
+	char target[4096];
+	snprintf(target, sizeof target, "%s/elsewhere", f->dir);
+	assert_int_equal(mkdir(target, 0755), 0);
+	for (int i = 0; i < 10000; i++) {
+		data[2] = (uint8_t)i;
+		data[3] = (uint8_t)(i >> 8);
+		sl_digest_sha256(data, SMALL_LEN, hex);
+		char fan[3] = { hex[0], hex[1], '\0' };
+		snprintf(path, sizeof path, "%s/store/objects/%s", f->dir, fan);
+		struct stat sb;
+		if (lstat(path, &sb) == 0)
+			continue;   /* used already */
+		assert_int_equal(symlink(target, path), 0);
+		assert_true(put_deferred(f->st, data, SMALL_LEN, hex) < 0);
+		assert_false(sl_store_has(f->st, hex));
+		break;
+	}
+	nfiles = 0;
+	assert_int_equal(nftw(target, count_cb, 8, FTW_PHYS), 0);
+	assert_int_equal(nfiles, 0);
+	assert_int_equal(files_in(f, "tmp"), 0);
+	free(data);
+}
+
 static void test_invalid_digests(void **state)
 {
 	struct fx *f = *state;
@@ -892,6 +959,7 @@ int main(void)
 		T(test_readonly_partial),
 		T(test_check_detects_corruption),
 		T(test_torn_object_replaced),
+		T(test_deferred_fanout),
 		T(test_invalid_digests),
 		T(test_foreach),
 		T(test_open_errors),

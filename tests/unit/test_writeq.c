@@ -173,6 +173,67 @@ static void test_write_error(void **state)
 	sl_test_tmpdir_free(dir);
 }
 
+/* A file that ends within SL_WRITEQ_DIRECT_MAX is consumed and written by flush itself: nothing is queued or
+ * busy afterwards and its bytes are in the file before any drain; its failure is the drain's. A larger one
+ * is still queued and lands whole after the drain. */
+static void test_small_file_at_flush(void **state)
+{
+	(void)state;
+	char *dir = sl_test_tmpdir_new();
+	assert_non_null(dir);
+	struct sl_writeq *q = sl_writeq_new(NULL);
+	assert_non_null(q);
+	size_t sizes[2] = { 1000, SL_WRITEQ_DIRECT_MAX + 1 };
+	uint8_t *data = malloc(sizes[1]);
+	assert_non_null(data);
+	for (size_t i = 0; i < sizes[1]; i++)
+		data[i] = byte_at(3, i);
+	for (int k = 0; k < 2; k++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/s%d", dir, k);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		struct seen seen = { .in_order = true };
+		struct sl_writeq_file wf;
+		sl_writeq_file_init(&wf, fd, 0, count_bytes, &seen);
+		/* In two appends: both go into the one buffer. */
+		assert_int_equal(sl_writeq_append(q, &wf, data, 100), 0);
+		assert_int_equal(sl_writeq_append(q, &wf, data + 100, sizes[k] - 100), 0);
+		sl_writeq_file_flush(q, &wf);
+		if (k == 0) {
+			assert_false(sl_writeq_file_busy(q, &wf));
+			assert_int_equal(seen.n, sizes[0]);
+			struct stat sb;
+			assert_int_equal(fstat(fd, &sb), 0);
+			assert_int_equal(sb.st_size, sizes[0]);
+		}
+		assert_int_equal(sl_writeq_file_drain(q, &wf), 0);
+		assert_int_equal(seen.n, sizes[k]);
+		assert_true(seen.in_order);
+		uint8_t *back = malloc(sizes[k]);
+		assert_non_null(back);
+		assert_int_equal(pread(fd, back, sizes[k], 0), (ssize_t)sizes[k]);
+		assert_memory_equal(back, data, sizes[k]);
+		free(back);
+		close(fd);
+	}
+	/* The direct write fails like a queued one: reported by drain and by the next append. */
+	char path[4096];
+	snprintf(path, sizeof path, "%s/ro", dir);
+	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	struct sl_writeq_file wf;
+	sl_writeq_file_init(&wf, fd, 0, NULL, NULL);
+	assert_int_equal(sl_writeq_append(q, &wf, "abc", 3), 0);
+	sl_writeq_file_flush(q, &wf);
+	assert_int_equal(sl_writeq_file_drain(q, &wf), -EBADF);
+	assert_int_equal(sl_writeq_append(q, &wf, "def", 3), -EBADF);
+	close(fd);
+	free(data);
+	sl_writeq_free(q);
+	sl_test_tmpdir_free(dir);
+}
+
 static void test_spare_tmpfiles(void **state)
 {
 	(void)state;
@@ -228,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_interleaved_files),
 		cmocka_unit_test(test_more_files_than_buffers),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_small_file_at_flush),
 		cmocka_unit_test(test_spare_tmpfiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
