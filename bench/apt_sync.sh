@@ -198,7 +198,8 @@ print(f"\ninitial sync  wall ratio sluice/aptly = {s[0]/a[0]:.2f}  (target <= {t
 print(f"initial sync  cpu  ratio sluice/aptly = {s[1]/max(a[1],0.01):.2f}  (target <= 1.0)")
 print(f"initial sync  peak RSS sluice = {rss:.1f} MB, largest of the rounds (target <= 32), aptly = {a[2]:.1f} MB")
 ap, sp = med("aptly_publish"), med("sluice_publish")
-print(f"publish       sluice {sp[0]:.2f} s (target <= 0.5), aptly {ap[0]:.2f} s, ratio {sp[0]/ap[0]:.2f}")
+ptarget = "peak RSS <= 32 MB" if int(n) >= 60000 else "<= 0.5 s"   # issue 18 sets memory, not time, at 60,000
+print(f"publish       sluice {sp[0]:.2f} s (target {ptarget}), aptly {ap[0]:.2f} s, ratio {sp[0]/ap[0]:.2f}")
 for k in ("sluice_diff", "sluice_publish", "sluice_sources", "sluice_status_page", "sluice_verify_chain"):
     print(f"peak RSS      {k:22} {med(k)[2]:6.1f} MB (target <= 32)")
 print(f"re-sync       unchanged upstream: {med('sluice_resync')[0]:.3f} s (target < 0.2), {req} request(s) (target 1 per suite)")
