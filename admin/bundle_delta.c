@@ -13,6 +13,7 @@
 #include "core/delta.h"
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "core/limits.h"
 #include "core/recompress.h"
 #include "core/store.h"
@@ -122,20 +123,16 @@ int sl_bundle_plan_carried(struct sl_bundle_plan *p, const char *sha256)
 
 /* ---- export: making patches ---- */
 
-/* An anonymous scratch file in the store's tmp/ (same filesystem, cleaned up by the kernel). */
+/* An anonymous scratch file in the store's tmp/ (same filesystem, gone when closed): its fd or -errno. */
 static int scratch(struct sl_bundle_plan *p)
 {
 	char dir[SL_MAX_PATH];
 	snprintf(dir, sizeof dir, "%s/tmp", sl_store_root(p->store));
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != ENOENT))
-		return fd >= 0 ? fd : -errno;
-	char name[SL_MAX_PATH + 16];
-	snprintf(name, sizeof name, "%s/delta-XXXXXX", dir);
-	fd = mkstemp(name);
-	if (fd < 0)
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return -errno;
-	unlink(name);
+	int fd = sl_fs_tmpfile(dfd);
+	close(dfd);
 	return fd;
 }
 
@@ -163,17 +160,9 @@ struct hashed_out {
 static int hashed_write(void *arg, const void *data, size_t len)
 {
 	struct hashed_out *o = arg;
-	const char *d = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t w = write(o->fd, d, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		d += w;
-		left -= (size_t)w;
-	}
+	int rc = sl_fs_write_all(o->fd, data, len);
+	if (rc < 0)
+		return rc;
 	o->n += len;
 	return sl_hasher_update(o->h, data, len);
 }

@@ -25,26 +25,6 @@ enum { TAG_END = 0, TAG_COPY = 1, TAG_ADD = 2 };
 
 _Static_assert(SL_DELTA_CHUNK_MAX < (1u << POS_LEN_BITS), "chunk lengths must fit a slot");
 
-/* ---- reading ---- */
-
-/* pread until n bytes or end of file: the count read, or -errno. */
-static ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, (uint8_t *)buf + got, n - got, (off_t)(off + got));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* ---- content-defined chunking ---- */
 
 struct chunker {
@@ -100,7 +80,8 @@ static int chunk_next(struct chunker *c, const uint8_t **p, size_t *len, uint64_
 		c->buf_off += c->start;
 		c->end -= c->start;
 		c->start = 0;
-		ssize_t n = pread_full(c->fd, c->buf + c->end, 2 * SL_DELTA_CHUNK_MAX - c->end, c->buf_off + c->end);
+		ssize_t n = sl_fs_pread_full(c->fd, c->buf + c->end, 2 * SL_DELTA_CHUNK_MAX - c->end,
+					     c->buf_off + c->end);
 		if (n < 0)
 			return (int)n;
 		if ((size_t)n < 2 * SL_DELTA_CHUNK_MAX - c->end)
@@ -291,7 +272,7 @@ static int pend_flush(struct maker *m)
 		rc = out_op(m, TAG_ADD, m->pend_len, 0, 1);
 		for (uint64_t done = 0; rc == 0 && done < m->pend_len;) {
 			size_t k = m->pend_len - done < IO_BUF ? (size_t)(m->pend_len - done) : IO_BUF;
-			ssize_t n = pread_full(m->new_fd, m->scratch, k, m->pend_off + done);
+			ssize_t n = sl_fs_pread_full(m->new_fd, m->scratch, k, m->pend_off + done);
 			if (n < 0)
 				rc = (int)n;
 			else if ((size_t)n != k)
@@ -308,7 +289,7 @@ static int pend_flush(struct maker *m)
 /* 1 when the old file holds exactly p[0, len) at off, 0 when not, -errno. */
 static int old_has(struct maker *m, uint64_t off, const uint8_t *p, size_t len)
 {
-	ssize_t n = pread_full(m->old_fd, m->scratch, len, off);
+	ssize_t n = sl_fs_pread_full(m->old_fd, m->scratch, len, off);
 	if (n < 0)
 		return (int)n;
 	return (size_t)n == len && memcmp(m->scratch, p, len) == 0;
@@ -446,7 +427,7 @@ static int pin_fill(struct patch_in *in)
 		return 0;
 	in->buf_off += in->len;
 	in->pos = in->len = 0;
-	ssize_t n = pread_full(in->fd, in->buf, IO_BUF, in->buf_off);
+	ssize_t n = sl_fs_pread_full(in->fd, in->buf, IO_BUF, in->buf_off);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n < IO_BUF)
@@ -520,7 +501,7 @@ static int apply_copy(struct applier *a, struct patch_in *in, uint64_t at, char 
 		rc = room(a, len, at, cause);
 	for (uint64_t done = 0; rc == 0 && done < len;) {
 		size_t k = len - done < IO_BUF ? (size_t)(len - done) : IO_BUF;
-		ssize_t n = pread_full(a->base_fd, a->buf, k, off + done);
+		ssize_t n = sl_fs_pread_full(a->base_fd, a->buf, k, off + done);
 		if (n < 0)
 			return sl_cause(cause, (int)n, "cannot read the delta base: %s", sl_strerror((int)n));
 		if ((size_t)n != k)

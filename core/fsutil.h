@@ -17,6 +17,9 @@ int sl_fs_read_file(const char *path, size_t cap, char **data, size_t *len);
 int sl_fs_write_all(int fd, const void *data, size_t len);
 /* pwrite(2) all of len bytes at offset off (the file position is not moved). 0 or -errno. */
 int sl_fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
+/* pread(2) until n bytes or the end of the file, from offset off (the file position is not moved),
+ * retrying EINTR: the count read (short only at the end), or -errno. */
+ssize_t sl_fs_pread_full(int fd, void *buf, size_t n, uint64_t off);
 /* An unnamed read-write temporary file in dirfd, mode 0600: O_TMPFILE, or a random name unlinked at once
  * where the filesystem refuses that. fd (the caller's) or -errno. */
 int sl_fs_tmpfile(int dirfd);

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "core/limits.h"
 
 #define IO_BUF      (64u << 10)   /* bytes per read of the plain file and per compressor output call */
@@ -48,23 +49,6 @@ static const struct {
 static const unsigned xz_order[] = { 6, 0, 9, 3, 1, 2, 4, 5, 7, 8 };
 /* zlib's default (libarchive, apt, Python), then -9, then the rest. */
 static const unsigned gz_order[] = { 6, 9, 1, 2, 3, 4, 5, 7, 8 };
-
-static ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, (uint8_t *)buf + got, n - got, (off_t)(off + got));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
 
 /* ---- tokens ---- */
 
@@ -283,7 +267,7 @@ static int xz_stream(const struct recipe *r, int plain_fd, uint64_t limit, struc
 	while (rc == 0) {
 		if (s.avail_in == 0 && !eof) {
 			size_t want = limit - off < IO_BUF ? (size_t)(limit - off) : IO_BUF;
-			ssize_t n = pread_full(plain_fd, e->in, want, off);
+			ssize_t n = sl_fs_pread_full(plain_fd, e->in, want, off);
 			if (n < 0) {
 				rc = (int)n;
 				break;
@@ -329,7 +313,7 @@ static int gz_member(const struct recipe *r, int plain_fd, struct emit *e)
 	uLong crc = crc32(0L, Z_NULL, 0);
 	while (rc == 0) {
 		if (z.avail_in == 0 && !eof) {
-			ssize_t n = pread_full(plain_fd, e->in, IO_BUF, off);
+			ssize_t n = sl_fs_pread_full(plain_fd, e->in, IO_BUF, off);
 			if (n < 0) {
 				rc = (int)n;
 				break;
@@ -406,7 +390,7 @@ static int cmp_sink(void *arg, const void *data, size_t len)
 	struct cmp *c = arg;
 	if (len > c->size - c->off || len > IO_BUF)
 		return MISMATCH;
-	ssize_t n = pread_full(c->fd, c->buf, len, c->off);
+	ssize_t n = sl_fs_pread_full(c->fd, c->buf, len, c->off);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n != len || memcmp(c->buf, data, len) != 0)
@@ -554,7 +538,7 @@ static int find_xz(struct recipe *r, int plain_fd, struct cmp *c, struct emit *e
 	int rc = -ENOMEM;
 	if (orig == NULL || scratch == NULL)
 		goto out;
-	ssize_t n = pread_full(c->fd, orig, olen, 0);
+	ssize_t n = sl_fs_pread_full(c->fd, orig, olen, 0);
 	rc = n < 0 ? (int)n : MISMATCH;
 	for (unsigned x = 0; x < 2 && rc == MISMATCH; x++) {
 		for (size_t i = 0; i < sizeof xz_order / sizeof xz_order[0] && rc == MISMATCH; i++) {
@@ -582,7 +566,7 @@ int sl_recompress_find(int packed_fd, int plain_fd, char *token, size_t cap, cha
 		return sl_cause(cause, err, "cannot stat the compressed file: %s", sl_strerror(err));
 	}
 	uint8_t h[SL_MAX_RECOMPRESS_GZIP_HEADER];
-	ssize_t n = pread_full(packed_fd, h, sizeof h, 0);
+	ssize_t n = sl_fs_pread_full(packed_fd, h, sizeof h, 0);
 	if (n < 0)
 		return sl_cause(cause, (int)n, "cannot read the compressed file: %s", sl_strerror((int)n));
 	struct recipe r;
