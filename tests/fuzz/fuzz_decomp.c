@@ -9,62 +9,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/decomp.h"
 #include "core/error.h"
-#include "core/fsutil.h"
+#include "tests/fuzz/lib/fuzzlib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT (256u << 10)   /* bytes of input */
 #define FUZZ_ROUND_CAP (4u << 20)     /* bytes the round trip decompresses at most */
 
-/* A broken promise: say which, then abort so the fuzzer keeps the input. */
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: violated: %s\n", __FILE__, __LINE__, #cond);      \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-struct acc {
-	uint8_t *p;
-	size_t len, cap;
-};
-
+/* The readers hand out at most SL_DECOMP_BLOCK bytes per call. */
 static int collect(void *arg, const void *data, size_t len)
 {
-	struct acc *a = arg;
-	require(len > 0 && len <= SL_DECOMP_BLOCK);
-	if (a->len + len > a->cap) {
-		size_t want = a->cap ? a->cap : 4096;
-		while (want < a->len + len)
-			want *= 2;
-		uint8_t *n = realloc(a->p, want);
-		require(n != NULL);
-		a->p = n;
-		a->cap = want;
-	}
-	memcpy(a->p + a->len, data, len);
-	a->len += len;
-	return 0;
-}
-
-static int memfd_of(const uint8_t *p, size_t len)
-{
-	int fd = memfd_create("decomp", MFD_CLOEXEC);
-	require(fd >= 0);
-	require(sl_fs_write_all(fd, p, len) == 0 && lseek(fd, 0, SEEK_SET) == 0);
-	return fd;
+	require(len <= SL_DECOMP_BLOCK);
+	return fuzz_collect(arg, data, len);
 }
 
 /* The push interface's result; *out gets what the sink saw. */
-static int push(const uint8_t *p, size_t len, uint64_t cap, struct acc *out)
+static int push(const uint8_t *p, size_t len, uint64_t cap, struct fuzz_acc *out)
 {
-	int fd = memfd_of(p, len);
+	int fd = fuzz_memfd("decomp", p, len);
 	char *cause = NULL;
 	int r = sl_decomp_fd_cause(fd, cap, collect, out, &cause);
 	require(r == 0 || r == -SL_E_TOOBIG || r == -SL_E_ARCHIVE);
@@ -75,9 +41,9 @@ static int push(const uint8_t *p, size_t len, uint64_t cap, struct acc *out)
 	return r;
 }
 
-static void pull(const uint8_t *p, size_t len, uint64_t cap, size_t step, const struct acc *ref, int ref_rc)
+static void pull(const uint8_t *p, size_t len, uint64_t cap, size_t step, const struct fuzz_acc *ref, int ref_rc)
 {
-	int fd = memfd_of(p, len);
+	int fd = fuzz_memfd("decomp", p, len);
 	char *cause = NULL;
 	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, cap, &cause);
 	if (r == NULL) {
@@ -116,13 +82,13 @@ static void pull(const uint8_t *p, size_t len, uint64_t cap, size_t step, const 
  * gzip'd copy of the input decompresses to is what the input itself decompresses to. */
 static void round_trip(const uint8_t *p, size_t len)
 {
-	struct acc z = { 0 };
+	struct fuzz_acc z = { 0 };
 	char *cause = NULL;
 	struct sl_comp_writer *w = sl_comp_writer_new(SL_COMP_GZIP, collect, &z, &cause);
 	require(w != NULL);
 	require(sl_comp_writer_write(w, p, len) == 0 && sl_comp_writer_finish(w) == 0);
 	sl_comp_writer_free(w);
-	struct acc direct = { 0 }, back = { 0 };
+	struct fuzz_acc direct = { 0 }, back = { 0 };
 	int rd = push(p, len, FUZZ_ROUND_CAP, &direct);
 	int rb = push(z.p, z.len, FUZZ_ROUND_CAP, &back);
 	require(rd == rb);
@@ -142,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t step = 1 + (size_t)data[1] * 16;
 	data += 2;
 	size -= 2;
-	struct acc out = { 0 };
+	struct fuzz_acc out = { 0 };
 	int rc = push(data, size, cap, &out);
 	if (mode & 16)
 		pull(data, size, cap, step, &out, rc);

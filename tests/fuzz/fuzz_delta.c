@@ -12,51 +12,12 @@
 
 #include "core/delta.h"
 #include "core/error.h"
-#include "core/fsutil.h"
+#include "tests/fuzz/lib/fuzzlib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_INPUT (256u << 10)   /* bytes of input */
 #define BASE_BYTES     4096           /* bytes of the fixed base */
-
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: violated: %s\n", __FILE__, __LINE__, #cond);      \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-struct acc {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int collect(void *arg, const void *data, size_t len)
-{
-	struct acc *a = arg;
-	require(len > 0);
-	if (a->len + len > a->cap) {
-		size_t want = a->cap ? a->cap : 4096;
-		while (want < a->len + len)
-			want *= 2;
-		uint8_t *n = realloc(a->p, want);
-		require(n != NULL);
-		a->p = n;
-		a->cap = want;
-	}
-	memcpy(a->p + a->len, data, len);
-	a->len += len;
-	return 0;
-}
-
-static int memfd_of(const void *p, size_t len)
-{
-	int fd = memfd_create("delta", MFD_CLOEXEC);
-	require(fd >= 0);
-	require(sl_fs_write_all(fd, p, len) == 0);
-	return fd;
-}
 
 static int base_fd(void)
 {
@@ -69,19 +30,19 @@ static int base_fd(void)
 		memcpy(base + n, s, c);
 		n += c;
 	}
-	return memfd_of(base, sizeof base);
+	return fuzz_memfd("delta", base, sizeof base);
 }
 
 /* The data as a new version of the base: make a patch, apply it, get the data back. */
 static void round_trip(int base, const uint8_t *data, size_t size)
 {
-	int nfd = memfd_of(data, size);
+	int nfd = fuzz_memfd("delta", data, size);
 	int pfd = memfd_create("patch", MFD_CLOEXEC);
 	require(pfd >= 0);
 	char *cause = NULL;
 	require(sl_delta_make(base, nfd, pfd, UINT64_MAX, &cause) == 0);
-	struct acc out = { 0 };
-	require(sl_delta_apply(base, pfd, size, collect, &out, &cause) == 0);
+	struct fuzz_acc out = { 0 };
+	require(sl_delta_apply(base, pfd, size, fuzz_collect, &out, &cause) == 0);
 	require(out.len == size && (size == 0 || memcmp(out.p, data, size) == 0));
 	/* A cap below the patch's size is refused, never exceeded. */
 	off_t plen = lseek(pfd, 0, SEEK_END);
@@ -106,10 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	int base = base_fd();
-	int pfd = memfd_of(data, size);
-	struct acc out = { 0 };
+	int pfd = fuzz_memfd("delta", data, size);
+	struct fuzz_acc out = { 0 };
 	char *cause = NULL;
-	int rc = sl_delta_apply(base, pfd, cap, collect, &out, &cause);
+	int rc = sl_delta_apply(base, pfd, cap, fuzz_collect, &out, &cause);
 	require(rc == 0 || rc == -SL_E_PARSE || rc == -SL_E_TOOBIG);
 	require(rc == 0 || cause != NULL);
 	require(out.len <= cap);

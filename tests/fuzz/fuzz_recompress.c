@@ -8,13 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/error.h"
-#include "core/fsutil.h"
 #include "core/limits.h"
 #include "core/recompress.h"
+#include "tests/fuzz/lib/fuzzlib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,57 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_OUT_CAP   (64u << 10)    /* bytes of output allowed */
 #define FUZZ_FIND_DICT (1u << 20)     /* bytes: larger dictionaries are run but not searched again */
 
-#define require(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: violated: %s\n", __FILE__, __LINE__, #cond);      \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-struct acc {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int collect(void *arg, const void *data, size_t len)
-{
-	struct acc *a = arg;
-	require(len > 0);
-	if (a->len + len > a->cap) {
-		size_t want = a->cap ? a->cap : 4096;
-		while (want < a->len + len)
-			want *= 2;
-		uint8_t *n = realloc(a->p, want);
-		require(n != NULL);
-		a->p = n;
-		a->cap = want;
-	}
-	memcpy(a->p + a->len, data, len);
-	a->len += len;
-	return 0;
-}
-
-static int memfd_of(const void *p, size_t len)
-{
-	int fd = memfd_create("recompress", MFD_CLOEXEC);
-	require(fd >= 0);
-	require(sl_fs_write_all(fd, p, len) == 0);
-	return fd;
-}
-
 /* The output is a compressed file of plain: finding a token for it and running that gives it back. */
-static void find_again(const struct acc *out, int plain)
+static void find_again(const struct fuzz_acc *out, int plain)
 {
-	int packed = memfd_of(out->p, out->len);
+	int packed = fuzz_memfd("recompress", out->p, out->len);
 	char token[SL_MAX_RECOMPRESS_TOKEN];
 	char *cause = NULL;
 	int rc = sl_recompress_find(packed, plain, token, sizeof token, &cause);
 	if (rc != 0)
 		fprintf(stderr, "find: %d %s\n", rc, cause ? cause : "");
 	require(rc == 0);
-	struct acc again = { 0 };
-	rc = sl_recompress_run(token, plain, FUZZ_OUT_CAP, collect, &again, &cause);
+	struct fuzz_acc again = { 0 };
+	rc = sl_recompress_run(token, plain, FUZZ_OUT_CAP, fuzz_collect, &again, &cause);
 	require(rc == 0);
 	require(again.len == out->len && memcmp(again.p, out->p, out->len) == 0);
 	free(again.p);
@@ -93,10 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *token = malloc(tlen + 1);
 	require(token != NULL);
 	memcpy(token, data, tlen + 1);
-	int plain = memfd_of(plain_bytes, plen);
-	struct acc out = { 0 };
+	int plain = fuzz_memfd("recompress", plain_bytes, plen);
+	struct fuzz_acc out = { 0 };
 	char *cause = NULL;
-	int rc = sl_recompress_run(token, plain, FUZZ_OUT_CAP, collect, &out, &cause);
+	int rc = sl_recompress_run(token, plain, FUZZ_OUT_CAP, fuzz_collect, &out, &cause);
 	require(rc == 0 || rc == -SL_E_PARSE || rc == -SL_E_TOOBIG);
 	require(rc == 0 || cause != NULL);
 	require(out.len <= FUZZ_OUT_CAP);
