@@ -22,6 +22,8 @@
 #include "core/error.h"
 #include "core/store.h"
 #include "core/units.h"
+#include "syncd/sync.h"
+#include "verify/findings.h"
 #include "verify/settle.h"
 
 FILE *sl_bundle_open_stored(struct sl_bundle_imp *im, const char *sha)
@@ -220,8 +222,27 @@ static void say(struct land *l, const char *verdict, int64_t snap_id, const char
 	printf("%s: %s%s%s%s\n", l->bs.name, verdict, snap, why ? ": " : "", why ? why : "");
 }
 
+/* The inside scans what crossed the gap with its own mirrored ClamAV databases, exactly as a sync does on
+ * arrival (also a pending snapshot whose scan an earlier, killed import cut short). */
+static void arrival_scan(struct land *l, int64_t snap)
+{
+	struct sl_cli *cli = l->im->cli;
+	if (sl_findings_waiting(cli->cfg, l->src, cli->cat, snap) != 1)
+		return;
+	struct sl_sync_report rep = { .snap_id = snap };
+	int rc = sl_sync_scan_arrival(cli->cfg, l->src, cli->cat, cli->store, snap, NULL, &rep);
+	if (!cli->json)
+		printf("%s: %s\n", l->bs.name, rep.message ? rep.message : "");
+	int code = rc < 0 ? SL_EXIT_FAIL : SL_EXIT_OK;
+	if (code > l->im->exit)
+		l->im->exit = code;
+	sl_sync_report_release(&rep);
+}
+
+/* A pending snapshot's arrival: its scan, then approve = auto. */
 static void approve_if_auto(struct land *l, int64_t snap)
 {
+	arrival_scan(l, snap);
 	if (!l->src->auto_approve)
 		return;
 	int p = sl_cli_publish(l->im->cli, l->src, snap, SL_SNAP_PENDING, "auto-approve", "source policy approve = auto");
@@ -425,9 +446,8 @@ static void finish_source(struct land *l)
 		snprintf(msg, sizeof msg, "imported bundle %lld of exporter %s: snapshot %lld verified, pending approval",
 			 (long long)l->seq, l->exporter, (long long)l->snap_id);
 		end_run(l, SL_RUN_OK, msg);
-		if (l->src->auto_approve)
-			approve_if_auto(l, l->snap_id);
-		else if (!cli->json)
+		approve_if_auto(l, l->snap_id);   /* scans on arrival first */
+		if (!l->src->auto_approve && !cli->json)
 			printf("%s: review with: sluice diff %lld; then sluice approve %lld --reason '...'\n", l->bs.name,
 			       (long long)l->snap_id, (long long)l->snap_id);
 	}

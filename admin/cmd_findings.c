@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/units.h"
+#include "syncd/sync.h"
 #include "verify/findings.h"
 
 static json_t *finding_json(const struct sl_finding *f)
@@ -64,9 +65,36 @@ static int list_cb(void *arg, const struct sl_finding *f)
 	return 0;
 }
 
+/* Whether a gated source's snapshot has no scan that ran to its end; printed when so. */
+static int scan_waiting(struct sl_cli *cli, int64_t snap_id, FILE *out)
+{
+	struct sl_snapshot_info s;
+	if (sl_catalog_snapshot_get(cli->cat, snap_id, &s) < 0)
+		return 0;
+	const struct sl_source *src = sl_config_source(cli->cfg, s.source_name);
+	bool pending = s.state == SL_SNAP_PENDING;
+	sl_snapshot_info_release(&s);
+	int w = src != NULL ? sl_findings_waiting(cli->cfg, src, cli->cat, snap_id) : 0;
+	if (w < 0)
+		fprintf(out, "sluice: whether snapshot %lld was scanned: %s\n", (long long)snap_id, sl_strerror(w));
+	else if (w > 0 && pending)
+		fprintf(out, "sluice: snapshot %lld has not been scanned for malware yet: it is queued for sluice-syncd's "
+			     "scanner (or run sluice scan --queued); approval waits for its verdicts\n",
+			(long long)snap_id);
+	else if (w > 0)
+		fprintf(out, "never scanned for malware (decided before the scan gate was on; sluice scan %lld)\n",
+			(long long)snap_id);
+	return w;
+}
+
 int sl_cli_findings_gate(struct sl_cli *cli, int64_t snap_id)
 {
 	unsigned n = 0;
+	/* Fail closed: a snapshot whose scan never ran to its end (queued, killed, the catalogue failed) has
+	 * no findings to show and is not clean either. */
+	int w = scan_waiting(cli, snap_id, stderr);
+	if (w != 0)
+		return w < 0 ? SL_EXIT_FAIL : SL_EXIT_FINDINGS;
 	int rc = sl_catalog_findings_undecided(cli->cat, snap_id, &n);
 	if (rc < 0) {
 		fprintf(stderr, "sluice: findings of snapshot %lld: %s\n", (long long)snap_id, sl_strerror(rc));
@@ -85,6 +113,8 @@ int sl_cli_findings_gate(struct sl_cli *cli, int64_t snap_id)
 static int print_scan_run(struct sl_cli *cli, int64_t id)
 {
 	struct sl_scan_run r;
+	if (scan_waiting(cli, id, stdout) != 0)
+		return 0;
 	if (sl_catalog_scan_run_last(cli->cat, id, &r) == 0)
 		printf("scanned %llu artifact(s), %llu from the verdict cache\n", (unsigned long long)r.scanned,
 		       (unsigned long long)r.cached);
@@ -211,8 +241,55 @@ int sl_cmd_accept(struct sl_cli *cli, int argc, char **argv)
 	return SL_EXIT_OK;
 }
 
+/* `sluice scan --queued`: what sluice-syncd's scanner child does (syncd/jobs.h), for an admin or an inside
+ * without the daemon — the arrival scan of every pending snapshot waiting for it, then approve = auto. */
+static int scan_queued(struct sl_cli *cli)
+{
+	int worst = SL_EXIT_OK, more;
+	int64_t after = 0, snap = 0;
+	const struct sl_source *src = NULL;
+	json_t *arr = cli->json ? json_array() : NULL;
+	while ((more = sl_findings_next_queued(cli->cfg, cli->cat, after, &src, &snap)) > 0) {
+		after = snap;
+		struct sl_sync_report rep = { .snap_id = snap };
+		int rc = sl_sync_scan_arrival(cli->cfg, src, cli->cat, cli->store, snap, NULL, &rep);
+		int code = rc < 0 ? SL_EXIT_FAIL : rep.findings_undecided ? SL_EXIT_FINDINGS : SL_EXIT_OK;
+		if (arr != NULL)
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:s?, s:I}", "source", src->name, "snapshot",
+							     (json_int_t)snap, "message", rep.message, "undecided",
+							     (json_int_t)rep.findings_undecided));
+		else
+			printf("%s: %s\n", src->name, rep.message ? rep.message : "");
+		if (code == SL_EXIT_OK && src->auto_approve) {
+			code = sl_cli_publish(cli, src, snap, SL_SNAP_PENDING, "auto-approve", "source policy approve = auto");
+			if (code == SL_EXIT_OK && arr == NULL)
+				printf("%s: snapshot %lld auto-approved (approve = auto) and published\n", src->name,
+				       (long long)snap);
+		}
+		if (code > worst)
+			worst = code;
+		sl_sync_report_release(&rep);
+	}
+	if (more < 0) {
+		fprintf(stderr, "sluice scan: the queue of snapshots waiting for their scan: %s\n", sl_strerror(more));
+		worst = SL_EXIT_FAIL;
+	}
+	if (arr != NULL)
+		sl_cli_json_out(arr);
+	else if (after == 0 && more == 0)
+		printf("no snapshot is waiting for its scan\n");
+	return worst;
+}
+
 int sl_cmd_scan(struct sl_cli *cli, int argc, char **argv)
 {
+	if (sl_cli_flag(argc, argv, "--queued")) {
+		if (sl_cli_positional(argc, argv, 0) != NULL) {
+			fprintf(stderr, "usage: sluice scan SNAPSHOT | sluice scan --queued\n");
+			return SL_EXIT_USAGE;
+		}
+		return scan_queued(cli);
+	}
 	int64_t id = sl_cli_snapshot_id(sl_cli_positional(argc, argv, 0));
 	if (id == 0)
 		return SL_EXIT_USAGE;

@@ -344,7 +344,7 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 			continue;
 		}
 		struct progress pr = { .started_ms = mono_ms() };
-		struct sl_sync_opts opts = { .stop = &stop_flag };
+		struct sl_sync_opts opts = { .stop = &stop_flag, .defer_scan = sl_cli_flag(argc, argv, "--queue-scan") };
 		if (cli->tty && !cli->json) {
 			opts.progress = progress_cb;
 			opts.transfer = transfer_cb;
@@ -381,7 +381,11 @@ int sl_cmd_sync(struct sl_cli *cli, int argc, char **argv)
 							     (json_int_t)rep.requests, "checks_failed",
 							     (json_int_t)rep.checks_failed));
 		/* Policy approve = auto: publish as soon as it verified, recorded as an auto-approval. */
-		if (rc == 0 && rep.snap_state == SL_SNAP_PENDING) {
+		if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && rep.scan_queued) {
+			if (!cli->json)
+				printf("%s: scan queued: sluice-syncd scans snapshot %lld, or run sluice scan --queued\n", name,
+				       (long long)rep.snap_id);
+		} else if (rc == 0 && rep.snap_state == SL_SNAP_PENDING) {
 			if (src->auto_approve) {
 				int p = sl_cli_publish(cli, src, rep.snap_id, SL_SNAP_PENDING, "auto-approve",
 						       "source policy approve = auto");

@@ -37,10 +37,12 @@ static const struct sl_cli_cmd commands[] = {
 	{ "sources", "", "each source: type, schedule, last sync, cool-down, published, pending",
 	  "One block per configured source; a pending snapshot waiting longer than approve_within is flagged.",
 	  "", 0, NEED_CC, sl_cmd_sources },
-	{ "sync", "SOURCE...", "sync sources now, in the foreground",
+	{ "sync", "SOURCE... [--queue-scan]", "sync sources now, in the foreground",
 	  "Runs a sync of each SOURCE now, with progress on a terminal. A sync that verifies makes a pending\n"
-	  "snapshot (auto-approved for approve = auto). Exit 3 when verification refused the content.",
-	  "", -1, NEED_ALL, sl_cmd_sync },
+	  "snapshot (auto-approved for approve = auto), after the malware scan of its new files when [scan] is\n"
+	  "set. --queue-scan ends each sync when its snapshot is pending and leaves the scan to sluice-syncd's\n"
+	  "scanner (or sluice scan --queued); approval waits for it. Exit 3 when verification refused the content.",
+	  "--queue-scan", -1, NEED_ALL, sl_cmd_sync },
 	{ "clients", "[SOURCE] [--url URL]", "what client hosts configure to use a source (apt, freshclam)",
 	  "Prints, for each source (or SOURCE), what a client host puts in its configuration: apt's key\n"
 	  "download and sources.list lines, freshclam.conf's lines. The same text as the status page's.\n"
@@ -77,10 +79,13 @@ static const struct sl_cli_cmd commands[] = {
 	  "audit log. A later snapshot carrying the same artifact with the same finding inherits an unexpired\n"
 	  "acceptance; an expired one blocks again.",
 	  "--reason= --expires=", 1, NEED_CC, sl_cmd_accept },
-	{ "scan", "SNAPSHOT", "scan a snapshot again with the current ClamAV databases",
+	{ "scan", "SNAPSHOT | --queued", "scan a snapshot again with the current ClamAV databases",
 	  "Undecided findings are replaced by what today's databases find; decisions stay. Exit 6 when blocking\n"
-	  "findings are undecided.",
-	  "", 1, NEED_ALL, sl_cmd_scan },
+	  "findings are undecided.\n"
+	  "--queued scans every pending snapshot still waiting for its first scan (what sluice-syncd's scanner\n"
+	  "does after its syncs, or after sluice sync --queue-scan), then publishes those of approve = auto\n"
+	  "sources that have no undecided finding.",
+	  "--queued", 1, NEED_ALL, sl_cmd_scan },
 	{ "auto-approve", "SNAPSHOT", "publish a pending snapshot of an approve = auto source (used by sluice-syncd)",
 	  "Refused for sources with approve = manual. Recorded in the audit log as an auto-approval.",
 	  "", 1, NEED_ALL, sl_cmd_auto_approve },

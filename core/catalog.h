@@ -207,7 +207,8 @@ struct sl_finding {
 	int64_t carried_from;      /* 0, or the finding whose acceptance this one inherited */
 };
 /* Add a finding (the decision fields of f are ignored): an unexpired acceptance of the same finding
- * (digest, kind, member, detail) on an earlier snapshot is inherited. */
+ * (digest, kind, member, detail) on an earlier snapshot is inherited. Nothing is added (0, *id_out
+ * untouched) when the snapshot already holds that finding on that artifact (a rescan of decided ones). */
 int sl_catalog_finding_add(struct sl_catalog *c, const struct sl_finding *f, int64_t now, int64_t *id_out);
 /* A snapshot's findings in order; one finding by id (-SL_E_NOTFOUND). Strings are borrowed for the call. */
 int sl_catalog_findings(struct sl_catalog *c, int64_t snap_id, int (*cb)(void *arg, const struct sl_finding *f),

@@ -57,14 +57,17 @@ int sl_catalog_finding_add(struct sl_catalog *c, const struct sl_finding *f, int
 	if (too_long(f))
 		return -SL_E_TOOBIG;
 	/* The newest acceptance of the same finding on the same bytes, if it has not expired: a decision
-	 * stays with the artifact, not with the snapshot it was first seen in. */
+	 * stays with the artifact, not with the snapshot it was first seen in. A finding the snapshot already
+	 * holds (decided, kept through a rescan) is not added twice. */
 	sqlite3_stmt *s = sl_cat_prep(c,
 		"INSERT INTO findings(snapshot_id, kind, blocking, artifact, digest, member, detail, created_at, "
 		"decision, decided_by, decided_at, reason, expires_at, carried_from) "
 		"SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, p.decision, p.decided_by, p.decided_at, p.reason, "
 		"p.expires_at, p.id FROM (SELECT 1) LEFT JOIN (SELECT * FROM findings WHERE digest IS ?5 AND "
 		"kind = ?2 AND member IS ?6 AND detail = ?7 AND decision = 'accepted' AND (expires_at IS NULL OR "
-		"expires_at > ?8) ORDER BY id DESC LIMIT 1) AS p", "finding add");
+		"expires_at > ?8) ORDER BY id DESC LIMIT 1) AS p WHERE NOT EXISTS (SELECT 1 FROM findings WHERE "
+		"snapshot_id = ?1 AND artifact = ?4 AND digest IS ?5 AND kind = ?2 AND member IS ?6 AND detail = ?7)",
+		"finding add");
 	if (s == NULL)
 		return -SL_E_CATALOG;
 	int b = sl_cat_bind_i64(s, 1, f->snapshot_id) | sl_cat_bind_text(s, 2, f->kind) |
@@ -75,8 +78,9 @@ int sl_catalog_finding_add(struct sl_catalog *c, const struct sl_finding *f, int
 		sqlite3_finalize(s);
 		return sl_cat_fail(c, "finding add");
 	}
-	int rc = run(c, s, "finding add", NULL);
-	if (rc == 0 && id_out != NULL)
+	int changes = 0;
+	int rc = run(c, s, "finding add", &changes);
+	if (rc == 0 && changes == 1 && id_out != NULL)
 		*id_out = sqlite3_last_insert_rowid(c->db);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* jobs: what sluice-syncd's child processes do — one sync (then its next run, its failure alert and, for
- * `approve = auto`, the hand-over to `sluice auto-approve`), one scheduled chain re-check, one round of
- * alert deliveries. main.c forks them; each returns the child's exit status. */
+ * `approve = auto`, the hand-over to `sluice auto-approve`), the arrival scans of the snapshots it left
+ * pending, one scheduled chain re-check, one round of alert deliveries. main.c forks them; each returns the child's exit status. */
 #include "syncd/jobs.h"
 
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include "syncd/chaincheck.h"
 #include "syncd/schedule.h"
 #include "syncd/sync.h"
+#include "verify/findings.h"
 
 #define FAILURES_KEY "syncd.failures" /* per-source catalogue state: consecutive failed runs */
 #define CHILD_SKIPPED 3           /* child exit: the run did not happen (locked, stopped while waiting) */
@@ -96,6 +97,19 @@ static void auto_approve(const struct sl_job_env *d, const struct sl_source *src
 		sl_log_err(src->name, "auto-approval of snapshot %s failed (%s auto-approve exited %d); the request "
 			   "stays in %s", id, sluice, WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir);
 	}
+}
+
+/* approve = auto, once the snapshot's findings are in. */
+static void approve_if_auto(const struct sl_job_env *d, const struct sl_source *src, const struct sl_sync_report *rep)
+{
+	if (!src->auto_approve)
+		return;
+	if (rep->findings_undecided > 0)
+		sl_log_warn(src->name, "snapshot %lld stays pending despite approve = auto: %u undecided finding(s) "
+			    "(sluice findings %lld)", (long long)rep->snap_id, rep->findings_undecided,
+			    (long long)rep->snap_id);
+	else
+		auto_approve(d, src, rep->snap_id);
 }
 
 /* ---- one sync ---- */
@@ -185,7 +199,9 @@ int sl_jobs_sync(const struct sl_job_env *d, const struct sl_source *src, pid_t 
 	}
 	int64_t sid = 0;
 	struct sl_sync_report rep;
-	struct sl_sync_opts opts = { .stop = &child_stop };
+	/* The scan gate runs in a child of its own after this one (sl_jobs_scan): a long scan holds neither
+	 * the source's lock nor a sync slot, and a timeout here never cuts a scan short. */
+	struct sl_sync_opts opts = { .stop = &child_stop, .defer_scan = true };
 	int rc = sl_sync_run(d->cfg, src, cat, st, &opts, &rep);
 	int code = CHILD_SKIPPED;
 	if (rc < 0 && rc != -SL_E_LOCKED && rc != -SL_E_INTERRUPTED) {
@@ -199,14 +215,8 @@ int sl_jobs_sync(const struct sl_job_env *d, const struct sl_source *src, pid_t 
 		reschedule(d->cfg, cat, src, sid, &rep);
 		code = rep.outcome == SL_RUN_OK || rep.outcome == SL_RUN_UNCHANGED ? 0 : 1;
 	}
-	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && src->auto_approve && !child_stop) {
-		if (rep.findings_undecided > 0)
-			sl_log_warn(src->name, "snapshot %lld stays pending despite approve = auto: %u undecided "
-				    "finding(s) (sluice findings %lld)", (long long)rep.snap_id, rep.findings_undecided,
-				    (long long)rep.snap_id);
-		else
-			auto_approve(d, src, rep.snap_id);
-	}
+	if (rc == 0 && rep.snap_state == SL_SNAP_PENDING && !rep.scan_queued && !child_stop)
+		approve_if_auto(d, src, &rep);
 	sl_sync_report_release(&rep);
 	sl_store_free(st);
 	sl_catalog_free(cat);
@@ -237,4 +247,49 @@ int sl_jobs_alerts(const struct sl_job_env *d, pid_t parent)
 	free(cause);
 	sl_catalog_free(cat);
 	return rc < 0 ? 1 : 0;
+}
+
+/* The scan child: every pending snapshot waiting for its scan (verify/findings.h), oldest first, each
+ * once per child; the daemon starts another child when syncs queued more meanwhile. SIGTERM (the daemon
+ * stopping) ends it at once: the scan it cut short recorded no scan run, so that snapshot waits and is
+ * scanned again by the next child (the verdicts already cached are not). */
+int sl_jobs_scan(const struct sl_job_env *d, pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		return CHILD_SKIPPED;
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	char path[SL_MAX_PATH], *cause = NULL;
+	struct sl_catalog *cat = sl_catalog_open(state_path(d->cfg, "catalog.db", path, sizeof path), 0, &cause);
+	struct sl_store *st = cat ? sl_store_open(d->cfg->state_dir, &cause) : NULL;
+	if (st == NULL) {
+		sl_log_err(NULL, "scan: cannot open state in %s: %s", d->cfg->state_dir, cause ? cause : "?");
+		free(cause);
+		sl_catalog_free(cat);
+		return 1;
+	}
+	int code = 0;
+	int64_t after = 0, snap = 0;
+	const struct sl_source *src = NULL;
+	int more;
+	while ((more = sl_findings_next_queued(d->cfg, cat, after, &src, &snap)) > 0) {
+		after = snap;
+		struct sl_sync_report rep = { .snap_id = snap, .snap_state = SL_SNAP_PENDING };
+		int rc = sl_sync_scan_arrival(d->cfg, src, cat, st, snap, NULL, &rep);
+		sl_log_info(src->name, "%s", rep.message ? rep.message : "");
+		if (rc < 0)
+			code = 1;
+		else
+			approve_if_auto(d, src, &rep);
+		sl_sync_report_release(&rep);
+	}
+	if (more < 0) {
+		sl_log_err(NULL, "scan: the queue of snapshots waiting for their scan: %s", sl_strerror(more));
+		code = 1;
+	}
+	sl_store_free(st);
+	sl_catalog_free(cat);
+	return code;
 }

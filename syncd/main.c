@@ -34,11 +34,14 @@
 #include "syncd/jobs.h"
 #include "syncd/schedule.h"
 #include "syncd/sync.h"
+#include "verify/findings.h"
 
 #define STOP_GRACE_S 4            /* s children get after SIGTERM before SIGKILL: the whole stop stays < 5 s */
 #define DEADLINE_GRACE_S 30       /* s past `timeout` before a run that ignored its alarm is killed */
 #define TICK_S 5                  /* s between schedule checks when idle (also how soon SIGHUP'd sources start) */
 #define ALERT_CHILD "(alerts)"       /* the deliverer's slot name: no source name has parentheses */
+#define SCAN_CHILD "(scan)"          /* the arrival scanner's slot name */
+#define SCAN_POLL_S 60            /* s between looks for snapshots queued by others (`sluice sync --queue-scan`) */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -70,9 +73,11 @@ struct child {
 struct daemon {
 	const char *config_path;
 	struct sl_config *cfg;
-	struct child *children;     /* SL_MAX_SOURCES slots, nchildren used */
+	struct child *children;     /* SL_MAX_SOURCES + 1 slots (the scanner is beyond the cap), nchildren used */
 	unsigned nchildren, maxchildren;
 	bool once, recovered;
+	bool scan_wanted;           /* a sync ended (or a poll is due): look for snapshots waiting for their scan */
+	time_t scan_polled;
 	char ran[SL_MAX_SOURCES][SL_MAX_NAME + 1]; /* --once: sources already started, by name */
 	unsigned nran;
 	sigset_t orig_mask;         /* restored in children and while waiting */
@@ -147,6 +152,36 @@ static void start_alerts(struct daemon *d)
 	snprintf(c->source, sizeof c->source, "%s", ALERT_CHILD);
 }
 
+/* Children that count against max_parallel_sources: all but the arrival scanner, which must not keep a
+ * sync from starting while it works through a large snapshot. */
+static unsigned busy(const struct daemon *d)
+{
+	unsigned n = d->nchildren;
+	for (unsigned i = 0; i < d->nchildren; i++)
+		if (strcmp(d->children[i].source, SCAN_CHILD) == 0)
+			n--;
+	return n;
+}
+
+/* The arrival scanner: a child of its own, after the syncs, so a scan holds no source lock or sync slot. */
+static void start_scan(struct daemon *d)
+{
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0) {
+		sl_log_err(NULL, "cannot fork the scanner: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		struct sl_job_env env = job_env(d);
+		sigprocmask(SIG_SETMASK, &d->orig_mask, NULL);
+		_exit(sl_jobs_scan(&env, parent));
+	}
+	struct child *c = &d->children[d->nchildren++];
+	memset(c, 0, sizeof *c);
+	c->pid = pid;
+	snprintf(c->source, sizeof c->source, "%s", SCAN_CHILD);
+}
+
 static void start(struct daemon *d, const struct sl_source *src, const char *host, bool recheck)
 {
 	pid_t parent = getpid(), pid = fork();
@@ -179,6 +214,8 @@ static void reap(struct daemon *d, bool block)
 				continue;
 			if (WIFSIGNALED(status))
 				sl_log_err(d->children[i].source, "sync process killed by signal %d", WTERMSIG(status));
+			if (d->children[i].source[0] != '(')
+				d->scan_wanted = true;   /* a sync (or re-check) ended: it may have queued a scan */
 			d->children[i] = d->children[--d->nchildren];
 			break;
 		}
@@ -286,7 +323,7 @@ static int schedule(struct daemon *d, struct sl_catalog *cat)
 {
 	time_t now = time(NULL);
 	int64_t wake = (int64_t)now + TICK_S;
-	for (size_t i = 0; i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
+	for (size_t i = 0; i < d->cfg->nsources && busy(d) < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];
 		if (src->from_bundle) {   /* fed only by `sluice import`: never fetched, no outbound request */
 			if (d->once && !ran_once(d, src->name))
@@ -304,11 +341,23 @@ static int schedule(struct daemon *d, struct sl_catalog *cat)
 		start(d, src, host, false);
 	}
 	overdue_alerts(d, cat, now);
+	/* Snapshots waiting for their scan: one scanner child at a time (it uses every CPU). */
+	if (!d->once && now - d->scan_polled >= SCAN_POLL_S)
+		d->scan_wanted = true;
+	if (d->scan_wanted && d->cfg->scan_source != NULL && d->nchildren <= SL_MAX_SOURCES &&
+	    !running(d, SCAN_CHILD, "")) {
+		const struct sl_source *src = NULL;
+		int64_t snap = 0;
+		d->scan_wanted = false;
+		d->scan_polled = now;
+		if (sl_findings_next_queued(d->cfg, cat, 0, &src, &snap) > 0)
+			start_scan(d);
+	}
 	if ((d->cfg->alert_webhook != NULL || d->cfg->alert_smtp != NULL) && !d->once &&
-	    d->nchildren < d->maxchildren && !running(d, ALERT_CHILD, ""))
+	    busy(d) < d->maxchildren && !running(d, ALERT_CHILD, ""))
 		start_alerts(d);
 	/* The offline integrity audit, when a source is idle: never beside its own sync (same child slot). */
-	for (size_t i = 0; !d->once && i < d->cfg->nsources && d->nchildren < d->maxchildren; i++) {
+	for (size_t i = 0; !d->once && i < d->cfg->nsources && busy(d) < d->maxchildren; i++) {
 		const struct sl_source *src = &d->cfg->sources[i];
 		if (!running(d, src->name, "") && sl_chaincheck_due(d->cfg, cat, src, now, &wake))
 			start(d, src, "", true);
@@ -322,7 +371,8 @@ static bool once_done(const struct daemon *d)
 	for (size_t i = 0; i < d->cfg->nsources; i++)
 		if (!ran_once(d, d->cfg->sources[i].name))
 			return false;
-	return d->nchildren == 0;
+	/* The scans of what the syncs queued are part of the run. */
+	return d->nchildren == 0 && !(d->scan_wanted && d->cfg->scan_source != NULL);
 }
 
 /* Runs left 'running' by a crash are marked interrupted — but only while no process holds any source's
@@ -572,7 +622,8 @@ int main(int argc, char **argv)
 	}
 	check_key_isolation(d.cfg);
 	d.maxchildren = d.cfg->max_parallel_sources ? d.cfg->max_parallel_sources : 1;
-	d.children = calloc(SL_MAX_SOURCES, sizeof *d.children);
+	d.children = calloc(SL_MAX_SOURCES + 1, sizeof *d.children);
+	d.scan_wanted = true;   /* snapshots a stopped daemon left waiting for their scan */
 	if (d.children == NULL)
 		return 1;
 	sl_log_info(NULL, "started with %zu source(s), state in %s", d.cfg->nsources, d.cfg->state_dir);

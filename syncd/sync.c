@@ -267,59 +267,88 @@ static void fetch_opts_from_config(const struct sl_config *cfg, const struct sl_
 	o->log_source = src->name;
 }
 
-/* A verified snapshot's payloads through the malware scan gate ([scan]); the message says what it found. A
- * gate that could not record its findings leaves a pending snapshot nobody can approve unscanned: the
- * approval refuses it until `sluice scan` ran. */
-static void scan_new(struct sl_sync_ctx *ctx, struct sl_sync_report *rep, char *msg, size_t cap)
+/* A pending snapshot's findings on arrival: what its upgrades fix (advisories, never blocking), then the
+ * malware scan gate ([scan]); the pending alert carries both. Findings left undecided by an earlier arrival
+ * that was cut short are dropped first (the cut-short scan recorded no scan run, so the snapshot was
+ * still waiting for it); decisions stay. */
+int sl_sync_scan_arrival(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+			 struct sl_store *store, int64_t snap_id, struct sl_findings_gate *gate,
+			 struct sl_sync_report *rep)
 {
-	struct sl_findings_result fr;
-	char *cause = NULL;
+	struct sl_findings_result fr = { 0 };
+	char *cause = NULL, msg[SL_MAX_REASON];
 	unsigned advisories = 0;
+	int rc = sl_catalog_findings_clear_undecided(cat, snap_id, false);
+	if (rc == 0)
+		rc = sl_catalog_findings_clear_undecided(cat, snap_id, true);
+	if (rc < 0)
+		sl_cause(&cause, rc, "cannot clear the findings of an earlier scan: %s", sl_strerror(rc));
 	/* What the upgrades say they fix: information recorded on arrival, never a reason to stop. */
-	if (sl_findings_advise(ctx->src, ctx->cat, ctx->store, ctx->snap_id, &advisories, &cause) < 0)
-		sl_log_warn(ctx->src->name, "advisories: %s", cause ? cause : "failed");
-	free(cause);
-	cause = NULL;
-	int rc = ctx->scan_gate != NULL
-			 ? sl_findings_scan_gate(ctx->scan_gate, ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr,
-						 &cause)
-			 : sl_findings_scan(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, &fr, &cause);
-	int n = snprintf(msg, cap, "snapshot %lld verified, pending approval", (long long)ctx->snap_id);
-	if (n < 0 || (size_t)n >= cap)
+	if (rc == 0 && sl_findings_advise(src, cat, store, snap_id, &advisories, &cause) < 0) {
+		sl_log_warn(src->name, "advisories: %s", cause ? cause : "failed");
+		free(cause);
+		cause = NULL;
+	}
+	if (rc == 0)
+		rc = gate != NULL ? sl_findings_scan_gate(gate, cfg, src, cat, store, snap_id, &fr, &cause)
+				  : sl_findings_scan(cfg, src, cat, store, snap_id, &fr, &cause);
+	int n = snprintf(msg, sizeof msg, "snapshot %lld verified, pending approval", (long long)snap_id);
+	if (n < 0 || (size_t)n >= sizeof msg)
 		n = 0;
+	rep->findings_undecided = 0;
 	if (rc < 0) {
-		sl_log_err(ctx->src->name, "scan gate: %s", cause ? cause : sl_strerror(rc));
-		snprintf(msg + n, cap - (size_t)n, "; the scan gate failed: %s", cause ? cause : sl_strerror(rc));
+		sl_log_err(src->name, "scan gate: %s", cause ? cause : sl_strerror(rc));
+		snprintf(msg + n, sizeof msg - (size_t)n, "; the scan gate failed: %s", cause ? cause : sl_strerror(rc));
 		rep->findings_undecided = 1;
 	} else if (fr.enabled) {
-		snprintf(msg + n, cap - (size_t)n, "; scanned %llu artifact(s) (%llu cached): %llu finding(s), %u "
+		snprintf(msg + n, sizeof msg - (size_t)n, "; scanned %llu artifact(s) (%llu cached): %llu finding(s), %u "
 			 "undecided", (unsigned long long)fr.scanned, (unsigned long long)fr.cached,
 			 (unsigned long long)fr.findings, fr.undecided);
 		rep->findings_undecided = fr.undecided;
 	}
 	free(cause);
+	free(rep->message);
+	rep->message = strdup(msg);
+	rep->scan_queued = false;
 	struct sl_snapshot_info si;
-	if (sl_catalog_snapshot_get(ctx->cat, ctx->snap_id, &si) == 0) {
+	if (sl_catalog_snapshot_get(cat, snap_id, &si) == 0) {
 		char size[32];
 		sl_units_format_size(si.total_bytes, size, sizeof size);
-		sl_alert_raise(ctx->cfg, ctx->cat, "pending", ctx->src->name, ctx->snap_id, NULL,
+		sl_alert_raise(cfg, cat, "pending", src->name, snap_id, NULL,
 			       json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)si.n_entries, "bytes",
 					 (json_int_t)si.total_bytes, "findings", (json_int_t)(rc < 0 ? 0 : fr.findings),
 					 "findings_undecided", (json_int_t)rep->findings_undecided, "scanned",
 					 (json_int_t)(rc < 0 ? 0 : fr.scanned), "advisories", (json_int_t)advisories),
 			       "sluice: snapshot %lld of %s verified and waiting for %s: %llu files, %s%s%s. Review: sluice "
-			       "diff %lld; sluice findings %lld.", (long long)ctx->snap_id, ctx->src->name,
-			       ctx->src->auto_approve ? "auto-approval" : "approval", (unsigned long long)si.n_entries, size,
+			       "diff %lld; sluice findings %lld.", (long long)snap_id, src->name,
+			       src->auto_approve ? "auto-approval" : "approval", (unsigned long long)si.n_entries, size,
 			       rep->findings_undecided ? "; BLOCKING FINDINGS: " : "",
-			       rep->findings_undecided ? "undecided findings block approval" : "", (long long)ctx->snap_id,
-			       (long long)ctx->snap_id);
+			       rep->findings_undecided ? "undecided findings block approval" : "", (long long)snap_id,
+			       (long long)snap_id);
 		sl_snapshot_info_release(&si);
 	}
+	return rc < 0 ? rc : 0;
+}
+
+/* A verified snapshot's arrival: scanned now, or (defer_scan, gated source) queued for sluice-syncd's
+ * scanner, which raises the pending alert when the verdicts are in. */
+static void arrive(struct sl_sync_ctx *ctx, bool defer, struct sl_sync_report *rep, char *msg, size_t cap)
+{
+	if (defer && sl_findings_gated(ctx->cfg, ctx->src)) {
+		snprintf(msg, cap, "snapshot %lld verified, pending approval; its malware scan is queued (approval "
+			 "waits for it)", (long long)ctx->snap_id);
+		rep->scan_queued = true;
+		return;
+	}
+	sl_sync_scan_arrival(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->snap_id, ctx->scan_gate, rep);
+	snprintf(msg, cap, "%s", rep->message ? rep->message : "");
+	free(rep->message);
+	rep->message = NULL;
 }
 
 /* Ends the run and settles the snapshot from the syncer's verdict. */
-static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl_sync_report *rep, uint64_t bytes,
-		   uint64_t requests)
+static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, bool defer_scan, struct sl_sync_report *rep,
+		   uint64_t bytes, uint64_t requests)
 {
 	enum sl_run_outcome outcome;
 	char msg[SL_MAX_REASON];
@@ -356,7 +385,7 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, struct sl
 		} else {
 			outcome = SL_RUN_OK;
 			rep->snap_state = SL_SNAP_PENDING;
-			scan_new(ctx, rep, msg, sizeof msg);
+			arrive(ctx, defer_scan, rep, msg, sizeof msg);
 		}
 		free(scause);
 	} else {
@@ -449,7 +478,8 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 		sl_fetch_on_progress(ctx.fetch, opts->transfer, opts->progress_arg);
 	/* The scanner is forked now, before the run's threads and connections exist; it loads nothing until
 	 * the run makes a snapshot (sl_sync_snapshot), so an unchanged upstream costs no engine load. */
-	ctx.scan_gate = sl_findings_gate_new(cfg, src, cat);
+	if (opts == NULL || !opts->defer_scan)
+		ctx.scan_gate = sl_findings_gate_new(cfg, src, cat);
 	rc = syncer->run(&ctx, &cause);
 	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
 	 * recorded as verified. */
@@ -467,7 +497,7 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	sl_fetch_stats(ctx.fetch, &bytes, &requests);
 	sl_fetch_free(ctx.fetch);
 	ctx.fetch = NULL;
-	finish(&ctx, rc, cause, report, bytes, requests);
+	finish(&ctx, rc, cause, opts != NULL && opts->defer_scan, report, bytes, requests);
 	sl_findings_gate_free(ctx.scan_gate);
 	free(cause);
 	sl_sync_unlock(slot);

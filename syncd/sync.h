@@ -54,6 +54,7 @@ struct sl_sync_report {
 	uint64_t bytes, requests;
 	unsigned checks_failed;       /* verification checks that failed (content refused) */
 	unsigned findings_undecided;  /* blocking scan findings nobody decided: no auto-approval */
+	bool scan_queued;             /* pending, its scan left to sluice-syncd's scanner (defer_scan) */
 	char *message;                /* heap; what happened, one line */
 };
 void sl_sync_report_release(struct sl_sync_report *r);
@@ -67,12 +68,26 @@ struct sl_sync_opts {
 	/* What the fetch engine actually transfers, as it arrives (sl_fetch_on_progress); same arg. */
 	void (*transfer)(void *arg, const struct sl_fetch_progress *p);
 	void *progress_arg;
+	/* The malware scan gate ([scan]) runs after the run, not in it: the snapshot is left pending and
+	 * queued (verify/findings.h), its pending alert and any auto-approval wait for the scan
+	 * (sl_sync_scan_arrival). sluice-syncd sets it, so a long scan holds no lock or sync slot. */
+	bool defer_scan;
 };
 
 /* Run one sync of `src` now. Returns 0 when the run completed (any outcome, see report), a negative code
  * when it could not run at all (catalogue, store, another run of the same source in progress). */
 int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
 		struct sl_store *store, const struct sl_sync_opts *opts, struct sl_sync_report *report);
+
+/* A pending snapshot's arrival scan: undecided scan findings of an earlier scan that was cut short are
+ * dropped, the gate runs (gate: the engine spawned with the run, or NULL to start one), and the pending
+ * alert goes out with what it found. rep->findings_undecided and rep->message (replaced: "snapshot N
+ * verified, pending approval; scanned ...") say what happened. 0, or a negative code when the findings
+ * could not be recorded (the snapshot then still waits for its scan: approval refuses it). */
+struct sl_findings_gate;
+int sl_sync_scan_arrival(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+			 struct sl_store *store, int64_t snap_id, struct sl_findings_gate *gate,
+			 struct sl_sync_report *rep);
 
 /* For syncers: create the run's snapshot (once; later calls return the same id). */
 int sl_sync_snapshot(struct sl_sync_ctx *ctx, int64_t *snap_id);

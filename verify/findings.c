@@ -343,6 +343,67 @@ int sl_findings_scan_gate(struct sl_findings_gate *fg, const struct sl_config *c
 	return 0;
 }
 
+bool sl_findings_gated(const struct sl_config *cfg, const struct sl_source *src)
+{
+	return cfg->scan_source != NULL && src->format->scan_roles != NULL;
+}
+
+int sl_findings_waiting(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+			int64_t snap_id)
+{
+	if (!sl_findings_gated(cfg, src))
+		return 0;
+	struct sl_scan_run r;
+	int rc = sl_catalog_scan_run_last(cat, snap_id, &r);
+	return rc == 0 ? 0 : rc == -SL_E_NOTFOUND ? 1 : rc;
+}
+
+struct queue_arg {
+	const struct sl_config *cfg;
+	const struct sl_source *src;
+	struct sl_catalog *cat;
+	int64_t after, best;
+	const struct sl_source *best_src;
+	int err;
+};
+
+static int queue_cb(void *arg, const struct sl_snapshot_info *s)
+{
+	struct queue_arg *q = arg;
+	if (s->id <= q->after || (q->best != 0 && s->id >= q->best))
+		return 0;
+	int w = sl_findings_waiting(q->cfg, q->src, q->cat, s->id);
+	if (w < 0) {
+		q->err = w;
+		return 1;
+	}
+	if (w == 1) {
+		q->best = s->id;
+		q->best_src = q->src;
+	}
+	return 0;
+}
+
+int sl_findings_next_queued(const struct sl_config *cfg, struct sl_catalog *cat, int64_t after_id,
+			    const struct sl_source **src, int64_t *snap_id)
+{
+	struct queue_arg q = { .cfg = cfg, .cat = cat, .after = after_id };
+	for (size_t i = 0; i < cfg->nsources && q.err == 0; i++) {
+		int64_t sid = 0;
+		q.src = &cfg->sources[i];
+		if (!sl_findings_gated(cfg, q.src) || sl_catalog_source_id(cat, q.src->name, &sid) < 0)
+			continue;
+		int rc = sl_catalog_snapshots(cat, sid, SL_SNAP_PENDING, queue_cb, &q);
+		if (rc < 0 && q.err == 0)
+			q.err = rc;
+	}
+	if (q.err < 0)
+		return q.err;
+	*src = q.best_src;
+	*snap_id = q.best;
+	return q.best != 0;
+}
+
 struct advise_arg {
 	struct sl_catalog *cat;
 	int64_t snap_id, now;

@@ -49,6 +49,20 @@ int sl_findings_scan_gate(struct sl_findings_gate *fg, const struct sl_config *c
 			  char **cause);
 void sl_findings_gate_free(struct sl_findings_gate *fg);
 
+/* The scan queue. A snapshot of a gated source (sl_findings_gated: [scan] set, a format with scanned roles)
+ * is cleared for approval only by a scan of it that ran to its end (a scan run in the catalogue): a scan
+ * cut short (killed, the catalogue failing) records none, so the snapshot waits again. sluice-syncd's
+ * syncs leave the scan to a child of their own after the snapshot is pending (see syncd/jobs.h), so the
+ * sync and its locks end before the scan; `sluice sync` scans at once.
+ * waiting: 1 when snap_id still waits for its scan, 0 when not (scanned, or not gated), negative on a
+ * catalogue error. next_queued: the oldest pending snapshot with an id above after_id that waits: 1 and
+ * *src and *snap_id, 0 when none. */
+bool sl_findings_gated(const struct sl_config *cfg, const struct sl_source *src);
+int sl_findings_waiting(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+			int64_t snap_id);
+int sl_findings_next_queued(const struct sl_config *cfg, struct sl_catalog *cat, int64_t after_id,
+			    const struct sl_source **src, int64_t *snap_id);
+
 /* Advisories on arrival: the source's format advisor (verify/advise.h), if it has one, run for snap_id
  * against the source's published snapshot; each advisory is recorded as a non-blocking finding of kind
  * "advisory" (it never blocks approval). Run once per snapshot, when it arrives. *n: advisories

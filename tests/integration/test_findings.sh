@@ -11,32 +11,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/apt_fixture.sh"
-
-fx=${SL_SOURCE_DIR:-$here/../..}/../shared/fixtures/clamav
-[ -r "$fx/test-6.cvd" ] || sl_skip "no ClamAV fixtures at $fx (../shared/fixtures/clamav)"
-command -v zstd >/dev/null || sl_skip "zstd is not installed"
+. "$here/findings_fixture.sh"
 
 # ---- upstreams: ClamAV's test database, and an APT repository with two infected packages and a clean one
 www=$SL_TMP/www
-mkdir -p "$www/clamav"
-cp -f "$fx/test-6.cvd" "$www/clamav/test.cvd"
-chmod -R u+w "$www"
-EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
-mkdeb() {   # NAME VERSION COMPRESSION INFECTED(0/1)
-	local w=$SL_TMP/build-$1
-	mkdir -p "$w/DEBIAN" "$w/usr/share/doc/$1"
-	printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: sluice tests <t@sluice.invalid>\nDescription: findings fixture\n' \
-		"$1" "$2" >"$w/DEBIAN/control"
-	echo "readme of $1" >"$w/usr/share/doc/$1/README"
-	[ "$4" = 1 ] && printf '%s' "$EICAR" >"$w/usr/share/doc/$1/eicar.com"
-	mkdir -p "$APT_DEBS"
-	dpkg-deb "-Z$3" --root-owner-group --build "$w" "$APT_DEBS/${1}_${2}_all.deb" >/dev/null
-}
+findings_upstream "$www"
 APT_DEBS=$SL_TMP/debs
-mkdeb infected-xz 1.0 xz 1
-mkdeb infected-zst 1.0 zstd 1
-mkdeb clean 1.0 xz 0
-[ "$(printf '%s' "$EICAR" | wc -c)" = 68 ] || sl_fail "the EICAR string is not 68 bytes"
+findings_deb infected-xz 1.0 xz 1
+findings_deb infected-zst 1.0 zstd 1
+findings_deb clean 1.0 xz 0
 apt_fixture_key upstream
 sl_on_cleanup apt_fixture_keys_cleanup
 apt_fixture_repo "$www/apt" stable

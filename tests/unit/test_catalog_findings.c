@@ -1,5 +1,6 @@
 /* catalog_findings: findings and their decisions, inheritance of an unexpired acceptance by a later
- * snapshot carrying the same artifact, expiry, the approval count, the verdict cache and scan runs. */
+ * snapshot carrying the same artifact, expiry, the approval count, a rescan that finds decided findings
+ * again, the verdict cache and scan runs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -51,6 +52,13 @@ static int seen_cb(void *arg, const struct sl_finding *f)
 	return 0;
 }
 
+static int count_cb(void *arg, const struct sl_finding *f)
+{
+	(void)f;
+	++*(unsigned *)arg;
+	return 0;
+}
+
 static void test_decide_inherit_expire(void **state)
 {
 	(void)state;
@@ -90,6 +98,20 @@ static void test_decide_inherit_expire(void **state)
 	assert_int_equal(sl_catalog_findings_clear_undecided(c, s2, true), 0);
 	assert_int_equal(sl_catalog_finding(c, b2, NULL, NULL), -SL_E_NOTFOUND);
 	assert_int_equal(sl_catalog_finding(c, a2, NULL, NULL), 0);
+	/* ... and finding again what is already decided on this snapshot adds nothing; what was cleared
+	 * comes back undecided. */
+	struct sl_finding again = { .snapshot_id = s2, .kind = "malware", .blocking = true,
+				    .artifact = "pool/main/e/evil_1_all.deb", .digest = DIG,
+				    .member = "data.tar.xz!eicar.com", .detail = "Eicar-Test-Signature" };
+	int64_t none = -1;
+	assert_int_equal(sl_catalog_finding_add(c, &again, 3001, &none), 0);
+	assert_int_equal(none, -1);
+	add(c, s2, "data.tar.xz!other.com", 3001);
+	unsigned total = 0;
+	assert_int_equal(sl_catalog_findings(c, s2, count_cb, &total), 0);
+	assert_int_equal(total, 2);
+	assert_int_equal(sl_catalog_findings_undecided(c, s2, &n), 0);
+	assert_int_equal(n, 1);
 	sl_snapfix_free(f);
 }
 
