@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/units.h"
+#include "verify/findings.h"
 
 /* ---- listing ---------------------------------------------------------------------------------------- */
 
@@ -48,24 +49,33 @@ static bool behind_published(struct sl_cli *cli, const struct sl_snapshot_info *
 	       pub > s->id;
 }
 
+/* A pending snapshot whose malware scan has not run to its end: approval waits for it. */
+static bool scan_queued(struct sl_cli *cli, const struct sl_snapshot_info *s)
+{
+	const struct sl_source *src = s->source_name ? sl_config_source(cli->cfg, s->source_name) : NULL;
+	return s->state == SL_SNAP_PENDING && src != NULL && sl_findings_waiting(cli->cfg, src, cli->cat, s->id) == 1;
+}
+
 static int list_cb(void *arg, const struct sl_snapshot_info *s)
 {
 	struct list_arg *la = arg;
-	bool late = overdue(la->cli, s), behind = behind_published(la->cli, s);
+	bool late = overdue(la->cli, s), behind = behind_published(la->cli, s), queued = scan_queued(la->cli, s);
 	la->count++;
 	if (la->arr != NULL) {
 		json_t *o = snapshot_json(s);
 		json_object_set_new(o, "approval_overdue", json_boolean(late));
 		json_object_set_new(o, "older_than_published", json_boolean(behind));
+		json_object_set_new(o, "scan_queued", json_boolean(queued));
 		json_array_append_new(la->arr, o);
 		return 0;
 	}
 	char created[32], size[32];
 	sl_cli_time(s->created_at, created, sizeof created);
 	sl_units_format_size(s->total_bytes, size, sizeof size);
-	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s%s%s\n", (long long)s->id, s->source_name ? s->source_name : "-",
+	printf("%-6lld %-16s %-11s %-16s %7llu %10s  %s%s%s%s\n", (long long)s->id, s->source_name ? s->source_name : "-",
 	       sl_snap_state_name(s->state), created, (unsigned long long)s->n_entries, size,
 	       behind ? "OLDER THAN PUBLISHED: cannot be approved (reject it)  " : "",
+	       queued ? "MALWARE SCAN QUEUED: approval waits for it  " : "",
 	       late && !behind ? "WAITING LONGER THAN approve_within  " : "", s->reason ? s->reason : "");
 	return 0;
 }

@@ -3,12 +3,15 @@
 # bench/apt_sync.sh (real packages from this host's Debian archive, the same selection and the same cache,
 # bench/work/debs) with ClamAV's own signed test database (../shared/fixtures/clamav/test-6.cvd) mirrored by
 # a clamav source of sluice as the scan source. It measures, once each:
-#   sync with [scan] off, the same sync (fresh state) with the gate on, and `clamscan -r` with the same
+#   the sync with [scan] off; the same sync (fresh state) with the gate on as sluice-syncd runs it, ending
+#   when the snapshot is pending with its scan queued (`sluice sync --queue-scan`, the code of the daemon's
+#   sync child); the arrival scan of that snapshot (`sluice scan --queued`, the code of the daemon's scanner
+#   child); with BENCH_INLINE=1 also `sluice sync` with the scan inline; and `clamscan -r` with the same
 #   database over the packages unpacked with dpkg-deb -x (the unpacking timed apart);
-# and prints wall times, the ratio gate-on / gate-off (target: the gate adds <= 30%), the peak RSS of the
-# scanning child (a fork of the sync process: its VmHWM, sampled from /proc every 50 ms while it lives), the
-# sync's and clamscan's peak RSS (GNU time), and the engine load time with the test database (clamscan of
-# one empty file).
+# and prints wall times, the ratio gate-on / gate-off for the sync (target: the gate adds <= 30%), the time
+# until the snapshot is approvable (sync + scan), the peak RSS of the scanning processes (VmHWM, sampled
+# from /proc every 50 ms while they live), each command's and clamscan's peak RSS (GNU time), and the
+# engine load time with the test database (clamscan of one empty file).
 # The fixtures hold only ClamAV's tiny test database (a few signatures). With BENCH_FULLDB=1 it also builds a
 # SYNTHETIC database set of full size (bench/gen_clamdb.py: ~8.7 million random, unsigned signatures in the
 # mix of main + daily; cached in $BENCH_WORK/fulldb) and runs the gate's scanner alone (bench/scan_probe.c,
@@ -105,15 +108,20 @@ watch_children() {   # PARENT-PID OUTFILE
 	echo "$max" >"$out"
 }
 
-measure_sync() {   # NAME CONF
+# One sluice command, timed, with the peak RSS of its scanning children. The state is made fresh for a
+# sync (init; the scan source synced first when the gate is on); `scan --queued` runs on the state the
+# gate-on sync left.
+measure() {   # NAME CONF ARGS...
 	local name=$1 conf=$2
-	"$SL_ADMIN" -c "$conf" init >/dev/null 2>&1
-	if grep -q '^\[scan\]' "$conf"; then
-		"$SL_ADMIN" -c "$conf" sync av >"$SL_TMP/av.$name.out" 2>&1 || { cat "$SL_TMP/av.$name.out"; exit 1; }
+	shift 2
+	if [ "$1" = sync ]; then
+		"$SL_ADMIN" -c "$conf" init >/dev/null 2>&1
+		if grep -q '^\[scan\]' "$conf"; then
+			"$SL_ADMIN" -c "$conf" sync av >"$SL_TMP/av.$name.out" 2>&1 || { cat "$SL_TMP/av.$name.out"; exit 1; }
+		fi
 	fi
 	sync
-	/usr/bin/time -f "%e %U %S %M" -o "$SL_TMP/time.$name" "$SL_ADMIN" -c "$conf" sync bench \
-		>"$SL_TMP/out.$name" 2>&1 &
+	/usr/bin/time -f "%e %U %S %M" -o "$SL_TMP/time.$name" "$SL_ADMIN" -c "$conf" "$@" >"$SL_TMP/out.$name" 2>&1 &
 	local tpid=$!
 	local spid=""
 	for _ in $(seq 200); do
@@ -124,17 +132,29 @@ measure_sync() {   # NAME CONF
 	local wpid=$!
 	wait $tpid || true
 	wait $wpid || true
-	grep -q "pending approval" "$SL_TMP/out.$name" || { cat "$SL_TMP/out.$name"; echo "bench: $name sync failed"; exit 1; }
+}
+expect() {   # NAME PATTERN
+	grep -q "$2" "$SL_TMP/out.$1" || { cat "$SL_TMP/out.$1"; echo "bench: $1: no '$2'"; exit 1; }
 }
 
 conf_off=$(conf_for off 0)
 conf_on=$(conf_for on 1)
 echo "bench: sync, scan gate off"
-measure_sync off "$conf_off"
-echo "bench: sync, scan gate on"
-measure_sync on "$conf_on"
-grep -o "scanned [0-9]* artifact(s) ([0-9]* cached): [0-9]* finding(s)" "$SL_TMP/out.on" | head -1 |
+measure off "$conf_off" sync bench
+expect off "pending approval"
+echo "bench: sync, scan gate on: the sync ends when the snapshot is pending (what sluice-syncd's sync child does)"
+measure on "$conf_on" sync --queue-scan bench
+expect on "its malware scan is queued"
+echo "bench: the arrival scan of that snapshot (what sluice-syncd's scanner child does)"
+measure scan "$conf_on" scan --queued
+expect scan "scanned [0-9]* artifact"
+grep -o "scanned [0-9]* artifact(s) ([0-9]* cached): [0-9]* finding(s)" "$SL_TMP/out.scan" | head -1 |
 	sed 's/^/bench: gate: /'
+if [ "${BENCH_INLINE:-0}" = 1 ]; then
+	echo "bench: sync with the scan inline (sluice sync without --queue-scan), fresh state"
+	measure inline "$(conf_for inline 1)" sync bench
+	expect inline "scanned [0-9]* artifact"
+fi
 # Engine load with the test database: clamscan of one empty file is its startup and load.
 : >"$SL_TMP/empty"
 /usr/bin/time -f "%e %U %S %M" -o "$SL_TMP/time.load" clamscan --no-summary -d "$fx/test-6.cvd" "$SL_TMP/empty" \
@@ -184,7 +204,7 @@ if [ "${BENCH_FULLDB:-0}" = 1 ]; then
 	awk '{printf "clamscan.load=%.2f s wall, %.2f s CPU, %.1f MB RSS\n", $1, $2 + $3, $4 / 1024}' \
 		"$SL_TMP/time.fullload" >>"$fulldb_report"
 fi
-gate_log=$(grep -o "scan engine: .*" "$SL_TMP/out.on" | head -1 || true)
+gate_log=$(grep -o "scan engine: .*" "$SL_TMP/out.scan" | head -1 || true)
 
 python3 - "$SL_TMP" "$ndebs" "$size_mb" "$unpack" "$unpacked_mb" "$load" "$gate_log" <<'PY'
 import sys
@@ -192,18 +212,26 @@ tmp, n, mb, unpack, umb, load, gate_log = sys.argv[1:8]
 def t(name):
     w, u, s, m = open(f"{tmp}/time.{name}").read().split()[:4]
     return float(w), float(u) + float(s), int(m) / 1024
-off, on, cs = t("off"), t("on"), t("clamscan")
-child = int(open(f"{tmp}/child.on").read().strip() or 0) / 1024
+off, on, scan, cs = t("off"), t("on"), t("scan"), t("clamscan")
+child = int(open(f"{tmp}/child.scan").read().strip() or 0) / 1024
+both = (on[0] + scan[0], on[1] + scan[1], max(on[2], scan[2]))
 print(f"\n{n} .debs, {mb} MB; ClamAV test database (test-6.cvd)")
-print(f"{'':28s} {'wall s':>8s} {'cpu s':>8s} {'peak RSS MB':>12s}")
-print(f"{'sync, scan gate off':28s} {off[0]:8.2f} {off[1]:8.2f} {off[2]:12.1f}")
-print(f"{'sync, scan gate on':28s} {on[0]:8.2f} {on[1]:8.2f} {on[2]:12.1f}")
-print(f"{'  of which scanning child':28s} {'':8s} {'':8s} {child:12.1f}   (VmHWM, sampled)")
-print(f"{'dpkg-deb -x of every .deb':28s} {float(unpack):8.2f} {'':8s} {'':12s}   ({umb} MB unpacked)")
-print(f"{'clamscan -r (unpacked)':28s} {cs[0]:8.2f} {cs[1]:8.2f} {cs[2]:12.1f}")
-print(f"\nscan gate overhead: on/off wall = {on[0]/off[0]:.2f} (+{(on[0]/off[0]-1)*100:.0f}%; target <= +30%)")
-print(f"gate's extra wall time vs clamscan -r alone: {on[0]-off[0]:.2f} s vs {cs[0]:.2f} s "
-      f"(+ {float(unpack):.2f} s unpacking)")
+print(f"{'':40s} {'wall s':>8s} {'cpu s':>8s} {'peak RSS MB':>12s}")
+print(f"{'sync, scan gate off':40s} {off[0]:8.2f} {off[1]:8.2f} {off[2]:12.1f}")
+print(f"{'sync, scan gate on (scan queued)':40s} {on[0]:8.2f} {on[1]:8.2f} {on[2]:12.1f}")
+print(f"{'arrival scan (scanner child)':40s} {scan[0]:8.2f} {scan[1]:8.2f} {scan[2]:12.1f}")
+print(f"{'  of which scanning processes':40s} {'':8s} {'':8s} {child:12.1f}   (largest VmHWM, sampled)")
+print(f"{'sync + scan: until approvable':40s} {both[0]:8.2f} {both[1]:8.2f} {both[2]:12.1f}")
+try:
+    il = t("inline")
+    print(f"{'sync with the scan inline (sluice sync)':40s} {il[0]:8.2f} {il[1]:8.2f} {il[2]:12.1f}")
+except FileNotFoundError:
+    pass
+print(f"{'dpkg-deb -x of every .deb':40s} {float(unpack):8.2f} {'':8s} {'':12s}   ({umb} MB unpacked)")
+print(f"{'clamscan -r (unpacked)':40s} {cs[0]:8.2f} {cs[1]:8.2f} {cs[2]:12.1f}")
+print(f"\nscan gate overhead on the sync: on/off wall = {on[0]/off[0]:.2f} (+{(on[0]/off[0]-1)*100:.0f}%; target <= +30%)")
+print(f"time until approvable vs the sync alone: {both[0]/off[0]:.1f}x; the scan itself vs clamscan -r: "
+      f"{scan[0]:.2f} s vs {cs[0]:.2f} s (+ {float(unpack):.2f} s unpacking)")
 if load:
     print(f"engine: {load}")
 if gate_log:

@@ -95,6 +95,11 @@ grep -q "scanned" "$SL_TMP/sync1.out" && sl_fail "sync --queue-scan scanned: $(c
 snap1=$(pending_ids deb | tr ' ' '\n' | sort -n | tail -1)
 [ "$snap1" != "$snap0" ] || sl_fail "sync --queue-scan made no new snapshot"
 S findings "$snap1" | grep -q "queued for sluice-syncd's scanner" || sl_fail "findings does not say the scan is queued"
+S pending deb | grep "^$snap1 " | grep -q "MALWARE SCAN QUEUED" || sl_fail "sluice pending does not flag the queued scan"
+S --json pending deb | python3 -c "
+import json, sys
+q = {s['id']: s['scan_queued'] for s in json.load(sys.stdin)}
+assert q[$snap1] and q[$snap0], q" || sl_fail "sluice --json pending: scan_queued is not set"
 [ "$(findings_of "$snap1")" = 0 ] || sl_fail "a queued snapshot already has findings"
 rc=0; S approve "$snap1" --reason "not scanned" 2>"$SL_TMP/err1" || rc=$?
 [ $rc = 6 ] || sl_fail "approve of a queued snapshot: exit $rc, want 6"
@@ -109,6 +114,9 @@ for s in $snap0 $snap1; do
 	[ "$(findings_of "$s")" = 2 ] || sl_fail "snapshot $s: the scanner child did not record the 2 malware findings"
 	S findings "$s" | grep -q "^scanned" || sl_fail "snapshot $s has no scan run"
 done
+S --json pending deb | python3 -c "
+import json, sys
+assert not any(s['scan_queued'] for s in json.load(sys.stdin))" || sl_fail "scan_queued is still set after the scans"
 [ -z "$(pending_ids tidy)" ] || sl_fail "the clean approve = auto source was not published after its scan"
 S --json snapshots tidy | python3 -c '
 import json, sys
