@@ -23,6 +23,7 @@ extern const struct sl_differ sl_rpm_differ SL_WEAK;
 extern const struct sl_route sl_apt_route SL_WEAK, sl_clamav_route SL_WEAK, sl_oci_route SL_WEAK;
 extern const struct sl_route sl_rpm_route SL_WEAK;
 extern const struct sl_advisor sl_apt_advisor SL_WEAK;
+extern const struct sl_advisor sl_rpm_advisor SL_WEAK;
 
 static const char *const apt_scan_roles[] = { "pool", NULL };     /* .deb files */
 static const char *const oci_scan_roles[] = { "blob", NULL };     /* layers (and configs, harmlessly) */
@@ -90,6 +91,7 @@ static const struct sl_format_ops sl_format_rpm = {
 	.verify = &sl_rpm_verifier,
 	.publish = &sl_rpm_publisher,
 	.diff = &sl_rpm_differ,
+	.advise = &sl_rpm_advisor,
 	.serve = &sl_rpm_route,
 };
 

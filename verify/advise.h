@@ -1,5 +1,6 @@
 /* advise: a format's advisories on arrival — what an update says it fixes (APT: the CVE IDs and urgency of
- * an upgraded package's own changelog entries, verify/advise_apt.c). A format row reaches its advisor
+ * an upgraded package's own changelog entries, verify/advise_apt.c; RPM: the repository's updateinfo
+ * advisories naming a package the snapshot brings, verify/advise_rpm.c). A format row reaches its advisor
  * through `sl_format_ops.advise` (core/format.h); verify/findings.c records each advisory as a
  * non-blocking finding of kind "advisory". Advisories are information: they never block approval, and
  * an artifact whose changelog cannot be read simply has none.

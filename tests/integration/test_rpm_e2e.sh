@@ -305,7 +305,7 @@ rm -f "$up/repodata/repomd.xml.asc"
 expect_refused "missing repomd.xml.asc" 'no repomd.xml.asc'
 
 # 10. A rollback to an older revision, validly signed: publish a newer revision first (it upgrades libgreet
-# to 1.2 with a new advisory, which sluice diff names), then serve the old one.
+# to 1.2 with a new advisory, which sluice diff and sluice findings name), then serve the old one.
 fresh
 rpm_fixture_build "$SL_TMP/newer" libgreet 1.2 "" /usr/share/greet/data
 rpm_fixture_sign pkgkey "$SL_TMP/newer"/*.rpm
@@ -320,6 +320,14 @@ grep -Eq 'upgraded +libgreet +noarch +1\.1-1 -> 1\.2-1' "$SL_TMP/diff2.out" || s
 grep -Eq 'advisory +TEST-2026:0003 +security +Important +CVE-2026-0003' "$SL_TMP/diff2.out" ||
 	sl_fail "diff: the advisory the upgrade brings is not shown"
 if grep -q 'TEST-2026:0001' "$SL_TMP/diff2.out"; then sl_fail "diff: an advisory already shipped is shown again"; fi
+# The same advisory is an (informational) finding on the package it came with, and only that one.
+S --json findings "$snap2" | python3 -c '
+import json, sys
+a = [f for f in json.load(sys.stdin) if f["kind"] == "advisory"]
+assert len(a) == 1 and not a[0]["blocking"], a
+assert a[0]["artifact"].endswith("libgreet-1.2-1.noarch.rpm"), a
+assert a[0]["detail"] == "TEST-2026:0003 (security, Important): CVE-2026-0003", a' ||
+	sl_fail "findings: the advisory of the libgreet upgrade is not recorded on arrival"
 S approve "$snap2" --reason "newer revision"
 repomd_ok=$(curl -sf "$base/rpm/el/repodata/repomd.xml" | sha256sum)
 fresh
