@@ -19,7 +19,8 @@
 # .debs: engine load (cl_load + cl_engine_compile) time, the workers' RSS, and the scan cost per file; and
 # clamscan's load of the same set. A synthetic set cannot be published through a clamav source (a CVD must
 # carry ClamAV's signature), so the full sync is measured with the test database only.
-# Usage: [BENCH_WORK=DIR] [SL_BUILD_DIR=DIR] [BENCH_FULLDB=1] bench/scan_gate.sh [COUNT] [MAX_MB]   (defaults 2500, 500)
+# Usage: [BENCH_WORK=DIR] [SL_BUILD_DIR=DIR] [BENCH_ROUNDS=N] [BENCH_INLINE=1] [BENCH_FULLDB=1]
+#        bench/scan_gate.sh [COUNT] [MAX_MB]   (defaults 2500, 500; the syncs run BENCH_ROUNDS=3 times each)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-2500}
@@ -109,12 +110,13 @@ watch_children() {   # PARENT-PID OUTFILE
 }
 
 # One sluice command, timed, with the peak RSS of its scanning children. The state is made fresh for a
-# sync (init; the scan source synced first when the gate is on); `scan --queued` runs on the state the
+# sync (removed, init; the scan source synced first when the gate is on); `scan --queued` runs on the state the
 # gate-on sync left.
 measure() {   # NAME CONF ARGS...
 	local name=$1 conf=$2
 	shift 2
 	if [ "$1" = sync ]; then
+		rm -rf "$(sed -n 's/^state_dir = //p' "$conf")"
 		"$SL_ADMIN" -c "$conf" init >/dev/null 2>&1
 		if grep -q '^\[scan\]' "$conf"; then
 			"$SL_ADMIN" -c "$conf" sync av >"$SL_TMP/av.$name.out" 2>&1 || { cat "$SL_TMP/av.$name.out"; exit 1; }
@@ -139,12 +141,23 @@ expect() {   # NAME PATTERN
 
 conf_off=$(conf_for off 0)
 conf_on=$(conf_for on 1)
-echo "bench: sync, scan gate off"
-measure off "$conf_off" sync bench
-expect off "pending approval"
-echo "bench: sync, scan gate on: the sync ends when the snapshot is pending (what sluice-syncd's sync child does)"
-measure on "$conf_on" sync --queue-scan bench
-expect on "its malware scan is queued"
+# The two syncs BENCH_ROUNDS times (default 3), alternating which goes first; the medians are compared.
+rounds=${BENCH_ROUNDS:-3}
+for r in $(seq "$rounds"); do
+	order="off on"
+	[ $((r % 2)) = 0 ] && order="on off"
+	for which in $order; do
+		if [ "$which" = off ]; then
+			echo "bench: round $r: sync, scan gate off"
+			measure "off.$r" "$conf_off" sync bench
+			expect "off.$r" "pending approval"
+		else
+			echo "bench: round $r: sync, scan gate on: ends when the snapshot is pending (sluice-syncd's sync child)"
+			measure "on.$r" "$conf_on" sync --queue-scan bench
+			expect "on.$r" "its malware scan is queued"
+		fi
+	done
+done
 echo "bench: the arrival scan of that snapshot (what sluice-syncd's scanner child does)"
 measure scan "$conf_on" scan --queued
 expect scan "scanned [0-9]* artifact"
@@ -212,7 +225,12 @@ tmp, n, mb, unpack, umb, load, gate_log = sys.argv[1:8]
 def t(name):
     w, u, s, m = open(f"{tmp}/time.{name}").read().split()[:4]
     return float(w), float(u) + float(s), int(m) / 1024
-off, on, scan, cs = t("off"), t("on"), t("scan"), t("clamscan")
+import glob, statistics
+def med(prefix):
+    runs = [t(p.split("time.", 1)[1]) for p in sorted(glob.glob(f"{tmp}/time.{prefix}.*"))]
+    return tuple(statistics.median(r[i] for r in runs) for i in range(3)), [r[0] for r in runs]
+(off, off_runs), (on, on_runs) = med("off"), med("on")
+scan, cs = t("scan"), t("clamscan")
 child = int(open(f"{tmp}/child.scan").read().strip() or 0) / 1024
 both = (on[0] + scan[0], on[1] + scan[1], max(on[2], scan[2]))
 print(f"\n{n} .debs, {mb} MB; ClamAV test database (test-6.cvd)")
@@ -229,7 +247,9 @@ except FileNotFoundError:
     pass
 print(f"{'dpkg-deb -x of every .deb':40s} {float(unpack):8.2f} {'':8s} {'':12s}   ({umb} MB unpacked)")
 print(f"{'clamscan -r (unpacked)':40s} {cs[0]:8.2f} {cs[1]:8.2f} {cs[2]:12.1f}")
-print(f"\nscan gate overhead on the sync: on/off wall = {on[0]/off[0]:.2f} (+{(on[0]/off[0]-1)*100:.0f}%; target <= +30%)")
+print(f"\nsyncs: medians of {len(off_runs)} rounds; gate off {' '.join(f'{x:.2f}' for x in off_runs)} s, "
+      f"gate on {' '.join(f'{x:.2f}' for x in on_runs)} s")
+print(f"scan gate overhead on the sync: on/off wall = {on[0]/off[0]:.2f} ({(on[0]/off[0]-1)*100:+.0f}%; target <= +30%)")
 print(f"time until approvable vs the sync alone: {both[0]/off[0]:.1f}x; the scan itself vs clamscan -r: "
       f"{scan[0]:.2f} s vs {cs[0]:.2f} s (+ {float(unpack):.2f} s unpacking)")
 if load:
