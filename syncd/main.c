@@ -377,8 +377,8 @@ static bool once_done(const struct daemon *d)
 
 /* Runs left 'running' by a crash are marked interrupted — but only while no process holds any source's
  * lock: a `sluice sync` started by an admin before this daemon is alive and its run must not be touched.
- * Until then it is retried whenever none of our own children runs (they hold locks too); scheduling goes
- * on meanwhile, the stale rows only show as 'running'. */
+ * Until then it is retried whenever none of our own syncs runs (they hold locks too; the scanner holds
+ * none); scheduling goes on meanwhile, the stale rows only show as 'running'. */
 static void recover(struct daemon *d, struct sl_catalog *cat)
 {
 	static bool told;
@@ -636,7 +636,7 @@ int main(int argc, char **argv)
 		}
 		reap(&d, false);
 		enforce_deadlines(&d);
-		if (!d.recovered && d.nchildren == 0)
+		if (!d.recovered && busy(&d) == 0)
 			recover(&d, cat);
 		int wait = schedule(&d, cat);
 		if (d.once && once_done(&d))
