@@ -33,6 +33,7 @@ struct sl_writeq {
 	unsigned inflight;                   /* buffers queued or being written */
 	bool stop;
 	int spare_dir;                       /* directory of the spare temp files, -1 until asked (borrowed) */
+	unsigned spare_mode;                 /* and their mode */
 	bool spare_failed;                   /* O_TMPFILE refused there: stop trying */
 	bool spare_busy;                     /* a thread is opening one */
 	unsigned nspares;
@@ -51,8 +52,9 @@ static bool want_spare(const struct sl_writeq *q)
 static void make_spare(struct sl_writeq *q)
 {
 	int dir = q->spare_dir;
+	mode_t mode = q->spare_mode;
 	pthread_mutex_unlock(&q->mu);
-	int fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 	pthread_mutex_lock(&q->mu);
 	if (fd < 0)
 		q->spare_failed = true;   /* the producer's own open reports the reason */
@@ -60,6 +62,16 @@ static void make_spare(struct sl_writeq *q)
 		q->spares[q->nspares++] = fd;
 	else
 		close(fd);
+}
+
+/* Call wf's finish with the lock dropped, then mark it finished. Called with the lock held. */
+static void run_finish(struct sl_writeq *q, struct sl_writeq_file *wf)
+{
+	int err = wf->err;
+	pthread_mutex_unlock(&q->mu);
+	wf->finish(wf->finish_arg, err);
+	pthread_mutex_lock(&q->mu);
+	wf->finished = true;
 }
 
 /* The oldest queued buffer of a file no other thread is working on (a file's buffers are consumed in
@@ -114,12 +126,14 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&q->mu);
 		if (rc != 0 && wf->err == 0)
 			wf->err = rc;
-		wf->active = false;
 		wf->pending--;
 		q->inflight--;
 		b->wf = NULL;
 		b->next = q->free_list;
 		q->free_list = b;
+		if (wf->pending == 0 && wf->fill == NULL && wf->finishing && !wf->finished)
+			run_finish(q, wf);   /* still active: nobody else touches the file meanwhile */
+		wf->active = false;
 		pthread_cond_broadcast(&q->done);
 		if (q->head != NULL)
 			pthread_cond_signal(&q->work);   /* a buffer of this file may have been waiting for us */
@@ -195,21 +209,22 @@ void sl_writeq_free(struct sl_writeq *q)
 	destroy(q);
 }
 
-int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd)
+int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd, unsigned mode)
 {
 	pthread_mutex_lock(&q->mu);
 	if (q->spare_dir < 0) {
 		q->spare_dir = dirfd;
+		q->spare_mode = mode;
 		pthread_cond_signal(&q->work);
 	}
 	int fd = -1;
-	if (dirfd == q->spare_dir && q->nspares > 0) {
+	if (dirfd == q->spare_dir && mode == q->spare_mode && q->nspares > 0) {
 		fd = q->spares[--q->nspares];
 		pthread_cond_signal(&q->work);   /* make another */
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (fd < 0)
-		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, (mode_t)mode);
 	return fd >= 0 ? fd : -errno;
 }
 
@@ -340,7 +355,7 @@ int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf)
 {
 	sl_writeq_file_flush(q, wf);
 	pthread_mutex_lock(&q->mu);
-	while (wf->pending > 0)
+	while (wf->pending > 0 || (wf->finishing && !wf->finished))
 		pthread_cond_wait(&q->done, &q->mu);
 	int err = wf->err;
 	pthread_mutex_unlock(&q->mu);
@@ -350,7 +365,36 @@ int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf)
 bool sl_writeq_file_busy(struct sl_writeq *q, const struct sl_writeq_file *wf)
 {
 	pthread_mutex_lock(&q->mu);
-	bool busy = wf->pending > 0 || wf->fill != NULL;
+	bool busy = wf->pending > 0 || wf->fill != NULL || (wf->finishing && !wf->finished);
 	pthread_mutex_unlock(&q->mu);
 	return busy;
+}
+
+void sl_writeq_file_finish(struct sl_writeq *q, struct sl_writeq_file *wf, void (*finish)(void *arg, int err),
+			   void *arg)
+{
+	pthread_mutex_lock(&q->mu);
+	if (wf->finishing) {
+		pthread_mutex_unlock(&q->mu);
+		return;
+	}
+	wf->finish = finish;
+	wf->finish_arg = arg;
+	wf->finishing = true;
+	if (wf->fill != NULL && wf->fill->len > 0) {
+		wf->fill->last = true;
+		submit_locked(q, wf);   /* the thread that writes it finishes the file */
+	} else {
+		if (wf->fill != NULL) {
+			wf->fill->wf = NULL;
+			wf->fill->next = q->free_list;
+			q->free_list = wf->fill;
+			wf->fill = NULL;
+		}
+		/* Nothing gathered: the thread on the last queued buffer finishes, or we do now. */
+		if (wf->pending == 0 && !wf->active)
+			run_finish(q, wf);
+	}
+	pthread_cond_broadcast(&q->done);
+	pthread_mutex_unlock(&q->mu);
 }
