@@ -139,7 +139,7 @@ static void xfer_again(struct sl_fetch *f, struct xfer *x, int64_t delay, const 
 		sl_store_writer_abort(x->w, !x->no_resume);
 		x->w = NULL;
 	}
-	curl_easy_cleanup(x->easy);
+	sl_fx_easy_put(f, x->easy);
 	x->easy = NULL;
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
