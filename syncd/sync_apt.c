@@ -292,30 +292,8 @@ static int pool_fill(struct apt_run *r);
 struct pool_req {
 	struct apt_run *r;
 	uint64_t size;
-	char sha256[SL_SHA256_HEX];
-	const char *meta;   /* its catalogue metadata, after path in the same allocation */
-	char path[];        /* for the entry and the messages */
+	char path[];   /* for the messages */
 };
-
-/* One pool file is in the store, matching the verified index: its entry, now, while the other downloads
- * go on (the catalogue's work overlaps the network's). Entries go in bulk transactions of
- * APT_POOL_COMMIT_EVERY, so a lock on the catalogue is never held for a whole pool. */
-static int pool_entry(struct apt_run *r, const char *path, const char *sha256, uint64_t size, const char *meta)
-{
-	char url[APT_URL_CAP];
-	int rc = sl_url_join(url, sizeof url, r->base, path);
-	if (rc == 0)
-		rc = sl_sync_add_entry(r->ctx, path, sha256, size, "pool", "application/vnd.debian.binary-package", url,
-				       meta);
-	if (rc == 0 && ++r->pool_uncommitted >= APT_POOL_COMMIT_EVERY) {
-		r->pool_uncommitted = 0;
-		rc = sl_catalog_commit(r->ctx->cat);
-		if (rc == 0)
-			rc = sl_catalog_begin_bulk(r->ctx->cat);
-		r->pool_in_tx = rc == 0;
-	}
-	return rc;
-}
 
 static void pool_progress(struct apt_run *r)
 {
@@ -331,11 +309,6 @@ static void pool_done(void *arg, const struct sl_fetch_result *res)
 	struct apt_run *r = q->r;
 	r->pool_done++;
 	r->pool_bytes_done += q->size;
-	if (res->err == 0 && r->pool_err == 0) {
-		int rc = pool_entry(r, q->path, q->sha256, q->size, q->meta);
-		if (rc < 0)
-			set_err(&r->pool_err, &r->pool_err_msg, rc, "catalogue");
-	}
 	if (res->err != 0) {
 		/* Content that contradicts the signed index is a verification failure; an unreachable file is a
 		 * fetch failure (the run fails either way, nothing is published). */
@@ -363,16 +336,9 @@ static int pool_fill(struct apt_run *r)
 			return rc;
 		}
 		r->pool_queued++;
-		char mbuf[SL_APT_POOL_META_MAX + 256];
-		const char *meta = sl_apt_select_pool_meta(r, it, mbuf, sizeof mbuf);
 		if (sl_store_has_size(r->ctx->store, it->sha256, it->size)) {
 			r->pool_done++;
 			r->pool_bytes_done += it->size;
-			rc = pool_entry(r, it->path, it->sha256, it->size, meta);
-			if (rc < 0) {
-				set_err(&r->pool_err, &r->pool_err_msg, rc, "catalogue");
-				return rc;
-			}
 			continue;
 		}
 		/* Quoted as apt quotes a Filename: "x_1%3a2.0-1_all.deb" is a file name, not an escaped ':'. */
@@ -382,21 +348,15 @@ static int pool_fill(struct apt_run *r)
 			set_err(&r->pool_err, &r->pool_err_msg, rc, it->path);
 			return rc;
 		}
-		size_t plen = strlen(it->path) + 1, mlen = meta != NULL ? strlen(meta) + 1 : 0;
-		struct pool_req *q = malloc(sizeof *q + plen + mlen);
+		size_t plen = strlen(it->path) + 1;
+		struct pool_req *q = malloc(sizeof *q + plen);
 		if (q == NULL) {
 			set_err(&r->pool_err, &r->pool_err_msg, -ENOMEM, it->path);
 			return -ENOMEM;
 		}
 		q->r = r;
 		q->size = it->size;
-		memcpy(q->sha256, it->sha256, SL_SHA256_HEX);
 		memcpy(q->path, it->path, plen);
-		q->meta = NULL;
-		if (meta != NULL) {
-			memcpy(q->path + plen, meta, mlen);
-			q->meta = q->path + plen;
-		}
 		struct sl_fetch_req req = {
 			.url = url,
 			.flags = SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE,
@@ -419,27 +379,13 @@ static int pool_fill(struct apt_run *r)
 
 static int fetch_pool(struct apt_run *r, char **cause)
 {
-	/* The snapshot exists before the bulk transaction: its row is not what a batch commits. */
-	int rc = sl_sync_snapshot(r->ctx, NULL);
-	if (rc == 0)
-		rc = sl_apt_pool_rewind(r->pool);
-	if (rc == 0)
-		rc = sl_catalog_begin_bulk(r->ctx->cat);
-	r->pool_in_tx = rc == 0;
+	int rc = sl_apt_pool_rewind(r->pool);
 	/* Run the engine even when filling failed part way (the failure is in r->pool_err and stops further
 	 * filling): what was queued before it must finish while r exists, its callbacks point into r, and
 	 * sl_fetch_free() would otherwise call them after the run is gone. */
 	if (rc == 0) {
 		pool_fill(r);
 		rc = sl_fetch_run(r->ctx->fetch);
-	}
-	/* Committed whatever the outcome: a failed run's entries are those of files that are in the store, and
-	 * the same transaction holds the pre-check records of refused files (sl_sync_check). */
-	if (r->pool_in_tx) {
-		int crc = sl_catalog_commit(r->ctx->cat);
-		r->pool_in_tx = false;
-		if (crc < 0 && r->pool_err == 0)
-			set_err(&r->pool_err, &r->pool_err_msg, crc, "catalogue");
 	}
 	if (rc == -SL_E_INTERRUPTED)
 		return sl_cause(cause, rc, "interrupted while fetching pool files");
@@ -448,6 +394,29 @@ static int fetch_pool(struct apt_run *r, char **cause)
 			    sl_strerror(r->pool_err));
 	if (rc < 0)
 		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
+	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
+	rc = sl_apt_pool_rewind(r->pool);
+	if (rc == 0)
+		rc = sl_catalog_begin_bulk(r->ctx->cat);
+	struct sl_apt_pool_item *it = &r->pool_it;
+	int more = rc == 0 ? sl_apt_pool_next(r->pool, it) : 0;
+	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
+		char url[APT_URL_CAP];
+		rc = sl_url_join(url, sizeof url, r->base, it->path);
+		if (rc < 0)
+			break;
+		char meta[SL_APT_POOL_META_MAX + 256];
+		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool", "application/vnd.debian.binary-package",
+				       url, sl_apt_select_pool_meta(r, it, meta, sizeof meta));
+	}
+	if (rc == 0 && more < 0)
+		rc = more;
+	if (rc == 0)
+		rc = sl_catalog_commit(r->ctx->cat);
+	else
+		sl_catalog_rollback(r->ctx->cat);
+	if (rc < 0)
+		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	return 0;
 }
 

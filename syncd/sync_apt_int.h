@@ -20,7 +20,6 @@
 #include "syncd/sync.h"
 
 #define APT_POOL_WINDOW 256        /* pool requests queued at once: bounds memory for huge indices */
-#define APT_POOL_COMMIT_EVERY 8192 /* pool entries per catalogue transaction: ~0.5 s of lock at most */
 #define APT_URL_CAP (SL_MAX_URL + SL_MAX_PATH) /* bytes: base URL + repository path, checked on use */
 
 struct apt_suite {
@@ -71,8 +70,6 @@ struct apt_run {
 	size_t pool_queued, pool_done;
 	bool pool_end;                      /* every item has been queued */
 	uint64_t pool_bytes_done;
-	size_t pool_uncommitted;            /* entries of the current bulk transaction */
-	bool pool_in_tx;                    /* a bulk transaction of pool entries is open */
 	int pool_err;
 	char *pool_err_msg;
 	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
