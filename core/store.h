@@ -103,6 +103,11 @@ bool sl_store_has(struct sl_store *st, const char *sha256);
  * check is cheap and catches objects torn by a power loss before sl_store_sync() (see above); a later
  * commit of the same object repairs them. */
 bool sl_store_has_size(struct sl_store *st, const char *sha256, uint64_t size);
+/* For a syncer deciding whether to download: sl_store_has_size(), except that an object whose fan-out
+ * directory was missing at this handle's first call is reported absent without a lookup (one written
+ * since, by this process or another, is then fetched again, and its commit dedupes). Never for a verdict
+ * (the verifier asks sl_store_has_size()). Call it from one thread per handle. */
+bool sl_store_may_skip(struct sl_store *st, const char *sha256, uint64_t size);
 /* Path of an object into buf. -SL_E_BADNAME for an invalid digest, -SL_E_TOOBIG if buf is short. */
 int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap);
 /* Open an object read-only; *fd_out owned by the caller. -SL_E_NOTFOUND when absent. */

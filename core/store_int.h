@@ -30,6 +30,10 @@ struct sl_store {
 	 * field written after open, each slot once, by compare-and-swap (threads may race; the loser closes
 	 * its fd). The store never removes a fan-out directory, so a cached fd stays the named one. */
 	int fan_fd[256];
+	/* sl_store_may_skip(): objects/<ab> was missing at the handle's first such call (fans_scanned). Written
+	 * once, by that call's thread. */
+	bool fans_scanned;
+	bool fan_absent[256];
 };
 
 /* "ab/abcdef..." for a digest already validated. */

@@ -336,7 +336,7 @@ static int pool_fill(struct apt_run *r)
 			return rc;
 		}
 		r->pool_queued++;
-		if (sl_store_has_size(r->ctx->store, it->sha256, it->size)) {
+		if (sl_store_may_skip(r->ctx->store, it->sha256, it->size)) {
 			r->pool_done++;
 			r->pool_bytes_done += it->size;
 			continue;
