@@ -71,7 +71,8 @@ static void run_finish(struct sl_writeq *q, struct sl_writeq_file *wf)
 	pthread_mutex_unlock(&q->mu);
 	wf->finish(wf->finish_arg, err);
 	pthread_mutex_lock(&q->mu);
-	wf->finished = true;
+	/* Also read without the lock (sl_writeq_file_busy): released after everything finish wrote. */
+	__atomic_store_n(&wf->finished, true, __ATOMIC_RELEASE);
 }
 
 /* The oldest queued buffer of a file no other thread is working on (a file's buffers are consumed in
@@ -365,6 +366,11 @@ int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf)
 
 bool sl_writeq_file_busy(struct sl_writeq *q, const struct sl_writeq_file *wf)
 {
+	/* Finishing (set by this producer): nothing is left but the finish, whose end is one flag. A fetch loop
+	 * asks this of every settling download on each turn; taking the lock for it contends with the
+	 * threads. */
+	if (wf->finishing)
+		return !__atomic_load_n(&wf->finished, __ATOMIC_ACQUIRE);
 	pthread_mutex_lock(&q->mu);
 	bool busy = wf->pending > 0 || wf->fill != NULL || (wf->finishing && !wf->finished);
 	pthread_mutex_unlock(&q->mu);
@@ -395,7 +401,7 @@ void sl_writeq_file_finish(struct sl_writeq *q, struct sl_writeq_file *wf, void 
 		/* Nothing gathered: the thread on the last queued buffer finishes, or we do now. */
 		if (wf->pending == 0 && !wf->active)
 			run_finish(q, wf);
+		pthread_cond_broadcast(&q->done);   /* a buffer may have come free */
 	}
-	pthread_cond_broadcast(&q->done);
 	pthread_mutex_unlock(&q->mu);
 }
