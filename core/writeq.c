@@ -222,7 +222,10 @@ int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd, unsigned mode)
 	int fd = -1;
 	if (dirfd == q->spare_dir && mode == q->spare_mode && q->nspares > 0) {
 		fd = q->spares[--q->nspares];
-		pthread_cond_signal(&q->work);   /* make another */
+		/* Make another. Above half full, whichever thread wakes next for a buffer refills first: one
+		 * wake-up per download instead of two. */
+		if (q->nspares < SL_WRITEQ_SPARES / 2)
+			pthread_cond_signal(&q->work);
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (fd < 0)
