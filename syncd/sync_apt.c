@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +420,24 @@ static int pool_fill(struct apt_run *r)
 	return 0;
 }
 
+/* The pool's write-back, started while the catalogue works: the syncfs that must pass before the snapshot
+ * is recorded as verified (sync.c) then finds little left to wait for. Its result is not relied on. */
+static void *early_flush(void *arg)
+{
+	(void)sl_store_sync(arg);
+	return NULL;
+}
+
+static bool early_flush_start(struct sl_store *st, pthread_t *t)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with this thread */
+	bool ok = pthread_create(t, NULL, early_flush, st) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok;
+}
+
 static int fetch_pool(struct apt_run *r, char **cause)
 {
 	int rc = sl_apt_pool_rewind(r->pool);
@@ -436,6 +456,8 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	if (rc < 0)
 		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
 	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
+	pthread_t flusher;
+	bool flushing = early_flush_start(r->ctx->store, &flusher);
 	rc = sl_apt_pool_rewind(r->pool);
 	if (rc == 0)
 		rc = sl_catalog_begin_bulk(r->ctx->cat);
@@ -456,6 +478,8 @@ static int fetch_pool(struct apt_run *r, char **cause)
 		rc = sl_catalog_commit(r->ctx->cat);
 	else
 		sl_catalog_rollback(r->ctx->cat);
+	if (flushing)
+		pthread_join(flusher, NULL);
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	return 0;
