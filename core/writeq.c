@@ -31,6 +31,7 @@ struct sl_writeq {
 	struct sl_writeq_buf *free_list;
 	struct sl_writeq_buf *head, *tail;   /* queued, oldest first */
 	unsigned inflight;                   /* buffers queued or being written */
+	unsigned running;                    /* threads not waiting for work */
 	bool stop;
 	int spare_dir;                       /* directory of the spare temp files, -1 until asked (borrowed) */
 	unsigned spare_mode;                 /* and their mode */
@@ -94,10 +95,21 @@ static struct sl_writeq_buf *pick(struct sl_writeq *q)
 	return NULL;
 }
 
+/* A producer queued work. A thread that is not waiting looks at the queue again (under the lock) before it
+ * waits, so another is woken only when none runs or the queue outgrows the running ones: a fetch of
+ * thousands of small files otherwise pays a futex wake-up and two context switches per file. Called with
+ * the lock held. */
+static void wake(struct sl_writeq *q)
+{
+	if (q->running == 0 || q->inflight > 2 * q->running)
+		pthread_cond_signal(&q->work);
+}
+
 static void *writer_main(void *arg)
 {
 	struct sl_writeq *q = arg;
 	pthread_mutex_lock(&q->mu);
+	q->running++;
 	for (;;) {
 		/* Spares come first, made by one thread at a time: the producer opens one per download and
 		 * would otherwise allocate the inode itself. */
@@ -111,7 +123,9 @@ static void *writer_main(void *arg)
 		if (b == NULL) {
 			if (q->stop && q->head == NULL)
 				break;
+			q->running--;
 			pthread_cond_wait(&q->work, &q->mu);
+			q->running++;
 			continue;
 		}
 		struct sl_writeq_file *wf = b->wf;
@@ -225,7 +239,7 @@ int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd, unsigned mode)
 		/* Make another. Above half full, whichever thread wakes next for a buffer refills first: one
 		 * wake-up per download instead of two. */
 		if (q->nspares < SL_WRITEQ_SPARES / 2)
-			pthread_cond_signal(&q->work);
+			wake(q);
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (fd < 0)
@@ -252,7 +266,7 @@ static void submit_locked(struct sl_writeq *q, struct sl_writeq_file *wf)
 	q->tail = b;
 	wf->pending++;
 	q->inflight++;
-	pthread_cond_signal(&q->work);
+	wake(q);
 }
 
 /* No buffer is free and none will come back (every one is some file's partial fill): write these bytes on
