@@ -32,18 +32,25 @@ arch=$APT_ARCH
 synthetic=${BENCH_SYNTHETIC:-0}
 [ "$count" -gt 10000 ] && synthetic=1
 if [ "$synthetic" = 1 ]; then
-	up=$work/synthetic-$count
-	if [ ! -s "$up/dists/stable/main/binary-$arch/Packages" ]; then
-		echo "bench: generating $count synthetic packages in $up (once)"
-		rm -rf "$up"
-		python3 "$top/bench/gen_debs.py" "$up" stable "$arch" "$count"
+	gen=$work/synthetic-$count
+	if [ ! -s "$gen/dists/stable/main/binary-$arch/Packages" ]; then
+		echo "bench: generating $count synthetic packages in $gen (once)"
+		rm -rf "$gen"
+		python3 "$top/bench/gen_debs.py" "$gen" stable "$arch" "$count"
 	fi
+	# The cache is only read (another run, or another checkout's, may use it at the same time): the
+	# signed Release and the compressed indices are made in this run's copy of dists/, next to the
+	# cached pool.
+	up=$SL_TMP/upstream
+	mkdir -p "$up"
+	ln -s "$gen/pool" "$up/pool"
+	cp -r "$gen/dists" "$up/dists"
 	idx=$up/dists/stable/main/binary-$arch
 	rm -f "$idx/Packages.xz" "$idx/Packages.gz"
 	xz -k -3 "$idx/Packages"
 	gzip -9nk "$idx/Packages"
 	ndebs=$count
-	size_mb=$(du -sm "$up/pool" | cut -f1)
+	size_mb=$(du -sm "$gen/pool" | cut -f1)
 	echo "bench: synthetic upstream of $ndebs .debs, $size_mb MB, index $(du -m "$idx/Packages" | cut -f1) MB"
 else
 # ---- the package set: COUNT packages of the host's main index (this arch or all), each 80-450 KB, whose

@@ -58,6 +58,10 @@ struct sl_store_writer {
 	int err;                          /* sticky: once a write failed, commit fails with it */
 	struct sl_writeq *q;              /* write-behind (sl_store_writer_behind), or NULL */
 	struct sl_writeq_file wf;
+	/* sl_store_writer_commit_behind(): the queue's thread committed (and closed) the file; the outcome */
+	bool behind;
+	int behind_rc;
+	char behind_digest[SL_SHA256_HEX];
 };
 
 
@@ -105,6 +109,21 @@ static void sweep_dir(struct sl_store *st, int dfd, const char *sub, time_t max_
 		sl_log_info(NULL, "removed %u stale file(s) from %s/%s", removed, st->root, sub);
 }
 
+/* The process umask, read without changing it (umask(2) would, for a moment, for every thread); 0777
+ * when unknown, which keeps the explicit chmod. */
+static mode_t umask_now(void)
+{
+	FILE *fp = fopen("/proc/self/status", "re");
+	unsigned mask = 0777;
+	char line[128];
+	while (fp != NULL && fgets(line, sizeof line, fp) != NULL)
+		if (sscanf(line, "Umask: %o", &mask) == 1)
+			break;
+	if (fp != NULL)
+		fclose(fp);
+	return (mode_t)mask;
+}
+
 struct sl_store *sl_store_open(const char *state_dir, char **cause)
 {
 	static const struct {
@@ -134,6 +153,7 @@ struct sl_store *sl_store_open(const char *state_dir, char **cause)
 	/* An O_TMPFILE inode can only be given a name through /proc/self/fd (AT_EMPTY_PATH needs
 	 * CAP_DAC_READ_SEARCH), so without /proc the named temp is the only option. */
 	st->tmpfile = access("/proc/self/fd", X_OK) == 0;
+	st->tmpfile_final = (umask_now() & STORE_OBJECT_MODE) == 0;
 	int *fds[] = { &st->objects_fd, &st->tmp_fd, &st->partial_fd };
 	int rc = sl_fs_mkdirs(st->root, STORE_DIR_MODE);
 	if (rc == 0) {
@@ -194,8 +214,11 @@ static int open_temp(struct sl_store_writer *w)
 {
 	struct sl_store *st = w->st;
 	if (!(w->flags & SL_STORE_NAMED_TEMP) && st->tmpfile) {
-		int fd = w->q != NULL ? sl_writeq_tmpfile(w->q, st->tmp_fd)
-				      : openat(st->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		/* Unnamed, so nobody else can open it: it is born with the object's final mode (when the umask
+		 * lets it), and the commit needs no chmod. */
+		mode_t mode = st->tmpfile_final ? STORE_OBJECT_MODE : 0600;
+		int fd = w->q != NULL ? sl_writeq_tmpfile(w->q, st->tmp_fd, mode)
+				      : openat(st->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 		if (fd >= 0) {
 			w->fd = fd;
 			w->kind = WRITER_TMPFILE;
@@ -332,12 +355,9 @@ static int hash_consume(void *arg, const void *data, size_t len)
 	return sl_hasher_update(arg, data, len);
 }
 
-/* Unlink what the writer owns (unless a partial is kept), close and free. */
-static void writer_destroy(struct sl_store_writer *w, bool keep_partial)
+/* Unlink the temp or partial the writer owns (unless a partial is kept) and close it. */
+static void writer_close_files(struct sl_store_writer *w, bool keep_partial)
 {
-	/* A partial is kept only if every byte the hasher saw reached the file. */
-	if (writer_drain(w) != 0)
-		keep_partial = false;
 	if (w->fd >= 0) {
 		if (w->kind == WRITER_PARTIAL && keep_partial) {
 			/* Drop bytes of a failed write that the hasher never saw, so the prefix matches. A
@@ -351,7 +371,17 @@ static void writer_destroy(struct sl_store_writer *w, bool keep_partial)
 		}
 		/* Closing after unlinking keeps the flock until the name is gone. */
 		close(w->fd);
+		w->fd = -1;
 	}
+}
+
+/* Unlink what the writer owns (unless a partial is kept), close and free. */
+static void writer_destroy(struct sl_store_writer *w, bool keep_partial)
+{
+	/* A partial is kept only if every byte the hasher saw reached the file. */
+	if (writer_drain(w) != 0)
+		keep_partial = false;
+	writer_close_files(w, keep_partial);   /* after a commit behind: already done */
 	sl_hasher_free(w->h);
 	free(w);
 }
@@ -501,6 +531,19 @@ static int link_to(struct sl_store_writer *w, int dirfd, const char *name)
 {
 	int rc;
 	if (w->kind == WRITER_TMPFILE) {
+		int *how = &w->st->link_empty;
+		if (__atomic_load_n(how, __ATOMIC_RELAXED) >= 0) {
+			rc = linkat(w->fd, "", dirfd, name, AT_EMPTY_PATH);
+			if (rc == 0 || (errno != ENOENT && errno != EPERM && errno != EINVAL)) {
+				if (rc == 0)
+					__atomic_store_n(how, 1, __ATOMIC_RELAXED);
+				return rc == 0 ? 0 : -errno;
+			}
+			/* ENOENT (no CAP_DAC_READ_SEARCH), EPERM, EINVAL: not here; /proc from now on. An
+			 * ENOENT can also mean dirfd was removed, which the /proc attempt reports as well. */
+			if (__atomic_load_n(how, __ATOMIC_RELAXED) == 0)
+				__atomic_store_n(how, -1, __ATOMIC_RELAXED);
+		}
 		char proc[64];
 		snprintf(proc, sizeof proc, "/proc/self/fd/%d", w->fd);
 		rc = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
@@ -582,7 +625,7 @@ static int publish_deferred(struct sl_store_writer *w, const char *hex)
 	int fan_fd = fan_cached(w->st, hex);
 	if (fan_fd < 0)
 		return fan_fd;
-	if (fchmod(w->fd, STORE_OBJECT_MODE) != 0)
+	if (!(w->kind == WRITER_TMPFILE && w->st->tmpfile_final) && fchmod(w->fd, STORE_OBJECT_MODE) != 0)
 		return -errno;
 	int rc = link_to(w, fan_fd, hex);
 	return rc == -EEXIST ? link_exists(w, fan_fd, fan, hex) : rc;
@@ -603,7 +646,7 @@ static int publish(struct sl_store_writer *w, const char *hex)
 		return 0;
 	if (fdatasync(w->fd) != 0)
 		return -errno;
-	if (fchmod(w->fd, STORE_OBJECT_MODE) != 0)
+	if (!(w->kind == WRITER_TMPFILE && st->tmpfile_final) && fchmod(w->fd, STORE_OBJECT_MODE) != 0)
 		return -errno;
 	bool new_fan = mkdirat(st->objects_fd, fan, STORE_DIR_MODE) == 0;
 	if (!new_fan && errno != EEXIST)
@@ -622,14 +665,9 @@ static int publish(struct sl_store_writer *w, const char *hex)
 	return rc;
 }
 
-int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_HEX])
+/* Every byte is written (rc: the first failure, or 0): check size and digest, name the object. */
+static int commit_checked(struct sl_store_writer *w, int rc, char got[SL_SHA256_HEX])
 {
-	char got[SL_SHA256_HEX];
-	if (digest_out != NULL)
-		digest_out[0] = '\0';
-	if (w == NULL)
-		return -EINVAL;
-	int rc = writer_drain(w);
 	if (rc == 0 && w->expect_size >= 0 && w->size != (uint64_t)w->expect_size)
 		rc = -SL_E_SIZE;
 	if (rc == 0)
@@ -638,6 +676,42 @@ int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_
 		rc = -SL_E_DIGEST;
 	if (rc == 0)
 		rc = publish(w, got);
+	return rc;
+}
+
+/* On the queue's thread, after the last write (sl_store_writer_commit_behind). The producer reads the
+ * outcome only once the queue says the file is finished. */
+static void commit_finish(void *arg, int err)
+{
+	struct sl_store_writer *w = arg;
+	w->behind_rc = commit_checked(w, err != 0 ? err : w->err, w->behind_digest);
+	/* Success or not, the temp (or partial) goes: a wrong partial must not be resumed again. */
+	writer_close_files(w, false);
+}
+
+void sl_store_writer_commit_behind(struct sl_store_writer *w)
+{
+	if (w == NULL || w->q == NULL || w->behind)
+		return;
+	w->behind = true;
+	sl_writeq_file_finish(w->q, &w->wf, commit_finish, w);
+}
+
+int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_HEX])
+{
+	char got[SL_SHA256_HEX];
+	if (digest_out != NULL)
+		digest_out[0] = '\0';
+	if (w == NULL)
+		return -EINVAL;
+	int rc;
+	if (w->behind) {
+		writer_drain(w);   /* waits for commit_finish(), whose outcome covers a failed write */
+		rc = w->behind_rc;
+		memcpy(got, w->behind_digest, SL_SHA256_HEX);
+	} else {
+		rc = commit_checked(w, writer_drain(w), got);
+	}
 	if (rc == 0 && digest_out != NULL)
 		memcpy(digest_out, got, SL_SHA256_HEX);
 	/* Success or not, the temp (or partial) goes: a wrong partial must not be resumed again. */

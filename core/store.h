@@ -85,6 +85,12 @@ int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t le
 /* Check size and digest, fsync, rename into place; the writer is freed in every case. On success the
  * digest is copied to digest_out (may be NULL). -SL_E_DIGEST / -SL_E_SIZE leave nothing behind. */
 int sl_store_writer_commit(struct sl_store_writer *w, char digest_out[SL_SHA256_HEX]);
+/* Write-behind writers: every byte is in; run the commit's checks and its naming of the object (and the
+ * closing of the temp) on the queue's thread after the last write, while the caller goes on.
+ * sl_store_writer_busy() is true until that is done; sl_store_writer_commit() then returns its outcome
+ * (and must still be called, or abort, which keeps an object the commit already named). Nothing may be
+ * written after this. A writer without a queue: no-op (its commit does the work). */
+void sl_store_writer_commit_behind(struct sl_store_writer *w);
 /* Discard (keeping a resumable partial when keep_partial and the writer was resumable). NULL: no-op. */
 void sl_store_writer_abort(struct sl_store_writer *w, bool keep_partial);
 
@@ -97,6 +103,11 @@ bool sl_store_has(struct sl_store *st, const char *sha256);
  * check is cheap and catches objects torn by a power loss before sl_store_sync() (see above); a later
  * commit of the same object repairs them. */
 bool sl_store_has_size(struct sl_store *st, const char *sha256, uint64_t size);
+/* For a syncer deciding whether to download: sl_store_has_size(), except that an object whose fan-out
+ * directory was missing at this handle's first call is reported absent without a lookup (one written
+ * since, by this process or another, is then fetched again, and its commit dedupes). Never for a verdict
+ * (the verifier asks sl_store_has_size()). Call it from one thread per handle. */
+bool sl_store_may_skip(struct sl_store *st, const char *sha256, uint64_t size);
 /* Path of an object into buf. -SL_E_BADNAME for an invalid digest, -SL_E_TOOBIG if buf is short. */
 int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap);
 /* Open an object read-only; *fd_out owned by the caller. -SL_E_NOTFOUND when absent. */

@@ -40,6 +40,35 @@ bool sl_store_has_size(struct sl_store *st, const char *sha256, uint64_t size)
 	return stat_object(st, sha256, &sb) && (uint64_t)sb.st_size == size;
 }
 
+/* Which fan-out directories are missing now: 256 lookups, once per handle (the first caller's thread). */
+static void scan_fans(struct sl_store *st)
+{
+	for (int i = 0; i < 256; i++) {
+		char fan[3] = { "0123456789abcdef"[i >> 4], "0123456789abcdef"[i & 15], '\0' };
+		struct stat sb;
+		st->fan_absent[i] = fstatat(st->objects_fd, fan, &sb, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
+	}
+	__atomic_store_n(&st->fans_scanned, true, __ATOMIC_RELEASE);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c - 'a' + 10;   /* a validated lowercase digest */
+}
+
+bool sl_store_may_skip(struct sl_store *st, const char *sha256, uint64_t size)
+{
+	if (st == NULL || !sl_digest_valid_sha256(sha256))
+		return false;
+	if (!__atomic_load_n(&st->fans_scanned, __ATOMIC_ACQUIRE))
+		scan_fans(st);
+	/* A first sync into an empty store asks this 60,000 times: each miss is otherwise a lookup in a
+	 * growing directory that the kernel has no negative entry for. */
+	if (st->fan_absent[hexval(sha256[0]) << 4 | hexval(sha256[1])])
+		return false;
+	return sl_store_has_size(st, sha256, size);
+}
+
 int sl_store_object_path(const struct sl_store *st, const char *sha256, char *buf, size_t cap)
 {
 	if (buf != NULL && cap > 0)

@@ -31,8 +31,10 @@ struct sl_writeq {
 	struct sl_writeq_buf *free_list;
 	struct sl_writeq_buf *head, *tail;   /* queued, oldest first */
 	unsigned inflight;                   /* buffers queued or being written */
+	unsigned running;                    /* threads not waiting for work */
 	bool stop;
 	int spare_dir;                       /* directory of the spare temp files, -1 until asked (borrowed) */
+	unsigned spare_mode;                 /* and their mode */
 	bool spare_failed;                   /* O_TMPFILE refused there: stop trying */
 	bool spare_busy;                     /* a thread is opening one */
 	unsigned nspares;
@@ -51,8 +53,9 @@ static bool want_spare(const struct sl_writeq *q)
 static void make_spare(struct sl_writeq *q)
 {
 	int dir = q->spare_dir;
+	mode_t mode = q->spare_mode;
 	pthread_mutex_unlock(&q->mu);
-	int fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	int fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 	pthread_mutex_lock(&q->mu);
 	if (fd < 0)
 		q->spare_failed = true;   /* the producer's own open reports the reason */
@@ -60,6 +63,17 @@ static void make_spare(struct sl_writeq *q)
 		q->spares[q->nspares++] = fd;
 	else
 		close(fd);
+}
+
+/* Call wf's finish with the lock dropped, then mark it finished. Called with the lock held. */
+static void run_finish(struct sl_writeq *q, struct sl_writeq_file *wf)
+{
+	int err = wf->err;
+	pthread_mutex_unlock(&q->mu);
+	wf->finish(wf->finish_arg, err);
+	pthread_mutex_lock(&q->mu);
+	/* Also read without the lock (sl_writeq_file_busy): released after everything finish wrote. */
+	__atomic_store_n(&wf->finished, true, __ATOMIC_RELEASE);
 }
 
 /* The oldest queued buffer of a file no other thread is working on (a file's buffers are consumed in
@@ -81,10 +95,21 @@ static struct sl_writeq_buf *pick(struct sl_writeq *q)
 	return NULL;
 }
 
+/* A producer queued work. A thread that is not waiting looks at the queue again (under the lock) before it
+ * waits, so another is woken only when none runs or the queue outgrows the running ones: a fetch of
+ * thousands of small files otherwise pays a futex wake-up and two context switches per file. Called with
+ * the lock held. */
+static void wake(struct sl_writeq *q)
+{
+	if (q->running == 0 || q->inflight > 2 * q->running)
+		pthread_cond_signal(&q->work);
+}
+
 static void *writer_main(void *arg)
 {
 	struct sl_writeq *q = arg;
 	pthread_mutex_lock(&q->mu);
+	q->running++;
 	for (;;) {
 		/* Spares come first, made by one thread at a time: the producer opens one per download and
 		 * would otherwise allocate the inode itself. */
@@ -98,7 +123,9 @@ static void *writer_main(void *arg)
 		if (b == NULL) {
 			if (q->stop && q->head == NULL)
 				break;
+			q->running--;
 			pthread_cond_wait(&q->work, &q->mu);
+			q->running++;
 			continue;
 		}
 		struct sl_writeq_file *wf = b->wf;
@@ -108,18 +135,21 @@ static void *writer_main(void *arg)
 		if (rc == 0)
 			rc = sl_fs_pwrite_all(wf->fd, b->data, b->len, b->off);
 		/* The file is complete: start its write-back now (asynchronous), so that a later sync of the
-		 * store finds little left to write. */
-		if (rc == 0 && b->last && wf->writeback)
+		 * store finds little left to write. Not for a small one: thousands of those are written back
+		 * cheaper together by the store's one syncfs than one I/O (and, in a VM, one exit) each. */
+		if (rc == 0 && b->last && wf->writeback && b->off + b->len > SL_WRITEQ_DIRECT_MAX)
 			(void)sync_file_range(wf->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		pthread_mutex_lock(&q->mu);
 		if (rc != 0 && wf->err == 0)
 			wf->err = rc;
-		wf->active = false;
 		wf->pending--;
 		q->inflight--;
 		b->wf = NULL;
 		b->next = q->free_list;
 		q->free_list = b;
+		if (wf->pending == 0 && wf->fill == NULL && wf->finishing && !wf->finished)
+			run_finish(q, wf);   /* still active: nobody else touches the file meanwhile */
+		wf->active = false;
 		pthread_cond_broadcast(&q->done);
 		if (q->head != NULL)
 			pthread_cond_signal(&q->work);   /* a buffer of this file may have been waiting for us */
@@ -195,21 +225,25 @@ void sl_writeq_free(struct sl_writeq *q)
 	destroy(q);
 }
 
-int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd)
+int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd, unsigned mode)
 {
 	pthread_mutex_lock(&q->mu);
 	if (q->spare_dir < 0) {
 		q->spare_dir = dirfd;
+		q->spare_mode = mode;
 		pthread_cond_signal(&q->work);
 	}
 	int fd = -1;
-	if (dirfd == q->spare_dir && q->nspares > 0) {
+	if (dirfd == q->spare_dir && mode == q->spare_mode && q->nspares > 0) {
 		fd = q->spares[--q->nspares];
-		pthread_cond_signal(&q->work);   /* make another */
+		/* Make another. Above half full, whichever thread wakes next for a buffer refills first: one
+		 * wake-up per download instead of two. */
+		if (q->nspares < SL_WRITEQ_SPARES / 2)
+			wake(q);
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (fd < 0)
-		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, (mode_t)mode);
 	return fd >= 0 ? fd : -errno;
 }
 
@@ -232,7 +266,7 @@ static void submit_locked(struct sl_writeq *q, struct sl_writeq_file *wf)
 	q->tail = b;
 	wf->pending++;
 	q->inflight++;
-	pthread_cond_signal(&q->work);
+	wake(q);
 }
 
 /* No buffer is free and none will come back (every one is some file's partial fill): write these bytes on
@@ -340,7 +374,7 @@ int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf)
 {
 	sl_writeq_file_flush(q, wf);
 	pthread_mutex_lock(&q->mu);
-	while (wf->pending > 0)
+	while (wf->pending > 0 || (wf->finishing && !wf->finished))
 		pthread_cond_wait(&q->done, &q->mu);
 	int err = wf->err;
 	pthread_mutex_unlock(&q->mu);
@@ -349,8 +383,42 @@ int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf)
 
 bool sl_writeq_file_busy(struct sl_writeq *q, const struct sl_writeq_file *wf)
 {
+	/* Finishing (set by this producer): nothing is left but the finish, whose end is one flag. A fetch loop
+	 * asks this of every settling download on each turn; taking the lock for it contends with the
+	 * threads. */
+	if (wf->finishing)
+		return !__atomic_load_n(&wf->finished, __ATOMIC_ACQUIRE);
 	pthread_mutex_lock(&q->mu);
-	bool busy = wf->pending > 0 || wf->fill != NULL;
+	bool busy = wf->pending > 0 || wf->fill != NULL || (wf->finishing && !wf->finished);
 	pthread_mutex_unlock(&q->mu);
 	return busy;
+}
+
+void sl_writeq_file_finish(struct sl_writeq *q, struct sl_writeq_file *wf, void (*finish)(void *arg, int err),
+			   void *arg)
+{
+	pthread_mutex_lock(&q->mu);
+	if (wf->finishing) {
+		pthread_mutex_unlock(&q->mu);
+		return;
+	}
+	wf->finish = finish;
+	wf->finish_arg = arg;
+	wf->finishing = true;
+	if (wf->fill != NULL && wf->fill->len > 0) {
+		wf->fill->last = true;
+		submit_locked(q, wf);   /* the thread that writes it finishes the file */
+	} else {
+		if (wf->fill != NULL) {
+			wf->fill->wf = NULL;
+			wf->fill->next = q->free_list;
+			q->free_list = wf->fill;
+			wf->fill = NULL;
+		}
+		/* Nothing gathered: the thread on the last queued buffer finishes, or we do now. */
+		if (wf->pending == 0 && !wf->active)
+			run_finish(q, wf);
+		pthread_cond_broadcast(&q->done);   /* a buffer may have come free */
+	}
+	pthread_mutex_unlock(&q->mu);
 }

@@ -34,6 +34,9 @@ struct sl_writeq_file {
 	bool writeback;               /* set after init: start write-back once flushed (sync_file_range) */
 	unsigned pending;             /* buffers queued or being written (under the queue's lock) */
 	int err;                      /* first failed write, -errno (under the queue's lock) */
+	void (*finish)(void *arg, int err);   /* sl_writeq_file_finish(): run once after the last write */
+	void *finish_arg;
+	bool finishing, finished;     /* finish asked for / has returned (under the queue's lock) */
 };
 
 /* Start the background thread. NULL + *cause when it cannot be started (the caller then writes itself). */
@@ -41,12 +44,12 @@ struct sl_writeq *sl_writeq_new(char **cause);
 /* Wait for every queued write, stop the thread, free. NULL: no-op. Files must have been drained. */
 void sl_writeq_free(struct sl_writeq *q);
 
-/* An unnamed temp file (O_TMPFILE | O_RDWR, mode 0600) in dirfd for the caller to own: one the thread opened
- * ahead when there is one, so that inode allocation (costly on ext4 after many deletions) leaves the
- * producer's thread too. A queue keeps spares for the first dirfd it is asked for, which must stay open
- * while the queue lives; other directories are served by a plain open. fd or -errno (EOPNOTSUPP, EISDIR,
- * EINVAL: no O_TMPFILE there). */
-int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd);
+/* An unnamed temp file (O_TMPFILE | O_RDWR, with `mode`) in dirfd for the caller to own: one the thread
+ * opened ahead when there is one, so that inode allocation (costly on ext4 after many deletions) leaves the
+ * producer's thread too. A queue keeps spares for the first dirfd and mode it is asked for; that directory
+ * must stay open while the queue lives; other directories or modes are served by a plain open. fd or -errno
+ * (EOPNOTSUPP, EISDIR, EINVAL: no O_TMPFILE there). */
+int sl_writeq_tmpfile(struct sl_writeq *q, int dirfd, unsigned mode);
 
 /* Bytes appended to wf go to fd at offset off, off + len, ... consume (may be NULL) is given every byte in
  * append order, on a queue thread, just before it is written (the store writer hashes there, off the
@@ -62,7 +65,15 @@ int sl_writeq_append(struct sl_writeq *q, struct sl_writeq_file *wf, const void 
 void sl_writeq_file_flush(struct sl_writeq *q, struct sl_writeq_file *wf);
 /* True while some of wf's bytes are still queued or being written (drain would wait). */
 bool sl_writeq_file_busy(struct sl_writeq *q, const struct sl_writeq_file *wf);
-/* Queue what wf has gathered and wait until every byte of wf is written. 0 or the first failed write. */
+/* Queue what wf has gathered and wait until every byte of wf is written, and its finish (if asked for)
+ * has returned. 0 or the first failed write. */
 int sl_writeq_file_drain(struct sl_writeq *q, struct sl_writeq_file *wf);
+/* Every byte is in: queue what wf has gathered, and once its last byte is written call finish(arg, err) (err:
+ * the file's first failed write, or 0), on the queue thread that wrote it, or right here when nothing is
+ * left to write. The producer goes on meanwhile: sl_writeq_file_busy() stays true until finish has
+ * returned. What a store commit costs (the digest check, naming the file, closing it) thereby leaves the
+ * producer's thread. Nothing may be appended afterwards; at most once per file. */
+void sl_writeq_file_finish(struct sl_writeq *q, struct sl_writeq_file *wf, void (*finish)(void *arg, int err),
+			   void *arg);
 
 #endif

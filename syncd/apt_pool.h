@@ -1,7 +1,9 @@
 /* apt_pool: the list of pool files an APT snapshot needs, kept in an unlinked temporary file instead of
  * memory, so that a run's memory does not grow with the index (Debian main lists 63,000 files; held in
- * memory they cost ~330 bytes each). Items are appended while the indices are filtered and read back in
- * order, as many times as needed (the downloads, then the catalogue).
+ * memory they cost ~330 bytes each; the list keeps 8 bytes an item in memory). Items are appended while the
+ * indices are filtered and read back in digest order (by the first 24 bits of their SHA-256), as many times
+ * as needed: the catalogue's tables are keyed by digest, and filling them in key order keeps their B-tree
+ * pages hot in a small page cache.
  *
  * Ownership: sl_apt_pool_new() -> sl_apt_pool_free(). A read item's strings live in the item struct.
  * Failure: -errno or -SL_E_TOOBIG (a field over its cap); NULL + *cause from new. Nothing is logged. */
@@ -30,7 +32,7 @@ void sl_apt_pool_free(struct sl_apt_pool *p);
 int sl_apt_pool_add(struct sl_apt_pool *p, const char *path, const char *sha256, uint64_t size, const char *meta);
 size_t sl_apt_pool_count(const struct sl_apt_pool *p);
 uint64_t sl_apt_pool_bytes(const struct sl_apt_pool *p);
-/* Read from the first item (again). Appending ends with the first rewind (-EINVAL after). */
+/* Read from the first item (again), in digest order. Appending ends with the first rewind (-EINVAL after). */
 int sl_apt_pool_rewind(struct sl_apt_pool *p);
 /* The next item: 1, 0 at the end, or a negative code. */
 int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it);

@@ -190,8 +190,7 @@ void sl_fx_xfer_free(struct xfer *x)
 {
 	if (x == NULL)
 		return;
-	if (x->easy)
-		curl_easy_cleanup(x->easy);
+	sl_fx_easy_put(x->f, x->easy);
 	curl_slist_free_all(x->hdrs);
 	sl_store_writer_abort(x->w, false);
 	free(x->mem);
@@ -248,11 +247,68 @@ static int add_header(struct curl_slist **l, const char *name, const char *value
 }
 
 
+/* ---- easy handles: one per connection slot, kept across transfers ---- */
+
+/* A new handle with what every transfer of this engine shares: set once, not ~30 options per request. */
+static CURL *easy_new(struct sl_fetch *f)
+{
+	const struct sl_fetch_opts *o = &f->opts;
+	CURL *e = curl_easy_init();
+	if (e == NULL)
+		return NULL;
+	CURLcode c = CURLE_OK;
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val); } while (0)
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, (long)SL_MAX_REDIRECTS);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (f->ca_file)
+		SET(CURLOPT_CAINFO, f->ca_file);
+	if (f->proxy)
+		SET(CURLOPT_PROXY, f->proxy);
+	SET(CURLOPT_USERAGENT, f->user_agent);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 30000));
+	SET(CURLOPT_LOW_SPEED_LIMIT, (long)(o->low_speed_bps ? o->low_speed_bps : 1024));
+	/* curl counts the low-speed window in whole seconds; round up so it is never shorter than asked. */
+	SET(CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_time_ms ? o->low_speed_time_ms : 30000) + 999) / 1000);
+	SET(CURLOPT_HEADERFUNCTION, sl_fx_on_header);
+	SET(CURLOPT_WRITEFUNCTION, sl_fx_on_body);
+	/* curl's 16 KiB default costs a recv, a callback and a store write per 16 KiB on fast links */
+	SET(CURLOPT_BUFFERSIZE, FETCH_RECV_BUFFER);
+	SET(CURLOPT_PREREQFUNCTION, sl_fx_on_prereq);
+#undef SET
+	if (c != CURLE_OK) {
+		curl_easy_cleanup(e);
+		return NULL;
+	}
+	return e;
+}
+
+void sl_fx_easy_put(struct sl_fetch *f, CURL *e)
+{
+	if (e == NULL)
+		return;
+	if (f->n_easy < f->opts.max_connections && f->easy_pool != NULL) {
+		/* Nothing of the finished transfer stays pointed to: its header list and buffers are freed next. */
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
+		curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
+		f->easy_pool[f->n_easy++] = e;
+		return;
+	}
+	curl_easy_cleanup(e);
+}
+
 static int xfer_setup(struct xfer *x)
 {
 	struct sl_fetch *f = x->f;
 	const struct sl_fetch_opts *o = &f->opts;
-	CURL *e = curl_easy_init();
+	CURL *e = f->n_easy > 0 ? f->easy_pool[--f->n_easy] : easy_new(f);
 	if (e == NULL)
 		return -ENOMEM;
 	x->easy = e;
@@ -281,47 +337,26 @@ static int xfer_setup(struct xfer *x)
 		x->hdrs = n;
 	}
 
+	/* A reused handle keeps every option: each one a request may change is set here, every time, to this
+	 * request's value or back to the default (no Range, GET, no extra headers). */
 	CURLcode c = CURLE_OK;
 #define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val); } while (0)
 	SET(CURLOPT_URL, x->req.url);
 	SET(CURLOPT_PRIVATE, x);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	/* Redirects never downgrade: https may only go to https; http may go to http or https. */
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, x->https ? "https" : "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 1L);
-	SET(CURLOPT_MAXREDIRS, (long)SL_MAX_REDIRECTS);
-	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (f->ca_file)
-		SET(CURLOPT_CAINFO, f->ca_file);
-	if (f->proxy)
-		SET(CURLOPT_PROXY, f->proxy);
-	SET(CURLOPT_USERAGENT, f->user_agent);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 30000));
 	int64_t timeout = x->req.timeout_ms ? x->req.timeout_ms : o->transfer_timeout_ms;
 	SET(CURLOPT_TIMEOUT_MS, (long)(timeout ? timeout : 3600000));
-	SET(CURLOPT_LOW_SPEED_LIMIT, (long)(o->low_speed_bps ? o->low_speed_bps : 1024));
-	/* curl counts the low-speed window in whole seconds; round up so it is never shorter than asked. */
-	SET(CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_time_ms ? o->low_speed_time_ms : 30000) + 999) / 1000);
-	SET(CURLOPT_HEADERFUNCTION, sl_fx_on_header);
 	SET(CURLOPT_HEADERDATA, x);
-	SET(CURLOPT_WRITEFUNCTION, sl_fx_on_body);
 	SET(CURLOPT_WRITEDATA, x);
-	/* curl's 16 KiB default costs a recv, a callback and a store write per 16 KiB on fast links */
-	SET(CURLOPT_BUFFERSIZE, FETCH_RECV_BUFFER);
-	SET(CURLOPT_PREREQFUNCTION, sl_fx_on_prereq);
 	SET(CURLOPT_PREREQDATA, x);
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
-	if (range[0])
-		SET(CURLOPT_RANGE, range);
+	SET(CURLOPT_RANGE, range[0] ? range : NULL);
 	if (x->req.flags & SL_FETCH_HEAD)
 		SET(CURLOPT_NOBODY, 1L);
-	if (x->hdrs)
-		SET(CURLOPT_HTTPHEADER, x->hdrs);
+	else
+		SET(CURLOPT_HTTPGET, 1L);   /* also undoes a previous transfer's NOBODY */
+	SET(CURLOPT_HTTPHEADER, x->hdrs);
 #undef SET
 	return c == CURLE_OK ? 0 : -SL_E_UNSUPPORTED;
 }
@@ -392,7 +427,8 @@ struct sl_fetch *sl_fetch_new(const struct sl_fetch_opts *opts, struct sl_catalo
 		f->st = st;
 		bucket_init(&f->bw, f->opts.bandwidth_bps);
 		f->multi = curl_multi_init();
-		fail = fail || f->multi == NULL;
+		f->easy_pool = calloc(f->opts.max_connections, sizeof *f->easy_pool);
+		fail = fail || f->multi == NULL || f->easy_pool == NULL;
 	}
 	if (!fail) {
 		curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)f->opts.max_connections);
@@ -445,6 +481,9 @@ void sl_fetch_free(struct sl_fetch *f)
 		f->hosts = h->next;
 		free(h);
 	}
+	for (unsigned i = 0; i < f->n_easy; i++)
+		curl_easy_cleanup(f->easy_pool[i]);
+	free(f->easy_pool);
 	if (f->multi)
 		curl_multi_cleanup(f->multi);
 	sl_writeq_free(f->wq);   /* after abort_all: every writer has drained */

@@ -139,7 +139,7 @@ static void xfer_again(struct sl_fetch *f, struct xfer *x, int64_t delay, const 
 		sl_store_writer_abort(x->w, !x->no_resume);
 		x->w = NULL;
 	}
-	curl_easy_cleanup(x->easy);
+	sl_fx_easy_put(f, x->easy);
 	x->easy = NULL;
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
@@ -219,11 +219,18 @@ void sl_fx_xfer_done(struct sl_fetch *f, struct xfer *x, CURLcode cc)
 		x->host->unsent--;
 	if (x->status == 0)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
-	/* A complete body whose last bytes are still being written: commit it later (sl_fx_settle()) rather than
-	 * wait here, so this thread goes on receiving; the connection is free for the next request now. */
-	sl_store_writer_flush(x->w);
-	if (cc == CURLE_OK && !x->abort_err && !x->restart && x->status >= 200 && x->status < 300 &&
-	    sl_store_writer_busy(x->w)) {
+	/* A complete body of the expected size: its last bytes are written, its digest checked and the object
+	 * named by the write-behind thread (sl_store_writer_commit_behind), and the outcome is collected later
+	 * (sl_fx_settle()) rather than waited for here, so this thread goes on receiving; the connection is free
+	 * for the next request now. Anything else is judged at once (complete_ok() explains a wrong size). */
+	bool ok = cc == CURLE_OK && !x->abort_err && !x->restart && x->status >= 200 && x->status < 300;
+	uint64_t total = x->offset + x->got;
+	if (ok && x->w != NULL && (x->req.expect_size < 0 || x->req.range != NULL ||
+				  total == (uint64_t)x->req.expect_size))
+		sl_store_writer_commit_behind(x->w);
+	else
+		sl_store_writer_flush(x->w);
+	if (ok && sl_store_writer_busy(x->w)) {
 		sl_fx_xlist_push(&f->settling, x);
 		return;
 	}

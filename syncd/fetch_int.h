@@ -78,6 +78,8 @@ struct sl_fetch {
 	struct xlist settling;      /* bodies complete, their write-behind not yet: committed once idle */
 	struct fetch_host *hosts;
 	struct bucket bw;           /* global cap */
+	CURL **easy_pool;           /* idle easy handles, at most opts.max_connections, options mostly set */
+	unsigned n_easy;
 	struct sl_writeq *wq;       /* write-behind for store bodies: started with the first one, freed when idle */
 	bool wq_failed;             /* could not start it: bodies are written on this thread */
 	uint64_t bytes, requests;
@@ -115,6 +117,8 @@ uint64_t sl_fx_rnd(struct sl_fetch *f);                        /* 64 bits of xor
  * catalogue); only ever lengthens a cool-down. */
 void sl_fx_host_cooldown(struct sl_fetch *f, struct fetch_host *h, int64_t seconds, const char *why);
 void sl_fx_xfer_free(struct xfer *x);
+/* A finished (removed from the multi handle) transfer's easy handle back to the pool; NULL: no-op. */
+void sl_fx_easy_put(struct sl_fetch *f, CURL *e);
 
 /* fetch_end.c: report x's outcome (logging a failure once) and free it. */
 void sl_fx_xfer_finish(struct sl_fetch *f, struct xfer *x, int err, const char *why);

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +286,47 @@ static void index_done(void *arg, const struct sl_fetch_result *res)
 	set_err(&ix->err, &ix->err_msg, res->err, res->message ? res->message : sl_strerror(res->err));
 }
 
+/* Resign without `packages =`, from a Packages.xz: the Release's Packages.gz of the same index, which
+ * sl_apt_select publishes as the .gz form instead of compressing the index again. Optional: on any failure
+ * (absent, or bytes that contradict the Release and are therefore never stored) the .gz is made here. */
+static void gz_done(void *arg, const struct sl_fetch_result *res)
+{
+	struct apt_index *ix = arg;
+	if (res->err == 0)
+		memcpy(ix->gz_sha256, res->sha256, SL_SHA256_HEX);
+}
+
+static int gz_add(struct apt_run *r, struct apt_index *ix)
+{
+	const char *p = ix->rel_path;
+	size_t n = strlen(p);
+	if (r->src->publish != SL_PUBLISH_RESIGN || r->src->packages.n > 0 || n < 3 || strcmp(p + n - 3, ".xz") != 0)
+		return 0;
+	char rel[SL_MAX_REL_PATH], url[APT_URL_CAP];
+	snprintf(rel, sizeof rel, "%.*s.gz", (int)(n - 3), p);
+	ix->gz_file = sl_apt_release_find(&ix->suite->rel, rel);
+	if (ix->gz_file == NULL || ix->gz_file->sha256[0] == '\0')
+		return 0;
+	if (sl_store_has_size(r->ctx->store, ix->gz_file->sha256, ix->gz_file->size)) {
+		memcpy(ix->gz_sha256, ix->gz_file->sha256, SL_SHA256_HEX);
+		return 0;
+	}
+	int rc = url_of(r, ix->suite->name, rel, url, sizeof url);
+	if (rc < 0)
+		return 0;
+	struct sl_fetch_req req = {
+		.url = url,
+		.flags = SL_FETCH_TO_STORE | SL_FETCH_OPTIONAL | SL_FETCH_QUIET,
+		.expect_sha256 = ix->gz_file->sha256,
+		.expect_size = (int64_t)ix->gz_file->size,
+		.max_size = SL_MAX_INDEX_COMPRESSED,
+		.bandwidth_bps = r->src->bandwidth_bps,
+		.done = gz_done,
+		.arg = ix,
+	};
+	return sl_fetch_add(r->ctx->fetch, &req);
+}
+
 /* ---- phase 4: pool files ---------------------------------------------------------------------------- */
 
 static void pool_done(void *arg, const struct sl_fetch_result *res);
@@ -336,7 +379,7 @@ static int pool_fill(struct apt_run *r)
 			return rc;
 		}
 		r->pool_queued++;
-		if (sl_store_has_size(r->ctx->store, it->sha256, it->size)) {
+		if (sl_store_may_skip(r->ctx->store, it->sha256, it->size)) {
 			r->pool_done++;
 			r->pool_bytes_done += it->size;
 			continue;
@@ -377,6 +420,24 @@ static int pool_fill(struct apt_run *r)
 	return 0;
 }
 
+/* The pool's write-back, started while the catalogue works: the syncfs that must pass before the snapshot
+ * is recorded as verified (sync.c) then finds little left to wait for. Its result is not relied on. */
+static void *early_flush(void *arg)
+{
+	(void)sl_store_sync(arg);
+	return NULL;
+}
+
+static bool early_flush_start(struct sl_store *st, pthread_t *t)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with this thread */
+	bool ok = pthread_create(t, NULL, early_flush, st) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok;
+}
+
 static int fetch_pool(struct apt_run *r, char **cause)
 {
 	int rc = sl_apt_pool_rewind(r->pool);
@@ -395,6 +456,8 @@ static int fetch_pool(struct apt_run *r, char **cause)
 	if (rc < 0)
 		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
 	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
+	pthread_t flusher;
+	bool flushing = early_flush_start(r->ctx->store, &flusher);
 	rc = sl_apt_pool_rewind(r->pool);
 	if (rc == 0)
 		rc = sl_catalog_begin_bulk(r->ctx->cat);
@@ -415,6 +478,8 @@ static int fetch_pool(struct apt_run *r, char **cause)
 		rc = sl_catalog_commit(r->ctx->cat);
 	else
 		sl_catalog_rollback(r->ctx->cat);
+	if (flushing)
+		pthread_join(flusher, NULL);
 	if (rc < 0)
 		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
 	return 0;
@@ -566,6 +631,11 @@ static int fetch_indices(struct apt_run *r, char **cause)
 		int rc = index_add(r, ix, ix->suite->rel.acquire_by_hash);
 		if (rc < 0)
 			return sl_cause(cause, rc, "index %s: %s", ix->rel_path, sl_strerror(rc));
+	}
+	for (size_t i = 0; i < r->nidx; i++) {
+		int rc = gz_add(r, &r->idx[i]);
+		if (rc < 0)
+			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
 	int rc = sl_fetch_run(ctx->fetch);
 	if (rc < 0)

@@ -1,5 +1,6 @@
-/* Tests for syncd/apt_pool: what goes into the spilled pool list comes back the same, in order, on every
- * rewind; appending after reading and oversized fields are refused; nothing is left in the directory. */
+/* Tests for syncd/apt_pool: what goes into the spilled pool list comes back the same, each item once, in
+ * digest order, on every rewind; appending after reading and oversized fields are refused; nothing is left
+ * in the directory. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,9 @@
 static void item(size_t i, char *path, size_t pcap, char sha[SL_SHA256_HEX], char *meta, size_t mcap)
 {
 	snprintf(path, pcap, "pool/main/p/pkg%zu/pkg%zu_1.%zu_amd64.deb", i % 977, i, i % 13);
+	uint32_t h = (uint32_t)i * 2654435761u;   /* digests in no particular order of i */
 	for (size_t k = 0; k < SL_SHA256_HEX - 1; k++)
-		sha[k] = "0123456789abcdef"[(i * 7 + k * 3) % 16];
+		sha[k] = "0123456789abcdef"[(h >> ((k % 8) * 4) ^ (uint32_t)k) & 15];
 	sha[SL_SHA256_HEX - 1] = '\0';
 	if (i % 5 == 0)
 		meta[0] = '\0';   /* empty metadata round-trips too */
@@ -63,18 +65,30 @@ static void test_round_trip(void **state)
 	assert_int_equal(sl_apt_pool_bytes(p), total);
 	struct sl_apt_pool_item *it = malloc(sizeof *it);
 	assert_non_null(it);
+	bool *seen = calloc(N, sizeof *seen);
+	assert_non_null(seen);
 	for (int pass = 0; pass < 2; pass++) {
 		assert_int_equal(sl_apt_pool_rewind(p), 0);
-		for (size_t i = 0; i < N; i++) {
+		memset(seen, 0, N * sizeof *seen);
+		char last[7] = "";
+		for (size_t n = 0; n < N; n++) {
 			assert_int_equal(sl_apt_pool_next(p, it), 1);
+			size_t i = (size_t)(it->size - 1) / 1000;   /* which item this is */
+			assert_true(i < N);
+			assert_false(seen[i]);
+			seen[i] = true;
 			item(i, path, sizeof path, sha, meta, sizeof meta);
 			assert_string_equal(it->path, path);
 			assert_string_equal(it->sha256, sha);
 			assert_string_equal(it->meta, meta);
 			assert_int_equal(it->size, i * 1000 + 1);
+			assert_true(strncmp(last, it->sha256, 6) <= 0);   /* digest order (24-bit prefix) */
+			memcpy(last, it->sha256, 6);
+			last[6] = '\0';
 		}
 		assert_int_equal(sl_apt_pool_next(p, it), 0);
 	}
+	free(seen);
 	assert_int_equal(sl_apt_pool_add(p, path, sha, 1, meta), -EINVAL);
 	free(it);
 	sl_apt_pool_free(p);

@@ -528,6 +528,76 @@ static void test_503_backoff_then_success(void **state)
 	assert_int_equal(requests, 6);
 }
 
+/* One connection slot, so each transfer reuses the previous one's easy handle: a resumed download (Range),
+ * a conditional request (If-None-Match) and a HEAD must leave nothing behind for the next transfer. */
+static void test_reused_handle(void **state)
+{
+	struct fx *x = *state;
+	start_py(x, "{\"/big\": {\"sequence\": [{\"truncate_after\": 100000}, {}]},"
+		    " \"/cond\": {\"etag\": \"\\\"v1\\\"\"}}");
+	struct sl_fetch_opts o = opts_default();
+	o.max_connections = 1;
+	o.max_per_host = 1;
+	engine(x, &o);
+	char sha[3][SL_SHA256_HEX], url[4][128];
+	make_file(x->up.root, "big", 300000, 31, sha[0]);
+	make_file(x->up.root, "fresh", 200000, 32, sha[1]);
+	make_file(x->up.root, "cond", 1000, 33, sha[2]);
+	snprintf(url[0], sizeof url[0], "http://127.0.0.1:%d/big", x->up.port);
+	snprintf(url[1], sizeof url[1], "http://127.0.0.1:%d/fresh", x->up.port);
+	snprintf(url[2], sizeof url[2], "http://127.0.0.1:%d/cond", x->up.port);
+	snprintf(url[3], sizeof url[3], "http://127.0.0.1:%d/fresh?again", x->up.port);
+	/* Resumed (second attempt with Range), then a fresh download on the same handle. */
+	add(x, &x->got[0], url[0], SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE, sha[0], 300000);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	add(x, &x->got[1], url[1], SL_FETCH_TO_STORE | SL_FETCH_RESUMABLE, sha[1], 200000);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	/* Conditional with a stored validator, then unconditional; a HEAD, then a GET. */
+	assert_int_equal(sl_catalog_http_put(x->cat, url[2], "\"v1\"", NULL), 0);
+	add(x, &x->got[2], url[2], SL_FETCH_CONDITIONAL, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	add(x, &x->got[3], url[2], 0, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	add(x, &x->got[4], url[3], SL_FETCH_HEAD, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	add(x, &x->got[5], url[3], 0, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	for (int i = 0; i < 6; i++)
+		if (x->got[i].err != 0)
+			fail_msg("request %d: %s", i, x->got[i].message);
+	assert_int_equal(x->got[0].attempts, 2);
+	assert_int_equal(x->got[1].size, 200000);
+	assert_true(sl_store_has_size(x->st, sha[1], 200000));
+	assert_true(x->got[2].not_modified);
+	assert_int_equal(x->got[3].status, 200);
+	assert_int_equal(x->got[3].body_len, 1000);
+	assert_int_equal(x->got[4].status, 200);
+	assert_int_equal(x->got[4].body_len, 0);   /* HEAD: no body */
+	assert_int_equal(x->got[5].status, 200);
+	assert_int_equal(x->got[5].body_len, 200000);
+
+	struct sl_upstream_request *rq = NULL;
+	size_t n = 0;
+	assert_int_equal(sl_upstream_py_requests(&x->up, "/big", &rq, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rq[1].range, "bytes=100000-");
+	free(rq);
+	assert_int_equal(sl_upstream_py_requests(&x->up, "/fresh", &rq, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rq[0].range, "");   /* not the resumed transfer's offset */
+	assert_int_equal(rq[0].status, 200);
+	assert_string_equal(rq[1].method, "HEAD");
+	assert_string_equal(rq[2].method, "GET");   /* not the HEAD before it */
+	assert_string_equal(rq[2].range, "");
+	free(rq);
+	assert_int_equal(sl_upstream_py_requests(&x->up, "/cond", &rq, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rq[0].if_none_match, "\"v1\"");
+	assert_string_equal(rq[1].if_none_match, "");   /* not the conditional request's header */
+	assert_int_equal(rq[1].status, 200);
+	free(rq);
+}
+
 static void test_conditional(void **state)
 {
 	struct fx *x = *state;
@@ -958,6 +1028,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cooldown_http_date_and_403, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_503_backoff_then_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conditional, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reused_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_and_redirects, setup, teardown),

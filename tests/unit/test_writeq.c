@@ -234,6 +234,13 @@ static void test_small_file_at_flush(void **state)
 	sl_test_tmpdir_free(dir);
 }
 
+static mode_t umask_of(void)
+{
+	mode_t m = umask(022);   /* called before any queue thread exists */
+	umask(m);
+	return m;
+}
+
 static void test_spare_tmpfiles(void **state)
 {
 	(void)state;
@@ -241,12 +248,13 @@ static void test_spare_tmpfiles(void **state)
 	assert_non_null(dir);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
+	mode_t um = umask_of();
 	struct sl_writeq *q = sl_writeq_new(NULL);
 	assert_non_null(q);
 	enum { N = 3 * SL_WRITEQ_SPARES };
 	int fds[N];
 	for (int i = 0; i < N; i++) {
-		fds[i] = sl_writeq_tmpfile(q, dfd);
+		fds[i] = sl_writeq_tmpfile(q, dfd, 0444);
 		if (fds[i] == -EOPNOTSUPP || fds[i] == -EISDIR || fds[i] == -EINVAL)
 			skip();   /* no O_TMPFILE on $TMPDIR's filesystem */
 		assert_true(fds[i] >= 0);
@@ -255,12 +263,13 @@ static void test_spare_tmpfiles(void **state)
 		assert_true(S_ISREG(sb.st_mode));
 		assert_int_equal(sb.st_nlink, 0);   /* unnamed */
 		assert_int_equal(sb.st_size, 0);
+		assert_int_equal(sb.st_mode & 0777, 0444 & ~um);   /* born with the asked mode... */
 		for (int j = 0; j < i; j++) {
 			struct stat other;
 			assert_int_equal(fstat(fds[j], &other), 0);
 			assert_true(other.st_ino != sb.st_ino);   /* never the same file twice */
 		}
-		assert_int_equal(write(fds[i], "x", 1), 1);
+		assert_int_equal(write(fds[i], "x", 1), 1);   /* ...and writable all the same */
 		usleep(i % 4 == 0 ? 2000 : 0);   /* let the thread refill now and then */
 	}
 	/* Another directory is served too (without spares). */
@@ -269,11 +278,18 @@ static void test_spare_tmpfiles(void **state)
 	assert_int_equal(mkdir(sub, 0700), 0);
 	int sfd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(sfd >= 0);
-	int other = sl_writeq_tmpfile(q, sfd);
+	int other = sl_writeq_tmpfile(q, sfd, 0600);
 	assert_true(other >= 0);
 	struct stat sb;
 	assert_int_equal(fstat(other, &sb), 0);
 	assert_int_equal(sb.st_nlink, 0);
+	assert_int_equal(sb.st_mode & 0777, 0600 & ~um);
+	close(other);
+	/* And another mode in the spares' directory: not one of the spares. */
+	other = sl_writeq_tmpfile(q, dfd, 0600);
+	assert_true(other >= 0);
+	assert_int_equal(fstat(other, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600 & ~um);
 	close(other);
 	close(sfd);
 	sl_writeq_free(q);   /* closes the spares it still holds: nothing stays in the directory */
