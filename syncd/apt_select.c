@@ -163,21 +163,7 @@ static bool upstream_form(const struct filter_state *f, int k)
 {
 	const char *p = f->ix->rel_path;
 	size_t n = strlen(p), e = strlen(index_ext[k]);
-	if (f->r->solver == NULL && k == 0 && f->ix->gz_sha256[0] != '\0')
-		return true;   /* the upstream's .gz sibling, fetched with the index (sync_apt.c) */
 	return f->r->solver == NULL && n > e && strcmp(p + n - e, index_ext[k]) == 0;
-}
-
-/* The store object and size of an upstream form (see upstream_form()). */
-static void upstream_form_object(const struct apt_index *ix, int k, const char **sha, uint64_t *size)
-{
-	if (k == 0 && ix->gz_sha256[0] != '\0') {
-		*sha = ix->gz_sha256;
-		*size = ix->gz_file->size;
-		return;
-	}
-	*sha = ix->sha256;
-	*size = ix->file->size;
 }
 
 /* Commit the filtered Packages and start making its .gz and .xz from it (see sl_apt_select_finish_compressed). */
@@ -212,11 +198,9 @@ int sl_apt_select_finish_compressed(struct apt_run *r, char **cause)
 		for (int k = 0; k < 2; k++) {
 			if (ix->reuse[k] && rc == 0) {
 				char path[SL_MAX_PATH];
-				const char *usha;
-				uint64_t usize;
-				upstream_form_object(ix, k, &usha, &usize);
 				index_path(ix, index_ext[k], path, sizeof path);
-				int jr = sl_sync_add_entry(r->ctx, path, usha, usize, "index", index_media[k], NULL, NULL);
+				int jr = sl_sync_add_entry(r->ctx, path, ix->sha256, ix->file->size, "index", index_media[k],
+							   NULL, NULL);
 				if (jr < 0)
 					rc = sl_cause(cause, jr, "cannot record %s: %s", path, sl_strerror(jr));
 			}

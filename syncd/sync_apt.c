@@ -286,47 +286,6 @@ static void index_done(void *arg, const struct sl_fetch_result *res)
 	set_err(&ix->err, &ix->err_msg, res->err, res->message ? res->message : sl_strerror(res->err));
 }
 
-/* Resign without `packages =`, from a Packages.xz: the Release's Packages.gz of the same index, which
- * sl_apt_select publishes as the .gz form instead of compressing the index again. Optional: on any failure
- * (absent, or bytes that contradict the Release and are therefore never stored) the .gz is made here. */
-static void gz_done(void *arg, const struct sl_fetch_result *res)
-{
-	struct apt_index *ix = arg;
-	if (res->err == 0)
-		memcpy(ix->gz_sha256, res->sha256, SL_SHA256_HEX);
-}
-
-static int gz_add(struct apt_run *r, struct apt_index *ix)
-{
-	const char *p = ix->rel_path;
-	size_t n = strlen(p);
-	if (r->src->publish != SL_PUBLISH_RESIGN || r->src->packages.n > 0 || n < 3 || strcmp(p + n - 3, ".xz") != 0)
-		return 0;
-	char rel[SL_MAX_REL_PATH], url[APT_URL_CAP];
-	snprintf(rel, sizeof rel, "%.*s.gz", (int)(n - 3), p);
-	ix->gz_file = sl_apt_release_find(&ix->suite->rel, rel);
-	if (ix->gz_file == NULL || ix->gz_file->sha256[0] == '\0')
-		return 0;
-	if (sl_store_has_size(r->ctx->store, ix->gz_file->sha256, ix->gz_file->size)) {
-		memcpy(ix->gz_sha256, ix->gz_file->sha256, SL_SHA256_HEX);
-		return 0;
-	}
-	int rc = url_of(r, ix->suite->name, rel, url, sizeof url);
-	if (rc < 0)
-		return 0;
-	struct sl_fetch_req req = {
-		.url = url,
-		.flags = SL_FETCH_TO_STORE | SL_FETCH_OPTIONAL | SL_FETCH_QUIET,
-		.expect_sha256 = ix->gz_file->sha256,
-		.expect_size = (int64_t)ix->gz_file->size,
-		.max_size = SL_MAX_INDEX_COMPRESSED,
-		.bandwidth_bps = r->src->bandwidth_bps,
-		.done = gz_done,
-		.arg = ix,
-	};
-	return sl_fetch_add(r->ctx->fetch, &req);
-}
-
 /* ---- phase 4: pool files ---------------------------------------------------------------------------- */
 
 static void pool_done(void *arg, const struct sl_fetch_result *res);
@@ -631,11 +590,6 @@ static int fetch_indices(struct apt_run *r, char **cause)
 		int rc = index_add(r, ix, ix->suite->rel.acquire_by_hash);
 		if (rc < 0)
 			return sl_cause(cause, rc, "index %s: %s", ix->rel_path, sl_strerror(rc));
-	}
-	for (size_t i = 0; i < r->nidx; i++) {
-		int rc = gz_add(r, &r->idx[i]);
-		if (rc < 0)
-			return sl_cause(cause, rc, "index %s: %s", r->idx[i].rel_path, sl_strerror(rc));
 	}
 	int rc = sl_fetch_run(ctx->fetch);
 	if (rc < 0)

@@ -52,11 +52,7 @@ struct apt_index {
 	char *err_msg;
 	char sha256[SL_SHA256_HEX];
 	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
-	bool reuse[2];                    /* that form is an upstream index itself (apt_select.c) */
-	/* Resign without `packages =` from a Packages.xz: the upstream's Packages.gz too, checked against the
-	 * signed Release like the index, is the .gz form (no 70 MB to compress). "" when absent or refused. */
-	const struct sl_apt_release_file *gz_file;
-	char gz_sha256[SL_SHA256_HEX];
+	bool reuse[2];                    /* that form is the upstream index itself (apt_select.c) */
 };
 
 struct apt_run {
