@@ -99,7 +99,11 @@ BASE=http://127.0.0.1:$PORT
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 [ "$(code "$BASE/apt/deb/dists/bookworm/InRelease")" = 200 ] || fail "InRelease"
-curl -s "$BASE/apt/deb/dists/bookworm/InRelease" | grep -q '^Suite: bookworm$' || fail "InRelease body"
+# Bodies are read whole before grep: `curl | grep -q` under pipefail fails when grep exits on its match
+# before curl's last write (SIGPIPE, curl exits 23), a flake once the body spans several writes.
+body() { curl -s "$1" >"$TMP/body" || true; }
+body "$BASE/apt/deb/dists/bookworm/InRelease"
+grep -q '^Suite: bookworm$' "$TMP/body" || fail "InRelease body"
 curl -s "$BASE/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb" | cmp -s - "$GEN/pool/main/h/hello/hello_1.0_amd64.deb" ||
 	fail "deb bytes differ"
 hdrs=$(curl -s -D - -o /dev/null "$BASE/apt/deb/pool/main/h/hello/hello_1.0_amd64.deb")
@@ -116,9 +120,11 @@ echo "$hdrs" | grep -qi '^cache-control: public, max-age=31536000, immutable' ||
 [ "$(code -I "$BASE/apt/deb/dists/bookworm/InRelease")" = 200 ] || fail "HEAD"
 h=$(code "$BASE/healthz")
 [ "$h" = 200 ] || [ "$h" = 503 ] || fail "healthz answered $h"
-curl -s "$BASE/" | grep -q "deb \[signed-by=/etc/apt/keyrings/sluice.asc\] $BASE/apt/deb bookworm main" ||
+body "$BASE/"
+grep -q "deb \[signed-by=/etc/apt/keyrings/sluice.asc\] $BASE/apt/deb bookworm main" "$TMP/body" ||
 	fail "status page snippet"
-curl -s "$BASE/metrics" | grep -q '^sluice_http_requests_total{route="apt",code="200"} [1-9]' || fail "metrics"
+body "$BASE/metrics"
+grep -q '^sluice_http_requests_total{route="apt",code="200"} [1-9]' "$TMP/body" || fail "metrics"
 
 # --- SIGHUP reopens the access log ---------------------------------------------------------------------
 grep -q '"GET /apt/deb/dists/bookworm/InRelease HTTP/1.1" 200 ' "$TMP/log/access.log" || fail "access log line"

@@ -36,7 +36,7 @@ r = json.load(open(sys.argv[1]))
 assert len(r) == 1 and r[0]["snapshot"] == int(sys.argv[2]) and r[0]["passed"] and r[0]["checks"] > 3, r
 PY
 S sources | grep -q "chain .* snapshot $snap re-verified" || sl_fail "sources does not show the re-check: $(S sources)"
-curl -sf "$base/metrics" | grep -q '^sluice_chain_verify_ok{source="fix"} 1' || sl_fail "metrics: no chain gauge = 1"
+grep -q '^sluice_chain_verify_ok{source="fix"} 1' <(curl -sf "$base/metrics") || sl_fail "metrics: no chain gauge = 1"
 
 # ---- a keyring without the signing key: the signature check fails, named
 apt_fixture_key other
@@ -46,8 +46,8 @@ rc=0; S verify --chain "$snap" >"$SL_TMP/chain.out" 2>&1 || rc=$?
 [ $rc = 3 ] || sl_fail "verify --chain with a keyring lacking the signer: exit $rc, want 3"
 grep -q "FAILED dists/$SUITE/InRelease: openpgp-signature" "$SL_TMP/chain.out" ||
 	sl_fail "the failure does not name InRelease and the signature check: $(cat "$SL_TMP/chain.out")"
-curl -sf "$base/metrics" | grep -q '^sluice_chain_verify_ok{source="fix"} 0' || sl_fail "metrics: no chain gauge = 0"
-curl -sf "$base/" | grep -q 'chain re-check of #'"$snap"' FAILED' || sl_fail "status page does not show the failed re-check"
+grep -q '^sluice_chain_verify_ok{source="fix"} 0' <(curl -sf "$base/metrics") || sl_fail "metrics: no chain gauge = 0"
+grep -q 'chain re-check of #'"$snap"' FAILED' <(curl -sf "$base/") || sl_fail "status page does not show the failed re-check"
 cp "$SL_TMP/sluice-good.conf" "$conf"
 
 # ---- an altered store object: named, with the check
