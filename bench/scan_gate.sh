@@ -20,7 +20,7 @@
 # clamscan's load of the same set. A synthetic set cannot be published through a clamav source (a CVD must
 # carry ClamAV's signature), so the full sync is measured with the test database only.
 # Usage: [BENCH_WORK=DIR] [SL_BUILD_DIR=DIR] [BENCH_ROUNDS=N] [BENCH_INLINE=1] [BENCH_FULLDB=1]
-#        bench/scan_gate.sh [COUNT] [MAX_MB]   (defaults 2500, 500; the syncs run BENCH_ROUNDS=3 times each)
+#        bench/scan_gate.sh [COUNT] [MAX_MB]   (defaults 2500, 500; the syncs run BENCH_ROUNDS=7 times each)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-2500}
@@ -141,8 +141,8 @@ expect() {   # NAME PATTERN
 
 conf_off=$(conf_for off 0)
 conf_on=$(conf_for on 1)
-# The two syncs BENCH_ROUNDS times (default 3), alternating which goes first; the medians are compared.
-rounds=${BENCH_ROUNDS:-3}
+# The two syncs BENCH_ROUNDS times (default 7: a sync is about 2 s, so one slow round would sway a median of 3), alternating which goes first; the medians are compared.
+rounds=${BENCH_ROUNDS:-7}
 for r in $(seq "$rounds"); do
 	order="off on"
 	[ $((r % 2)) = 0 ] && order="on off"
