@@ -1,6 +1,7 @@
 /* jobs: what sluice-syncd's child processes do — one sync (then its next run, its failure alert and, for
- * `approve = auto`, the hand-over to `sluice auto-approve`), the arrival scans of the snapshots it left
- * pending, one scheduled chain re-check, one round of alert deliveries. main.c forks them; each returns the child's exit status. */
+ * `approve = auto`, the hand-over to `sluice auto-approve`), the arrival scans of the snapshots the syncs
+ * left pending, one scheduled chain re-check, one round of alert deliveries. main.c forks them; each
+ * returns the child's exit status. */
 #include "syncd/jobs.h"
 
 #include <errno.h>
