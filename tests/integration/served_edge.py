@@ -124,7 +124,11 @@ def check_reserve():
         fail("2-reserve", "newcomer to a server full of downloads got %r, not 503 with Retry-After" % a[:60])
     for s in busy:
         s.close()
-    time.sleep(0.5)
+    # The server notices the closed downloads at its next write; under load that can take longer than a
+    # fixed pause, and a download still counted would be the one a newcomer displaces below.
+    deadline = time.time() + 10
+    while in_flight() != 1 and time.time() < deadline:
+        time.sleep(0.1)
     # Full of slow heads instead: a newcomer with a complete request takes the place of the oldest.
     slow = []
     for _ in range(8):
