@@ -243,42 +243,46 @@ int sl_cmd_accept(struct sl_cli *cli, int argc, char **argv)
 
 /* `sluice scan --queued`: what sluice-syncd's scanner child does (syncd/jobs.h), for an admin or an inside
  * without the daemon — the arrival scan of every pending snapshot waiting for it, then approve = auto. */
+struct queued_arg {
+	struct sl_cli *cli;
+	json_t *arr;
+	int worst;
+};
+
+static void queued_done(void *arg, const struct sl_source *src, const struct sl_sync_report *rep, int rc)
+{
+	struct queued_arg *qa = arg;
+	int code = rc < 0 ? SL_EXIT_FAIL : rep->findings_undecided ? SL_EXIT_FINDINGS : SL_EXIT_OK;
+	if (qa->arr != NULL)
+		json_array_append_new(qa->arr, json_pack("{s:s, s:I, s:s?, s:I}", "source", src->name, "snapshot",
+							 (json_int_t)rep->snap_id, "message", rep->message, "undecided",
+							 (json_int_t)rep->findings_undecided));
+	else
+		printf("%s: %s\n", src->name, rep->message ? rep->message : "");
+	if (code == SL_EXIT_OK && src->auto_approve) {
+		code = sl_cli_publish(qa->cli, src, rep->snap_id, SL_SNAP_PENDING, "auto-approve",
+				      "source policy approve = auto");
+		if (code == SL_EXIT_OK && qa->arr == NULL)
+			printf("%s: snapshot %lld auto-approved (approve = auto) and published\n", src->name,
+			       (long long)rep->snap_id);
+	}
+	if (code > qa->worst)
+		qa->worst = code;
+}
+
 static int scan_queued(struct sl_cli *cli)
 {
-	int worst = SL_EXIT_OK, more;
-	int64_t after = 0, snap = 0;
-	const struct sl_source *src = NULL;
-	json_t *arr = cli->json ? json_array() : NULL;
-	while ((more = sl_findings_next_queued(cli->cfg, cli->cat, after, &src, &snap)) > 0) {
-		after = snap;
-		struct sl_sync_report rep = { .snap_id = snap };
-		int rc = sl_sync_scan_arrival(cli->cfg, src, cli->cat, cli->store, snap, NULL, &rep);
-		int code = rc < 0 ? SL_EXIT_FAIL : rep.findings_undecided ? SL_EXIT_FINDINGS : SL_EXIT_OK;
-		if (arr != NULL)
-			json_array_append_new(arr, json_pack("{s:s, s:I, s:s?, s:I}", "source", src->name, "snapshot",
-							     (json_int_t)snap, "message", rep.message, "undecided",
-							     (json_int_t)rep.findings_undecided));
-		else
-			printf("%s: %s\n", src->name, rep.message ? rep.message : "");
-		if (code == SL_EXIT_OK && src->auto_approve) {
-			code = sl_cli_publish(cli, src, snap, SL_SNAP_PENDING, "auto-approve", "source policy approve = auto");
-			if (code == SL_EXIT_OK && arr == NULL)
-				printf("%s: snapshot %lld auto-approved (approve = auto) and published\n", src->name,
-				       (long long)snap);
-		}
-		if (code > worst)
-			worst = code;
-		sl_sync_report_release(&rep);
+	struct queued_arg qa = { .cli = cli, .arr = cli->json ? json_array() : NULL, .worst = SL_EXIT_OK };
+	int n = sl_sync_scan_queue(cli->cfg, cli->cat, cli->store, queued_done, &qa);
+	if (n < 0) {
+		fprintf(stderr, "sluice scan: the queue of snapshots waiting for their scan: %s\n", sl_strerror(n));
+		qa.worst = SL_EXIT_FAIL;
 	}
-	if (more < 0) {
-		fprintf(stderr, "sluice scan: the queue of snapshots waiting for their scan: %s\n", sl_strerror(more));
-		worst = SL_EXIT_FAIL;
-	}
-	if (arr != NULL)
-		sl_cli_json_out(arr);
-	else if (after == 0 && more == 0)
+	if (qa.arr != NULL)
+		sl_cli_json_out(qa.arr);
+	else if (n == 0)
 		printf("no snapshot is waiting for its scan\n");
-	return worst;
+	return qa.worst;
 }
 
 int sl_cmd_scan(struct sl_cli *cli, int argc, char **argv)

@@ -250,6 +250,21 @@ int sl_jobs_alerts(const struct sl_job_env *d, pid_t parent)
 	return rc < 0 ? 1 : 0;
 }
 
+struct scan_job {
+	const struct sl_job_env *d;
+	bool failed;   /* an arrival scan could not record its findings */
+};
+
+static void scanned(void *arg, const struct sl_source *src, const struct sl_sync_report *rep, int rc)
+{
+	struct scan_job *j = arg;
+	sl_log_info(src->name, "%s", rep->message ? rep->message : "");
+	if (rc < 0)
+		j->failed = true;
+	else
+		approve_if_auto(j->d, src, rep);
+}
+
 /* The scan child: every pending snapshot waiting for its scan (verify/findings.h), oldest first, each
  * once per child; the daemon starts another child when syncs queued more meanwhile. SIGTERM (the daemon
  * stopping) ends it at once: the scan it cut short recorded no scan run, so that snapshot waits and is
@@ -271,26 +286,11 @@ int sl_jobs_scan(const struct sl_job_env *d, pid_t parent)
 		sl_catalog_free(cat);
 		return 1;
 	}
-	int code = 0;
-	int64_t after = 0, snap = 0;
-	const struct sl_source *src = NULL;
-	int more;
-	while ((more = sl_findings_next_queued(d->cfg, cat, after, &src, &snap)) > 0) {
-		after = snap;
-		struct sl_sync_report rep = { .snap_id = snap, .snap_state = SL_SNAP_PENDING };
-		int rc = sl_sync_scan_arrival(d->cfg, src, cat, st, snap, NULL, &rep);
-		sl_log_info(src->name, "%s", rep.message ? rep.message : "");
-		if (rc < 0)
-			code = 1;
-		else
-			approve_if_auto(d, src, &rep);
-		sl_sync_report_release(&rep);
-	}
-	if (more < 0) {
-		sl_log_err(NULL, "scan: the queue of snapshots waiting for their scan: %s", sl_strerror(more));
-		code = 1;
-	}
+	struct scan_job j = { .d = d };
+	int n = sl_sync_scan_queue(d->cfg, cat, st, scanned, &j);
+	if (n < 0)
+		sl_log_err(NULL, "scan: the queue of snapshots waiting for their scan: %s", sl_strerror(n));
 	sl_store_free(st);
 	sl_catalog_free(cat);
-	return code;
+	return n < 0 || j.failed ? 1 : 0;
 }

@@ -330,6 +330,24 @@ int sl_sync_scan_arrival(const struct sl_config *cfg, const struct sl_source *sr
 	return rc < 0 ? rc : 0;
 }
 
+int sl_sync_scan_queue(const struct sl_config *cfg, struct sl_catalog *cat, struct sl_store *store,
+		       void (*done)(void *arg, const struct sl_source *src, const struct sl_sync_report *rep, int rc),
+		       void *arg)
+{
+	int n = 0, more;
+	int64_t after = 0, snap = 0;
+	const struct sl_source *src = NULL;
+	while ((more = sl_findings_next_queued(cfg, cat, after, &src, &snap)) > 0) {
+		after = snap;
+		struct sl_sync_report rep = { .snap_id = snap, .snap_state = SL_SNAP_PENDING };
+		int rc = sl_sync_scan_arrival(cfg, src, cat, store, snap, NULL, &rep);
+		done(arg, src, &rep, rc);
+		sl_sync_report_release(&rep);
+		n++;
+	}
+	return more < 0 ? more : n;
+}
+
 /* A verified snapshot's arrival: scanned now, or (defer_scan, gated source) queued for sluice-syncd's
  * scanner, which raises the pending alert when the verdicts are in. */
 static void arrive(struct sl_sync_ctx *ctx, bool defer, struct sl_sync_report *rep, char *msg, size_t cap)

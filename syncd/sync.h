@@ -89,6 +89,14 @@ int sl_sync_scan_arrival(const struct sl_config *cfg, const struct sl_source *sr
 			 struct sl_store *store, int64_t snap_id, struct sl_findings_gate *gate,
 			 struct sl_sync_report *rep);
 
+/* The arrival scans of every pending snapshot waiting for its scan (verify/findings.h), oldest first, each
+ * once per call; done(arg, src, rep, rc) after each (rc as sl_sync_scan_arrival's; rep is released after
+ * the call). Returns how many were scanned, or a negative code when the queue could not be read. What
+ * sluice-syncd's scanner child and `sluice scan --queued` do, each with its own auto-approval. */
+int sl_sync_scan_queue(const struct sl_config *cfg, struct sl_catalog *cat, struct sl_store *store,
+		       void (*done)(void *arg, const struct sl_source *src, const struct sl_sync_report *rep, int rc),
+		       void *arg);
+
 /* For syncers: create the run's snapshot (once; later calls return the same id). */
 int sl_sync_snapshot(struct sl_sync_ctx *ctx, int64_t *snap_id);
 /* For syncers: record one verification result against the snapshot (creating it if needed) and log
