@@ -2,6 +2,9 @@
 # apt_fixture.sh; skips the test when ../shared's ClamAV fixtures or zstd are missing.
 #   findings_upstream WWW     WWW/clamav/test.cvd: ClamAV's own signed test database (test-6.cvd, which
 #                             holds Eicar-Test-Signature)
+#   findings_av_source        the [source av] section: that database, from nginx on $SL_NGINX_PORT
+#   findings_apt_source [NAME [PATH]]
+#                             an APT source (default deb, at /apt) of suite stable, signed by the upstream key
 #   findings_deb NAME VERSION COMPRESSION INFECTED(0/1)
 #                             a .deb in $APT_DEBS built with dpkg-deb -ZCOMPRESSION; INFECTED carries the
 #                             68-byte EICAR test file as usr/share/doc/NAME/eicar.com
@@ -16,6 +19,16 @@ findings_upstream() {
 	mkdir -p "$1/clamav"
 	cp -f "$fx/test-6.cvd" "$1/clamav/test.cvd"
 	chmod -R u+w "$1"
+}
+
+findings_av_source() {
+	printf '[source av]\ntype = clamav\nurl = http://127.0.0.1:%s/clamav\ndatabases = test\n' "$SL_NGINX_PORT"
+}
+
+findings_apt_source() {
+	printf '[source %s]\ntype = apt\nurl = http://127.0.0.1:%s/%s\nsuites = stable\ncomponents = main\n' \
+		"${1:-deb}" "$SL_NGINX_PORT" "${2:-apt}"
+	printf 'architectures = %s\nkeyring = %s\n' "$APT_ARCH" "$APT_KEYS/upstream.gpg"
 }
 
 findings_deb() {

@@ -37,23 +37,13 @@ state_dir = $state
 retries = 0
 [scan]
 clamav_source = $1
-[source av]
-type = clamav
-url = http://127.0.0.1:$SL_NGINX_PORT/clamav
-databases = test
 [source av2]
 type = clamav
 url = http://127.0.0.1:$SL_NGINX_PORT/clamav
 databases = test
 approve = manual
-[source deb]
-type = apt
-url = http://127.0.0.1:$SL_NGINX_PORT/apt
-suites = stable
-components = main
-architectures = $APT_ARCH
-keyring = $APT_KEYS/upstream.gpg
 CONF
+	{ findings_av_source; findings_apt_source; } >>"$conf"
 }
 S() { "$SL_ADMIN" -c "$conf" "$@"; }
 pending_id() { S --json pending deb | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'; }

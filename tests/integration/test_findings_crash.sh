@@ -41,18 +41,8 @@ retries = 0
 clamav_source = av
 max_filesize = 1G
 max_scansize = 1G
-[source av]
-type = clamav
-url = http://127.0.0.1:$SL_NGINX_PORT/clamav
-databases = test
-[source deb]
-type = apt
-url = http://127.0.0.1:$SL_NGINX_PORT/apt
-suites = stable
-components = main
-architectures = $APT_ARCH
-keyring = $APT_KEYS/upstream.gpg
 CONF
+{ findings_av_source; findings_apt_source; } >>"$conf"
 S() { "$SL_ADMIN" -c "$conf" "$@"; }
 S init >/dev/null
 S sync av >"$SL_TMP/av.out" 2>&1 || { cat "$SL_TMP/av.out"; sl_fail "sync of the ClamAV source"; }

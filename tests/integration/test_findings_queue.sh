@@ -45,27 +45,10 @@ write_conf() {   # SCAN(0/1)
 	{
 		printf '[sluice]\nstate_dir = %s\n[syncd]\nretries = 0\n' "$state"
 		[ "$1" = 1 ] && printf '[scan]\nclamav_source = av\n'
-		cat <<CONF
-[source av]
-type = clamav
-url = http://127.0.0.1:$SL_NGINX_PORT/clamav
-databases = test
-[source deb]
-type = apt
-url = http://127.0.0.1:$SL_NGINX_PORT/apt
-suites = stable
-components = main
-architectures = $APT_ARCH
-keyring = $APT_KEYS/upstream.gpg
-[source tidy]
-type = apt
-url = http://127.0.0.1:$SL_NGINX_PORT/apt-clean
-suites = stable
-components = main
-architectures = $APT_ARCH
-keyring = $APT_KEYS/upstream.gpg
-approve = auto
-CONF
+		findings_av_source
+		findings_apt_source
+		findings_apt_source tidy apt-clean
+		printf 'approve = auto\n'
 	} >"$conf"
 }
 S() { "$SL_ADMIN" -c "$conf" "$@"; }
