@@ -74,6 +74,44 @@ void sl_digest_sha256(const void *data, size_t len, char hex[SL_SHA256_HEX])
 	to_hex(md, mdlen, hex);
 }
 
+int sl_digest_sha256_raw2(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(c, a, alen) == 1 &&
+		 (blen == 0 || EVP_DigestUpdate(c, b, blen) == 1) && EVP_DigestFinal_ex(c, md, &mdlen) == 1 &&
+		 mdlen == 32;
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return -ENOMEM;
+	memcpy(out, md, 32);
+	return 0;
+}
+
+/* A lowercase hex digit's value plus one, 0 for anything else: a table, as this runs for every stanza of an
+ * index. */
+static const uint8_t hexval_tab[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
+int sl_digest_sha256_unhex(const char *hex, size_t len, uint8_t out[32])
+{
+	if (len != 64)
+		return -SL_E_BADNAME;
+	uint8_t bad = 0, tmp[32];
+	for (size_t i = 0; i < 32; i++) {
+		uint8_t hi = hexval_tab[(unsigned char)hex[2 * i]], lo = hexval_tab[(unsigned char)hex[2 * i + 1]];
+		bad |= (uint8_t)(hi == 0) | (uint8_t)(lo == 0);
+		tmp[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 0xf));
+	}
+	if (bad)
+		return -SL_E_BADNAME;
+	memcpy(out, tmp, 32);
+	return 0;
+}
+
 /* One EVP context per algorithm, in the order of enum sl_hash_alg's bits. */
 #define SL_HASH_NALG 4
 

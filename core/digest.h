@@ -18,6 +18,12 @@ int sl_digest_parse_oci(const char *s, char hex[SL_SHA256_HEX]);
 /* SHA-256 of a buffer, as lowercase hex ("" only if OpenSSL cannot allocate: an invalid digest, so
  * callers that compare or validate it fail closed). */
 void sl_digest_sha256(const void *data, size_t len, char hex[SL_SHA256_HEX]);
+/* SHA-256 of a then b (blen may be 0), as 32 raw bytes: for keys computed per stanza or per path, where a
+ * streaming hasher and a round trip through hex cost more than the hash. 0, or -ENOMEM (out untouched). */
+int sl_digest_sha256_raw2(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32]);
+/* The 32 bytes of a 64-digit lowercase hex SHA-256 (len must be 64). 0, or -SL_E_BADNAME for any other
+ * length or digit. */
+int sl_digest_sha256_unhex(const char *hex, size_t len, uint8_t out[32]);
 
 /* Streaming hasher for any subset of these. */
 enum sl_hash_alg {

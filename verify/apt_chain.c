@@ -124,39 +124,12 @@ int chain_expect_add(struct chain *ch, const char *path, const char *role)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int chain_hex32(const char *hex, size_t len, uint8_t out[32])
-{
-	if (len != 64)
-		return -SL_E_BADNAME;
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -SL_E_BADNAME;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* 128 bits of SHA-256 over a, then b: no two different paths or stanzas meet by accident, and finding a
  * pair that does is a 2^64 birthday search even for whoever wrote the index. */
 void chain_key(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[CHAIN_KEY])
 {
-	char hex[SL_SHA256_HEX] = "";
-	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
-	if (h != NULL && sl_hasher_update(h, a, alen) == 0 && (blen == 0 || sl_hasher_update(h, b, blen) == 0))
-		sl_hasher_final(h, NULL, NULL, hex, NULL);
-	sl_hasher_free(h);
 	uint8_t full[32];
-	if (chain_hex32(hex, strlen(hex), full) < 0)
+	if (sl_digest_sha256_raw2(a, alen, b, blen, full) < 0)
 		memset(full, 0xff, sizeof full);   /* no hasher: every key equal, so nothing matches by chance */
 	memcpy(out, full, CHAIN_KEY);
 }

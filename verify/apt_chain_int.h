@@ -34,6 +34,8 @@ struct chain_index {
 	int same_form;                   /* resign: the generated form (1 .gz, 2 .xz) that is this very object, or 0 */
 	uint64_t stanzas;                /* stanzas of the upstream index */
 	uint64_t plain_hits;             /* resign: distinct upstream stanzas the generated plain index holds */
+	char plain_sha[SL_SHA256_HEX];   /* resign: the generated plain index, once walked and found good, or "" */
+	uint64_t plain_stanzas;          /* its stanzas */
 };
 
 struct chain_have {                  /* one pool entry */
@@ -73,7 +75,6 @@ struct chain {
 /* apt_chain.c */
 int chain_expect_add(struct chain *ch, const char *path, const char *role);
 void chain_key(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[CHAIN_KEY]);
-int chain_hex32(const char *hex, size_t len, uint8_t out[32]);
 /* An index object is intact with `size` bytes: re-hashed from disk in RECHECK; in ARRIVAL present with that
  * size (the store hashed it at commit). 0 (*got: its size) or a negative code (-SL_E_DIGEST: altered). */
 int chain_object_check(struct chain *ch, const char *sha256, uint64_t size, uint64_t *got);

@@ -19,6 +19,7 @@
 #include "core/apt_release.h"
 #include "core/catalog.h"
 #include "core/config.h"
+#include "core/decomp.h"
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/format.h"
@@ -687,6 +688,79 @@ static void test_resign_upstream_as_generated_form(void **state)
 	}
 }
 
+struct membuf {
+	char data[8192];
+	size_t len;
+};
+
+static int mem_sink(void *arg, const void *data, size_t len)
+{
+	struct membuf *m = arg;
+	assert_true(m->len + len <= sizeof m->data);
+	memcpy(m->data + m->len, data, len);
+	m->len += len;
+	return 0;
+}
+
+static void gzip_into(struct membuf *m, const char *text)
+{
+	m->len = 0;
+	char *cause = NULL;
+	struct sl_comp_writer *w = sl_comp_writer_new(SL_COMP_GZIP, mem_sink, m, &cause);
+	assert_non_null(w);
+	assert_int_equal(sl_comp_writer_write(w, text, strlen(text)), 0);
+	assert_int_equal(sl_comp_writer_finish(w), 0);
+	sl_comp_writer_free(w);
+}
+
+/* A generated .gz that decompresses to exactly the plain index just walked is not parsed again (same
+ * verdicts); one that decompresses to anything else is walked on its own and refused for what it holds. */
+static void test_resign_generated_gz(void **state)
+{
+	(void)state;
+	static struct membuf gz;
+	struct fix *f = fix_new(SL_PUBLISH_RESIGN);
+	gzip_into(&gz, f->filtered);
+	add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", gz.data, gz.len);
+	store(f);
+	assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
+	assert_no_failure(f);
+	const struct rec *r = find(f, "dists/stable/main/binary-amd64/Packages", "index-subset");
+	assert_non_null(strstr(r->reason, "Packages, Packages.gz: 2 stanza(s)"));
+	clear_recs(f);
+	assert_int_equal(run(f, SL_VERIFY_RECHECK, NULL), 0);
+	assert_no_failure(f);
+	fix_free(f);
+
+	/* The .gz holds a stanza that is not upstream's (the plain index is good). */
+	f = fix_new(SL_PUBLISH_RESIGN);
+	char evil[sizeof f->filtered];
+	memcpy(evil, f->filtered, sizeof evil);
+	char *d = strstr(evil, "test package bravo");
+	assert_non_null(d);
+	memcpy(d, "evil package bravo", 18);
+	gzip_into(&gz, evil);
+	add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", gz.data, gz.len);
+	store(f);
+	expect_refused(f, SL_VERIFY_ARRIVAL, "dists/stable/main/binary-amd64/Packages.gz", "index-subset",
+		       "(package bravo) is not a stanza of the verified upstream index");
+	fix_free(f);
+
+	/* The .gz holds fewer stanzas: each one upstream's, so it passes with its own count. */
+	f = fix_new(SL_PUBLISH_RESIGN);
+	char *second = strstr(f->filtered, "\n\nPackage: bravo");
+	assert_non_null(second);
+	char first[sizeof f->filtered];
+	snprintf(first, sizeof first, "%.*s", (int)(second - f->filtered + 2), f->filtered);
+	gzip_into(&gz, first);
+	add(f, "dists/stable/main/binary-amd64/Packages.gz", "index", gz.data, gz.len);
+	store(f);
+	assert_int_equal(run(f, SL_VERIFY_ARRIVAL, NULL), 0);
+	r = find(f, "dists/stable/main/binary-amd64/Packages", "index-subset");
+	assert_non_null(strstr(r->reason, "Packages, Packages.gz: 1 stanza(s)"));
+	fix_free(f);
+}
+
 /* ---- re-check ---- */
 
 static void test_recheck_altered_object(void **state)
@@ -878,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_resign_pool_not_selected),
 		cmocka_unit_test(test_resign_generated_missing),
 		cmocka_unit_test(test_resign_upstream_as_generated_form),
+		cmocka_unit_test(test_resign_generated_gz),
 		cmocka_unit_test(test_recheck_altered_object),
 		cmocka_unit_test(test_recheck_keyring_without_signer),
 		cmocka_unit_test(test_settle_records_on_snapshot),

@@ -98,6 +98,38 @@ static void test_sha256_oneshot(void **state)
 	assert_string_equal(hex, EMPTY_SHA256);
 }
 
+/* Raw SHA-256 of two pieces: the same bytes as the hex one-shot of their concatenation, and back again
+ * through unhex; unhex refuses anything but 64 lowercase hex digits and leaves out alone then. */
+static void test_sha256_raw_and_unhex(void **state)
+{
+	(void)state;
+	uint8_t raw[32], back[32];
+	assert_int_equal(sl_digest_sha256_raw2("a", 1, "bc", 2, raw), 0);
+	assert_int_equal(sl_digest_sha256_unhex(ABC_SHA256, 64, back), 0);
+	assert_memory_equal(raw, back, 32);
+	assert_int_equal(sl_digest_sha256_raw2("abc", 3, NULL, 0, raw), 0);
+	assert_memory_equal(raw, back, 32);
+	assert_int_equal(sl_digest_sha256_raw2("", 0, NULL, 0, raw), 0);
+	assert_int_equal(sl_digest_sha256_unhex(EMPTY_SHA256, 64, back), 0);
+	assert_memory_equal(raw, back, 32);
+	assert_int_equal(back[0], 0xe3);   /* e3b0c442...: the high nibble first */
+	assert_int_equal(back[31], 0x55);
+
+	char bad[65];
+	const char *subst = "AFg /:`@\xff";
+	for (size_t pos = 0; pos < 64; pos += 9) {
+		for (const char *c = subst; *c != '\0'; c++) {
+			memcpy(bad, ABC_SHA256, 65);
+			bad[pos] = *c;
+			memset(back, 0x5a, sizeof back);
+			assert_int_equal(sl_digest_sha256_unhex(bad, 64, back), -SL_E_BADNAME);
+			assert_int_equal(back[0], 0x5a);
+		}
+	}
+	assert_int_equal(sl_digest_sha256_unhex(ABC_SHA256, 63, back), -SL_E_BADNAME);
+	assert_int_equal(sl_digest_sha256_unhex(ABC_SHA256, 65, back), -SL_E_BADNAME);
+}
+
 static void test_hasher_vectors(void **state)
 {
 	(void)state;
@@ -175,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_sha256),
 		cmocka_unit_test(test_parse_oci),
 		cmocka_unit_test(test_sha256_oneshot),
+		cmocka_unit_test(test_sha256_raw_and_unhex),
 		cmocka_unit_test(test_hasher_vectors),
 		cmocka_unit_test(test_hasher_subset),
 		cmocka_unit_test(test_hasher_chunking),
