@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -15,6 +16,7 @@
 #include "core/store.h"
 
 #define COMPJOB_CHUNK (256u << 10)   /* bytes read from the object per call */
+#define SL_COMPJOB_NICE 10           /* the job thread's nice value (see job_main) */
 
 struct sl_compjob {
 	struct sl_store *st;
@@ -75,6 +77,10 @@ static void run(struct sl_compjob *j)
 
 static void *job_main(void *arg)
 {
+	/* Background work: the thread gives way to the ones a caller is waiting on (a sync's downloads). Nice,
+	 * not SCHED_IDLE: under other load the job still progresses, and an unprivileged thread could not
+	 * take a higher priority back once someone waits for it. Best effort. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), SL_COMPJOB_NICE);
 	run(arg);
 	return NULL;
 }

@@ -1,6 +1,7 @@
 /* compjob: compress a store object into a new store object (gzip or xz) on a background thread, so that
  * producing a snapshot's Packages.gz and Packages.xz overlaps with the pool downloads instead of
- * preceding them (on a 2,500-package index they were a sixth of a sync's wall time).
+ * preceding them (on a 2,500-package index they were a sixth of a sync's wall time). The thread runs at a
+ * lower priority (nice 10) than its caller's, so it takes what the caller's work leaves.
  *
  * Ownership: sl_compjob_start() -> exactly one sl_compjob_finish(), which waits for the thread and frees
  * the job. The store must outlive the job. Where no thread can be started the work is done inside

@@ -5,6 +5,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -130,15 +132,12 @@ void sl_decomp_reader_free(struct sl_decomp_reader *r)
 	free(r);
 }
 
-int sl_decomp_fd_cause(int fd, uint64_t max_out, int (*sink)(void *arg, const void *data, size_t len),
-		       void *arg, char **cause)
+/* The caller's loop: read a block, hand it to sink. */
+static int pump_here(struct sl_decomp_reader *r, int (*sink)(void *arg, const void *data, size_t len), void *arg,
+		     char **cause)
 {
-	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, max_out, cause);
-	if (r == NULL)
-		return -SL_E_ARCHIVE;
 	uint8_t *buf = malloc(SL_DECOMP_BLOCK);
 	if (buf == NULL) {
-		sl_decomp_reader_free(r);
 		sl_cause(cause, 0, "out of memory");
 		return -ENOMEM;
 	}
@@ -157,6 +156,110 @@ int sl_decomp_fd_cause(int fd, uint64_t max_out, int (*sink)(void *arg, const vo
 			break;
 	}
 	free(buf);
+	return rc;
+}
+
+/* ---- decoding on a thread of its own: the sink (a parser) works on one block while the next is decoded.
+ * A ring of DECOMP_RING blocks; the decoder fills them in order, the caller empties them in order. */
+
+#define DECOMP_RING 4
+
+struct ring {
+	struct sl_decomp_reader *r;
+	pthread_mutex_t mu;
+	pthread_cond_t filled, emptied;
+	uint8_t *buf[DECOMP_RING];
+	ssize_t len[DECOMP_RING];    /* > 0 bytes, 0 end, < 0 error; valid once full[i] */
+	bool full[DECOMP_RING];
+	bool stop;                   /* the caller gave up (its sink failed): the decoder stops */
+};
+
+static void *decode_main(void *arg)
+{
+	struct ring *g = arg;
+	for (unsigned i = 0;; i = (i + 1) % DECOMP_RING) {
+		pthread_mutex_lock(&g->mu);
+		while (g->full[i] && !g->stop)
+			pthread_cond_wait(&g->emptied, &g->mu);
+		bool stop = g->stop;
+		pthread_mutex_unlock(&g->mu);
+		if (stop)
+			return NULL;
+		ssize_t n = sl_decomp_reader_read(g->r, g->buf[i], SL_DECOMP_BLOCK);
+		pthread_mutex_lock(&g->mu);
+		g->len[i] = n;
+		g->full[i] = true;
+		pthread_cond_signal(&g->filled);
+		pthread_mutex_unlock(&g->mu);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+/* As pump_here; *ran false when no thread could be started (nothing was read: the caller reads itself). */
+static int pump_threaded(struct sl_decomp_reader *r, int (*sink)(void *arg, const void *data, size_t len),
+			 void *arg, char **cause, bool *ran)
+{
+	struct ring g = { .r = r };
+	*ran = false;
+	uint8_t *mem = malloc((size_t)DECOMP_RING * SL_DECOMP_BLOCK);
+	if (mem == NULL)
+		return 0;
+	for (unsigned i = 0; i < DECOMP_RING; i++)
+		g.buf[i] = mem + (size_t)i * SL_DECOMP_BLOCK;
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.filled, NULL);
+	pthread_cond_init(&g.emptied, NULL);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with the caller's thread */
+	pthread_t t;
+	bool started = pthread_create(&t, NULL, decode_main, &g) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	*ran = started;
+	int rc = 0;
+	for (unsigned i = 0; started; i = (i + 1) % DECOMP_RING) {
+		pthread_mutex_lock(&g.mu);
+		while (!g.full[i])
+			pthread_cond_wait(&g.filled, &g.mu);
+		ssize_t n = g.len[i];
+		pthread_mutex_unlock(&g.mu);
+		if (n < 0) {
+			rc = (int)n;
+			sl_cause(cause, 0, "%s", sl_decomp_reader_error(r));   /* the decoder has ended */
+		} else if (n > 0) {
+			rc = sink(arg, g.buf[i], (size_t)n);
+		}
+		pthread_mutex_lock(&g.mu);
+		g.full[i] = false;
+		g.stop = n <= 0 || rc != 0;
+		pthread_cond_signal(&g.emptied);
+		pthread_mutex_unlock(&g.mu);
+		if (n <= 0 || rc != 0)
+			break;
+	}
+	if (started)
+		pthread_join(t, NULL);
+	pthread_cond_destroy(&g.emptied);
+	pthread_cond_destroy(&g.filled);
+	pthread_mutex_destroy(&g.mu);
+	free(mem);
+	return rc;
+}
+
+int sl_decomp_fd_cause(int fd, uint64_t max_out, int (*sink)(void *arg, const void *data, size_t len),
+		       void *arg, char **cause)
+{
+	struct sl_decomp_reader *r = sl_decomp_reader_new(fd, max_out, cause);
+	if (r == NULL)
+		return -SL_E_ARCHIVE;
+	/* Plain input is only copied: a thread would cost more than it saves. */
+	int rc = 0;
+	bool ran = false;
+	if (!r->eof && archive_filter_count(r->a) > 1 && archive_filter_code(r->a, 0) != ARCHIVE_FILTER_NONE)
+		rc = pump_threaded(r, sink, arg, cause, &ran);
+	if (!ran)
+		rc = pump_here(r, sink, arg, cause);
 	sl_decomp_reader_free(r);
 	return rc;
 }
@@ -197,8 +300,10 @@ static int writer_setup(struct sl_comp_writer *w, enum sl_comp c, char **cause)
 		/* "!timestamp": zero mtime, so the same input always gives the same bytes. */
 		if (rc == ARCHIVE_OK)
 			rc = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+		char level[16];
+		snprintf(level, sizeof level, "%d", SL_COMP_GZIP_LEVEL);
 		if (rc == ARCHIVE_OK)
-			rc = archive_write_set_filter_option(a, "gzip", "compression-level", "6");
+			rc = archive_write_set_filter_option(a, "gzip", "compression-level", level);
 	} else {
 		char level[16];
 		snprintf(level, sizeof level, "%d", SL_COMP_XZ_PRESET);

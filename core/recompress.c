@@ -47,8 +47,8 @@ static const struct {
 
 /* Most likely first: xz's default, sluice's own writer, xz -9, the fixtures' xz -3. */
 static const unsigned xz_order[] = { 6, 0, 9, 3, 1, 2, 4, 5, 7, 8 };
-/* zlib's default (libarchive, apt, Python), then -9, then the rest. */
-static const unsigned gz_order[] = { 6, 9, 1, 2, 3, 4, 5, 7, 8 };
+/* zlib's default (libarchive, apt, Python), sluice's own writer (SL_COMP_GZIP_LEVEL), -9, then the rest. */
+static const unsigned gz_order[] = { 6, 4, 9, 1, 2, 3, 5, 7, 8 };
 
 /* ---- tokens ---- */
 

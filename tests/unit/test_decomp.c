@@ -24,13 +24,16 @@ struct buf {
 	size_t len, cap;
 	int fail_with;   /* sink returns this once len would pass fail_at */
 	size_t fail_at;
+	int failed_calls;   /* how often it returned fail_with */
 };
 
 static int buf_sink(void *arg, const void *data, size_t len)
 {
 	struct buf *b = arg;
-	if (b->fail_with != 0 && b->len + len > b->fail_at)
+	if (b->fail_with != 0 && b->len + len > b->fail_at) {
+		b->failed_calls++;
 		return b->fail_with;
+	}
 	if (b->len + len > b->cap) {
 		b->cap = (b->len + len) * 2;
 		b->p = realloc(b->p, b->cap);
@@ -274,6 +277,23 @@ static void test_sink_errors_propagate(void **state)
 	assert_int_equal(sl_decomp_fd(fd, len, buf_sink, &out), 7);
 	close(fd);
 	free(out.p);
+	/* Compressed streams are decoded on a thread of their own: the sink's return (1 included, which a
+	 * Packages walk uses to stop) still ends the call at once, with nothing fed after it. */
+	const enum sl_comp comps[] = { SL_COMP_GZIP, SL_COMP_XZ };
+	for (int i = 0; i < 2; i++) {
+		struct buf zz = compress(comps[i], text, len);
+		write_file("stop.z", zz.p, zz.len);
+		for (int ret = 1; ret <= 7; ret += 6) {
+			fd = open_tmp("stop.z");
+			struct buf o = { .fail_with = ret, .fail_at = 100000 };
+			assert_int_equal(sl_decomp_fd(fd, len, buf_sink, &o), ret);
+			assert_int_equal(o.failed_calls, 1);
+			assert_true(o.len > 0 && o.len <= 100000);
+			close(fd);
+			free(o.p);
+		}
+		free(zz.p);
+	}
 	/* And from the compressor's side: the writer stays failed. */
 	struct buf z = { .fail_with = -SL_E_TOOBIG, .fail_at = 1000 };
 	struct sl_comp_writer *w = sl_comp_writer_new(SL_COMP_GZIP, buf_sink, &z, NULL);
