@@ -133,6 +133,9 @@ int sl_catalog_snapshot_new(struct sl_catalog *c, int64_t source_id, int64_t run
  * -SL_E_CATALOG otherwise). Only while the snapshot is 'syncing' (-SL_E_STATE after): the entry list
  * freezes when syncing ends, so what was verified is what gets published. */
 int sl_catalog_snapshot_add_entry(struct sl_catalog *c, int64_t snap_id, const struct sl_entry *e);
+/* Remove every entry with this role from a snapshot still 'syncing' (a syncer's entries added ahead of
+ * their content, when the content did not all arrive). 0 or -SL_E_CATALOG (a sealed one refuses). */
+int sl_catalog_snapshot_drop_role(struct sl_catalog *c, int64_t snap_id, const char *role);
 /* Compute and store content_digest, counts and total size; set upstream_date and summary (may be NULL).
  * content_digest = SHA-256 over "path\0sha256\n" for each entry in bytewise path order. Only while
  * 'syncing' (-SL_E_STATE otherwise); may be repeated. A snapshot must be sealed before -> verified. */

@@ -166,6 +166,21 @@ int sl_catalog_snapshot_add_entry(struct sl_catalog *c, int64_t snap_id, const s
 	return sl_cat_run(c, ST_SNAP_ADD_ENTRY, s, "snapshot add entry", NULL);
 }
 
+int sl_catalog_snapshot_drop_role(struct sl_catalog *c, int64_t snap_id, const char *role)
+{
+	sqlite3_stmt *s = NULL;
+	/* The frozen-entries trigger refuses this once the snapshot has left 'syncing'. */
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM snapshot_entries WHERE snapshot_id = ?1 AND role = ?2", -1, &s,
+			       NULL) != SQLITE_OK ||
+	    (sl_cat_bind_i64(s, 1, snap_id) | sl_cat_bind_text(s, 2, role)) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return sl_cat_fail(c, "snapshot drop entries");
+	}
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : sl_cat_fail(c, "snapshot drop entries");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Source and state of a snapshot: 0, -SL_E_NOTFOUND or -SL_E_CATALOG. */
 static int snap_owner(struct sl_catalog *c, int64_t snap_id, int64_t *source_id, enum sl_snap_state *state)
 {

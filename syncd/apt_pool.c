@@ -16,6 +16,15 @@
 			    * digest's first 24 bits, so sorting the keys sorts the records by digest */
 #define KEY_OFF_MASK ((UINT64_C(1) << KEY_OFF_BITS) - 1)
 
+struct rec {
+	uint64_t size;
+	uint16_t path_len, meta_len;
+	char sha256[SL_SHA256_HEX - 1];
+};
+
+/* The cursor's scratch holds the largest record. */
+_Static_assert(sizeof(struct rec) <= 2 * sizeof(uint64_t) + SL_SHA256_HEX, "pool record header");
+
 struct sl_apt_pool {
 	FILE *fp;
 	size_t count;
@@ -26,12 +35,7 @@ struct sl_apt_pool {
 	size_t next;    /* reading: index into keys */
 	int err;        /* sticky: a failed write makes every later read fail */
 	bool reading;   /* rewound once: no more appends */
-};
-
-struct rec {
-	uint64_t size;
-	uint16_t path_len, meta_len;
-	char sha256[SL_SHA256_HEX - 1];
+	struct sl_apt_pool_cursor cur;   /* sl_apt_pool_next()'s scratch (its position is `next`) */
 };
 
 struct sl_apt_pool *sl_apt_pool_new(int dirfd, char **cause)
@@ -136,11 +140,35 @@ int sl_apt_pool_rewind(struct sl_apt_pool *p)
 	return 0;
 }
 
-/* Exactly len bytes at off of our own file: 0 or -EIO. */
-static int read_at(struct sl_apt_pool *p, void *buf, size_t len, uint64_t off)
+/* The record at keys[*next] into it; advances *next. 1, 0 at the end, or -EIO. */
+static int read_rec(const struct sl_apt_pool *p, size_t *next, uint8_t *scratch, size_t cap,
+		    struct sl_apt_pool_item *it)
 {
-	ssize_t n = len > 0 ? sl_fs_pread_full(fileno(p->fp), buf, len, off) : 0;
-	return n >= 0 && (size_t)n == len ? 0 : -EIO;
+	if (*next >= p->count)
+		return 0;
+	uint64_t off = p->keys[(*next)++] & KEY_OFF_MASK;
+	/* One read of the largest record there can be (the list is read back twice per run, 60,000 items at
+	 * Debian-main scale: one call each, not three); it ends short at the end of the file. */
+	size_t want = cap;
+	if (off < p->end && p->end - off < want)
+		want = (size_t)(p->end - off);
+	ssize_t n = sl_fs_pread_full(fileno(p->fp), scratch, want, off);
+	struct rec r;
+	/* Our own file, but read defensively: a short or oversized record is an I/O error, not a crash. */
+	if (n < (ssize_t)sizeof r)
+		return -EIO;
+	memcpy(&r, scratch, sizeof r);
+	if (r.path_len >= SL_MAX_REL_PATH || r.meta_len >= SL_APT_POOL_META_MAX ||
+	    sizeof r + (size_t)r.path_len + r.meta_len > (size_t)n)
+		return -EIO;
+	memcpy(it->path, scratch + sizeof r, r.path_len);
+	memcpy(it->meta, scratch + sizeof r + r.path_len, r.meta_len);
+	it->path[r.path_len] = '\0';
+	it->meta[r.meta_len] = '\0';
+	memcpy(it->sha256, r.sha256, sizeof r.sha256);
+	it->sha256[SL_SHA256_HEX - 1] = '\0';
+	it->size = r.size;
+	return 1;
 }
 
 int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it)
@@ -149,21 +177,17 @@ int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it)
 		return p->err;
 	if (!p->reading)
 		return -EINVAL;
-	if (p->next >= p->count)
-		return 0;
-	uint64_t off = p->keys[p->next++] & KEY_OFF_MASK;
-	struct rec r;
-	/* Our own file, but read defensively: a short or oversized record is an I/O error, not a crash. */
-	if (read_at(p, &r, sizeof r, off) != 0 || r.path_len >= SL_MAX_REL_PATH ||
-	    r.meta_len >= SL_APT_POOL_META_MAX || read_at(p, it->path, r.path_len, off + sizeof r) != 0 ||
-	    read_at(p, it->meta, r.meta_len, off + sizeof r + r.path_len) != 0) {
-		p->err = -EIO;
-		return p->err;
-	}
-	it->path[r.path_len] = '\0';
-	it->meta[r.meta_len] = '\0';
-	memcpy(it->sha256, r.sha256, sizeof r.sha256);
-	it->sha256[SL_SHA256_HEX - 1] = '\0';
-	it->size = r.size;
-	return 1;
+	int rc = read_rec(p, &p->next, p->cur.scratch, sizeof p->cur.scratch, it);
+	if (rc < 0)
+		p->err = rc;
+	return rc;
 }
+
+int sl_apt_pool_read(const struct sl_apt_pool *p, struct sl_apt_pool_cursor *c, struct sl_apt_pool_item *it)
+{
+	/* Not p->err: the first reader may set it meanwhile on its thread; a failed read fails here too. */
+	if (!p->reading)
+		return -EINVAL;
+	return read_rec(p, &c->next, c->scratch, sizeof c->scratch, it);
+}
+

@@ -34,7 +34,17 @@ size_t sl_apt_pool_count(const struct sl_apt_pool *p);
 uint64_t sl_apt_pool_bytes(const struct sl_apt_pool *p);
 /* Read from the first item (again), in digest order. Appending ends with the first rewind (-EINVAL after). */
 int sl_apt_pool_rewind(struct sl_apt_pool *p);
-/* The next item: 1, 0 at the end, or a negative code. */
+/* The next item: 1, 0 at the end, or a negative code (sticky: every later call returns it). */
 int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it);
+
+/* A reader with its own position, for a second pass over the list on another thread while the first goes
+ * on (reads are positional; the list is not changed once rewound). Start it with the cursor zeroed, after
+ * the first sl_apt_pool_rewind() and before sl_apt_pool_free(). */
+struct sl_apt_pool_cursor {
+	size_t next;
+	uint8_t scratch[2 * sizeof(uint64_t) + SL_SHA256_HEX + SL_MAX_REL_PATH + SL_APT_POOL_META_MAX];
+};
+/* The cursor's next item in digest order: 1, 0 at the end, or a negative code (-EINVAL before the rewind). */
+int sl_apt_pool_read(const struct sl_apt_pool *p, struct sl_apt_pool_cursor *c, struct sl_apt_pool_item *it);
 
 #endif

@@ -166,33 +166,55 @@ static bool upstream_form(const struct filter_state *f, int k)
 	return f->r->solver == NULL && n > e && strcmp(p + n - e, index_ext[k]) == 0;
 }
 
-/* Commit the filtered Packages and start making its .gz and .xz from it (see sl_apt_select_finish_compressed). */
+/* Commit the filtered Packages and note which of its .gz and .xz are to be made (see
+ * sl_apt_select_start_compressed). */
 static int commit_output(struct filter_state *f)
 {
 	struct apt_index *ix = f->ix;
 	uint64_t size = sl_store_writer_size(f->out);
-	char sha[SL_SHA256_HEX], path[SL_MAX_PATH];
-	int rc = sl_store_writer_commit(f->out, sha);
+	char path[SL_MAX_PATH];
+	int rc = sl_store_writer_commit(f->out, ix->plain_sha);
 	f->out = NULL;
 	if (rc < 0)
 		return rc;
 	index_path(ix, "", path, sizeof path);
-	rc = sl_sync_add_entry(f->r->ctx, path, sha, size, "index", "text/plain", NULL, NULL);
+	rc = sl_sync_add_entry(f->r->ctx, path, ix->plain_sha, size, "index", "text/plain", NULL, NULL);
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		ix->reuse[i] = upstream_form(f, i);
-		if (ix->reuse[i])
-			continue;
-		ix->jobs[i] = sl_compjob_start(f->r->ctx->store, sha, index_comps[i], SL_MAX_INDEX_BYTES, &f->cause);
-		if (ix->jobs[i] == NULL)
-			rc = -ENOMEM;
+		ix->make[i] = !ix->reuse[i];
 	}
 	return rc;
+}
+
+/* Started with the pool's downloads. Those are bound by CPU on a small machine (a request, a file and a
+ * commit each): a compression thread beside them at the same priority stretched them by a third at 60,000
+ * packages, so the jobs run at a lower one (core/compjob.c) and mostly take what the downloads leave. */
+int sl_apt_select_start_compressed(struct apt_run *r, char **cause)
+{
+	for (size_t i = 0; i < r->nidx; i++) {
+		struct apt_index *ix = &r->idx[i];
+		for (int k = 0; k < 2; k++) {
+			if (!ix->make[k])
+				continue;
+			ix->make[k] = false;
+			char *why = NULL;
+			ix->jobs[k] = sl_compjob_start(r->ctx->store, ix->plain_sha, index_comps[k], SL_MAX_INDEX_BYTES,
+						       &why);
+			if (ix->jobs[k] == NULL) {
+				sl_cause(cause, -ENOMEM, "cannot start compressing %s: %s", ix->rel_path,
+					 why ? why : "out of memory");
+				free(why);
+				return -ENOMEM;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
 int sl_apt_select_finish_compressed(struct apt_run *r, char **cause)
 {
-	int rc = 0;
+	int rc = sl_apt_select_start_compressed(r, cause);   /* a refusal ends the run before the downloads */
 	for (size_t i = 0; i < r->nidx; i++) {
 		struct apt_index *ix = &r->idx[i];
 		for (int k = 0; k < 2; k++) {

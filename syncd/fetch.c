@@ -119,7 +119,7 @@ static struct fetch_host *host_get(struct sl_fetch *f, const char *name)
  * earlier run's) cool-down is honoured. */
 static bool host_cooling(struct sl_fetch *f, struct fetch_host *h)
 {
-	if (!h->cooldown_loaded && f->cat != NULL) {
+	if (!h->cooldown_loaded && f->cat != NULL && !f->cat_lent) {
 		int64_t until = 0;
 		if (sl_catalog_cooldown_get(f->cat, h->name, &until, NULL) == 0 && until > h->cooldown_until)
 			h->cooldown_until = until;
@@ -139,8 +139,29 @@ void sl_fx_host_cooldown(struct sl_fetch *f, struct fetch_host *h, int64_t secon
 		return;
 	h->cooldown_until = until;
 	sl_log_warn(f->log_source, "%s: cooling down for %" PRId64 " s: %s", h->name, seconds, why);
-	if (f->cat != NULL && sl_catalog_cooldown_set(f->cat, h->name, until, why) != 0)
+	if (f->cat != NULL && f->cat_lent) {
+		h->cooldown_unsaved = true;
+		snprintf(h->cooldown_why, sizeof h->cooldown_why, "%s", why);
+	} else if (f->cat != NULL && sl_catalog_cooldown_set(f->cat, h->name, until, why) != 0) {
 		sl_log_warn(f->log_source, "%s: cool-down not persisted in the catalogue", h->name);
+	}
+}
+
+void sl_fetch_catalog_lend(struct sl_fetch *f)
+{
+	f->cat_lent = true;
+}
+
+void sl_fetch_catalog_return(struct sl_fetch *f)
+{
+	f->cat_lent = false;
+	for (struct fetch_host *h = f->hosts; h != NULL; h = h->next) {
+		if (!h->cooldown_unsaved)
+			continue;
+		h->cooldown_unsaved = false;
+		if (f->cat != NULL && sl_catalog_cooldown_set(f->cat, h->name, h->cooldown_until, h->cooldown_why) != 0)
+			sl_log_warn(f->log_source, "%s: cool-down not persisted in the catalogue", h->name);
+	}
 }
 
 static char *dup_or_null(const char *s, bool *fail)
@@ -318,7 +339,7 @@ static int xfer_setup(struct xfer *x)
 	else if (x->req.range != NULL)
 		snprintf(range, sizeof range, "%s", x->req.range);
 
-	if ((x->req.flags & SL_FETCH_CONDITIONAL) && f->cat != NULL && range[0] == '\0') {
+	if ((x->req.flags & SL_FETCH_CONDITIONAL) && f->cat != NULL && !f->cat_lent && range[0] == '\0') {
 		char *etag = NULL, *lm = NULL;
 		if (sl_catalog_http_get(f->cat, x->req.url, &etag, &lm) == 0) {
 			int rc = add_header(&x->hdrs, "If-None-Match", etag);

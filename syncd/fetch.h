@@ -129,4 +129,12 @@ void sl_fetch_on_progress(struct sl_fetch *f, void (*cb)(void *arg, const struct
 /* Totals since creation. */
 void sl_fetch_stats(const struct sl_fetch *f, uint64_t *bytes, uint64_t *requests);
 
+/* Lend the catalogue away: until sl_fetch_catalog_return() the engine does not touch it (a syncer fills it
+ * on another thread during its downloads, and a connection serves one thread at a time). Meanwhile
+ * validators are neither read nor stored (conditional requests are made unconditionally), a host's stored
+ * cool-down is read only after the return, and a cool-down that starts is kept in memory and persisted on
+ * the return. Both run on the engine's thread, outside sl_fetch_run(). */
+void sl_fetch_catalog_lend(struct sl_fetch *f);
+void sl_fetch_catalog_return(struct sl_fetch *f);
+
 #endif

@@ -201,7 +201,8 @@ static int complete_ok(struct sl_fetch *f, struct xfer *x)
 	/* Validators are stored as soon as the body passed its size and digest checks: callers request
 	 * conditionally only what they verify before use, and a body that fails later verification must
 	 * not be fetched conditionally again (they then clear the flag). */
-	if ((x->req.flags & SL_FETCH_CONDITIONAL) && f->cat != NULL && (x->etag[0] || x->last_modified[0]) &&
+	if ((x->req.flags & SL_FETCH_CONDITIONAL) && f->cat != NULL && !f->cat_lent &&
+	    (x->etag[0] || x->last_modified[0]) &&
 	    sl_catalog_http_put(f->cat, x->req.url, x->etag[0] ? x->etag : NULL,
 				x->last_modified[0] ? x->last_modified : NULL) != 0)
 		sl_log_warn(f->log_source, "%s: validators not stored", x->req.url);

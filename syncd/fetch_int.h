@@ -33,6 +33,8 @@ struct fetch_host {
 	unsigned active;         /* transfers in flight */
 	unsigned unsent;         /* started but request not yet on the wire (interval is measured from sends) */
 	bool cooldown_loaded;
+	bool cooldown_unsaved;   /* started while the catalogue was lent (sl_fetch_catalog_lend) */
+	char cooldown_why[128];
 };
 
 struct xfer {
@@ -72,6 +74,7 @@ struct sl_fetch {
 	struct sl_fetch_opts opts;
 	char *user_agent, *proxy, *ca_file, *log_source;
 	struct sl_catalog *cat;
+	bool cat_lent;              /* another thread has the catalogue: do not touch it */
 	struct sl_store *st;
 	CURLM *multi;
 	struct xlist pending, active;

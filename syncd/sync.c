@@ -379,8 +379,13 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, bool defe
 		/* The syncer fetched and pre-checked; the format's verifier decides, from the store. */
 		struct sl_settle_result st;
 		char *scause = NULL;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int t = sl_settle_snapshot(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->source_id, ctx->snap_id, &st,
 					   &scause);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		sl_log_debug(ctx->src->name, "phase verify: %.2f s", (double)(t1.tv_sec - t0.tv_sec) +
+			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		ctx->checks_failed += st.failed;
 		if (t < 0) {
 			outcome = SL_RUN_FAILED;

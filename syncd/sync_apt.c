@@ -29,6 +29,16 @@
 #include "verify/gpg.h"
 #include "verify/verifier.h"
 
+/* Phase timings at `log_level = debug`: where a large sync's time goes, without a profiler. */
+static void phase_end(struct apt_run *r, const char *phase)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double s = (double)(now.tv_sec - r->phase_at.tv_sec) + (double)(now.tv_nsec - r->phase_at.tv_nsec) / 1e9;
+	sl_log_debug(r->src->name, "phase %s: %.2f s", phase, s);
+	r->phase_at = now;
+}
+
 static char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -314,9 +324,13 @@ static void pool_done(void *arg, const struct sl_fetch_result *res)
 	if (res->err != 0) {
 		/* Content that contradicts the signed index is a verification failure; an unreachable file is a
 		 * fetch failure (the run fails either way, nothing is published). */
-		if (res->err == -SL_E_DIGEST || res->err == -SL_E_SIZE || res->err == -SL_E_TOOBIG)
-			sl_sync_check(r->ctx, q->path, "pool-file", NULL, false, "%s",
-				      res->message ? res->message : sl_strerror(res->err));
+		if (res->err == -SL_E_DIGEST || res->err == -SL_E_SIZE || res->err == -SL_E_TOOBIG) {
+			const char *why = res->message ? res->message : sl_strerror(res->err);
+			if (r->cat.running)
+				sl_apt_cat_defer_check(r, q->path, why);   /* the catalogue is on loan */
+			else
+				sl_sync_check(r->ctx, q->path, "pool-file", NULL, false, "%s", why);
+		}
 		set_err(&r->pool_err, &r->pool_err_msg, res->err, q->path);
 	}
 	free(q);
@@ -379,8 +393,9 @@ static int pool_fill(struct apt_run *r)
 	return 0;
 }
 
-/* The pool's write-back, started while the catalogue works: the syncfs that must pass before the snapshot
- * is recorded as verified (sync.c) then finds little left to wait for. Its result is not relied on. */
+/* The pool's write-back, started once the downloads end, while the run seals its snapshot: the syncfs that
+ * must pass before the snapshot is recorded as verified (sync.c) then finds less left to wait for. Its
+ * result is not relied on. */
 static void *early_flush(void *arg)
 {
 	(void)sl_store_sync(arg);
@@ -400,13 +415,24 @@ static bool early_flush_start(struct sl_store *st, pthread_t *t)
 static int fetch_pool(struct apt_run *r, char **cause)
 {
 	int rc = sl_apt_pool_rewind(r->pool);
+	if (rc < 0)
+		return sl_cause(cause, rc, "pool list: %s", sl_strerror(rc));
+	/* The entries go in while the files come (apt_catalog.c), and are removed again unless every file
+	 * arrived; the compressed indices are made meanwhile too, at a lower priority than the downloads. */
+	sl_apt_cat_start(r);
+	rc = sl_apt_select_start_compressed(r, cause);
+	if (rc < 0) {
+		sl_apt_cat_finish(r, false, NULL);
+		return rc;
+	}
 	/* Run the engine even when filling failed part way (the failure is in r->pool_err and stops further
 	 * filling): what was queued before it must finish while r exists, its callbacks point into r, and
 	 * sl_fetch_free() would otherwise call them after the run is gone. */
-	if (rc == 0) {
-		pool_fill(r);
-		rc = sl_fetch_run(r->ctx->fetch);
-	}
+	pool_fill(r);
+	rc = sl_fetch_run(r->ctx->fetch);
+	bool ok = rc == 0 && r->pool_err == 0;
+	phase_end(r, "downloads");
+	int crc = sl_apt_cat_finish(r, ok, cause);
 	if (rc == -SL_E_INTERRUPTED)
 		return sl_cause(cause, rc, "interrupted while fetching pool files");
 	if (r->pool_err != 0)
@@ -414,33 +440,11 @@ static int fetch_pool(struct apt_run *r, char **cause)
 			    sl_strerror(r->pool_err));
 	if (rc < 0)
 		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
-	/* Every file is in the store now and matched the verified index: catalogue them in one transaction. */
-	pthread_t flusher;
-	bool flushing = early_flush_start(r->ctx->store, &flusher);
-	rc = sl_apt_pool_rewind(r->pool);
-	if (rc == 0)
-		rc = sl_catalog_begin_bulk(r->ctx->cat);
-	struct sl_apt_pool_item *it = &r->pool_it;
-	int more = rc == 0 ? sl_apt_pool_next(r->pool, it) : 0;
-	for (; rc == 0 && more > 0; more = sl_apt_pool_next(r->pool, it)) {
-		char url[APT_URL_CAP];
-		rc = sl_url_join(url, sizeof url, r->base, it->path);
-		if (rc < 0)
-			break;
-		char meta[SL_APT_POOL_META_MAX + 256];
-		rc = sl_sync_add_entry(r->ctx, it->path, it->sha256, it->size, "pool", "application/vnd.debian.binary-package",
-				       url, sl_apt_select_pool_meta(r, it, meta, sizeof meta));
-	}
-	if (rc == 0 && more < 0)
-		rc = more;
-	if (rc == 0)
-		rc = sl_catalog_commit(r->ctx->cat);
-	else
-		sl_catalog_rollback(r->ctx->cat);
-	if (flushing)
-		pthread_join(flusher, NULL);
-	if (rc < 0)
-		return sl_cause(cause, rc, "catalogue: %s", sl_strerror(rc));
+	if (crc < 0)
+		return crc;
+	/* Every file is in the store, matched the verified index and is catalogued: its write-back starts
+	 * while the compressed indices are awaited and the snapshot sealed. */
+	r->flushing = early_flush_start(r->ctx->store, &r->flusher);
 	return 0;
 }
 
@@ -457,10 +461,14 @@ static void run_release(struct apt_run *r)
 			sl_apt_release_release(&s->rel);
 	}
 	char *ignored = NULL;
-	for (size_t i = 0; i < r->nidx; i++)
-		r->idx[i].reuse[0] = r->idx[i].reuse[1] = false;   /* nothing more is recorded now */
+	for (size_t i = 0; i < r->nidx; i++) {   /* nothing more is made or recorded now */
+		r->idx[i].reuse[0] = r->idx[i].reuse[1] = false;
+		r->idx[i].make[0] = r->idx[i].make[1] = false;
+	}
 	sl_apt_select_finish_compressed(r, &ignored);   /* a run that failed early still waits for its jobs */
 	free(ignored);
+	if (r->flushing)
+		pthread_join(r->flusher, NULL);
 	for (size_t i = 0; i < r->nidx; i++)
 		free(r->idx[i].err_msg);
 	sl_apt_pool_free(r->pool);
@@ -661,6 +669,7 @@ static int select_pool(struct apt_run *r, bool *refused, char **cause)
 
 static int apt_sync(struct apt_run *r, char **cause)
 {
+	clock_gettime(CLOCK_MONOTONIC, &r->phase_at);
 	int rc = sync_releases(r, cause);
 	if (rc != 0)
 		return rc;
@@ -672,9 +681,12 @@ static int apt_sync(struct apt_run *r, char **cause)
 		rc = plan_indices(r, &r->suites[i], &refused, cause);
 	if (rc < 0 || refused)
 		return rc < 0 ? rc : seal(r, cause);
+	phase_end(r, "release");
 	rc = fetch_indices(r, cause);
+	phase_end(r, "indices");
 	if (rc == 0)
 		rc = select_pool(r, &refused, cause);
+	phase_end(r, "select");
 	if (rc < 0 || refused)
 		return rc < 0 ? rc : seal(r, cause);
 	/* Every index is filtered: the set of queued paths has done its job. */
@@ -685,10 +697,13 @@ static int apt_sync(struct apt_run *r, char **cause)
 	sl_apt_solver_free(r->solver);
 	r->solver = NULL;
 	rc = fetch_pool(r, cause);
+	phase_end(r, "catalogue");
 	if (rc == 0)
 		rc = sl_apt_select_finish_compressed(r, cause);
+	phase_end(r, "compressed indices");
 	if (rc == 0)
 		rc = seal(r, cause);
+	phase_end(r, "seal");
 	if (rc == 0)
 		set_clean(r, true);
 	return rc;

@@ -7,7 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core/apt_depsolve.h"
 #include "core/apt_release.h"
@@ -40,6 +43,25 @@ struct apt_suite {
 
 struct apt_run;
 
+#define APT_CAT_REFUSED_KEPT 16    /* refused pool files whose checks wait for the catalogue one by one */
+#define APT_CAT_CACHE_KIB 256      /* KiB of catalogue cache while the pool's entries go in (apt_catalog.c) */
+#define APT_CAT_CHUNK 4096         /* pool entries per transaction: ~0.1 s of the catalogue's write lock */
+
+struct apt_cat {                   /* the pool's catalogue pass (apt_catalog.c) */
+	pthread_t thread;
+	bool running;                  /* the thread was started and not joined yet */
+	bool open;                     /* one of its transactions is open */
+	bool added;                    /* it has begun adding entries */
+	atomic_int stop;               /* the downloads failed: stop adding rows */
+	int rc;                        /* the thread's result */
+	struct sl_apt_pool_cursor cur;
+	struct sl_apt_pool_item it;
+	struct {
+		char *path, *why;
+	} refused[APT_CAT_REFUSED_KEPT];
+	size_t nrefused, more_refused;
+};
+
 struct apt_index {
 	struct apt_run *run;
 	struct apt_suite *suite;
@@ -51,7 +73,9 @@ struct apt_index {
 	int err;
 	char *err_msg;
 	char sha256[SL_SHA256_HEX];
-	struct sl_compjob *jobs[2];       /* Packages.gz, Packages.xz being made while the pool downloads */
+	char plain_sha[SL_SHA256_HEX];    /* the filtered Packages, once committed: what the forms are made from */
+	bool make[2];                     /* Packages.gz, Packages.xz still to be made from it */
+	struct sl_compjob *jobs[2];       /* those being made (after the downloads, see fetch_pool) */
 	bool reuse[2];                    /* that form is the upstream index itself (apt_select.c) */
 };
 
@@ -67,11 +91,15 @@ struct apt_run {
 	/* pool phase */
 	struct sl_apt_pool *pool;           /* the files to fetch, in a temporary file (see apt_pool.h) */
 	struct sl_apt_pool_item pool_it;    /* scratch for reading it */
+	struct apt_cat cat;                 /* its entries, added while it downloads */
+	pthread_t flusher;                  /* the pool's early write-back (sync_apt.c), joined at the end */
+	bool flushing;
 	size_t pool_queued, pool_done;
 	bool pool_end;                      /* every item has been queued */
 	uint64_t pool_bytes_done;
 	int pool_err;
 	char *pool_err_msg;
+	struct timespec phase_at;  /* CLOCK_MONOTONIC: when the current phase began (debug timings) */
 	char fingerprint[129];     /* of the source configuration, see config_fingerprint() */
 	struct sl_apt_seen *seen;  /* pool paths already queued (arch:all files appear in every arch); freed
 	                            * once every index is filtered */
@@ -98,9 +126,26 @@ int sl_apt_select_packages(struct apt_run *r, int tmp_dirfd, char **cause);
  * suites list the same file (a point release folds stable-updates into stable). Returns it->meta or buf. */
 const char *sl_apt_select_pool_meta(struct apt_run *r, const struct sl_apt_pool_item *it, char *buf, size_t cap);
 /* Walk one verified index: queue its selected pool files and, when re-signing, write the filtered
- * Packages and start its .gz and .xz. -SL_E_VERIFY with ix->refused when its content is refused. */
+ * Packages and note its .gz and .xz as still to be made. -SL_E_VERIFY with ix->refused when its content
+ * is refused. */
 int sl_apt_select_filter_index(struct apt_run *r, struct apt_index *ix, char **cause);
-/* Wait for the compressed indices and record them. After the first failure the rest are only awaited. */
+/* apt_catalog.c: start adding the pool list's entries to the snapshot (in bulk transactions), on a thread
+ * of its own (the fetch engine lends it the catalogue; nothing else on this thread may use the catalogue
+ * until sl_apt_cat_finish). Call after the pool list is rewound. If no thread can be started, the entries
+ * are added by finish instead. */
+void sl_apt_cat_start(struct apt_run *r);
+/* While the thread runs: keep a refused pool file's check for finish to record (the first
+ * APT_CAT_REFUSED_KEPT one by one, the rest counted). */
+void sl_apt_cat_defer_check(struct apt_run *r, const char *path, const char *why);
+/* Join the thread (stopping it early when !downloads_ok); unless the downloads and the entries all
+ * succeeded, remove the pool entries it added; then record the deferred checks. 0, or the catalogue's
+ * error (*cause set); failed downloads are not an error here. */
+int sl_apt_cat_finish(struct apt_run *r, bool downloads_ok, char **cause);
+/* Start making the compressed indices still to be made, each on its own thread. 0, or -ENOMEM (*cause
+ * set) when a job could not start; jobs already started are then still awaited by finish. */
+int sl_apt_select_start_compressed(struct apt_run *r, char **cause);
+/* Start what is still to be made, then wait for the compressed indices and record them. After the first
+ * failure the rest are only awaited. */
 int sl_apt_select_finish_compressed(struct apt_run *r, char **cause);
 
 #endif

@@ -143,6 +143,17 @@ printf 'X' | dd of="$up/$hello_deb" bs=1 seek=2000 conv=notrunc status=none
 expect_refused "modified .deb" "sha-?256|digest"
 bad_sha=$(sha256sum "$up/$hello_deb" | cut -d' ' -f1)
 [ ! -e "$state/store/objects/${bad_sha:0:2}/$bad_sha" ] || sl_fail "tampered .deb entered the store"
+# The refusal is on the failed snapshot's record (made after the downloads: the pool's entries were going
+# into the catalogue on another thread meanwhile), and none of its pool entries were kept.
+failed=$(S --json snapshots fix | python3 -c 'import json,sys; print(max(s["id"] for s in json.load(sys.stdin)))')
+S --json show "$failed" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["state"] == "failed", s["state"]
+bad = [v for v in s["verifications"] if v["check"] == "pool-file" and not v["passed"]]
+assert any("hello" in v["subject"] for v in bad), s["verifications"]
+assert not [e for e in s["entries"] if e["role"] == "pool"], "pool entries kept on a failed sync"
+' || sl_fail "modified .deb: no pool-file refusal on the failed snapshot"
 
 fresh
 head -c 300000 /dev/urandom >>"$up/$hello_deb"

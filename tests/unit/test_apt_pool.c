@@ -88,6 +88,29 @@ static void test_round_trip(void **state)
 		}
 		assert_int_equal(sl_apt_pool_next(p, it), 0);
 	}
+	/* A cursor of its own reads the same items in the same order, interleaved with the list's own
+	 * position, which it neither moves nor is moved by. */
+	struct sl_apt_pool_cursor *cur = calloc(1, sizeof *cur);
+	struct sl_apt_pool_item *it2 = malloc(sizeof *it2);
+	assert_non_null(cur);
+	assert_non_null(it2);
+	assert_int_equal(sl_apt_pool_rewind(p), 0);
+	for (size_t n = 0; n < N; n++) {
+		assert_int_equal(sl_apt_pool_read(p, cur, it2), 1);
+		if (n < N / 2) {
+			assert_int_equal(sl_apt_pool_next(p, it), 1);
+			assert_string_equal(it->path, it2->path);
+			assert_string_equal(it->sha256, it2->sha256);
+			assert_string_equal(it->meta, it2->meta);
+			assert_int_equal(it->size, it2->size);
+		}
+	}
+	assert_int_equal(sl_apt_pool_read(p, cur, it2), 0);
+	for (size_t n = N / 2; n < N; n++)
+		assert_int_equal(sl_apt_pool_next(p, it), 1);
+	assert_int_equal(sl_apt_pool_next(p, it), 0);
+	free(it2);
+	free(cur);
 	free(seen);
 	assert_int_equal(sl_apt_pool_add(p, path, sha, 1, meta), -EINVAL);
 	free(it);
@@ -117,6 +140,34 @@ static void test_refusals(void **state)
 	assert_int_equal(sl_apt_pool_add(p, "pool/a.deb", sha, 1, big), -SL_E_TOOBIG);
 	assert_int_equal(sl_apt_pool_add(p, "pool/a.deb", "abc", 1, NULL), -SL_E_TOOBIG);
 	assert_int_equal(sl_apt_pool_count(p), 0);
+	/* The largest record there can be, last in the file: read back whole, by next and by a cursor. */
+	struct sl_apt_pool_cursor *cur = calloc(1, sizeof *cur);
+	struct sl_apt_pool_item *it = malloc(sizeof *it);
+	assert_non_null(cur);
+	assert_non_null(it);
+	assert_int_equal(sl_apt_pool_read(p, cur, it), -EINVAL);   /* not rewound yet */
+	char *path = strndup(big, SL_MAX_REL_PATH - 1), *meta = strndup(big, SL_APT_POOL_META_MAX - 1);
+	assert_non_null(path);
+	assert_non_null(meta);
+	assert_int_equal(sl_apt_pool_add(p, "pool/small.deb", sha, 2, "{}"), 0);
+	assert_int_equal(sl_apt_pool_add(p, path, sha, 3, meta), 0);
+	assert_int_equal(sl_apt_pool_rewind(p), 0);
+	for (int k = 0; k < 2; k++) {
+		int found = 0;
+		for (int rc; (rc = k == 0 ? sl_apt_pool_next(p, it) : sl_apt_pool_read(p, cur, it)) != 0;) {
+			assert_int_equal(rc, 1);
+			if (it->size == 3) {
+				assert_string_equal(it->path, path);
+				assert_string_equal(it->meta, meta);
+				found++;
+			}
+		}
+		assert_int_equal(found, 1);
+	}
+	free(path);
+	free(meta);
+	free(it);
+	free(cur);
 	char *cause = NULL;
 	assert_null(sl_apt_pool_new(-1, &cause));   /* no directory */
 	assert_non_null(cause);

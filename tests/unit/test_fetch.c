@@ -640,6 +640,64 @@ static void test_conditional(void **state)
 	assert_int_equal(bytes1 - bytes0, 3000);
 }
 
+/* While the catalogue is lent (a syncer fills it on another thread), the engine leaves it alone: a
+ * conditional request goes out without validators and stores none, and a cool-down is persisted only when
+ * the catalogue comes back. */
+static void test_catalog_lent(void **state)
+{
+	struct fx *x = *state;
+	start_py(x, "{\"/Release\": {\"etag\": \"\\\"v2\\\"\"}, "
+		    "\"/busy\": {\"status\": 429, \"retry_after\": \"120\"}}");
+	char sha[SL_SHA256_HEX], url[128], busy[128];
+	make_file(x->up.root, "Release", 300, 7, sha);
+	url_of(url, sizeof url, x->up.port, "/Release");
+	url_of(busy, sizeof busy, x->up.port, "/busy");
+	assert_int_equal(sl_catalog_http_put(x->cat, url, "\"v1\"", NULL), 0);
+	struct sl_fetch_opts o = opts_default();
+	o.max_per_host = 1;
+	engine(x, &o);
+	/* Lent: the stored validator is neither sent nor replaced by the one the server sends. */
+	sl_fetch_catalog_lend(x->f);
+	add(x, &x->got[0], url, SL_FETCH_CONDITIONAL, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	assert_int_equal(x->got[0].status, 200);
+	char *etag = NULL;
+	assert_int_equal(sl_catalog_http_get(x->cat, url, &etag, NULL), 0);
+	assert_string_equal(etag, "\"v1\"");
+	free(etag);
+	/* Given back: it is sent, and the new one kept. */
+	sl_fetch_catalog_return(x->f);
+	add(x, &x->got[1], url, SL_FETCH_CONDITIONAL, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	assert_int_equal(x->got[1].status, 200);
+	assert_int_equal(sl_catalog_http_get(x->cat, url, &etag, NULL), 0);
+	assert_string_equal(etag, "\"v2\"");
+	free(etag);
+	struct sl_upstream_request *rq = NULL;
+	size_t n = 0;
+	assert_int_equal(sl_upstream_py_requests(&x->up, NULL, &rq, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rq[0].if_none_match, "");
+	assert_string_equal(rq[1].if_none_match, "\"v1\"");
+	free(rq);
+	/* A cool-down that starts while lent is honoured at once and persisted on the return. */
+	sl_fetch_catalog_lend(x->f);
+	add(x, &x->got[2], busy, 0, NULL, -1);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	assert_int_equal(x->got[2].err, -SL_E_COOLDOWN);
+	struct sl_fetch_req r = { .url = url, .expect_size = -1, .done = on_done, .arg = &x->got[3] };
+	assert_int_equal(sl_fetch_add(x->f, &r), -SL_E_COOLDOWN);
+	int64_t until = 0;
+	assert_int_equal(sl_catalog_cooldown_get(x->cat, "127.0.0.1", &until, NULL), 0);
+	assert_int_equal(until, 0);
+	sl_fetch_catalog_return(x->f);
+	char *reason = NULL;
+	assert_int_equal(sl_catalog_cooldown_get(x->cat, "127.0.0.1", &until, &reason), 0);
+	assert_true(until >= time(NULL) + 110);
+	assert_non_null(reason);
+	free(reason);
+}
+
 static void test_request_interval(void **state)
 {
 	struct fx *x = *state;
@@ -1028,6 +1086,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cooldown_http_date_and_403, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_503_backoff_then_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conditional, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_lent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
