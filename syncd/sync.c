@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,9 +366,69 @@ static void arrive(struct sl_sync_ctx *ctx, bool defer, struct sl_sync_report *r
 	rep->message = NULL;
 }
 
+/* The store's flush to disk, on a thread of its own while the verifier reads. */
+struct flush {
+	struct sl_store *st;
+	const char *src;
+	pthread_t thread;
+	bool started;   /* a thread runs it */
+	bool done;      /* rc is the result */
+	int rc;
+	struct timespec t0;
+};
+
+static void *flush_main(void *arg)
+{
+	struct flush *fl = arg;
+	fl->rc = sl_store_sync(fl->st);
+	return NULL;
+}
+
+static void flush_start(struct flush *fl)
+{
+	clock_gettime(CLOCK_MONOTONIC, &fl->t0);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with this thread */
+	fl->started = pthread_create(&fl->thread, NULL, flush_main, fl) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!fl->started) {
+		fl->rc = sl_store_sync(fl->st);
+		fl->done = true;
+	}
+}
+
+static void flush_join(struct flush *fl)
+{
+	if (!fl->started)
+		return;
+	pthread_join(fl->thread, NULL);
+	fl->started = false;
+	fl->done = true;
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	sl_log_debug(fl->src, "store flushed to disk %.2f s after the syncer's end",
+		     (double)(t1.tv_sec - fl->t0.tv_sec) + (double)(t1.tv_nsec - fl->t0.tv_nsec) / 1e9);
+}
+
+/* The settle's barrier: the store's flush has passed. */
+static int flush_wait(void *arg, char **why)
+{
+	struct flush *fl = arg;
+	flush_join(fl);
+	if (!fl->done) {   /* never started: flush now */
+		fl->rc = sl_store_sync(fl->st);
+		fl->done = true;
+	}
+	if (fl->rc >= 0)
+		return 0;
+	*why = strdup("cannot flush the content store to disk");
+	return fl->rc;
+}
+
 /* Ends the run and settles the snapshot from the syncer's verdict. */
 static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, bool defer_scan, struct sl_sync_report *rep,
-		   uint64_t bytes, uint64_t requests)
+		   uint64_t bytes, uint64_t requests, struct flush *fl)
 {
 	enum sl_run_outcome outcome;
 	char msg[SL_MAX_REASON];
@@ -381,8 +443,9 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, bool defe
 		char *scause = NULL;
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		int t = sl_settle_snapshot(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->source_id, ctx->snap_id, &st,
-					   &scause);
+		const struct sl_settle_barrier durable = { flush_wait, fl };
+		int t = sl_settle_snapshot_after(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->source_id, ctx->snap_id,
+						 &durable, &st, &scause);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		sl_log_debug(ctx->src->name, "phase verify: %.2f s", (double)(t1.tv_sec - t0.tv_sec) +
 			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -504,23 +567,19 @@ int sl_sync_run(const struct sl_config *cfg, const struct sl_source *src, struct
 	if (opts == NULL || !opts->defer_scan)
 		ctx.scan_gate = sl_findings_gate_new(cfg, src, cat);
 	rc = syncer->run(&ctx, &cause);
-	/* Objects were committed without a per-object fsync; make them durable before the snapshot is
-	 * recorded as verified. */
-	if ((rc == 0 || rc == SL_SYNC_UNCHANGED) && ctx.snap_id != 0) {
-		int s = sl_store_sync(store);
-		if (s < 0 && rc >= 0) {
-			rc = s;
-			free(cause);
-			cause = strdup("cannot flush the content store to disk");
-		}
-	}
+	/* Objects were committed without a per-object fsync; they are made durable while the verifier works,
+	 * and the snapshot is recorded as verified only once that has passed (the barrier in finish). */
+	struct flush fl = { .st = store, .src = src->name };
+	if ((rc == 0 || rc == SL_SYNC_UNCHANGED) && ctx.snap_id != 0)
+		flush_start(&fl);
 	/* The downloads are over: their buffers and connections go before the verifier builds its tables
 	 * (peak RSS is the larger of the two, not the sum). */
 	uint64_t bytes = 0, requests = 0;
 	sl_fetch_stats(ctx.fetch, &bytes, &requests);
 	sl_fetch_free(ctx.fetch);
 	ctx.fetch = NULL;
-	finish(&ctx, rc, cause, opts != NULL && opts->defer_scan, report, bytes, requests);
+	finish(&ctx, rc, cause, opts != NULL && opts->defer_scan, report, bytes, requests, &fl);
+	flush_join(&fl);   /* a run that did not reach the barrier */
 	sl_findings_gate_free(ctx.scan_gate);
 	free(cause);
 	sl_sync_unlock(slot);

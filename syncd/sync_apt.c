@@ -6,8 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,25 +391,6 @@ static int pool_fill(struct apt_run *r)
 	return 0;
 }
 
-/* The pool's write-back, started once the downloads end, while the run seals its snapshot: the syncfs that
- * must pass before the snapshot is recorded as verified (sync.c) then finds less left to wait for. Its
- * result is not relied on. */
-static void *early_flush(void *arg)
-{
-	(void)sl_store_sync(arg);
-	return NULL;
-}
-
-static bool early_flush_start(struct sl_store *st, pthread_t *t)
-{
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with this thread */
-	bool ok = pthread_create(t, NULL, early_flush, st) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return ok;
-}
-
 static int fetch_pool(struct apt_run *r, char **cause)
 {
 	int rc = sl_apt_pool_rewind(r->pool);
@@ -440,12 +419,7 @@ static int fetch_pool(struct apt_run *r, char **cause)
 			    sl_strerror(r->pool_err));
 	if (rc < 0)
 		return sl_cause(cause, rc, "pool: %s", sl_strerror(rc));
-	if (crc < 0)
-		return crc;
-	/* Every file is in the store, matched the verified index and is catalogued: its write-back starts
-	 * while the compressed indices are awaited and the snapshot sealed. */
-	r->flushing = early_flush_start(r->ctx->store, &r->flusher);
-	return 0;
+	return crc;
 }
 
 /* ---- the run ------------------------------------------------------------------------------------------ */
@@ -467,8 +441,6 @@ static void run_release(struct apt_run *r)
 	}
 	sl_apt_select_finish_compressed(r, &ignored);   /* a run that failed early still waits for its jobs */
 	free(ignored);
-	if (r->flushing)
-		pthread_join(r->flusher, NULL);
 	for (size_t i = 0; i < r->nidx; i++)
 		free(r->idx[i].err_msg);
 	sl_apt_pool_free(r->pool);

@@ -92,8 +92,6 @@ struct apt_run {
 	struct sl_apt_pool *pool;           /* the files to fetch, in a temporary file (see apt_pool.h) */
 	struct sl_apt_pool_item pool_it;    /* scratch for reading it */
 	struct apt_cat cat;                 /* its entries, added while it downloads */
-	pthread_t flusher;                  /* the pool's early write-back (sync_apt.c), joined at the end */
-	bool flushing;
 	size_t pool_queued, pool_done;
 	bool pool_end;                      /* every item has been queued */
 	uint64_t pool_bytes_done;

@@ -94,6 +94,13 @@ int sl_settle_snapshot(const struct sl_config *cfg, const struct sl_source *src,
 		       struct sl_store *store, int64_t source_id, int64_t snap_id, struct sl_settle_result *out,
 		       char **cause)
 {
+	return sl_settle_snapshot_after(cfg, src, cat, store, source_id, snap_id, NULL, out, cause);
+}
+
+int sl_settle_snapshot_after(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+			     struct sl_store *store, int64_t source_id, int64_t snap_id,
+			     const struct sl_settle_barrier *barrier, struct sl_settle_result *out, char **cause)
+{
 	memset(out, 0, sizeof *out);
 	/* The verifier walks the entries once, in order: a small catalogue cache does as well, and the pages the
 	 * syncer's inserts filled go before its tables are built. */
@@ -146,6 +153,17 @@ int sl_settle_snapshot(const struct sl_config *cfg, const struct sl_source *src,
 		return 0;
 	}
 
+	if (barrier != NULL && barrier->wait != NULL) {
+		char *why = NULL;
+		rc = barrier->wait(barrier->arg, &why);
+		if (rc < 0) {
+			sl_cause(cause, rc, "%s", why ? why : sl_strerror(rc));
+			free(why);
+			int t = sl_catalog_snapshot_transition(cat, snap_id, SL_SNAP_SYNCING, SL_SNAP_FAILED, *cause);
+			return t < 0 ? t : rc;
+		}
+		free(why);
+	}
 	rc = accept(&v, cause);
 	if (rc < 0)
 		return rc;

@@ -39,4 +39,17 @@ int sl_settle_snapshot(const struct sl_config *cfg, const struct sl_source *src,
 		       struct sl_store *store, int64_t source_id, int64_t snap_id, struct sl_settle_result *out,
 		       char **cause);
 
+/* What the caller waits for before a snapshot is recorded as verified: wait() is called once, after the
+ * verifier's checks passed and before the snapshot leaves 'syncing' for 'verified' (a sync flushes its
+ * store to disk meanwhile). 0, or a negative code with *why (heap, may stay NULL): the snapshot is then
+ * recorded as failed with that reason and the settle returns the code with *cause set. */
+struct sl_settle_barrier {
+	int (*wait)(void *arg, char **why);
+	void *arg;
+};
+/* sl_settle_snapshot with a barrier (NULL: none). */
+int sl_settle_snapshot_after(const struct sl_config *cfg, const struct sl_source *src, struct sl_catalog *cat,
+			     struct sl_store *store, int64_t source_id, int64_t snap_id,
+			     const struct sl_settle_barrier *barrier, struct sl_settle_result *out, char **cause);
+
 #endif

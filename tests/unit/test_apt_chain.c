@@ -830,6 +830,63 @@ static void test_settle_records_on_snapshot(void **state)
 	fix_free(f);
 }
 
+struct barrier_probe {
+	struct sl_catalog *cat;
+	int64_t snap;
+	int calls;
+	int ret;
+	char state_seen[32];
+};
+
+static int probe_wait(void *arg, char **why)
+{
+	struct barrier_probe *b = arg;
+	b->calls++;
+	struct sl_snapshot_info si;
+	assert_int_equal(sl_catalog_snapshot_get(b->cat, b->snap, &si), 0);
+	snprintf(b->state_seen, sizeof b->state_seen, "%s", sl_snap_state_name(si.state));
+	sl_snapshot_info_release(&si);
+	if (b->ret < 0)
+		*why = strdup("the disk said no");
+	return b->ret;
+}
+
+/* The barrier (a sync's store flush) is waited for once, after the checks and while the snapshot is still
+ * 'syncing'; when it fails, the snapshot is failed with its reason and never verified. */
+static void test_settle_barrier(void **state)
+{
+	(void)state;
+	for (int fail = 0; fail < 2; fail++) {
+		struct fix *f = fix_new(SL_PUBLISH_RESIGN);
+		store(f);
+		struct sl_catalog *cat = sl_snapfix_catalog(f->sf);
+		assert_int_equal(sl_catalog_snapshot_seal(cat, f->snap, (int64_t)f->date, NULL), 0);
+		struct barrier_probe b = { .cat = cat, .snap = f->snap, .ret = fail ? -EIO : 0 };
+		const struct sl_settle_barrier bar = { probe_wait, &b };
+		struct sl_settle_result res;
+		char *cause = NULL;
+		int rc = sl_settle_snapshot_after(&f->cfg, &f->src, cat, sl_snapfix_store(f->sf),
+						  sl_snapfix_source_id(f->sf), f->snap, &bar, &res, &cause);
+		assert_int_equal(b.calls, 1);
+		assert_string_equal(b.state_seen, "syncing");
+		struct sl_snapshot_info si;
+		assert_int_equal(sl_catalog_snapshot_get(cat, f->snap, &si), 0);
+		if (fail) {
+			assert_int_equal(rc, -EIO);
+			assert_non_null(cause);
+			assert_non_null(strstr(cause, "the disk said no"));
+			assert_int_equal(si.state, SL_SNAP_FAILED);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(res.verdict, SL_SETTLED_PENDING);
+			assert_int_equal(si.state, SL_SNAP_PENDING);
+		}
+		sl_snapshot_info_release(&si);
+		free(cause);
+		fix_free(f);
+	}
+}
+
 static void test_settle_accepts(void **state)
 {
 	(void)state;
@@ -957,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_recheck_keyring_without_signer),
 		cmocka_unit_test(test_settle_records_on_snapshot),
 		cmocka_unit_test(test_settle_accepts),
+		cmocka_unit_test(test_settle_barrier),
 		cmocka_unit_test(test_memory_at_scale),
 	};
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
