@@ -3,6 +3,8 @@
  * its Filename up there (size and SHA-256 must agree), marking the entry as named. Entries no stanza
  * names are extra content, stanzas without an entry are missing content: both refused. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,26 +267,82 @@ static int hash_sink(void *arg, const void *data, size_t len)
 	return sl_hasher_update(arg, data, len) == 0 ? 0 : -ENOMEM;
 }
 
-/* True when object sha256 decompresses to exactly the bytes of object `plain` (the same SHA-256). False on
- * any failure: the caller then walks it, and that walk says what is wrong. */
-static bool decompresses_to(struct chain *ch, const char *sha256, const char *plain)
+/* SHA-256 of object sha256's decompressed content into got; "" on any failure. */
+static void decompressed_sha(struct sl_store *st, const char *sha256, char got[SL_SHA256_HEX])
 {
+	got[0] = '\0';
 	int fd = -1;
-	if (sl_store_open_object(ch->v->store, sha256, &fd, NULL) < 0)
-		return false;
+	if (sl_store_open_object(st, sha256, &fd, NULL) < 0)
+		return;
 	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
-	char got[SL_SHA256_HEX] = "";
-	bool same = h != NULL && sl_decomp_fd(fd, SL_MAX_INDEX_BYTES, hash_sink, h) == 0 &&
-		    sl_hasher_final(h, NULL, NULL, got, NULL) == 0 && strcmp(got, plain) == 0;
+	if (h == NULL || sl_decomp_fd(fd, SL_MAX_INDEX_BYTES, hash_sink, h) != 0 ||
+	    sl_hasher_final(h, NULL, NULL, got, NULL) != 0)
+		got[0] = '\0';
 	sl_hasher_free(h);
 	close(fd);
-	return same;
+}
+
+/* The generated .gz's decompressed SHA-256, computed on a thread of its own while the plain index is
+ * walked; compared with the plain index's once that walk has passed. Touches the store only. */
+struct prehash {
+	struct sl_store *st;
+	char obj[SL_SHA256_HEX];    /* the object being hashed */
+	char got[SL_SHA256_HEX];
+	pthread_t thread;
+	bool started;
+};
+
+static void *prehash_main(void *arg)
+{
+	struct prehash *p = arg;
+	decompressed_sha(p->st, p->obj, p->got);
+	return NULL;
+}
+
+static void prehash_start(struct chain *ch, const struct chain_index *ix, const char *dir, struct prehash *p)
+{
+	memset(p, 0, sizeof *p);
+	p->st = ch->v->store;
+	char path[SL_MAX_PATH + 16];
+	snprintf(path, sizeof path, "%sPackages.gz", dir);
+	struct sl_entry e;
+	if (ix->same_form == 1 || sl_catalog_snapshot_entry(ch->v->cat, ch->v->snap_id, path, &e) != 0)
+		return;
+	memcpy(p->obj, e.sha256, SL_SHA256_HEX);
+	sl_entry_release(&e);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with the caller's thread */
+	p->started = pthread_create(&p->thread, NULL, prehash_main, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void prehash_join(struct prehash *p)
+{
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = false;
+}
+
+/* True when object sha256 decompresses to exactly the bytes of object `plain` (the same SHA-256), from the
+ * thread's result when it hashed that object. False on any failure: the caller then walks it, and that
+ * walk says what is wrong. */
+static bool decompresses_to(struct chain *ch, struct prehash *pre, const char *sha256, const char *plain)
+{
+	char got[SL_SHA256_HEX];
+	if (pre->obj[0] != '\0' && strcmp(pre->obj, sha256) == 0 && pre->started) {
+		prehash_join(pre);
+		memcpy(got, pre->got, SL_SHA256_HEX);
+	} else {
+		decompressed_sha(ch->v->store, sha256, got);
+	}
+	return got[0] != '\0' && strcmp(got, plain) == 0;
 }
 
 /* resign: one generated index (role "index"), made of stanzas of its verified upstream index only. Records
  * failures; *stanzas counts the stanzas of a good one, *names which files were checked. */
 static int check_generated(struct chain *ch, struct chain_index *ix, const char *dir, int k, uint64_t *stanzas,
-			   char *names, size_t cap)
+			   char *names, size_t cap, struct prehash *pre)
 {
 	static const char *const exts[] = { "", ".gz", ".xz" };
 	const char *ext = exts[k];
@@ -317,7 +375,7 @@ static int check_generated(struct chain *ch, struct chain_index *ix, const char 
 		 * by that walk. Walking it again would only repeat those verdicts (and decompress 70 MB). */
 		w.stanzas = ix->stanzas;
 		rc = 0;
-	} else if (k > 0 && ix->plain_sha[0] != '\0' && decompresses_to(ch, e.sha256, ix->plain_sha)) {
+	} else if (k > 0 && ix->plain_sha[0] != '\0' && decompresses_to(ch, pre, e.sha256, ix->plain_sha)) {
 		/* Byte for byte the plain index walked just before (k == 0): the same stanzas, every one an upstream
 		 * one, their pool files matched by that walk. Parsing it again would only repeat those verdicts. */
 		w.stanzas = ix->plain_stanzas;
@@ -406,8 +464,11 @@ int chain_pool_generated(struct chain *ch)
 		snprintf(dir, sizeof dir, "dists/%s/%s/binary-%s/", ix->suite->name, ix->comp, ix->arch);
 		unsigned failed = ch->v->failed;
 		uint64_t stanzas = 0;
+		struct prehash pre;
+		prehash_start(ch, ix, dir, &pre);
 		for (int k = 0; k < 3 && rc == 0; k++)
-			rc = check_generated(ch, ix, dir, k, &stanzas, names, sizeof names);
+			rc = check_generated(ch, ix, dir, k, &stanzas, names, sizeof names, &pre);
+		prehash_join(&pre);
 		/* One record per index for the three forms of it. */
 		snprintf(path, sizeof path, "%sPackages", dir);
 		if (rc == 0 && ch->v->failed == failed)
