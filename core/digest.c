@@ -104,7 +104,7 @@ int sl_digest_sha256_unhex(const char *hex, size_t len, uint8_t out[32])
 	for (size_t i = 0; i < 32; i++) {
 		uint8_t hi = hexval_tab[(unsigned char)hex[2 * i]], lo = hexval_tab[(unsigned char)hex[2 * i + 1]];
 		bad |= (uint8_t)(hi == 0) | (uint8_t)(lo == 0);
-		tmp[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 0xf));
+		tmp[i] = (uint8_t)(((hi - 1) & 0xf) << 4 | ((lo - 1) & 0xf));   /* masked: no shift of -1 */
 	}
 	if (bad)
 		return -SL_E_BADNAME;

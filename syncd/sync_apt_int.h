@@ -4,11 +4,11 @@
 #ifndef SL_SYNC_APT_INT_H
 #define SL_SYNC_APT_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -75,7 +75,7 @@ struct apt_index {
 	char sha256[SL_SHA256_HEX];
 	char plain_sha[SL_SHA256_HEX];    /* the filtered Packages, once committed: what the forms are made from */
 	bool make[2];                     /* Packages.gz, Packages.xz still to be made from it */
-	struct sl_compjob *jobs[2];       /* those being made (after the downloads, see fetch_pool) */
+	struct sl_compjob *jobs[2];       /* those being made (during the downloads, see fetch_pool) */
 	bool reuse[2];                    /* that form is the upstream index itself (apt_select.c) */
 };
 
