@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/store.h"
+#include "core/thread.h"
 
 #define COMPJOB_CHUNK (256u << 10)   /* bytes read from the object per call */
 #define SL_COMPJOB_NICE 10           /* the job thread's nice value (see job_main) */
@@ -102,12 +102,7 @@ struct sl_compjob *sl_compjob_start(struct sl_store *st, const char *sha256, enu
 	memcpy(j->in, sha256, SL_SHA256_HEX);
 	j->comp = c;
 	j->max_size = max_size;
-	/* The job's thread takes no signals: they stay with the caller. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	j->threaded = pthread_create(&j->thread, NULL, job_main, j) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	j->threaded = sl_thread_start(&j->thread, job_main, j) == 0;   /* signals stay with the caller */
 	if (!j->threaded)
 		run(j);
 	return j;

@@ -6,7 +6,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/thread.h"
 
 struct sl_decomp_reader {
 	struct archive *a;
@@ -210,12 +210,8 @@ static int pump_threaded(struct sl_decomp_reader *r, int (*sink)(void *arg, cons
 	pthread_mutex_init(&g.mu, NULL);
 	pthread_cond_init(&g.filled, NULL);
 	pthread_cond_init(&g.emptied, NULL);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with the caller's thread */
 	pthread_t t;
-	bool started = pthread_create(&t, NULL, decode_main, &g) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	bool started = sl_thread_start(&t, decode_main, &g) == 0;
 	*ran = started;
 	int rc = 0;
 	for (unsigned i = 0; started; i = (i + 1) % DECOMP_RING) {

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/limits.h"
+#include "core/thread.h"
 
 struct sl_writeq_buf {
 	struct sl_writeq_buf *next;
@@ -192,20 +192,16 @@ struct sl_writeq *sl_writeq_new(char **cause)
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->done, NULL);
-	/* The thread inherits this mask: every signal stays with the producer (SIGTERM finishes the write). */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* Every signal stays with the producer (SIGTERM finishes the write). */
 	int rc = 0;
 	for (unsigned i = 0; i < SL_WRITEQ_THREADS && rc == 0; i++) {
-		rc = pthread_create(&q->threads[i], NULL, writer_main, q);
+		rc = sl_thread_start(&q->threads[i], writer_main, q);
 		if (rc == 0)
 			q->nthreads++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (q->nthreads > 0)
 		return q;   /* fewer threads than asked still work */
-	sl_cause(cause, 0, "cannot start a store write thread: %s", strerror(rc));
+	sl_cause(cause, 0, "cannot start a store write thread: %s", strerror(-rc));
 	destroy(q);
 	return NULL;
 }

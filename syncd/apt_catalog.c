@@ -12,7 +12,6 @@
  * interrupted (never sealed, never verified). */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "core/catalog.h"
 #include "core/error.h"
 #include "core/url.h"
+#include "core/thread.h"
 #include "syncd/apt_pool.h"
 #include "syncd/fetch.h"
 #include "syncd/sync_apt_int.h"
@@ -81,11 +81,7 @@ void sl_apt_cat_start(struct apt_run *r)
 	c->rc = 0;
 	c->open = c->added = false;
 	sl_fetch_catalog_lend(r->ctx->fetch);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with the fetch engine's thread */
-	c->running = pthread_create(&c->thread, NULL, cat_main, r) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	c->running = sl_thread_start(&c->thread, cat_main, r) == 0;
 	if (!c->running)
 		sl_fetch_catalog_return(r->ctx->fetch);   /* filled after the downloads instead */
 }

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,7 @@
 #include "core/store.h"
 #include "core/units.h"
 #include "core/url.h"
+#include "core/thread.h"
 #include "syncd/fetch.h"
 #include "verify/findings.h"
 #include "verify/settle.h"
@@ -387,11 +387,7 @@ static void *flush_main(void *arg)
 static void flush_start(struct flush *fl)
 {
 	clock_gettime(CLOCK_MONOTONIC, &fl->t0);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with this thread */
-	fl->started = pthread_create(&fl->thread, NULL, flush_main, fl) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fl->started = sl_thread_start(&fl->thread, flush_main, fl) == 0;
 	if (!fl->started) {
 		fl->rc = sl_store_sync(fl->st);
 		fl->done = true;

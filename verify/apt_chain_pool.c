@@ -4,7 +4,6 @@
  * names are extra content, stanzas without an entry are missing content: both refused. */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "core/error.h"
 #include "core/path.h"
 #include "core/store.h"
+#include "core/thread.h"
 #include "verify/apt_chain_int.h"
 
 static void pool_fail(struct chain *ch, const char *subject, const char *fmt, ...)
@@ -310,11 +310,7 @@ static void prehash_start(struct chain *ch, const struct chain_index *ix, const 
 		return;
 	memcpy(p->obj, e.sha256, SL_SHA256_HEX);
 	sl_entry_release(&e);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay with the caller's thread */
-	p->started = pthread_create(&p->thread, NULL, prehash_main, p) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	p->started = sl_thread_start(&p->thread, prehash_main, p) == 0;
 }
 
 static void prehash_join(struct prehash *p)
