@@ -598,10 +598,23 @@ static int64_t unpause(struct sl_fetch *f)
 	return wait;
 }
 
+/* Whether a pending request could start or be refused now: some host has a free connection or is cooling
+ * down. Hosts are few; the pending list holds a syncer's whole window (hundreds), and walking all of it on
+ * every turn of the loop once every connection is busy cost a tenth of the loop's time at 60,000 files. */
+static bool any_host_open(struct sl_fetch *f)
+{
+	for (struct fetch_host *h = f->hosts; h != NULL; h = h->next)
+		if (h->active < f->opts.max_per_host || host_cooling(f, h))
+			return true;
+	return false;
+}
+
 /* Start what may start; returns ms until a waiting request could start (FETCH_POLL_MS if unknown). */
 static int64_t start_ready(struct sl_fetch *f)
 {
 	int64_t now = sl_fx_now_ms(), wait = FETCH_POLL_MS;
+	if (f->pending.n == 0 || !any_host_open(f))
+		return wait;
 	struct xfer *x = f->pending.head, *next;
 	for (; x != NULL; x = next) {
 		next = x->next;
@@ -621,8 +634,11 @@ static int64_t start_ready(struct sl_fetch *f)
 			wait = x->not_before - now < wait ? x->not_before - now : wait;
 			continue;
 		}
-		if (h->active >= f->opts.max_per_host)
+		if (h->active >= f->opts.max_per_host) {
+			if (!any_host_open(f))
+				break;   /* the rest of the list waits for a connection too */
 			continue;
+		}
 		if (f->opts.request_interval_ms > 0) {
 			if (h->unsent > 0)
 				continue;

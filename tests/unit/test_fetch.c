@@ -740,6 +740,46 @@ static void test_request_interval(void **state)
 	free(rq);
 }
 
+/* One host's connections all busy: the queue behind it does not hold up a request to another host, queued
+ * last (the engine stops looking through the queue only when no host could start one more). */
+static void test_busy_host_other_host(void **state)
+{
+	struct fx *x = *state;
+	start_py(x, "{\"/slow\": {\"rate\": 20000}}");
+	char sha[SL_SHA256_HEX], fsha[SL_SHA256_HEX], url[128];
+	make_file(x->up.root, "slow", 4000, 5, sha);   /* 0.2 s each at 20,000 bytes/s */
+	make_file(x->up.root, "f", 100, 9, fsha);
+	struct sl_fetch_opts o = opts_default();
+	o.max_connections = 8;
+	o.max_per_host = 1;
+	engine(x, &o);
+	enum { N = 5 };
+	for (int i = 0; i < N; i++) {
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/slow?i=%d", x->up.port, i);
+		add(x, &x->got[i], url, 0, sha, 4000);
+	}
+	snprintf(url, sizeof url, "http://localhost:%d/f?other", x->up.port);
+	add(x, &x->got[N], url, 0, fsha, 100);
+	assert_int_equal(sl_fetch_run(x->f), 0);
+	for (int i = 0; i <= N; i++)
+		assert_int_equal(x->got[i].err, 0);
+	struct sl_upstream_request *rq = NULL;
+	size_t n = 0;
+	assert_int_equal(sl_upstream_py_requests(&x->up, NULL, &rq, &n), 0);
+	assert_int_equal(n, N + 1);
+	double other = -1, second = -1;
+	int slow = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rq[i].query, "other") == 0)
+			other = rq[i].t;
+		else if (++slow == 2)
+			second = rq[i].t;
+	}
+	/* Before the first slow transfer ended (the second one starts after it): not behind the queue. */
+	assert_true(other >= 0 && second >= 0 && other < second);
+	free(rq);
+}
+
 static void test_bandwidth_cap(void **state)
 {
 	struct fx *x = *state;
@@ -1089,6 +1129,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_catalog_lent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_host_other_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bandwidth_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_flag, setup, teardown),
