@@ -1,5 +1,6 @@
 /* apt_pool: fixed-size headers (lengths, size) followed by the strings, appended through a stdio buffer;
- * read back by offset in digest order from a small in-memory key array (8 bytes an item). */
+ * read back in list order through a read buffer, or by offset in digest order from a small in-memory key
+ * array (8 bytes an item). */
 #include "syncd/apt_pool.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #define KEY_OFF_BITS 40   /* bits of a key for the record's file offset (1 TiB); the upper 24 hold the
 			    * digest's first 24 bits, so sorting the keys sorts the records by digest */
 #define KEY_OFF_MASK ((UINT64_C(1) << KEY_OFF_BITS) - 1)
+#define SEQ_BUF_BYTES (64 * 1024)   /* list-order reads: ~250 records of Debian main a read */
 
 struct rec {
 	uint64_t size;
@@ -24,6 +26,8 @@ struct rec {
 
 /* The cursor's scratch holds the largest record. */
 _Static_assert(sizeof(struct rec) <= 2 * sizeof(uint64_t) + SL_SHA256_HEX, "pool record header");
+/* The read buffer holds the largest record. */
+_Static_assert(sizeof(struct rec) + SL_MAX_REL_PATH + SL_APT_POOL_META_MAX <= SEQ_BUF_BYTES, "pool read buffer");
 
 struct sl_apt_pool {
 	FILE *fp;
@@ -32,10 +36,14 @@ struct sl_apt_pool {
 	uint64_t end;   /* file offset of the next record */
 	uint64_t *keys; /* per item: digest prefix << KEY_OFF_BITS | offset; sorted at the first rewind */
 	size_t cap;
-	size_t next;    /* reading: index into keys */
 	int err;        /* sticky: a failed write makes every later read fail */
 	bool reading;   /* rewound once: no more appends */
-	struct sl_apt_pool_cursor cur;   /* sl_apt_pool_next()'s scratch (its position is `next`) */
+	/* sl_apt_pool_next(): items read, the next record's offset, and the buffered bytes of the file from
+	 * seq_off (allocated at the first rewind). */
+	size_t seq_n;
+	uint64_t seq_pos, seq_off;
+	size_t seq_len;
+	uint8_t *seq;
 };
 
 struct sl_apt_pool *sl_apt_pool_new(int dirfd, char **cause)
@@ -64,6 +72,7 @@ void sl_apt_pool_free(struct sl_apt_pool *p)
 		return;
 	fclose(p->fp);
 	free(p->keys);
+	free(p->seq);
 	free(p);
 }
 
@@ -133,11 +142,39 @@ int sl_apt_pool_rewind(struct sl_apt_pool *p)
 			p->err = -(errno ? errno : EIO);
 			return p->err;
 		}
+		p->seq = malloc(SEQ_BUF_BYTES);
+		if (p->seq == NULL)
+			return -ENOMEM;
 		qsort(p->keys, p->count, sizeof *p->keys, key_cmp);
 		p->reading = true;
 	}
-	p->next = 0;
+	p->seq_n = 0;
+	p->seq_pos = p->seq_off = 0;
+	p->seq_len = 0;
 	return 0;
+}
+
+/* The record that starts at buf (avail bytes there) into it; its length into *used. 1, or -EIO when the
+ * bytes do not hold a whole record within the caps. Our own file, but read defensively: a short or
+ * oversized record is an I/O error, not a crash. */
+static int parse_rec(const uint8_t *buf, size_t avail, struct sl_apt_pool_item *it, size_t *used)
+{
+	struct rec r;
+	if (avail < sizeof r)
+		return -EIO;
+	memcpy(&r, buf, sizeof r);
+	if (r.path_len >= SL_MAX_REL_PATH || r.meta_len >= SL_APT_POOL_META_MAX ||
+	    sizeof r + (size_t)r.path_len + r.meta_len > avail)
+		return -EIO;
+	memcpy(it->path, buf + sizeof r, r.path_len);
+	memcpy(it->meta, buf + sizeof r + r.path_len, r.meta_len);
+	it->path[r.path_len] = '\0';
+	it->meta[r.meta_len] = '\0';
+	memcpy(it->sha256, r.sha256, sizeof r.sha256);
+	it->sha256[SL_SHA256_HEX - 1] = '\0';
+	it->size = r.size;
+	*used = sizeof r + r.path_len + r.meta_len;
+	return 1;
 }
 
 /* The record at keys[*next] into it; advances *next. 1, 0 at the end, or -EIO. */
@@ -153,22 +190,8 @@ static int read_rec(const struct sl_apt_pool *p, size_t *next, uint8_t *scratch,
 	if (off < p->end && p->end - off < want)
 		want = (size_t)(p->end - off);
 	ssize_t n = sl_fs_pread_full(fileno(p->fp), scratch, want, off);
-	struct rec r;
-	/* Our own file, but read defensively: a short or oversized record is an I/O error, not a crash. */
-	if (n < (ssize_t)sizeof r)
-		return -EIO;
-	memcpy(&r, scratch, sizeof r);
-	if (r.path_len >= SL_MAX_REL_PATH || r.meta_len >= SL_APT_POOL_META_MAX ||
-	    sizeof r + (size_t)r.path_len + r.meta_len > (size_t)n)
-		return -EIO;
-	memcpy(it->path, scratch + sizeof r, r.path_len);
-	memcpy(it->meta, scratch + sizeof r + r.path_len, r.meta_len);
-	it->path[r.path_len] = '\0';
-	it->meta[r.meta_len] = '\0';
-	memcpy(it->sha256, r.sha256, sizeof r.sha256);
-	it->sha256[SL_SHA256_HEX - 1] = '\0';
-	it->size = r.size;
-	return 1;
+	size_t used;
+	return n < 0 ? -EIO : parse_rec(scratch, (size_t)n, it, &used);
 }
 
 int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it)
@@ -177,10 +200,31 @@ int sl_apt_pool_next(struct sl_apt_pool *p, struct sl_apt_pool_item *it)
 		return p->err;
 	if (!p->reading)
 		return -EINVAL;
-	int rc = read_rec(p, &p->next, p->cur.scratch, sizeof p->cur.scratch, it);
-	if (rc < 0)
+	if (p->seq_n >= p->count)
+		return 0;
+	size_t used = 0;
+	int rc = -EIO;
+	if (p->seq_pos >= p->seq_off && p->seq_pos - p->seq_off < p->seq_len) {
+		size_t at = (size_t)(p->seq_pos - p->seq_off);
+		rc = parse_rec(p->seq + at, p->seq_len - at, it, &used);
+	}
+	if (rc < 0) {
+		/* Not (wholly) in the buffer: refill from this record on (the buffer holds the largest one). */
+		size_t want = SEQ_BUF_BYTES;
+		if (p->seq_pos < p->end && p->end - p->seq_pos < want)
+			want = (size_t)(p->end - p->seq_pos);
+		ssize_t n = sl_fs_pread_full(fileno(p->fp), p->seq, want, p->seq_pos);
+		p->seq_off = p->seq_pos;
+		p->seq_len = n > 0 ? (size_t)n : 0;
+		rc = parse_rec(p->seq, p->seq_len, it, &used);
+	}
+	if (rc < 0) {
 		p->err = rc;
-	return rc;
+		return rc;
+	}
+	p->seq_pos += used;
+	p->seq_n++;
+	return 1;
 }
 
 int sl_apt_pool_read(const struct sl_apt_pool *p, struct sl_apt_pool_cursor *c, struct sl_apt_pool_item *it)

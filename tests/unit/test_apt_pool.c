@@ -1,6 +1,6 @@
 /* Tests for syncd/apt_pool: what goes into the spilled pool list comes back the same, each item once, in
- * digest order, on every rewind; appending after reading and oversized fields are refused; nothing is left
- * in the directory. */
+ * list order (next) and in digest order (a cursor), on every rewind; appending after reading and oversized
+ * fields are refused; nothing is left in the directory. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -69,45 +69,48 @@ static void test_round_trip(void **state)
 	assert_non_null(seen);
 	for (int pass = 0; pass < 2; pass++) {
 		assert_int_equal(sl_apt_pool_rewind(p), 0);
-		memset(seen, 0, N * sizeof *seen);
-		char last[7] = "";
 		for (size_t n = 0; n < N; n++) {
 			assert_int_equal(sl_apt_pool_next(p, it), 1);
-			size_t i = (size_t)(it->size - 1) / 1000;   /* which item this is */
-			assert_true(i < N);
-			assert_false(seen[i]);
-			seen[i] = true;
-			item(i, path, sizeof path, sha, meta, sizeof meta);
+			assert_int_equal(it->size, n * 1000 + 1);   /* list order: the n-th item added */
+			item(n, path, sizeof path, sha, meta, sizeof meta);
 			assert_string_equal(it->path, path);
 			assert_string_equal(it->sha256, sha);
 			assert_string_equal(it->meta, meta);
-			assert_int_equal(it->size, i * 1000 + 1);
-			assert_true(strncmp(last, it->sha256, 6) <= 0);   /* digest order (24-bit prefix) */
-			memcpy(last, it->sha256, 6);
-			last[6] = '\0';
 		}
 		assert_int_equal(sl_apt_pool_next(p, it), 0);
+		assert_int_equal(sl_apt_pool_next(p, it), 0);
 	}
-	/* A cursor of its own reads the same items in the same order, interleaved with the list's own
+	/* A cursor of its own reads every item once, in digest order, interleaved with the list's own
 	 * position, which it neither moves nor is moved by. */
 	struct sl_apt_pool_cursor *cur = calloc(1, sizeof *cur);
 	struct sl_apt_pool_item *it2 = malloc(sizeof *it2);
 	assert_non_null(cur);
 	assert_non_null(it2);
 	assert_int_equal(sl_apt_pool_rewind(p), 0);
+	char last[7] = "";
 	for (size_t n = 0; n < N; n++) {
 		assert_int_equal(sl_apt_pool_read(p, cur, it2), 1);
+		size_t i = (size_t)(it2->size - 1) / 1000;   /* which item this is */
+		assert_true(i < N);
+		assert_false(seen[i]);
+		seen[i] = true;
+		item(i, path, sizeof path, sha, meta, sizeof meta);
+		assert_string_equal(it2->path, path);
+		assert_string_equal(it2->sha256, sha);
+		assert_string_equal(it2->meta, meta);
+		assert_true(strncmp(last, it2->sha256, 6) <= 0);   /* digest order (24-bit prefix) */
+		memcpy(last, it2->sha256, 6);
+		last[6] = '\0';
 		if (n < N / 2) {
 			assert_int_equal(sl_apt_pool_next(p, it), 1);
-			assert_string_equal(it->path, it2->path);
-			assert_string_equal(it->sha256, it2->sha256);
-			assert_string_equal(it->meta, it2->meta);
-			assert_int_equal(it->size, it2->size);
+			assert_int_equal(it->size, n * 1000 + 1);
 		}
 	}
 	assert_int_equal(sl_apt_pool_read(p, cur, it2), 0);
-	for (size_t n = N / 2; n < N; n++)
+	for (size_t n = N / 2; n < N; n++) {
 		assert_int_equal(sl_apt_pool_next(p, it), 1);
+		assert_int_equal(it->size, n * 1000 + 1);
+	}
 	assert_int_equal(sl_apt_pool_next(p, it), 0);
 	free(it2);
 	free(cur);
