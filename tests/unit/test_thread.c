@@ -1,5 +1,7 @@
 /* thread: a started thread has every signal blocked, runs its function with its argument, and the
- * caller's own mask is left as it was. */
+ * caller's own mask is left as it was; a thread that asks for the batch policy has it, the caller keeps its own,
+ * and the normal policy can be taken back. */
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -52,10 +54,38 @@ static void test_signals_blocked(void **state)
 	pthread_sigmask(SIG_SETMASK, &before, NULL);
 }
 
+struct policy {
+	int rc, after, back;
+};
+
+static void *batch_probe(void *arg)
+{
+	struct policy *p = arg;
+	p->rc = sl_thread_batch();
+	p->after = sched_getscheduler(0);
+	struct sched_param sp = { 0 };
+	p->back = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0 && sched_getscheduler(0) == SCHED_OTHER;
+	return NULL;
+}
+
+static void test_batch(void **state)
+{
+	(void)state;
+	struct policy p = { .rc = 1 };
+	pthread_t t;
+	assert_int_equal(sl_thread_start(&t, batch_probe, &p), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.after, SCHED_BATCH);
+	assert_true(p.back);   /* unprivileged too: not a one-way door like SCHED_IDLE */
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);   /* the caller's own policy is untouched */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signals_blocked),
+		cmocka_unit_test(test_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
