@@ -33,8 +33,8 @@ void sl_apt_pool_free(struct sl_apt_pool *p);
 int sl_apt_pool_add(struct sl_apt_pool *p, const char *path, const char *sha256, uint64_t size, const char *meta);
 size_t sl_apt_pool_count(const struct sl_apt_pool *p);
 uint64_t sl_apt_pool_bytes(const struct sl_apt_pool *p);
-/* Read from the first item (again). Appending ends with the first rewind (-EINVAL after; -ENOMEM when the
- * read buffer cannot be had). */
+/* Read from the first item (again). The first rewind ends appending (-EINVAL after); it fails with -ENOMEM,
+ * changing nothing, when its 64 KiB read buffer cannot be had. */
 int sl_apt_pool_rewind(struct sl_apt_pool *p);
 /* The next item in list (append) order: 1, 0 at the end, or a negative code (sticky: every later call
  * returns it). */

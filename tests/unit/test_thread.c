@@ -1,6 +1,6 @@
 /* thread: a started thread has every signal blocked, runs its function with its argument, and the
- * caller's own mask is left as it was; a thread that asks for the batch policy has it, the caller keeps its own,
- * and the normal policy can be taken back. */
+ * caller's own mask is left as it was; a thread that asks for the batch policy has it, the caller keeps
+ * its own, and the normal policy can be taken back. */
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -64,7 +64,8 @@ static void *batch_probe(void *arg)
 	p->rc = sl_thread_batch();
 	p->after = sched_getscheduler(0);
 	struct sched_param sp = { 0 };
-	p->back = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0 && sched_getscheduler(0) == SCHED_OTHER;
+	p->back = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0 &&
+		  sched_getscheduler(0) == SCHED_OTHER;
 	return NULL;
 }
 
@@ -77,7 +78,7 @@ static void test_batch(void **state)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(p.rc, 0);
 	assert_int_equal(p.after, SCHED_BATCH);
-	assert_true(p.back);   /* unprivileged too: not a one-way door like SCHED_IDLE */
+	assert_true(p.back);   /* the normal policy can be taken back */
 	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);   /* the caller's own policy is untouched */
 }
 
