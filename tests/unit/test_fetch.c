@@ -745,9 +745,9 @@ static void test_request_interval(void **state)
 static void test_busy_host_other_host(void **state)
 {
 	struct fx *x = *state;
-	start_py(x, "{\"/slow\": {\"rate\": 20000}}");
+	start_py(x, "{\"/slow\": {\"rate\": 10000}}");
 	char sha[SL_SHA256_HEX], fsha[SL_SHA256_HEX], url[128];
-	make_file(x->up.root, "slow", 4000, 5, sha);   /* 0.2 s each at 20,000 bytes/s */
+	make_file(x->up.root, "slow", 4000, 5, sha);   /* 0.4 s each at 10,000 bytes/s */
 	make_file(x->up.root, "f", 100, 9, fsha);
 	struct sl_fetch_opts o = opts_default();
 	o.max_connections = 8;
