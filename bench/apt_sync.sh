@@ -48,9 +48,9 @@ if [ "$synthetic" = 1 ]; then
 	cp -r "$gen/dists" "$up/dists"
 	idx=$up/dists/stable/main/binary-$arch
 	rm -f "$idx/Packages.xz" "$idx/Packages.gz"
-	# Compressed as Debian compresses its own Packages.xz (an 8 MiB dictionary, -6; two blocks at this size,
-	# as -T2 makes them): the decoder's dictionary is the largest single allocation of a sync, so a
-	# lighter setting would understate the peak RSS. BENCH_XZ_LEVEL changes it (the tests use -3).
+	# Compressed as Debian compresses its own Packages.xz (an 8 MiB dictionary, -6, in several blocks as -T2
+	# makes them): the decoder's dictionary is the largest single allocation of a sync, so a lighter
+	# setting would understate the peak RSS. BENCH_XZ_LEVEL changes it (the tests use -3).
 	xz -k -"${BENCH_XZ_LEVEL:-6}" -T2 "$idx/Packages"
 	gzip -9nk "$idx/Packages"
 	ndebs=$count
