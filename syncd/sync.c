@@ -366,6 +366,15 @@ static void arrive(struct sl_sync_ctx *ctx, bool defer, struct sl_sync_report *r
 	rep->message = NULL;
 }
 
+double sl_sync_lap(struct timespec *mark)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double s = (double)(now.tv_sec - mark->tv_sec) + (double)(now.tv_nsec - mark->tv_nsec) / 1e9;
+	*mark = now;
+	return s;
+}
+
 /* The store's flush to disk, on a thread of its own while the verifier reads. */
 struct flush {
 	struct sl_store *st;
@@ -401,10 +410,7 @@ static void flush_join(struct flush *fl)
 	pthread_join(fl->thread, NULL);
 	fl->started = false;
 	fl->done = true;
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	sl_log_debug(fl->src, "store flushed to disk %.2f s after the syncer's end",
-		     (double)(t1.tv_sec - fl->t0.tv_sec) + (double)(t1.tv_nsec - fl->t0.tv_nsec) / 1e9);
+	sl_log_debug(fl->src, "store flushed to disk %.2f s after the syncer's end", sl_sync_lap(&fl->t0));
 }
 
 /* The settle's barrier: the store's flush has passed. */
@@ -437,14 +443,12 @@ static void finish(struct sl_sync_ctx *ctx, int rc, const char *cause, bool defe
 		/* The syncer fetched and pre-checked; the format's verifier decides, from the store. */
 		struct sl_settle_result st;
 		char *scause = NULL;
-		struct timespec t0, t1;
+		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		const struct sl_settle_barrier durable = { flush_wait, fl };
 		int t = sl_settle_snapshot_after(ctx->cfg, ctx->src, ctx->cat, ctx->store, ctx->source_id, ctx->snap_id,
 						 &durable, &st, &scause);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		sl_log_debug(ctx->src->name, "phase verify: %.2f s", (double)(t1.tv_sec - t0.tv_sec) +
-			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		sl_log_debug(ctx->src->name, "phase verify: %.2f s", sl_sync_lap(&t0));
 		ctx->checks_failed += st.failed;
 		if (t < 0) {
 			outcome = SL_RUN_FAILED;

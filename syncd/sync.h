@@ -20,6 +20,7 @@ struct sl_source;
 struct sl_catalog;
 struct sl_store;
 struct sl_fetch;
+struct timespec;
 
 #define SL_SYNC_UNCHANGED 1   /* positive: not an error */
 
@@ -99,6 +100,8 @@ int sl_sync_scan_queue(const struct sl_config *cfg, struct sl_catalog *cat, stru
 
 /* For syncers: create the run's snapshot (once; later calls return the same id). */
 int sl_sync_snapshot(struct sl_sync_ctx *ctx, int64_t *snap_id);
+/* For debug timings: the seconds on CLOCK_MONOTONIC since *mark, which then becomes now. */
+double sl_sync_lap(struct timespec *mark);
 /* For syncers: record one verification result against the snapshot (creating it if needed) and log
  * failures once. */
 int sl_sync_check(struct sl_sync_ctx *ctx, const char *subject, const char *check, const char *key_fpr,

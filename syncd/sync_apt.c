@@ -30,11 +30,7 @@
 /* Phase timings at `log_level = debug`: where a large sync's time goes, without a profiler. */
 static void phase_end(struct apt_run *r, const char *phase)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double s = (double)(now.tv_sec - r->phase_at.tv_sec) + (double)(now.tv_nsec - r->phase_at.tv_nsec) / 1e9;
-	sl_log_debug(r->src->name, "phase %s: %.2f s", phase, s);
-	r->phase_at = now;
+	sl_log_debug(r->src->name, "phase %s: %.2f s", phase, sl_sync_lap(&r->phase_at));
 }
 
 static char *xstrdup(const char *s)
