@@ -166,6 +166,11 @@ int sl_hasher_update(struct sl_hasher *h, const void *data, size_t len)
 	return 0;
 }
 
+int sl_hasher_sink(void *hasher, const void *data, size_t len)
+{
+	return sl_hasher_update(hasher, data, len);
+}
+
 int sl_hasher_final(struct sl_hasher *h, char *md5, char *sha1, char *sha256, char *sha512)
 {
 	char *out[SL_HASH_NALG] = { md5, sha1, sha256, sha512 };

@@ -37,6 +37,9 @@ struct sl_hasher;
  * (MD5 under FIPS). Free with sl_hasher_free (NULL is a no-op). */
 struct sl_hasher *sl_hasher_new(unsigned algs);
 int sl_hasher_update(struct sl_hasher *h, const void *data, size_t len);
+/* sl_hasher_update with the signature of a byte sink (a decompressor's, the write-behind's consume): arg is
+ * the hasher. */
+int sl_hasher_sink(void *hasher, const void *data, size_t len);
 /* Finish; hex buffers must hold 129 bytes (or at least the algorithm's hex + NUL: MD5 33, SHA-1 41,
  * SHA-256 SL_SHA256_HEX); a NULL buffer is skipped. Algorithms not requested give "". Can be called once
  * (-SL_E_STATE after; update after final is -SL_E_STATE too). */

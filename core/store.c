@@ -349,12 +349,6 @@ static int writer_drain(struct sl_store_writer *w)
 	return w->err;
 }
 
-/* Write-behind: the queue's thread hashes each buffer just before writing it. */
-static int hash_consume(void *arg, const void *data, size_t len)
-{
-	return sl_hasher_update(arg, data, len);
-}
-
 /* Unlink the temp or partial the writer owns (unless a partial is kept) and close it. */
 static void writer_close_files(struct sl_store_writer *w, bool keep_partial)
 {
@@ -446,7 +440,7 @@ static int writer_create(struct sl_store *st, const struct sl_store_expect *expe
 		return rc;
 	}
 	if (q != NULL) {
-		sl_writeq_file_init(&w->wf, w->fd, w->size, hash_consume, w->h);
+		sl_writeq_file_init(&w->wf, w->fd, w->size, sl_hasher_sink, w->h);   /* hashed on the queue's thread */
 		/* Without a per-object fdatasync, write-back would wait for sl_store_sync(): start it early. */
 		w->wf.writeback = (flags & SL_STORE_DEFER_SYNC) != 0;
 	}
@@ -512,7 +506,7 @@ int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t le
 	}
 	int rc;
 	if (w->q != NULL) {
-		rc = sl_writeq_append(w->q, &w->wf, data, len);   /* hashed by the queue (hash_consume) */
+		rc = sl_writeq_append(w->q, &w->wf, data, len);   /* hashed by the queue (sl_hasher_sink) */
 	} else {
 		rc = sl_fs_write_all(w->fd, data, len);
 		if (rc == 0)

@@ -262,11 +262,6 @@ static int walk_index(struct stanza_walk *w, const char *sha256, char **pcause)
 	return 0;
 }
 
-static int hash_sink(void *arg, const void *data, size_t len)
-{
-	return sl_hasher_update(arg, data, len) == 0 ? 0 : -ENOMEM;
-}
-
 /* SHA-256 of object sha256's decompressed content into got; "" on any failure. */
 static void decompressed_sha(struct sl_store *st, const char *sha256, char got[SL_SHA256_HEX])
 {
@@ -275,7 +270,7 @@ static void decompressed_sha(struct sl_store *st, const char *sha256, char got[S
 	if (sl_store_open_object(st, sha256, &fd, NULL) < 0)
 		return;
 	struct sl_hasher *h = sl_hasher_new(SL_HASH_SHA256);
-	if (h == NULL || sl_decomp_fd(fd, SL_MAX_INDEX_BYTES, hash_sink, h) != 0 ||
+	if (h == NULL || sl_decomp_fd(fd, SL_MAX_INDEX_BYTES, sl_hasher_sink, h) != 0 ||
 	    sl_hasher_final(h, NULL, NULL, got, NULL) != 0)
 		got[0] = '\0';
 	sl_hasher_free(h);
