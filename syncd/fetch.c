@@ -128,6 +128,13 @@ static bool host_cooling(struct sl_fetch *f, struct fetch_host *h)
 	return h->cooldown_until > (int64_t)time(NULL);
 }
 
+/* Store h's cool-down (until h->cooldown_until) in the catalogue, which the caller has (not lent). */
+static void cooldown_persist(struct sl_fetch *f, const struct fetch_host *h, const char *why)
+{
+	if (sl_catalog_cooldown_set(f->cat, h->name, h->cooldown_until, why) != 0)
+		sl_log_warn(f->log_source, "%s: cool-down not persisted in the catalogue", h->name);
+}
+
 void sl_fx_host_cooldown(struct sl_fetch *f, struct fetch_host *h, int64_t seconds, const char *why)
 {
 	if (seconds > SL_MAX_COOLDOWN_S)
@@ -139,11 +146,11 @@ void sl_fx_host_cooldown(struct sl_fetch *f, struct fetch_host *h, int64_t secon
 		return;
 	h->cooldown_until = until;
 	sl_log_warn(f->log_source, "%s: cooling down for %" PRId64 " s: %s", h->name, seconds, why);
-	if (f->cat != NULL && f->cat_lent) {
+	if (f->cat != NULL && f->cat_lent) {   /* persisted by sl_fetch_catalog_return() */
 		h->cooldown_unsaved = true;
 		snprintf(h->cooldown_why, sizeof h->cooldown_why, "%s", why);
-	} else if (f->cat != NULL && sl_catalog_cooldown_set(f->cat, h->name, until, why) != 0) {
-		sl_log_warn(f->log_source, "%s: cool-down not persisted in the catalogue", h->name);
+	} else if (f->cat != NULL) {
+		cooldown_persist(f, h, why);
 	}
 }
 
@@ -156,11 +163,9 @@ void sl_fetch_catalog_return(struct sl_fetch *f)
 {
 	f->cat_lent = false;
 	for (struct fetch_host *h = f->hosts; h != NULL; h = h->next) {
-		if (!h->cooldown_unsaved)
-			continue;
+		if (h->cooldown_unsaved && f->cat != NULL)
+			cooldown_persist(f, h, h->cooldown_why);
 		h->cooldown_unsaved = false;
-		if (f->cat != NULL && sl_catalog_cooldown_set(f->cat, h->name, h->cooldown_until, h->cooldown_why) != 0)
-			sl_log_warn(f->log_source, "%s: cool-down not persisted in the catalogue", h->name);
 	}
 }
 
